@@ -1,0 +1,32 @@
+# The two commands of the README. Each creates .venv with Python 3.12 if needed and installs the
+# pinned dependencies (constraints.txt) before doing its job.
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install benchmark clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: compare the three starting strategies on the built-in baseline scenario.
+run: $(STAMP)
+	$(PY) -m sim compare baseline --strategies conventional,aggressive,hardship_first --reps 5
+
+## The whole test suite.
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+benchmark: $(STAMP)
+	$(PY) experiments/benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
