@@ -1,0 +1,258 @@
+"""Borrowers (households): their state in numpy columns, the Mesa agent that views one row, and the
+vectorised monthly behaviour: earning, losing and finding jobs, expense shocks, deciding what to pay
+and to whom, saving and consuming, and stress and well-being.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.config import Behaviour, Economy, Population
+
+LOW_WELLBEING = 38.0  # CFPB Financial Well-Being Scale: "very low" 0-29 and "low" 30-37
+WELLBEING_BANDS = (0, 30, 38, 50, 58, 68, 101)
+WELLBEING_BAND_NAMES = ("very low", "low", "medium-low", "medium-high", "high", "very high")
+
+COLUMNS = {
+    "income_base": np.float64,  # monthly earnings when employed, $
+    "essentials": np.float64,  # essential spending a month, $
+    "savings": np.float64,  # liquid savings, $
+    "savings_target": np.float64,
+    "income": np.float64,  # this month's income, $
+    "shock": np.float64,  # this month's expense shock, $
+    "consumption": np.float64,  # this month's consumption, $
+    "shortfall": np.float64,  # essentials not covered this month, $
+    "paid": np.float64,  # paid on debts this month, $
+    "literacy": np.float32,
+    "attention": np.float32,
+    "willingness": np.float32,
+    "misunderstanding": np.float32,
+    "complaint_propensity": np.float32,
+    "stress": np.float32,
+    "wellbeing": np.float32,
+    "wellbeing_offset": np.float32,
+    "risk_score": np.float32,  # the true creditworthiness that lenders observe with noise
+    "employed": np.bool_,
+    "reachable": np.bool_,
+    "quintile": np.int8,  # income quintile, 0 = lowest
+    "months_unemployed": np.int16,
+}
+
+
+class BorrowerTable:
+    """The state of all households, one numpy column per attribute."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        for name, dtype in COLUMNS.items():
+            setattr(self, name, np.zeros(n, dtype=dtype))
+
+    @classmethod
+    def sample(cls, cfg: Population, economy: Economy, u0: float, rng: np.random.Generator) -> BorrowerTable:
+        """Draw a population of ``cfg.n_borrowers`` households."""
+        n = cfg.n_borrowers
+        t = cls(n)
+        t.income_base[:] = cfg.income_median * np.exp(cfg.income_sigma * rng.standard_normal(n))
+        ranks = np.argsort(np.argsort(t.income_base, kind="stable"), kind="stable")
+        t.quintile[:] = np.minimum(ranks * 5 // max(n, 1), 4)
+        # essential spending is a larger share of a small income
+        share = cfg.essentials_share * (t.income_base / cfg.income_median) ** -0.25
+        share = share + cfg.essentials_share_sd * rng.standard_normal(n)
+        t.essentials[:] = np.clip(share, 0.25, 1.1) * t.income_base
+        months = cfg.savings_months_median * np.exp(cfg.savings_sigma * rng.standard_normal(n))
+        t.savings[:] = np.minimum(months, 60.0) * t.income_base * (0.6 + 0.4 * (t.quintile / 4))
+        t.savings_target[:] = t.savings
+        t.literacy[:] = _beta(rng, cfg.literacy_mean, 0.2, n)
+        t.attention[:] = _beta(rng, cfg.attention_mean, 0.05, n) * (0.95 + 0.05 * t.literacy)
+        t.willingness[:] = _beta(rng, cfg.willingness_mean, cfg.willingness_sd, n)
+        t.misunderstanding[:] = (1.4 - t.literacy) * rng.gamma(2.0, 0.5, n)
+        t.complaint_propensity[:] = cfg.complaint_propensity_mean * rng.gamma(2.0, 0.5, n)
+        t.reachable[:] = rng.random(n) < cfg.reachable_share
+        # initial employment by quintile-specific risk
+        rel = np.asarray(economy.separation_by_quintile)[t.quintile]
+        p_unemp = np.clip(u0 * rel / rel.mean(), 0, 0.9)
+        t.employed[:] = rng.random(n) >= p_unemp
+        t.wellbeing_offset[:] = 9.0 * rng.standard_normal(n)
+        t.risk_score[:] = _risk_score(t)
+        t.stress[:] = 0.05
+        t.wellbeing[:] = np.clip(52.0 + t.wellbeing_offset, 0, 100)
+        t.income[:] = np.where(t.employed, t.income_base, t.income_base * economy.unemployment_insurance_replacement)
+        return t
+
+    def scale_misunderstanding(self, mean: float) -> None:
+        """Rescale the misunderstanding column to the given population mean."""
+        current = float(self.misunderstanding.mean()) if self.n else 0.0
+        if current > 0:
+            self.misunderstanding *= np.float32(mean / current)
+        np.clip(self.misunderstanding, 0, 1, out=self.misunderstanding)
+
+
+def _beta(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    """Beta draws with the given mean and standard deviation (degenerate if sd is 0)."""
+    mean = float(np.clip(mean, 1e-4, 1 - 1e-4))
+    var = min(sd**2, mean * (1 - mean) * 0.99)
+    if var <= 0:
+        return np.full(n, mean)
+    k = mean * (1 - mean) / var - 1
+    return rng.beta(mean * k, (1 - mean) * k, n)
+
+
+def _risk_score(t: BorrowerTable) -> np.ndarray:
+    """True creditworthiness in 0-1 from willingness, literacy, buffer and income rank."""
+    buffer = np.log1p(t.savings / np.maximum(t.essentials, 1.0))
+    z = -4.0 + 4.5 * t.willingness + 1.0 * t.literacy + 0.8 * buffer + 0.25 * t.quintile
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class Column:
+    """Descriptor that maps an agent attribute to one element of a model-owned column."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        value = getattr(agent.model.borrowers, self.name)[agent.row]
+        return value.item() if hasattr(value, "item") else value
+
+    def __set__(self, agent, value) -> None:
+        getattr(agent.model.borrowers, self.name)[agent.row] = value
+
+
+class Borrower(mesa.Agent):
+    """A household. Its state lives in the model's :class:`BorrowerTable`; this agent is a view of
+    one row, so reading or writing ``borrower.savings`` reads or writes the column."""
+
+    def __init__(self, model: mesa.Model, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def loans(self) -> np.ndarray:
+        """Rows of the loan book that belong to this household (open or in collection)."""
+        book = self.model.book
+        return np.flatnonzero((book.view("borrower") == self.row) & book.collecting())
+
+    def __repr__(self) -> str:
+        return f"Borrower(unique_id={self.unique_id}, row={self.row})"
+
+
+for _name in COLUMNS:
+    setattr(Borrower, _name, Column(_name))
+
+
+# --------------------------------------------------------------------------------------------------
+# Monthly behaviour, vectorised over households
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class LabourDraws:
+    """Uniform draws for one month, one per household, from the labour and shock streams."""
+
+    transition: np.ndarray
+    income_noise: np.ndarray
+    shock_event: np.ndarray
+    shock_size: np.ndarray
+
+
+def draw_labour(rng_labour: np.random.Generator, rng_shocks: np.random.Generator, n: int) -> LabourDraws:
+    """Draw the month's labour and shock randomness. Always ``n`` of each, whatever the strategy, so
+    that households meet the same shocks under every strategy (common random numbers)."""
+    return LabourDraws(
+        transition=rng_labour.random(n, dtype=np.float32),
+        income_noise=rng_labour.standard_normal(n, dtype=np.float32),
+        shock_event=rng_shocks.random(n, dtype=np.float32),
+        shock_size=rng_shocks.standard_exponential(n, dtype=np.float32),
+    )
+
+
+def labour_and_shocks(
+    t: BorrowerTable, cfg: Economy, separation: float, finding: float, support: float, draws: LabourDraws,
+    separation_weights: np.ndarray, finding_weights: np.ndarray,
+) -> np.ndarray:
+    """Move households between jobs and unemployment, set income and expense shocks.
+
+    Returns the mask of households who lost their job this month.
+    """
+    s_i = separation * separation_weights
+    lost = t.employed & (draws.transition < s_i)
+    found = ~t.employed & (draws.transition < finding * finding_weights)
+    t.employed[:] = (t.employed & ~lost) | found
+    t.months_unemployed[:] = np.where(t.employed, 0, t.months_unemployed + 1)
+    earnings = t.income_base * np.exp(cfg.income_volatility * draws.income_noise - 0.5 * cfg.income_volatility**2)
+    benefits = t.income_base * cfg.unemployment_insurance_replacement + support
+    t.income[:] = np.where(t.employed, earnings, benefits)
+    hit = draws.shock_event < cfg.expense_shock_probability
+    t.shock[:] = np.where(hit, cfg.expense_shock_size * t.income_base * draws.shock_size, 0.0)
+    return lost
+
+
+def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
+    """Money a household can put towards its debts this month: what is left of income after
+    essentials and shocks, plus part of its savings."""
+    flow = t.income - t.essentials - t.shock
+    liquid = t.savings + flow
+    budget = np.maximum(flow, 0.0) + drawdown * np.maximum(t.savings + np.minimum(flow, 0.0), 0.0)
+    return np.clip(np.minimum(budget, liquid), 0.0, None)
+
+
+def split_budget(budget: np.ndarray, wanted: np.ndarray, weight: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Split each household's budget across its loans.
+
+    A household that can pay everything it wants to pays it. One that cannot splits its budget in
+    proportion to ``weight * wanted`` (pressure, salience, goodwill and consequences), and what a
+    loan cannot absorb is passed once more to the others.
+    """
+    n = len(budget)
+    total = np.bincount(owner, weights=wanted, minlength=n)
+    short = budget < total
+    if not short.any():
+        return wanted.copy()
+    short_loan = short[owner]
+    w = weight * wanted
+    w_sum = np.bincount(owner, weights=w, minlength=n)
+    share = np.divide(w, w_sum[owner], out=np.zeros_like(w), where=w_sum[owner] > 0)
+    pay = np.where(short_loan, np.minimum(budget[owner] * share, wanted), wanted)
+    # second pass: hand what is left to loans that can still take it
+    left = budget - np.bincount(owner, weights=pay, minlength=n)
+    room = np.where(short_loan, wanted - pay, 0.0)
+    room_sum = np.bincount(owner, weights=room, minlength=n)
+    extra = np.divide(room, room_sum[owner], out=np.zeros_like(room), where=room_sum[owner] > 0)
+    pay += np.minimum(np.maximum(left[owner], 0.0) * extra, room)
+    return pay
+
+
+def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population) -> None:
+    """Households pay, save towards their buffer, and consume the rest; a deficit draws savings down,
+    and what savings cannot cover is consumption below essentials (``shortfall``)."""
+    t.paid[:] = paid
+    surplus = t.income - t.essentials - t.shock - paid
+    save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
+    save = np.where(surplus > 0, np.minimum(save, surplus), 0.0)
+    savings = t.savings + np.where(surplus > 0, save, surplus)
+    t.shortfall[:] = np.maximum(-savings, 0.0)
+    t.savings[:] = np.maximum(savings, 0.0)
+    t.consumption[:] = t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall
+
+
+def update_stress_and_wellbeing(
+    t: BorrowerTable, cfg: Behaviour, contact_stress: np.ndarray, any_30plus: np.ndarray, lost_job: np.ndarray,
+) -> None:
+    """Stress decays and rises with contacts, arrears, job loss, shocks and unmet essentials; the
+    well-being index (0-100, scaled like the CFPB Financial Well-Being Scale) moves towards a target
+    set by savings, stress, arrears and employment."""
+    stress = (cfg.stress_decay * t.stress + contact_stress + cfg.stress_from_arrears * any_30plus
+              + cfg.stress_from_job_loss * lost_job + cfg.stress_from_shock * (t.shock > 0)
+              + 0.2 * (t.shortfall > 0))
+    t.stress[:] = np.clip(stress, 0.0, 1.0)
+    months = t.savings / np.maximum(t.essentials, 1.0)
+    target = (cfg.wellbeing_base + t.wellbeing_offset
+              + cfg.wellbeing_savings_weight * np.log((months + 0.1) / 1.1)
+              - cfg.wellbeing_stress_weight * t.stress
+              - cfg.wellbeing_arrears_weight * any_30plus
+              - cfg.wellbeing_unemployment_weight * ~t.employed)
+    wb = t.wellbeing + cfg.wellbeing_adjustment * (target - t.wellbeing)
+    t.wellbeing[:] = np.clip(wb, 0.0, 100.0)

@@ -1,0 +1,204 @@
+"""Command line: ``python -m sim {run,compare,validate,strategies,params}``.
+
+Bad input (a malformed scenario, an unknown strategy, a bad override) prints one line naming the
+problem on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import ScenarioError, load_scenario, parse_toml
+from sim.output import write_outputs
+from sim.runner import compare, confidence_table, simulate
+from sim.strategies import STRATEGIES
+
+KPIS = [
+    ("recovery_rate_gross", "gross recovery rate", "{:.2%}"),
+    ("recovery_rate_net", "net recovery rate", "{:.2%}"),
+    ("cost_to_collect", "cost to collect", "{:.2%}"),
+    ("cure_rate", "cure rate (monthly)", "{:.2%}"),
+    ("delinquency_30plus_rate", "30+ delinquency rate", "{:.2%}"),
+    ("chargeoff_rate", "charge-off rate (annualised)", "{:.2%}"),
+    ("complaints_per_1000", "complaints per 1,000 in collection a month", "{:.1f}"),
+    ("complaints_debt_not_owed_per_1000", "  of which debt not owed", "{:.1f}"),
+    ("complaints_communication_tactics_per_1000", "  of which communication tactics", "{:.1f}"),
+    ("wellbeing_mean", "well-being index (0-100)", "{:.1f}"),
+    ("wellbeing_low_share", "share with low well-being (<38)", "{:.1%}"),
+]
+
+
+class UsageError(Exception):
+    """Bad input on the command line."""
+
+
+def _parse_value(text: str) -> Any:
+    """Read an override value as TOML (numbers, booleans, strings, arrays); bare words are strings."""
+    try:
+        return parse_toml(f"v = {text}")["v"]
+    except ScenarioError:
+        return text
+
+
+def _overrides(pairs: list[str] | None) -> dict[str, Any]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise UsageError(f"--set {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _check_strategy(name: str) -> None:
+    if name not in STRATEGIES:
+        raise UsageError(f"unknown strategy {name!r}; known: {', '.join(sorted(STRATEGIES))}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    print(f"OK: {args.scenario} ({scenario.name}, {len(scenario.lenders)} lender(s), "
+          f"{scenario.population.n_borrowers:,} households, {scenario.horizon_months} months)")
+    return 0
+
+
+def cmd_strategies(args: argparse.Namespace) -> int:
+    width = max(len(n) for n in STRATEGIES)
+    for name in sorted(STRATEGIES):
+        cls = STRATEGIES[name]
+        print(f"{name:<{width}}  {cls.description}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from sim.docs import parameter_table
+
+    print(parameter_table())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = _overrides(args.set)
+    if args.strategy:
+        _check_strategy(args.strategy)
+        overrides["strategy"] = args.strategy
+    load_scenario(args.scenario, **overrides)  # fail fast with a one-line message
+    result = simulate(args.scenario, seed=args.seed, **overrides)
+    summary = result.to_dict()
+    lenders = list(result.summary["lender"])
+    rows = []
+    for key, label, fmt in KPIS:
+        row = {"outcome": label}
+        for lender in lenders:
+            suffix = "" if lender == "all" else f"@{lender}"
+            row[lender] = fmt.format(summary[f"{key}{suffix}"])
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("outcome")
+    if len(lenders) == 2:
+        table = table[["all"]]
+    print(f"{result.meta['scenario']}: seed {result.meta['seed']}, "
+          f"{result.meta['config']['population']['n_borrowers']:,} households, "
+          f"{result.meta['config']['horizon_months']} months")
+    print(table.to_string())
+    if args.out:
+        paths = write_outputs(Path(args.out), result)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if len(strategies) < 1:
+        raise UsageError("--strategies needs at least one strategy name")
+    for name in strategies:
+        _check_strategy(name)
+    if args.reps < 1:
+        raise UsageError(f"--reps must be at least 1, got {args.reps}")
+    overrides = _overrides(args.set)
+    scenario = load_scenario(args.scenario, **overrides)
+    runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True, **overrides)
+    keys = [k for k, _, _ in KPIS]
+    table = confidence_table(runs, keys, order=strategies)
+    labels = {k: (label.strip(), fmt) for k, label, fmt in KPIS}
+    print(f"{scenario.name}: {args.reps} replication(s) per strategy, seeds {args.seed}..{args.seed + args.reps - 1}, "
+          f"common random numbers; mean [95% CI]")
+    wide = {}
+    for _, r in table.iterrows():
+        label, fmt = labels[r["outcome"]]
+        if np.isfinite(r["ci_low"]):
+            cell = f"{fmt.format(r['mean'])} [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
+        else:
+            cell = fmt.format(r["mean"])
+        wide.setdefault(label, {})[r["strategy"]] = cell
+    print(pd.DataFrame(wide).T[strategies].to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        runs.to_parquet(out / "runs.parquet", index=False)
+        runs.to_csv(out / "runs.csv", index=False)
+        table.to_csv(out / "confidence.csv", index=False)
+        meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
+                "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
+        from sim.output import provenance
+
+        meta.update(provenance())
+        (out / "meta.json").write_text(json.dumps(meta, indent=2))
+        print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}, {out / 'meta.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description="Debt-collection strategy laboratory")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run one scenario and print its outcomes")
+    p.add_argument("scenario", help="a built-in scenario name (baseline, recession, ...) or a TOML file")
+    p.add_argument("--strategy", help="set every lender's strategy")
+    p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's)")
+    p.add_argument("--out", help="write monthly and summary tables (Parquet and CSV) and meta.json here")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="compare strategies with replications and 95%% confidence intervals")
+    p.add_argument("scenario")
+    p.add_argument("--strategies", required=True, help="comma-separated strategy names")
+    p.add_argument("--reps", type=int, default=5, help="replications per strategy (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first replication (default 0)")
+    p.add_argument("--out", help="write every run's outcomes and the confidence table here")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("validate", help="check a scenario file")
+    p.add_argument("scenario")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("strategies", help="list the registered strategies")
+    p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("params", help="print every scenario parameter with its default and source (Markdown)")
+    p.set_defaults(func=cmd_params)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,511 @@
+"""Loans, held column-wise: origination, the monthly schedule, interest, fees, the payment waterfall,
+days past due and buckets, cures, re-ageing by plans, charge-off, sale, and the ledger that proves that
+every dollar is accounted for.
+
+For every loan and every month::
+
+    principal lent + interest charged + fees charged
+        == outstanding on the book + repaid + written off + sold
+
+where *outstanding on the book* is the claim (principal + interest + fees still owed) of a loan that is
+neither charged off nor sold, *written off* is the claim at charge-off less what was recovered or sold
+afterwards, and *sold* is the face value transferred to a debt buyer. Payments to a debt buyer after a
+sale reduce the borrower's claim but belong to the buyer (``buyer_collected``), not to the lender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from sim.tactics import Collector
+
+DAYS_PER_CYCLE = 30
+
+
+class Status(IntEnum):
+    """Status of a loan at the end of a month."""
+
+    CURRENT = 0
+    DELINQUENT = 1
+    PLAN = 2  # on an instalment plan or a deferral
+    LITIGATION = 3
+    JUDGMENT = 4
+    CHARGED_OFF = 5
+    SOLD = 6
+    PAID_OFF = 7
+    CLOSED = 8  # charged off or sold and no longer collected
+
+
+class Bucket(IntEnum):
+    """Days-past-due buckets as banks report them."""
+
+    CURRENT = 0
+    DPD_1_29 = 1
+    DPD_30_59 = 2
+    DPD_60_89 = 3
+    DPD_90_119 = 4
+    DPD_120_149 = 5
+    DPD_150_179 = 6
+    DPD_180_PLUS = 7
+
+    @property
+    def label(self) -> str:
+        return {0: "current", 7: "180+"}.get(self.value, f"{30 * (self.value - 1) or 1}-{30 * self.value - 1}")
+
+
+BUCKET_EDGES = np.array([1, 30, 60, 90, 120, 150, 180])
+ON_BOOK = np.array([s in (Status.CURRENT, Status.DELINQUENT, Status.PLAN, Status.LITIGATION, Status.JUDGMENT)
+                    for s in Status])
+IN_COLLECTION_AFTER_CHARGE_OFF = 24  # months a charged-off or sold claim is still worked
+REAGE_INTERVAL = 12  # an account is re-aged at most once in 12 months (FFIEC 2000 account management guidance)
+NEVER = -32000
+
+
+def bucket_of(dpd: np.ndarray) -> np.ndarray:
+    """Bucket (a Bucket value) of each days-past-due figure."""
+    return np.searchsorted(BUCKET_EDGES, dpd, side="right").astype(np.int8)
+
+
+FLOAT_COLUMNS = (
+    "principal_lent", "principal", "interest", "fees", "interest_charged", "fees_charged", "repaid",
+    "written_off", "sold", "buyer_collected", "arrears", "instalment", "apr", "scheduled", "paid_last",
+    "episode_exposure", "plan_arrears",
+)
+COLUMNS = {
+    **{name: np.float64 for name in FLOAT_COLUMNS},
+    "goodwill": np.float32,
+    "pressure": np.float32,
+    "score_observed": np.float32,
+    "borrower": np.int32,
+    "lender": np.int16,
+    "months_on_book": np.int16,
+    "term": np.int16,
+    "cycles": np.int16,
+    "dpd": np.int16,
+    "chargeoff_days": np.int16,
+    "due_day": np.int8,
+    "plan_left": np.int16,
+    "deferral_left": np.int16,
+    "litigation_age": np.int16,  # -1 when not in litigation
+    "months_since_chargeoff": np.int16,  # -1 before charge-off
+    "broken_promises": np.int16,
+    "reaged_month": np.int16,  # month of the last re-ageing (plan or deferral); -32000 if never
+    "contacts_last": np.int16,
+    "rpc_last": np.int16,
+    "status": np.int8,
+    "collector": np.int8,
+    "is_card": np.bool_,
+    "judgment": np.bool_,
+    "promise": np.bool_,
+    "disputed": np.bool_,
+}
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """Per-lender product terms as plain arrays indexed by lender id (for vectorised lookups)."""
+
+    is_card: np.ndarray
+    apr: np.ndarray
+    apr_risk_spread: np.ndarray
+    min_payment_share: np.ndarray
+    min_payment_floor: np.ndarray
+    term: np.ndarray
+    late_fee: np.ndarray
+    chargeoff_days: np.ndarray
+    limit_income_multiple: np.ndarray
+
+
+class LoanBook:
+    """All loans of all lenders, one row per loan, in growable numpy columns.
+
+    Rows ``0 .. n - 1`` are in use. Closed loans are archived by :meth:`compact`, which folds their
+    ledger into per-lender totals so that money is still accounted for.
+    """
+
+    def __init__(self, n_lenders: int, capacity: int = 1024) -> None:
+        self.n = 0
+        self.n_lenders = n_lenders
+        self.plan_payment_share = 0.6  # the model sets it from tactics.plan_payment_share
+        self._capacity = max(16, capacity)
+        for name, dtype in COLUMNS.items():
+            setattr(self, name, np.zeros(self._capacity, dtype=dtype))
+        self.archived = {name: np.zeros(n_lenders) for name in self.LEDGER}
+
+    LEDGER = ("principal_lent", "interest_charged", "fees_charged", "repaid", "written_off", "sold",
+              "buyer_collected")
+
+    # ---------------------------------------------------------------------------------------------
+    # storage
+    # ---------------------------------------------------------------------------------------------
+    def _grow(self, needed: int) -> None:
+        if needed <= self._capacity:
+            return
+        new = max(needed, int(self._capacity * 1.5))
+        for name in COLUMNS:
+            col = getattr(self, name)
+            grown = np.zeros(new, dtype=col.dtype)
+            grown[: self.n] = col[: self.n]
+            setattr(self, name, grown)
+        self._capacity = new
+
+    def view(self, name: str) -> np.ndarray:
+        """The in-use part of a column (a view: writes go to the book)."""
+        return getattr(self, name)[: self.n]
+
+    def originate(
+        self,
+        borrower: np.ndarray,
+        lender: np.ndarray,
+        amount: np.ndarray,
+        apr: np.ndarray,
+        terms: ProductTerms,
+        goodwill: np.ndarray,
+        score_observed: np.ndarray,
+        due_day: np.ndarray,
+        months_on_book: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Append new loans; return their row indices."""
+        k = len(borrower)
+        start = self.n
+        self._grow(start + k)
+        rows = np.arange(start, start + k)
+        self.n = start + k
+        cols = {name: getattr(self, name) for name in COLUMNS}
+        for name in COLUMNS:
+            cols[name][rows] = 0
+        cols["borrower"][rows] = borrower
+        cols["lender"][rows] = lender
+        cols["principal_lent"][rows] = amount
+        cols["principal"][rows] = amount
+        cols["apr"][rows] = apr
+        cols["is_card"][rows] = terms.is_card[lender]
+        term = terms.term[lender]
+        cols["term"][rows] = term
+        r = apr / 12.0
+        annuity = np.where(r > 0, amount * r / (1.0 - (1.0 + r) ** (-term.astype(float))), amount / term)
+        cols["instalment"][rows] = annuity
+        cols["chargeoff_days"][rows] = terms.chargeoff_days[lender]
+        cols["due_day"][rows] = due_day
+        cols["goodwill"][rows] = goodwill
+        cols["score_observed"][rows] = score_observed
+        cols["litigation_age"][rows] = -1
+        cols["reaged_month"][rows] = NEVER
+        cols["months_since_chargeoff"][rows] = -1
+        cols["status"][rows] = Status.CURRENT
+        cols["collector"][rows] = Collector.LENDER
+        if months_on_book is not None:
+            cols["months_on_book"][rows] = months_on_book
+        return rows
+
+    def compact(self) -> int:
+        """Archive paid-off and closed loans; return how many rows were removed."""
+        status = self.view("status")
+        gone = (status == Status.PAID_OFF) | (status == Status.CLOSED)
+        removed = int(gone.sum())
+        if removed == 0:
+            return 0
+        lender = self.view("lender")[gone]
+        for name in self.LEDGER:
+            self.archived[name] += np.bincount(lender, weights=self.view(name)[gone], minlength=self.n_lenders)
+        keep = np.flatnonzero(~gone)
+        for name in COLUMNS:
+            col = getattr(self, name)
+            col[: len(keep)] = col[keep]
+        self.n = len(keep)
+        return removed
+
+    # ---------------------------------------------------------------------------------------------
+    # derived quantities
+    # ---------------------------------------------------------------------------------------------
+    def claim(self) -> np.ndarray:
+        """What each borrower still owes on each loan (principal + interest + fees)."""
+        return self.view("principal") + self.view("interest") + self.view("fees")
+
+    def on_book(self) -> np.ndarray:
+        return ON_BOOK[self.view("status")]
+
+    def outstanding(self) -> np.ndarray:
+        """Claim carried on the lender's book: zero once charged off or sold."""
+        return np.where(self.on_book(), self.claim(), 0.0)
+
+    def ledger_gap(self) -> np.ndarray:
+        """Relative error of the accounting identity for every loan (should be below 1e-9)."""
+        lhs = self.view("principal_lent") + self.view("interest_charged") + self.view("fees_charged")
+        rhs = self.outstanding() + self.view("repaid") + self.view("written_off") + self.view("sold")
+        return np.abs(lhs - rhs) / np.maximum(lhs, 1.0)
+
+    def collecting(self) -> np.ndarray:
+        """Loans whose claim is still being collected by someone."""
+        status = self.view("status")
+        return status < Status.PAID_OFF
+
+    # ---------------------------------------------------------------------------------------------
+    # the month's accounting
+    # ---------------------------------------------------------------------------------------------
+    def reage(self, rows: np.ndarray, month: int) -> None:
+        """Re-age accounts entering a plan or deferral: arrears are set aside (restored if a plan breaks)
+        and the account counts as current."""
+        self.plan_arrears[rows] = self.arrears[rows]
+        self.arrears[rows] = 0.0
+        self.cycles[rows] = 0
+        self.dpd[rows] = 0
+        self.reaged_month[rows] = month
+
+    def can_reage(self, rows: np.ndarray, month: int) -> np.ndarray:
+        return month - self.reaged_month[rows].astype(np.int32) >= REAGE_INTERVAL
+
+    def accrue_interest(self, forborne: np.ndarray, forbearance_accrues: bool) -> np.ndarray:
+        """Add a month's interest to on-book loans; return the interest charged per loan."""
+        on_book = self.on_book()
+        rate = self.view("apr") / 12.0
+        accrue = on_book if forbearance_accrues else on_book & ~forborne
+        interest = np.where(accrue, self.view("principal") * rate, 0.0)
+        self.view("interest")[:] += interest
+        self.view("interest_charged")[:] += interest
+        return interest
+
+    def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray) -> np.ndarray:
+        """Set and return this month's contractual payment of every loan (zero while forborne or
+        deferred). Charged-off and sold claims are asked for a twelfth of the claim a month."""
+        claim = self.claim()
+        lender = self.view("lender")
+        status = self.view("status")
+        card = self.view("is_card")
+        card_min = np.maximum(terms.min_payment_floor[lender],
+                              terms.min_payment_share[lender] * self.view("principal") + interest_this_month)
+        matured = self.view("months_on_book") >= self.view("term")
+        contractual = np.where(card, card_min, np.where(matured, claim, self.view("instalment")))
+        on_plan = self.view("plan_left") > 0
+        contractual = np.where(on_plan, self.plan_payment_share * contractual, contractual)
+        after = (status == Status.CHARGED_OFF) | (status == Status.SOLD)
+        contractual = np.where(after, np.maximum(terms.min_payment_floor[lender], claim / 12.0), contractual)
+        paused = forborne | (self.view("deferral_left") > 0)
+        scheduled = np.where(paused, 0.0, np.minimum(contractual, claim))
+        scheduled = np.where(self.collecting(), scheduled, 0.0)
+        self.view("scheduled")[:] = scheduled
+        return scheduled
+
+    def amount_due(self) -> np.ndarray:
+        """This month's payment plus arrears, capped at the claim."""
+        return np.minimum(self.view("scheduled") + self.view("arrears"), self.claim())
+
+    def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray) -> dict[str, np.ndarray]:
+        """Apply payments (fees, then interest, then principal), update arrears, cycles, days past due,
+        late fees, plans, cures and charge-offs. Return this month's events as boolean or money arrays.
+        """
+        claim_before = self.claim()
+        paid = np.minimum(paid, claim_before)
+        full = paid >= claim_before * (1.0 - 1e-12)
+        fees, interest, principal = self.view("fees"), self.view("interest"), self.view("principal")
+        pay_fees = np.where(full, fees, np.minimum(paid, fees))
+        rest = paid - pay_fees
+        pay_interest = np.where(full, interest, np.minimum(rest, interest))
+        pay_principal = np.where(full, principal, np.minimum(rest - pay_interest, principal))
+        paid = pay_fees + pay_interest + pay_principal
+        fees -= pay_fees
+        interest -= pay_interest
+        principal -= pay_principal
+        np.maximum(principal, 0.0, out=principal)
+
+        status = self.view("status")
+        sold = status == Status.SOLD
+        charged_off = status == Status.CHARGED_OFF
+        self.view("repaid")[:] += np.where(sold, 0.0, paid)
+        self.view("written_off")[:] -= np.where(charged_off, paid, 0.0)
+        self.view("buyer_collected")[:] += np.where(sold, paid, 0.0)
+        self.view("paid_last")[:] = paid
+
+        on_book = ON_BOOK[status]
+        due = np.where(on_book, self.view("scheduled") + self.view("arrears"), 0.0)
+        shortfall = np.maximum(due - paid, 0.0)
+        claim_after = self.claim()
+        arrears = np.minimum(shortfall, claim_after)
+        was_delinquent = self.view("cycles") > 0
+        missed = on_book & (shortfall > 1e-9) & (claim_after > 1e-9)
+
+        # a plan is broken by a short payment and the account returns to its delinquency before the plan;
+        # a plan kept to the end leaves the account re-aged (current)
+        plan_left = self.view("plan_left")
+        on_plan = plan_left > 0
+        broken_plan = on_plan & missed
+        plan_left[:] = np.where(on_plan & ~missed, plan_left - 1, 0)
+        plan_arrears = self.view("plan_arrears")
+        arrears = np.where(broken_plan, np.minimum(arrears + plan_arrears, claim_after), arrears)
+        plan_arrears[:] = np.where(plan_left > 0, plan_arrears, 0.0)
+
+        # late fee on a missed payment of an on-book loan (none while forborne or deferred)
+        paused = forborne | (self.view("deferral_left") > 0)
+        late = missed & ~paused
+        fee = np.where(late, terms.late_fee[self.view("lender")], 0.0)
+        fees += fee
+        self.view("fees_charged")[:] += fee
+
+        reference = np.maximum(self.view("scheduled"), 1.0)
+        reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
+        cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), 0).astype(np.int16)
+        cycles = np.where(paused & on_book, self.view("cycles"), cycles)
+        np.minimum(cycles, 99, out=cycles)
+        self.view("arrears")[:] = np.where(on_book & ~paused, arrears, np.where(paused, self.view("arrears"), 0.0))
+        self.view("cycles")[:] = cycles
+        dpd = np.where(cycles > 0, DAYS_PER_CYCLE * (cycles - 1) + (DAYS_PER_CYCLE - self.view("due_day")), 0)
+        self.view("dpd")[:] = dpd
+
+        cured = on_book & was_delinquent & (cycles == 0)
+        new_episode = on_book & ~was_delinquent & (cycles > 0)
+        self.view("episode_exposure")[:] = np.where(new_episode, claim_after, self.view("episode_exposure"))
+
+        # charge-off at the configured age
+        chargeoff = on_book & (dpd >= self.view("chargeoff_days"))
+        gross_chargeoff = np.where(chargeoff, self.claim(), 0.0)
+        self.view("written_off")[:] += gross_chargeoff
+        status[chargeoff] = Status.CHARGED_OFF
+        self.view("months_since_chargeoff")[chargeoff] = 0
+        self.view("arrears")[chargeoff] = 0.0
+        self.view("plan_left")[chargeoff] = 0
+
+        # paid in full
+        paid_off = (self.claim() <= 1e-9) & (status < Status.PAID_OFF)
+        for name in ("principal", "interest", "fees"):
+            col = self.view(name)
+            col[paid_off] = 0.0
+        status[paid_off] = Status.PAID_OFF
+        self.view("arrears")[paid_off] = 0.0
+        self.view("cycles")[paid_off] = 0
+        self.view("dpd")[paid_off] = 0
+
+        # clocks
+        self.view("months_on_book")[:] += 1
+        deferral = self.view("deferral_left")
+        deferral[:] = np.maximum(deferral - 1, 0)
+        mco = self.view("months_since_chargeoff")
+        after = mco >= 0
+        mco[after] += 1
+        stale = after & (mco > IN_COLLECTION_AFTER_CHARGE_OFF) & ((status == Status.CHARGED_OFF) | (status == Status.SOLD))
+        status[stale] = Status.CLOSED
+        return {
+            "paid": paid,
+            "missed": missed,
+            "cured": cured,
+            "new_episode": new_episode,
+            "chargeoff": chargeoff,
+            "gross_chargeoff": gross_chargeoff,
+            "paid_off": paid_off,
+            "broken_plan": broken_plan,
+            "late_fee": fee,
+        }
+
+    def refresh_status(self) -> None:
+        """Set the status of loans that are still on the book from their flags."""
+        status = self.view("status")
+        on_book = ON_BOOK[status]
+        new = np.full(self.n, Status.CURRENT, dtype=np.int8)
+        new[self.view("cycles") > 0] = Status.DELINQUENT
+        new[(self.view("plan_left") > 0) | (self.view("deferral_left") > 0)] = Status.PLAN
+        new[self.view("litigation_age") >= 0] = Status.LITIGATION
+        new[self.view("judgment")] = Status.JUDGMENT
+        status[on_book] = new[on_book]
+
+    def prepay(self, rows: np.ndarray) -> np.ndarray:
+        """Repay the whole claim of ``rows`` from outside (a refinance); return the amounts."""
+        amount = self.claim()[rows]
+        self.repaid[rows] += amount
+        for name in ("principal", "interest", "fees", "arrears"):
+            getattr(self, name)[rows] = 0.0
+        self.status[rows] = Status.PAID_OFF
+        return amount
+
+    def sell(self, rows: np.ndarray, price: float) -> np.ndarray:
+        """Sell the claims of ``rows`` to the debt buyer; return the proceeds."""
+        face = self.claim()[rows]
+        was_charged_off = self.status[rows] == Status.CHARGED_OFF
+        self.written_off[rows] -= np.where(was_charged_off, face, 0.0)
+        self.sold[rows] += face
+        self.status[rows] = Status.SOLD
+        self.collector[rows] = Collector.BUYER
+        self.arrears[rows] = 0.0
+        self.plan_left[rows] = 0
+        self.deferral_left[rows] = 0
+        self.litigation_age[rows] = -1
+        self.judgment[rows] = False
+        mco = self.months_since_chargeoff
+        mco[rows] = np.where(mco[rows] < 0, 0, mco[rows])
+        return face * price
+
+
+@dataclass
+class Observation:
+    """What a lender sees of its accounts in collection, one row per account.
+
+    Only what a lender can observe: its own records (which may be wrong), payments, contacts and its
+    noisy score. Never the borrower's income, savings, employment or willingness.
+    """
+
+    month: int
+    rows: np.ndarray  # loan rows in the book (for the model; strategies should not index with them)
+    dpd: np.ndarray
+    cycles: np.ndarray
+    bucket: np.ndarray
+    claim: np.ndarray
+    scheduled: np.ndarray
+    arrears: np.ndarray
+    months_on_book: np.ndarray
+    status: np.ndarray
+    collector: np.ndarray
+    paid_last: np.ndarray
+    broken_promises: np.ndarray
+    contacts_last: np.ndarray
+    rpc_last: np.ndarray
+    disputed: np.ndarray
+    on_plan: np.ndarray
+    in_litigation: np.ndarray
+    judgment: np.ndarray
+    charged_off: np.ndarray
+    months_since_chargeoff: np.ndarray
+    score: np.ndarray
+    is_card: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def observe(book: LoanBook, lender: int, month: int) -> Observation:
+    """The accounts of ``lender`` that are in collection (delinquent, on a plan, in litigation or
+    charged off and not sold), as the lender sees them."""
+    status = book.view("status")
+    lender_col = book.view("lender")
+    in_collection = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
+                     | (book.view("litigation_age") >= 0) | (status == Status.CHARGED_OFF))
+    rows = np.flatnonzero(in_collection & (lender_col == lender) & (status < Status.SOLD))
+    take = lambda name: book.view(name)[rows]  # noqa: E731
+    principal, interest, fees = take("principal"), take("interest"), take("fees")
+    dpd = take("dpd")
+    st = take("status")
+    return Observation(
+        month=month,
+        rows=rows,
+        dpd=dpd,
+        cycles=take("cycles"),
+        bucket=bucket_of(dpd),
+        claim=principal + interest + fees,
+        scheduled=take("scheduled"),
+        arrears=take("arrears"),
+        months_on_book=take("months_on_book"),
+        status=st,
+        collector=take("collector"),
+        paid_last=take("paid_last"),
+        broken_promises=take("broken_promises"),
+        contacts_last=take("contacts_last"),
+        rpc_last=take("rpc_last"),
+        disputed=take("disputed"),
+        on_plan=(take("plan_left") > 0) | (take("deferral_left") > 0),
+        in_litigation=take("litigation_age") >= 0,
+        judgment=take("judgment"),
+        charged_off=st == Status.CHARGED_OFF,
+        months_since_chargeoff=take("months_since_chargeoff"),
+        score=take("score_observed"),
+        is_card=take("is_card"),
+    )

@@ -1,0 +1,294 @@
+"""Outcomes: monthly series per lender and overall, and the run summary.
+
+Definitions (per lender and for all lenders together):
+
+- ``delinquency_30plus_rate``: balance of on-book loans 30+ days past due over the on-book balance, end
+  of month (as the Federal Reserve's DRCCLACBS series).
+- ``chargeoff_rate``: net charge-offs (gross charge-offs less recoveries on charged-off claims and debt
+  sale proceeds) in the month, times 12, over the on-book balance (as CORCCACBS, annualised).
+- ``recovery_rate_gross``: money collected from accounts in collection (delinquent at the start of the
+  month, or charged off and still collected by the lender or its agency) plus debt-sale proceeds, over
+  the delinquent exposure: the claim of accounts in collection when recording starts plus the claim of
+  every account when it enters delinquency. ``recovery_rate_net`` subtracts collection costs, agency
+  fees and fines from the numerator. ``cost_to_collect`` is those costs over the money collected.
+- ``cure_rate``: accounts that return to current in the month over accounts delinquent at its start.
+- ``complaints_per_1000``: complaints in the month per 1,000 accounts in collection at its start, in
+  total and by category and channel.
+- ``wellbeing_mean`` and ``wellbeing_low_share`` (index below 38, the CFPB "very low" and "low" bands):
+  over all households, or for a lender over the households with an account in its book; by income
+  quintile for all households.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.borrowers import LOW_WELLBEING
+from sim.complaints import Category, Channel
+from sim.loans import Status
+from sim.regulation import Rule
+from sim.tactics import Collector, Tactic
+
+if TYPE_CHECKING:
+    from sim.model import CollectionModel
+
+CATEGORY_COLUMNS = [f"complaints_{c.label}" for c in Category]
+CHANNEL_COLUMNS = [f"complaints_via_{c.label}" for c in Channel]
+RULE_COLUMNS = [f"clipped_{r.name.lower()}" for r in Rule]
+WOULD_COLUMNS = [f"would_clip_{r.name.lower()}" for r in Rule]
+
+MONTHLY_COLUMNS = [
+    "unemployment_rate", "accounts_open", "book_balance", "accounts_delinquent", "accounts_30plus",
+    "balance_30plus", "delinquency_30plus_rate", "accounts_in_collection_start", "gross_chargeoff",
+    "recoveries", "net_chargeoff", "chargeoff_rate", "collected", "exposure", "collection_cost",
+    "agency_fees", "cures", "cure_rate", "complaints", "complaints_per_1000", *CATEGORY_COLUMNS,
+    *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
+    "placements", "sales", "originated", "prepaid", "wellbeing_mean", "wellbeing_low_share",
+    *RULE_COLUMNS, *WOULD_COLUMNS,
+]
+SUMMARY_KEYS = [
+    "recovery_rate_gross", "recovery_rate_net", "cost_to_collect", "cure_rate", "delinquency_30plus_rate",
+    "chargeoff_rate", "complaints_per_1000", *[f"{c}_per_1000" for c in CATEGORY_COLUMNS],
+    *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "wellbeing_mean", "wellbeing_low_share",
+    "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_attempts", "visits",
+    "lawsuits", "plans_accepted", "complaints", *[f"clipped_{r.name.lower()}" for r in Rule],
+    *[f"would_clip_{r.name.lower()}" for r in Rule],
+]
+QUINTILES = 5
+
+
+@dataclass
+class RunResult:
+    """What one run computed: tidy tables and a flat summary."""
+
+    monthly: pd.DataFrame  # one row per month and lender ("all" included)
+    quintiles: pd.DataFrame  # one row per month and income quintile
+    summary: pd.DataFrame  # one row per lender ("all" included)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values: every summary outcome for all lenders as a float, the same per lender as
+        ``"<outcome>@<lender>"``, and monthly series of the main outcomes as fixed-length arrays
+        (``"series.<outcome>"``)."""
+        out: dict[str, Any] = {}
+        for _, row in self.summary.iterrows():
+            suffix = "" if row["lender"] == "all" else f"@{row['lender']}"
+            for key in SUMMARY_KEYS:
+                out[f"{key}{suffix}"] = float(row[key])
+        allm = self.monthly[self.monthly["lender"] == "all"].sort_values("month")
+        for key in ("delinquency_30plus_rate", "chargeoff_rate", "recovery_rate_gross", "complaints_per_1000",
+                    "wellbeing_mean", "wellbeing_low_share", "unemployment_rate", "cure_rate"):
+            if key in allm:
+                out[f"series.{key}"] = allm[key].to_numpy(dtype=float)
+            elif key == "recovery_rate_gross":
+                denom = allm["exposure"].cumsum().to_numpy() + self.meta.get("exposure_start", 0.0)
+                out[f"series.{key}"] = allm["collected"].cumsum().to_numpy() / np.maximum(denom, 1e-9)
+        for q in range(QUINTILES):
+            row = self.summary_quintile(q)
+            out[f"wellbeing_mean_q{q + 1}"] = row["wellbeing_mean"]
+            out[f"wellbeing_low_share_q{q + 1}"] = row["wellbeing_low_share"]
+        return out
+
+    def summary_quintile(self, q: int) -> dict[str, float]:
+        sel = self.quintiles[self.quintiles["quintile"] == q + 1]
+        return {"wellbeing_mean": float(sel["wellbeing_mean"].mean()),
+                "wellbeing_low_share": float(sel["wellbeing_low_share"].mean())}
+
+
+class MonthlyRecorder:
+    """Collects monthly outcomes from a model; builds a :class:`RunResult` at the end."""
+
+    def __init__(self, model: CollectionModel) -> None:
+        self.model = model
+        self.names = [lender.name for lender in model.lenders]
+        self.n_groups = len(self.names) + 1
+        h = model.cfg.horizon_months
+        self.data = {name: np.zeros((h, self.n_groups)) for name in MONTHLY_COLUMNS}
+        self.quintile_wb = np.zeros((h, QUINTILES))
+        self.quintile_low = np.zeros((h, QUINTILES))
+        self.exposure_start = np.zeros(self.n_groups)
+        self._last_costs = np.zeros((len(self.names), len(Tactic)))
+        self._last_fines = np.zeros(len(self.names))
+        self.snapshot()
+
+    def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
+        per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
+        return np.append(per, per.sum())
+
+    def snapshot(self) -> None:
+        """Remember the state at the start of the next month (who is in collection)."""
+        book = self.model.book
+        status = book.view("status")
+        self.in_collection = (((book.view("cycles") > 0) & book.on_book()) | (status == Status.CHARGED_OFF))
+        self._collection_count = self._by_lender(self.in_collection.astype(float), book.view("lender"))
+
+    def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
+               unemployment) -> None:
+        m = self.model
+        book, t = m.book, m.borrowers
+        lender = book.view("lender")
+        d = {name: self.data[name] for name in MONTHLY_COLUMNS}
+        on_book = book.on_book()
+        claim = book.claim()
+        was = np.zeros(book.n, dtype=bool)
+        k = min(len(self.in_collection), book.n)
+        was[:k] = self.in_collection[:k]
+        if month == 0:
+            self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
+        cycles = book.view("cycles")
+        dpd = book.view("dpd")
+        status = book.view("status")
+        d["unemployment_rate"][month] = unemployment
+        d["accounts_open"][month] = self._by_lender(on_book.astype(float), lender)
+        balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
+        d["book_balance"][month] = balance
+        d["accounts_delinquent"][month] = self._by_lender((on_book & (cycles > 0)).astype(float), lender)
+        in30 = on_book & (dpd >= 30)
+        d["accounts_30plus"][month] = self._by_lender(in30.astype(float), lender)
+        b30 = self._by_lender(np.where(in30, claim, 0.0), lender)
+        d["balance_30plus"][month] = b30
+        d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
+        start_count = self._collection_count
+        d["accounts_in_collection_start"][month] = start_count
+        paid = events["paid"]
+        gross = self._by_lender(events["gross_chargeoff"], lender)
+        proceeds = np.append(contacts["proceeds_by_lender"], contacts["proceeds_by_lender"].sum())
+        co_paid = self._by_lender(np.where(status == Status.CHARGED_OFF, paid, 0.0), lender)
+        recoveries = co_paid + proceeds
+        d["gross_chargeoff"][month] = gross
+        d["recoveries"][month] = recoveries
+        d["net_chargeoff"][month] = gross - recoveries
+        d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
+        lender_gets = was & (book.view("collector") != Collector.BUYER)
+        d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
+        d["exposure"][month] = self._by_lender(np.where(events["new_episode"], book.view("episode_exposure"), 0.0),
+                                               lender)
+        costs = np.array([ln.costs for ln in m.lenders])
+        fines = np.array([ln.fines for ln in m.lenders])
+        month_cost = (costs - self._last_costs).sum(axis=1) + (fines - self._last_fines) + agency_fee
+        self._last_costs, self._last_fines = costs.copy(), fines.copy()
+        d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
+        d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
+        cures = self._by_lender(events["cured"].astype(float), lender)
+        d["cures"][month] = cures
+        d["cure_rate"][month] = _ratio(cures, start_count)
+        # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
+        rows, cat, chan = complaints["rows"], complaints["category"], complaints["channel"]
+        made = cat >= 0
+        comp_lender = book.lender[rows[made]]
+        lender_held = contacts["who"][made] != Collector.BUYER
+        total = self._by_lender(lender_held.astype(float), comp_lender)
+        total[-1] = float(made.sum())
+        d["complaints"][month] = total
+        d["complaints_per_1000"][month] = 1000.0 * _ratio(total, start_count)
+        for c, col in zip(Category, CATEGORY_COLUMNS, strict=True):
+            sel = cat[made] == c
+            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
+            v[-1] = float(sel.sum())
+            d[col][month] = v
+        for c, col in zip(Channel, CHANNEL_COLUMNS, strict=True):
+            sel = chan[made] == c
+            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
+            v[-1] = float(sel.sum())
+            d[col][month] = v
+        crow = book.lender[contacts["rows"]]
+        d["call_attempts"][month] = self._by_lender((contacts["attempts"] + contacts["night"]).astype(float), crow)
+        d["night_calls"][month] = self._by_lender(contacts["night"].astype(float), crow)
+        d["conversations"][month] = self._by_lender(contacts["conversations"].astype(float), crow)
+        d["visits"][month] = self._by_lender(contacts["visits"].astype(float), crow)
+        d["lawsuits"][month] = self._by_lender(contacts["sued"].astype(float), crow)
+        d["plans_accepted"][month] = self._by_lender(contacts["accepted"].astype(float), crow)
+        d["placements"][month] = self._by_lender(contacts["placed"].astype(float), crow)
+        d["sales"][month] = self._by_lender(contacts["sold"].astype(float), crow)
+        d["originated"][month] = np.append(originated, originated.sum())
+        d["prepaid"][month] = np.append(prepaid, prepaid.sum())
+        # well-being: all households, and per lender the households with an account in collection there
+        wb = t.wellbeing
+        low = wb < LOW_WELLBEING
+        owner = book.view("borrower")
+        holding = book.collecting()
+        per_wb, per_low = [], []
+        for i in range(len(self.names)):
+            hh = np.zeros(t.n, dtype=bool)
+            hh[owner[holding & (lender == i)]] = True
+            per_wb.append(float(wb[hh].mean()) if hh.any() else np.nan)
+            per_low.append(float(low[hh].mean()) if hh.any() else np.nan)
+        d["wellbeing_mean"][month] = [*per_wb, float(wb.mean())]
+        d["wellbeing_low_share"][month] = [*per_low, float(low.mean())]
+        q = t.quintile
+        counts = np.maximum(np.bincount(q, minlength=QUINTILES), 1)
+        self.quintile_wb[month] = np.bincount(q, weights=wb, minlength=QUINTILES) / counts
+        self.quintile_low[month] = np.bincount(q, weights=low, minlength=QUINTILES) / counts
+        clipped = np.zeros(self.n_groups)
+        for r, col in zip(Rule, RULE_COLUMNS, strict=True):
+            clipped[:] = 0
+            clipped[-1] = contacts["clipped"][r]
+            d[col][month] = clipped
+        for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
+            clipped[:] = 0
+            clipped[-1] = contacts["would_clip"][r]
+            d[col][month] = clipped
+
+    def result(self) -> RunResult:
+        m = self.model
+        h = m.cfg.horizon_months
+        groups = [*self.names, "all"]
+        frames = []
+        for g, name in enumerate(groups):
+            frame = pd.DataFrame({col: self.data[col][:, g] for col in MONTHLY_COLUMNS})
+            frame.insert(0, "lender", name)
+            frame.insert(0, "month", np.arange(h))
+            frames.append(frame)
+        monthly = pd.concat(frames, ignore_index=True)
+        quint = pd.DataFrame({
+            "month": np.repeat(np.arange(h), QUINTILES),
+            "quintile": np.tile(np.arange(1, QUINTILES + 1), h),
+            "wellbeing_mean": self.quintile_wb.ravel(),
+            "wellbeing_low_share": self.quintile_low.ravel(),
+        })
+        rows = []
+        for g, name in enumerate(groups):
+            s = {col: self.data[col][:, g] for col in MONTHLY_COLUMNS}
+            exposure = self.exposure_start[g] + s["exposure"].sum()
+            collected, cost = s["collected"].sum(), s["collection_cost"].sum()
+            start = s["accounts_in_collection_start"].sum()
+            row = {
+                "lender": name,
+                "recovery_rate_gross": _scalar_ratio(collected, exposure),
+                "recovery_rate_net": _scalar_ratio(collected - cost, exposure),
+                "cost_to_collect": _scalar_ratio(cost, collected),
+                "cure_rate": _scalar_ratio(s["cures"].sum(), start),
+                "delinquency_30plus_rate": float(np.mean(s["delinquency_30plus_rate"])),
+                "chargeoff_rate": float(np.mean(s["chargeoff_rate"])),
+                "complaints_per_1000": 1000.0 * _scalar_ratio(s["complaints"].sum(), start),
+                "wellbeing_mean": float(np.nanmean(s["wellbeing_mean"])) if np.isfinite(s["wellbeing_mean"]).any() else float("nan"),
+                "wellbeing_low_share": float(np.nanmean(s["wellbeing_low_share"])) if np.isfinite(s["wellbeing_low_share"]).any() else float("nan"),
+                "collected": float(collected),
+                "collection_cost": float(cost),
+                "exposure": float(exposure),
+                "gross_chargeoff": float(s["gross_chargeoff"].sum()),
+                "originated": float(s["originated"].sum()),
+            }
+            for col in [*CATEGORY_COLUMNS, *CHANNEL_COLUMNS]:
+                row[f"{col}_per_1000"] = 1000.0 * _scalar_ratio(s[col].sum(), start)
+            for col in ("call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", *RULE_COLUMNS,
+                        *WOULD_COLUMNS):
+                row[col] = float(s[col].sum())
+            rows.append(row)
+        summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]
+        meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1])}
+        return RunResult(monthly=monthly, quintiles=quint, summary=summary, meta=meta)
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
+
+
+def _scalar_ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0

@@ -1,0 +1,57 @@
+"""Writing results: tidy tables as Parquet and CSV, with a ``meta.json`` sidecar holding the validated
+config, its hash, the seed, package versions and the git commit."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sim.metrics import RunResult
+
+PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "scipy")
+
+
+def git_commit() -> str:
+    """The commit of the working tree this package runs from, or "unknown"."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=5, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance() -> dict[str, Any]:
+    """Package versions, Python version and git commit."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"python": platform.python_version(), "packages": versions, "git_commit": git_commit()}
+
+
+def write_outputs(out: Path, result: RunResult) -> list[Path]:
+    """Write ``monthly``, ``quintiles`` and ``summary`` as Parquet and CSV, and ``meta.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in ("monthly", "quintiles", "summary"):
+        frame = getattr(result, name)
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        frame.to_csv(out / f"{name}.csv", index=False)
+        paths += [out / f"{name}.parquet", out / f"{name}.csv"]
+    meta = {
+        "scenario": result.meta.get("scenario"),
+        "seed": result.meta.get("seed"),
+        "config_hash": result.meta.get("config_hash"),
+        "config": result.meta.get("config"),
+        **provenance(),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    paths.append(out / "meta.json")
+    return paths

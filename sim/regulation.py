@@ -1,0 +1,223 @@
+"""Regulation regimes and the daily contact calendar on which their rules are enforced.
+
+Calls requested for a month are laid out on a 30-day calendar. Each day the regime's rules are checked
+at their own time scale (attempts a day, attempts in any 7 consecutive days, days of silence after a
+conversation, quiet hours); attempts that would break a rule are dropped and counted by rule. Under a
+regime without rules, the calendar still counts what a chosen reference regime would have forbidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+DAYS = 30
+
+
+class Rule(IntEnum):
+    """Rules that can clip a contact request."""
+
+    DAILY_CAP = 0  # attempts a day per account
+    WEEKLY_CAP = 1  # attempts in any 7 consecutive days per account
+    AFTER_CONVERSATION = 2  # no call within N days after a conversation
+    QUIET_HOURS = 3  # no calls at night
+    VISIT_BAN = 4
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A set of contact rules. ``None`` means no limit."""
+
+    name: str
+    description: str
+    source: str
+    max_attempts_per_day: int | None = None
+    max_attempts_per_7_days: int | None = None
+    quiet_days_after_conversation: int = 0
+    quiet_hours: bool = False  # forbids calls at night (21:00/22:00-08:00)
+    visits_allowed: bool = True
+    applies_to_first_party: bool = True
+    collectors_per_visit: int = 1
+    extra: dict = field(default_factory=dict)
+
+    def binds(self, collector_is_third_party: np.ndarray) -> np.ndarray:
+        """Which accounts the regime covers."""
+        if self.applies_to_first_party:
+            return np.ones(len(collector_is_third_party), dtype=bool)
+        return collector_is_third_party
+
+
+REGIMES: dict[str, Regime] = {
+    r.name: r
+    for r in (
+        Regime("none", "No contact rules.", "—"),
+        Regime(
+            "us_reg_f",
+            "US FDCPA / Regulation F: at most 7 call attempts in 7 days per debt, none within 7 days after "
+            "a telephone conversation, no calls before 08:00 or after 21:00. Covers third-party collectors.",
+            "12 CFR 1006.14(b)(2) and 1006.6(b)(1)(i), in force 30 Nov 2021",
+            max_attempts_per_7_days=7,
+            quiet_days_after_conversation=7,
+            quiet_hours=True,
+            applies_to_first_party=False,
+        ),
+        Regime(
+            "china_2018",
+            "China: at most 3 connected calls a day (industry guidance), no calls 22:00-08:00; applies to "
+            "lenders and their agents.",
+            "internet-finance self-regulatory convention of 28 March 2018; call caps weakly sourced",
+            max_attempts_per_day=3,
+            quiet_hours=True,
+        ),
+        Regime(
+            "china_cba_2026",
+            "China Banking Association guideline of 30 January 2026: no collection 22:00-08:00, at most 6 "
+            "attempts a day to the same number, at least two collectors per home visit.",
+            "China Banking Association, guideline of 30 January 2026",
+            max_attempts_per_day=6,
+            quiet_hours=True,
+            collectors_per_visit=2,
+        ),
+    )
+}
+
+
+@dataclass
+class CalendarResult:
+    """What happened on the calendar this month, one row per account."""
+
+    attempts: np.ndarray  # day attempts made
+    night_attempts: np.ndarray  # night attempts made
+    conversations: np.ndarray  # number of right-party conversations by phone
+    clipped: np.ndarray  # attempts dropped by the enforced regime, by Rule (len(Rule),)
+    would_clip: np.ndarray  # attempts the reference regime would have dropped, by Rule
+    daily: np.ndarray | None = None  # (accounts, DAYS) attempts made each day, when kept
+
+
+def spread_over_month(count: np.ndarray) -> np.ndarray:
+    """Lay ``count`` attempts of each account evenly over 30 days: an (accounts, 30) matrix."""
+    count = count.astype(np.int32)
+    days = np.arange(DAYS)
+    # attempts up to and including day d under even spacing, then differenced
+    cumulative = (count[:, None] * (days[None, :] + 1)) // DAYS
+    out = np.diff(cumulative, axis=1, prepend=0)
+    return out.astype(np.int16)
+
+
+def _enforce(
+    day_req: np.ndarray, night_req: np.ndarray, covered: np.ndarray, regime: Regime, answer_u: np.ndarray,
+    p_answer: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run the calendar day by day under ``regime`` for covered accounts (uncovered ones are free).
+
+    Returns (day attempts made, night attempts made, conversations per day, clipped by rule).
+    The loop is over the 30 days; every step is vectorised over accounts.
+    """
+    n = day_req.shape[0]
+    made_day = np.zeros_like(day_req)
+    made_night = np.zeros_like(night_req)
+    conv = np.zeros(day_req.shape, dtype=bool)
+    clipped = np.zeros(len(Rule), dtype=np.int64)
+    last_conversation = np.full(n, -10_000)
+    window = regime.max_attempts_per_7_days
+    for d in range(DAYS):
+        day = day_req[:, d].astype(np.int32)
+        night = night_req[:, d].astype(np.int32)
+        if regime.quiet_hours:
+            clipped[Rule.QUIET_HOURS] += int(night[covered].sum())
+            night = np.where(covered, 0, night)
+        if regime.quiet_days_after_conversation:
+            silent = covered & (d - last_conversation <= regime.quiet_days_after_conversation)
+            clipped[Rule.AFTER_CONVERSATION] += int((day + night)[silent].sum())
+            day = np.where(silent, 0, day)
+            night = np.where(silent, 0, night)
+        if regime.max_attempts_per_day is not None:
+            total = day + night
+            over = covered & (total > regime.max_attempts_per_day)
+            cap = regime.max_attempts_per_day
+            clipped[Rule.DAILY_CAP] += int((total - cap)[over].sum())
+            night = np.where(over, np.minimum(night, cap), night)
+            day = np.where(over, np.minimum(day, cap - night), day)
+        if window is not None:
+            lo = max(0, d - 6)
+            used = made_day[:, lo:d].sum(axis=1) + made_night[:, lo:d].sum(axis=1)
+            room = np.maximum(window - used, 0)
+            total = day + night
+            over = covered & (total > room)
+            clipped[Rule.WEEKLY_CAP] += int((total - room)[over].sum())
+            night = np.where(over, np.minimum(night, room), night)
+            day = np.where(over, np.minimum(day, room - night), day)
+        made_day[:, d] = day
+        made_night[:, d] = night
+        attempts = day + night
+        # a conversation happens if any attempt that day reaches the right party
+        p_day = 1.0 - (1.0 - p_answer) ** attempts
+        talked = (attempts > 0) & (answer_u[:, d] < p_day)
+        conv[:, d] = talked
+        last_conversation = np.where(talked, d, last_conversation)
+    return made_day, made_night, conv, clipped
+
+
+def would_clip(
+    day_req: np.ndarray, night_req: np.ndarray, conv_days: np.ndarray, covered: np.ndarray, regime: Regime,
+) -> np.ndarray:
+    """Attempts that ``regime`` would have dropped from a calendar that was executed without it
+    (conversations as they happened), counted by rule without changing anything."""
+    clipped = np.zeros(len(Rule), dtype=np.int64)
+    if not covered.any():
+        return clipped
+    day_req, night_req, conv_days = day_req[covered], night_req[covered], conv_days[covered]
+    total = day_req.astype(np.int32) + night_req
+    if regime.quiet_hours:
+        clipped[Rule.QUIET_HOURS] = int(night_req.sum())
+    if regime.max_attempts_per_day is not None:
+        clipped[Rule.DAILY_CAP] = int(np.maximum(total - regime.max_attempts_per_day, 0).sum())
+    if regime.max_attempts_per_7_days is not None:
+        csum = np.cumsum(total, axis=1)
+        window = csum - np.concatenate([np.zeros((len(total), 7), dtype=csum.dtype), csum[:, :-7]], axis=1)
+        # attempts beyond the cap in the 7-day window ending each day, counted once per day
+        excess = np.maximum(window - regime.max_attempts_per_7_days, 0)
+        clipped[Rule.WEEKLY_CAP] = int(np.minimum(excess, total).sum())
+    if regime.quiet_days_after_conversation:
+        k = regime.quiet_days_after_conversation
+        conv_c = np.cumsum(conv_days, axis=1)
+        lagged = np.concatenate([np.zeros((len(total), 1), dtype=conv_c.dtype), conv_c[:, :-1]], axis=1)
+        before = np.concatenate([np.zeros((len(total), k + 1), dtype=conv_c.dtype), conv_c[:, : -k - 1]], axis=1)
+        recent = (lagged - before) > 0
+        clipped[Rule.AFTER_CONVERSATION] = int(total[recent].sum())
+    return clipped
+
+
+def run_calendar(
+    calls: np.ndarray,
+    night_calls: np.ndarray,
+    third_party: np.ndarray,
+    p_answer: np.ndarray,
+    rng: np.random.Generator,
+    regime: Regime,
+    reference: Regime,
+    keep_daily: bool = False,
+) -> CalendarResult:
+    """Execute a month of call requests under ``regime``; log what ``reference`` would have forbidden
+    of the attempts actually made (when the two regimes differ)."""
+    n = len(calls)
+    day_req = spread_over_month(calls)
+    night_req = spread_over_month(night_calls)
+    answer_u = rng.random((n, DAYS), dtype=np.float32)
+    covered = regime.binds(third_party)
+    made_day, made_night, conv, clipped = _enforce(day_req, night_req, covered, regime, answer_u, p_answer)
+    ref_covered = reference.binds(third_party)
+    if reference.name != regime.name and ref_covered.any():
+        would = would_clip(made_day, made_night, conv, ref_covered, reference)
+    else:
+        would = np.zeros(len(Rule), dtype=np.int64)
+    return CalendarResult(
+        attempts=made_day.sum(axis=1).astype(np.int32),
+        night_attempts=made_night.sum(axis=1).astype(np.int32),
+        conversations=conv.sum(axis=1).astype(np.int32),
+        clipped=clipped,
+        would_clip=would,
+        daily=(made_day + made_night) if keep_daily else None,
+    )

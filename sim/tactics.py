@@ -1,0 +1,105 @@
+"""Collection tactics: what a collector can do to an account, and the treatment a strategy requests.
+
+A :class:`Treatment` is a set of columns, one row per account in an :class:`~sim.loans.Observation`:
+how many reminders, call attempts (day and night), home visits, whether to sue, what to offer,
+whether to place the account with an agency or sell it, and a priority used when collector capacity
+runs short. Strategies fill it; lenders ration it by capacity; the regulation regime clips it on the
+daily calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import IntEnum
+
+import numpy as np
+
+
+class Tactic(IntEnum):
+    """The tactics whose cost, collector time and effects are parameters in ``[tactics]``."""
+
+    REMINDER = 0
+    CALL = 1
+    VISIT = 2
+    LAWSUIT = 3
+    PLAN = 4  # instalment plan or deferral offered in a conversation
+    PLACEMENT = 5  # placement with a collection agency
+    SALE = 6  # sale to a debt buyer
+    THREAT = 7  # a threat of legal action made in a call
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class Offer(IntEnum):
+    """Restructuring offers a lender can make."""
+
+    NONE = 0
+    DEFERRAL = 1  # payments paused for `deferral_months`, interest capitalised
+    PLAN = 2  # arrears re-aged; a reduced instalment for `plan_months`
+
+
+class Collector(IntEnum):
+    """Who collects an account."""
+
+    LENDER = 0  # first party
+    AGENCY = 1  # third-party agency on contingency
+    BUYER = 2  # debt buyer that owns the claim
+
+
+@dataclass
+class Treatment:
+    """Requested actions, one row per observed account (all columns have the same length)."""
+
+    reminders: np.ndarray  # int16
+    calls: np.ndarray  # int16, call attempts in the day (08:00-21:00)
+    night_calls: np.ndarray  # int16, call attempts at night (21:00-08:00)
+    visits: np.ndarray  # int16
+    threaten: np.ndarray  # bool, the collector threatens legal action
+    sue: np.ndarray  # bool
+    offer: np.ndarray  # int8, an Offer
+    place: np.ndarray  # bool
+    sell: np.ndarray  # bool
+    priority: np.ndarray  # float64, higher first when capacity is short
+
+    @classmethod
+    def empty(cls, n: int) -> Treatment:
+        """A treatment of ``n`` accounts that requests nothing."""
+        z16 = lambda: np.zeros(n, dtype=np.int16)  # noqa: E731
+        zb = lambda: np.zeros(n, dtype=bool)  # noqa: E731
+        return cls(
+            reminders=z16(), calls=z16(), night_calls=z16(), visits=z16(), threaten=zb(), sue=zb(),
+            offer=np.zeros(n, dtype=np.int8), place=zb(), sell=zb(), priority=np.zeros(n),
+        )
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def subset(self, mask: np.ndarray) -> Treatment:
+        return Treatment(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+    def scaled_down(self, keep: np.ndarray) -> Treatment:
+        """Rows not in ``keep`` lose every action that uses collector time (reminders stay)."""
+        out = Treatment(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        drop = ~keep
+        for name in ("calls", "night_calls", "visits"):
+            getattr(out, name)[drop] = 0
+        out.sue[drop] = False
+        out.threaten[drop] = False
+        out.offer[drop] = Offer.NONE
+        out.place[drop] = False
+        out.sell[drop] = False
+        return out
+
+    def validate(self, n: int) -> None:
+        """Raise ValueError if a column has the wrong length, a negative count or an unknown offer."""
+        for f in fields(self):
+            col = getattr(self, f.name)
+            if len(col) != n:
+                raise ValueError(f"treatment column {f.name} has {len(col)} rows, expected {n}")
+        for name in ("reminders", "calls", "night_calls", "visits"):
+            if (getattr(self, name) < 0).any():
+                raise ValueError(f"treatment column {name} has a negative count")
+        if n and (self.offer.min() < 0 or self.offer.max() > max(Offer)):
+            raise ValueError("treatment column offer holds an unknown offer")
