@@ -15,8 +15,10 @@ Definitions (per lender and for all lenders together):
 - ``complaints_per_1000``: complaints in the month per 1,000 accounts in collection at its start, in
   total and by category and channel.
 - ``wellbeing_mean`` and ``wellbeing_low_share`` (index below 38, the CFPB "very low" and "low" bands):
-  over all households, or for a lender over the households with an account in its book; by income
-  quintile for all households.
+  over all households, or for a lender over the households with an account in its book.
+- Segments (table ``segments``): for all households, by income quintile (Q1 lowest) and by financial
+  literacy tercile: well-being, low-band share, share with a loan 30+ days past due, share consuming
+  below essentials, and complaints per 1,000 households.
 """
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ SUMMARY_KEYS = [
     "lawsuits", "plans_accepted", "complaints", *[f"clipped_{r.name.lower()}" for r in Rule],
     *[f"would_clip_{r.name.lower()}" for r in Rule],
 ]
-QUINTILES = 5
+SEGMENT_LABELS = [*(f"income_q{i}" for i in range(1, 6)), "literacy_low", "literacy_medium", "literacy_high"]
+SEGMENT_DIMENSIONS = ["income_quintile"] * 5 + ["literacy"] * 3
+SEGMENT_COLUMNS = ["wellbeing_mean", "wellbeing_low_share", "share_30plus", "share_below_essentials",
+                   "complaints_per_1000_households"]
 
 
 @dataclass
@@ -66,9 +71,10 @@ class RunResult:
     """What one run computed: tidy tables and a flat summary."""
 
     monthly: pd.DataFrame  # one row per month and lender ("all" included)
-    quintiles: pd.DataFrame  # one row per month and income quintile
+    segments: pd.DataFrame  # one row per month and household segment (income quintile, literacy tercile)
     summary: pd.DataFrame  # one row per lender ("all" included)
     meta: dict[str, Any] = field(default_factory=dict)
+    traces: pd.DataFrame | None = None  # month-by-month stories of traced households
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values: every summary outcome for all lenders as a float, the same per lender as
@@ -87,16 +93,15 @@ class RunResult:
             elif key == "recovery_rate_gross":
                 denom = allm["exposure"].cumsum().to_numpy() + self.meta.get("exposure_start", 0.0)
                 out[f"series.{key}"] = allm["collected"].cumsum().to_numpy() / np.maximum(denom, 1e-9)
-        for q in range(QUINTILES):
-            row = self.summary_quintile(q)
-            out[f"wellbeing_mean_q{q + 1}"] = row["wellbeing_mean"]
-            out[f"wellbeing_low_share_q{q + 1}"] = row["wellbeing_low_share"]
+        seg = self.segments.groupby("segment", sort=False)[SEGMENT_COLUMNS].mean()
+        for label, row in seg.iterrows():
+            for col in SEGMENT_COLUMNS:
+                out[f"{col}.{label}"] = float(row[col])
         return out
 
-    def summary_quintile(self, q: int) -> dict[str, float]:
-        sel = self.quintiles[self.quintiles["quintile"] == q + 1]
-        return {"wellbeing_mean": float(sel["wellbeing_mean"].mean()),
-                "wellbeing_low_share": float(sel["wellbeing_low_share"].mean())}
+    def segment_summary(self) -> pd.DataFrame:
+        """Mean over recorded months of each segment's outcomes."""
+        return self.segments.groupby(["dimension", "segment"], sort=False)[SEGMENT_COLUMNS].mean().reset_index()
 
 
 class MonthlyRecorder:
@@ -108,8 +113,12 @@ class MonthlyRecorder:
         self.n_groups = len(self.names) + 1
         h = model.cfg.horizon_months
         self.data = {name: np.zeros((h, self.n_groups)) for name in MONTHLY_COLUMNS}
-        self.quintile_wb = np.zeros((h, QUINTILES))
-        self.quintile_low = np.zeros((h, QUINTILES))
+        self.segment_data = np.zeros((h, len(SEGMENT_LABELS), len(SEGMENT_COLUMNS)))
+        t = model.borrowers
+        tercile = np.searchsorted(np.quantile(t.literacy, [1 / 3, 2 / 3]), t.literacy) if t.n else t.quintile
+        self.segment_of = (t.quintile.astype(np.int64), 5 + tercile.astype(np.int64))
+        self.segment_sizes = np.maximum(
+            np.bincount(self.segment_of[0], minlength=8) + np.bincount(self.segment_of[1], minlength=8), 1)
         self.exposure_start = np.zeros(self.n_groups)
         self._last_costs = np.zeros((len(self.names), len(Tactic)))
         self._last_fines = np.zeros(len(self.names))
@@ -127,7 +136,7 @@ class MonthlyRecorder:
         self._collection_count = self._by_lender(self.in_collection.astype(float), book.view("lender"))
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
-               unemployment) -> None:
+               unemployment, any_30plus) -> None:
         m = self.model
         book, t = m.book, m.borrowers
         lender = book.view("lender")
@@ -219,10 +228,13 @@ class MonthlyRecorder:
             per_low.append(float(low[hh].mean()) if hh.any() else np.nan)
         d["wellbeing_mean"][month] = [*per_wb, float(wb.mean())]
         d["wellbeing_low_share"][month] = [*per_low, float(low.mean())]
-        q = t.quintile
-        counts = np.maximum(np.bincount(q, minlength=QUINTILES), 1)
-        self.quintile_wb[month] = np.bincount(q, weights=wb, minlength=QUINTILES) / counts
-        self.quintile_low[month] = np.bincount(q, weights=low, minlength=QUINTILES) / counts
+        complaints_hh = np.bincount(book.borrower[rows[made]], minlength=t.n)
+        hh_values = (wb, low, any_30plus, t.shortfall > 0, 1000.0 * complaints_hh)
+        for j, values in enumerate(hh_values):
+            v = values.astype(float)
+            sums = np.bincount(self.segment_of[0], weights=v, minlength=8) + np.bincount(
+                self.segment_of[1], weights=v, minlength=8)
+            self.segment_data[month, :, j] = sums / self.segment_sizes
         clipped = np.zeros(self.n_groups)
         for r, col in zip(Rule, RULE_COLUMNS, strict=True):
             clipped[:] = 0
@@ -244,11 +256,12 @@ class MonthlyRecorder:
             frame.insert(0, "month", np.arange(h))
             frames.append(frame)
         monthly = pd.concat(frames, ignore_index=True)
-        quint = pd.DataFrame({
-            "month": np.repeat(np.arange(h), QUINTILES),
-            "quintile": np.tile(np.arange(1, QUINTILES + 1), h),
-            "wellbeing_mean": self.quintile_wb.ravel(),
-            "wellbeing_low_share": self.quintile_low.ravel(),
+        k = len(SEGMENT_LABELS)
+        segments = pd.DataFrame({
+            "month": np.repeat(np.arange(h), k),
+            "dimension": np.tile(SEGMENT_DIMENSIONS, h),
+            "segment": np.tile(SEGMENT_LABELS, h),
+            **{col: self.segment_data[:, :, j].ravel() for j, col in enumerate(SEGMENT_COLUMNS)},
         })
         rows = []
         for g, name in enumerate(groups):
@@ -281,7 +294,7 @@ class MonthlyRecorder:
             rows.append(row)
         summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]
         meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1])}
-        return RunResult(monthly=monthly, quintiles=quint, summary=summary, meta=meta)
+        return RunResult(monthly=monthly, segments=segments, summary=summary, meta=meta)
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -292,3 +305,86 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _scalar_ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
+
+
+class Tracer:
+    """Records the month-by-month story of a few households: income and shocks, contacts by channel,
+    payments, offers, stress, well-being and complaints."""
+
+    def __init__(self, model: CollectionModel, trace: int | list[int]) -> None:
+        self.model = model
+        t = model.borrowers
+        if isinstance(trace, int):
+            rng = model.streams["trace"]
+            per = max(trace // 5, 1)
+            picks = [rng.permutation(np.flatnonzero(t.quintile == q))[:per] for q in range(5)]
+            rows = np.sort(np.concatenate(picks))[:trace]
+        else:
+            rows = np.asarray(trace, dtype=np.int64)
+            bad = rows[(rows < 0) | (rows >= t.n)]
+            if len(bad):
+                raise ValueError(f"trace: household {int(bad[0])} does not exist (there are {t.n})")
+        self.rows = rows
+        self.index = np.full(t.n, -1, dtype=np.int64)
+        self.index[rows] = np.arange(len(rows))
+        self.records: list[pd.DataFrame] = []
+
+    def _per_household(self, owner: np.ndarray, values: np.ndarray) -> np.ndarray:
+        idx = self.index[owner]
+        sel = idx >= 0
+        return np.bincount(idx[sel], weights=np.asarray(values, dtype=float)[sel], minlength=len(self.rows))
+
+    def record(self, month: int, *, decision, events, contacts, complaints) -> None:
+        m = self.model
+        t, book = m.borrowers, m.book
+        r = self.rows
+        owner = book.view("borrower")
+        co = contacts["owner"]
+        on_book = book.on_book()
+        idx = self.index[owner]
+        worst = np.zeros(len(r))
+        sel = (idx >= 0) & book.collecting()
+        np.maximum.at(worst, idx[sel], book.view("dpd")[sel])
+        made = complaints["category"] >= 0
+        comp_owner = co[made]
+        comp_cat = complaints["category"][made]
+        comp_chan = complaints["channel"][made]
+        cats = [""] * len(r)
+        for o, c, ch in zip(comp_owner, comp_cat, comp_chan, strict=True):
+            i = self.index[o]
+            if i >= 0:
+                entry = f"{Category(c).label} ({Channel(ch).label})"
+                cats[i] = f"{cats[i]}; {entry}" if cats[i] else entry
+        frame = pd.DataFrame({
+            "month": month,
+            "household": r,
+            "unique_id": r + m.first_borrower_id,
+            "income_quintile": t.quintile[r] + 1,
+            "literacy": t.literacy[r],
+            "employed": t.employed[r],
+            "income": t.income[r],
+            "expense_shock": t.shock[r],
+            "essentials": t.essentials[r],
+            "savings": t.savings[r],
+            "consumption": t.consumption[r],
+            "due": self._per_household(owner, decision["due"]),
+            "paid": t.paid[r],
+            "loans_open": self._per_household(owner, on_book),
+            "worst_dpd": worst,
+            "reminders": self._per_household(co, contacts["reminded"][contacts["rows"]]),
+            "call_attempts": self._per_household(co, contacts["attempts"]),
+            "night_calls": self._per_household(co, contacts["night"]),
+            "conversations": self._per_household(co, contacts["conversations"]),
+            "visits": self._per_household(co, contacts["visits"]),
+            "offers_made": self._per_household(co, contacts["offered"]),
+            "offers_accepted": self._per_household(co, contacts["accepted"]),
+            "lawsuits": self._per_household(co, contacts["sued"]),
+            "stress": t.stress[r],
+            "wellbeing": t.wellbeing[r],
+            "complaints": self._per_household(comp_owner, np.ones(len(comp_owner))),
+            "complaint_detail": cats,
+        })
+        self.records.append(frame)
+
+    def table(self) -> pd.DataFrame:
+        return pd.concat(self.records, ignore_index=True) if self.records else pd.DataFrame()

@@ -41,12 +41,12 @@ from sim.config import Scenario, load_scenario
 from sim.economy import labour_hazards, levers_at, unemployment_path
 from sim.lenders import CollectionAgency, DebtBuyer, Lender
 from sim.loans import LoanBook, ProductTerms, Status, observe
-from sim.metrics import MonthlyRecorder
+from sim.metrics import MonthlyRecorder, Tracer
 from sim.regulation import REGIMES, Rule, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
-           "complaints", "lenders", "prepayment")
+           "complaints", "lenders", "prepayment", "trace")
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -64,6 +64,9 @@ class CollectionModel(mesa.Model):
     Args:
         scenario: a built-in scenario name, a path to a TOML file, a dict, or a validated Scenario.
         rng: the master seed (an int); defaults to the scenario's ``seed``. ``mesa.batch_run`` passes it.
+        keep_contact_log: keep each month's day-by-day call calendar in ``contact_log``.
+        trace: households whose month-by-month story is recorded: a list of rows, or a number to draw
+            evenly across income quintiles.
         **overrides: dotted paths into the scenario, e.g. ``**{"population.n_borrowers": 5000}``, or the
             shortcuts ``strategy``, ``n_borrowers`` and ``horizon``.
 
@@ -72,7 +75,8 @@ class CollectionModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Path | Scenario | dict = "baseline", *, rng: int | None = None,
-                 keep_contact_log: bool = False, **overrides: Any) -> None:
+                 keep_contact_log: bool = False, trace: int | list[int] | None = None,
+                 **overrides: Any) -> None:
         cfg = load_scenario(scenario, **overrides)
         seed = int(cfg.seed if rng is None else rng)
         super().__init__(rng=seed)
@@ -92,6 +96,7 @@ class CollectionModel(mesa.Model):
         self.borrowers = BorrowerTable.sample(cfg.population, cfg.economy, float(self.unemployment[0]),
                                               self.streams["population"])
         self.borrowers.scale_misunderstanding(cfg.behaviour.misunderstanding_mean)
+        self.first_borrower_id = self.agent_id_counter
         for row in range(cfg.population.n_borrowers):
             Borrower(self, row)
         rel = np.asarray(cfg.economy.separation_by_quintile)[self.borrowers.quintile]
@@ -119,6 +124,7 @@ class CollectionModel(mesa.Model):
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
         self._seed_initial_book()
         self.recorder = MonthlyRecorder(self)
+        self.tracer = Tracer(self, trace) if trace is not None else None
         self.running = True
 
     # ---------------------------------------------------------------------------------------------
@@ -226,7 +232,10 @@ class CollectionModel(mesa.Model):
         # 9. data collection
         if m >= 0:
             self.recorder.record(m, events=events, contacts=contacts, complaints=complaints, agency_fee=agency_fee,
-                                 originated=originated, prepaid=prepaid, unemployment=u_now)
+                                 originated=originated, prepaid=prepaid, unemployment=u_now,
+                                 any_30plus=any_30)
+            if self.tracer is not None:
+                self.tracer.record(m, decision=decision, events=events, contacts=contacts, complaints=complaints)
         if m % 12 == 11:
             self._compact()
         self.recorder.snapshot()
@@ -541,7 +550,10 @@ class CollectionModel(mesa.Model):
 
     def results(self):
         """The run's monthly table and summary (a :class:`~sim.metrics.RunResult`)."""
-        return self.recorder.result()
+        result = self.recorder.result()
+        if self.tracer is not None:
+            result.traces = self.tracer.table()
+        return result
 
 
 def _concat(parts: list[Treatment]) -> Treatment:

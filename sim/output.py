@@ -37,11 +37,14 @@ def provenance() -> dict[str, Any]:
 
 
 def write_outputs(out: Path, result: RunResult) -> list[Path]:
-    """Write ``monthly``, ``quintiles`` and ``summary`` as Parquet and CSV, and ``meta.json``."""
+    """Write ``monthly``, ``segments``, ``summary`` (and ``traces`` if any) as Parquet and CSV, and
+    ``meta.json``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in ("monthly", "quintiles", "summary"):
+    for name in ("monthly", "segments", "summary", "traces"):
         frame = getattr(result, name)
+        if frame is None:
+            continue
         frame.to_parquet(out / f"{name}.parquet", index=False)
         frame.to_csv(out / f"{name}.csv", index=False)
         paths += [out / f"{name}.parquet", out / f"{name}.csv"]

@@ -15,18 +15,20 @@ from sim.model import CollectionModel
 
 
 def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int | None = None,
-             **overrides: Any) -> RunResult:
+             trace: int | list[int] | None = None, **overrides: Any) -> RunResult:
     """Run one scenario to the end and return its tables.
 
     Args:
         scenario: a built-in scenario name (a file in ``scenarios/``), a path, a dict or a Scenario.
         seed: master seed; defaults to the scenario's ``seed``.
+        trace: households whose month-by-month story goes into ``result.traces`` (rows, or a number
+            drawn evenly across income quintiles).
         **overrides: dotted paths into the scenario (see :func:`run_scenario`).
 
     Raises:
         ScenarioError: the scenario or an override is invalid.
     """
-    model = CollectionModel(scenario, rng=None if seed is None else int(seed), **overrides)
+    model = CollectionModel(scenario, rng=None if seed is None else int(seed), trace=trace, **overrides)
     model.run()
     result = model.results()
     result.meta["config"] = model.cfg.model_dump(mode="json")
