@@ -5,6 +5,7 @@ and to whom, saving and consuming, and stress and well-being.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -199,29 +200,35 @@ def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
     return np.clip(np.minimum(budget, liquid), 0.0, None)
 
 
-def split_budget(budget: np.ndarray, wanted: np.ndarray, weight: np.ndarray, owner: np.ndarray) -> np.ndarray:
+def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray,
+                 weight: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Split each household's budget across its loans.
 
     A household that can pay everything it wants to pays it. One that cannot splits its budget in
-    proportion to ``weight * wanted`` (pressure, salience, goodwill and consequences), and what a
-    loan cannot absorb is passed once more to the others.
+    proportion to ``weight(rows) * wanted`` (pressure, salience, goodwill and consequences), and what a
+    loan cannot absorb is passed once more to the others. Only the loans of short households are
+    touched after the first test.
     """
     n = len(budget)
     total = np.bincount(owner, weights=wanted, minlength=n)
     short = budget < total
-    if not short.any():
-        return wanted.copy()
-    short_loan = short[owner]
-    w = weight * wanted
-    w_sum = np.bincount(owner, weights=w, minlength=n)
-    share = np.divide(w, w_sum[owner], out=np.zeros_like(w), where=w_sum[owner] > 0)
-    pay = np.where(short_loan, np.minimum(budget[owner] * share, wanted), wanted)
+    pay = wanted.copy()
+    rows = np.flatnonzero(short[owner] & (wanted > 0))
+    if len(rows) == 0:
+        return pay
+    o = owner[rows]
+    want = wanted[rows]
+    w = weight(rows) * want
+    w_sum = np.bincount(o, weights=w, minlength=n)[o]
+    share = np.divide(w, w_sum, out=np.zeros_like(w), where=w_sum > 0)
+    b = budget[o]
+    part = np.minimum(b * share, want)
     # second pass: hand what is left to loans that can still take it
-    left = budget - np.bincount(owner, weights=pay, minlength=n)
-    room = np.where(short_loan, wanted - pay, 0.0)
-    room_sum = np.bincount(owner, weights=room, minlength=n)
-    extra = np.divide(room, room_sum[owner], out=np.zeros_like(room), where=room_sum[owner] > 0)
-    pay += np.minimum(np.maximum(left[owner], 0.0) * extra, room)
+    left = np.maximum(budget - np.bincount(o, weights=part, minlength=n), 0.0)[o]
+    room = want - part
+    room_sum = np.bincount(o, weights=room, minlength=n)[o]
+    extra = np.divide(room, room_sum, out=np.zeros_like(room), where=room_sum > 0)
+    pay[rows] = part + np.minimum(left * extra, room)
     return pay
 
 

@@ -154,7 +154,8 @@ class Behaviour(Strict):
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
     pressure_weight: float = P(0.9, "Weight of collection pressure (0-1 scale) in the logit.")
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
-    delinquency_weight: float = P(-0.35, "Weight of missed cycles (per cycle) in the logit: hope fades.")
+    delinquency_weight: float = P(-1.5, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+                                  "calibrated: baseline 30+ delinquency about 4% and charge-off about 3% (BRIEF section 4)")
     stress_weight: float = P(-1.0, "Weight of stress (0-1) in the logit.")
     reminder_attention_fix: float = P(0.6, "Share of inattentive lapses that a reminder prevents.",
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
@@ -174,13 +175,13 @@ class Behaviour(Strict):
     contact_tolerance: float = P(4.0, "Contacts a month a household tolerates before reactance and complaints.",
                                  "CFPB (2017) survey: 63% of contacted consumers said they were contacted too often",
                                  ge=0, le=100)
-    reactance_weight: float = P(0.12, "Fall in the payment logit per contact above tolerance.", ge=0, le=10)
-    complaint_base: float = P(0.004, "Monthly complaint hazard of a delinquent account with no trigger.", ge=0, le=1)
-    complaint_dispute: float = P(0.10, "Complaint hazard when a household disputes the amount.", ge=0, le=1)
-    complaint_excess_contact: float = P(0.02, "Complaint hazard per contact above tolerance.", ge=0, le=1)
+    reactance_weight: float = P(0.04, "Fall in the payment logit per contact above tolerance.", ge=0, le=10)
+    complaint_base: float = P(0.002, "Monthly complaint hazard of a delinquent account with no trigger.", ge=0, le=1)
+    complaint_dispute: float = P(0.12, "Complaint hazard when a household disputes the amount.", ge=0, le=1)
+    complaint_excess_contact: float = P(0.0008, "Complaint hazard per contact above tolerance.", ge=0, le=1)
     complaint_threat: float = P(0.04, "Complaint hazard per month with a lawsuit or threat of one.", ge=0, le=1)
     complaint_visit: float = P(0.05, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
-    complaint_night: float = P(0.03, "Complaint hazard per call at night (21:00-08:00).", ge=0, le=1)
+    complaint_night: float = P(0.01, "Complaint hazard per call at night (21:00-08:00).", ge=0, le=1)
     public_channel_share: float = P(0.10, "Share of complaints made in public (social media).", ge=0, le=1)
     regulator_channel_share: float = P(0.30, "Share of complaints sent to the regulator, at mean literacy.",
                                        "CFPB receives about 80-100k debt-collection complaints a year", ge=0, le=1)

@@ -116,16 +116,29 @@ class MonthlyRecorder:
         self.segment_data = np.zeros((h, len(SEGMENT_LABELS), len(SEGMENT_COLUMNS)))
         t = model.borrowers
         tercile = np.searchsorted(np.quantile(t.literacy, [1 / 3, 2 / 3]), t.literacy) if t.n else t.quintile
-        self.segment_of = (t.quintile.astype(np.int64), 5 + tercile.astype(np.int64))
-        self.segment_sizes = np.maximum(
-            np.bincount(self.segment_of[0], minlength=8) + np.bincount(self.segment_of[1], minlength=8), 1)
+        # one cell per (income quintile, literacy tercile); segment margins are sums over cells
+        self.cell_of = t.quintile.astype(np.int64) * 3 + tercile.astype(np.int64)
+        self.cell_to_segment = np.zeros((15, 8))
+        for q in range(5):
+            for lit in range(3):
+                self.cell_to_segment[q * 3 + lit, q] = 1.0
+                self.cell_to_segment[q * 3 + lit, 5 + lit] = 1.0
+        self.segment_sizes = np.maximum(np.bincount(self.cell_of, minlength=15) @ self.cell_to_segment, 1)
         self.exposure_start = np.zeros(self.n_groups)
         self._last_costs = np.zeros((len(self.names), len(Tactic)))
         self._last_fines = np.zeros(len(self.names))
         self.snapshot()
 
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
-        per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
+        """Sum per lender, with the total appended (a count for a boolean mask)."""
+        if len(self.names) == 1:
+            if mask_or_weights.dtype == bool:
+                total = float(np.count_nonzero(mask_or_weights))
+            else:
+                total = float(np.sum(mask_or_weights))
+            return np.array([total, total])
+        weights = mask_or_weights if mask_or_weights.dtype != bool else mask_or_weights.astype(np.float64)
+        per = np.bincount(lender, weights=weights, minlength=len(self.names)).astype(float)
         return np.append(per, per.sum())
 
     def snapshot(self) -> None:
@@ -133,7 +146,7 @@ class MonthlyRecorder:
         book = self.model.book
         status = book.view("status")
         self.in_collection = (((book.view("cycles") > 0) & book.on_book()) | (status == Status.CHARGED_OFF))
-        self._collection_count = self._by_lender(self.in_collection.astype(float), book.view("lender"))
+        self._collection_count = self._by_lender(self.in_collection, book.view("lender"))
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
                unemployment, any_30plus) -> None:
@@ -152,12 +165,12 @@ class MonthlyRecorder:
         dpd = book.view("dpd")
         status = book.view("status")
         d["unemployment_rate"][month] = unemployment
-        d["accounts_open"][month] = self._by_lender(on_book.astype(float), lender)
+        d["accounts_open"][month] = self._by_lender(on_book, lender)
         balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
         d["book_balance"][month] = balance
-        d["accounts_delinquent"][month] = self._by_lender((on_book & (cycles > 0)).astype(float), lender)
+        d["accounts_delinquent"][month] = self._by_lender(on_book & (cycles > 0), lender)
         in30 = on_book & (dpd >= 30)
-        d["accounts_30plus"][month] = self._by_lender(in30.astype(float), lender)
+        d["accounts_30plus"][month] = self._by_lender(in30, lender)
         b30 = self._by_lender(np.where(in30, claim, 0.0), lender)
         d["balance_30plus"][month] = b30
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
@@ -182,7 +195,7 @@ class MonthlyRecorder:
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
-        cures = self._by_lender(events["cured"].astype(float), lender)
+        cures = self._by_lender(events["cured"], lender)
         d["cures"][month] = cures
         d["cure_rate"][month] = _ratio(cures, start_count)
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
@@ -222,19 +235,21 @@ class MonthlyRecorder:
         holding = book.collecting()
         per_wb, per_low = [], []
         for i in range(len(self.names)):
-            hh = np.zeros(t.n, dtype=bool)
-            hh[owner[holding & (lender == i)]] = True
-            per_wb.append(float(wb[hh].mean()) if hh.any() else np.nan)
-            per_low.append(float(low[hh].mean()) if hh.any() else np.nan)
+            mine = holding if len(self.names) == 1 else holding & (lender == i)
+            hh = np.bincount(owner[mine], minlength=t.n) > 0
+            k = np.count_nonzero(hh)
+            per_wb.append(float(wb[hh].sum() / k) if k else np.nan)
+            per_low.append(float(np.count_nonzero(low & hh) / k) if k else np.nan)
         d["wellbeing_mean"][month] = [*per_wb, float(wb.mean())]
         d["wellbeing_low_share"][month] = [*per_low, float(low.mean())]
-        complaints_hh = np.bincount(book.borrower[rows[made]], minlength=t.n)
-        hh_values = (wb, low, any_30plus, t.shortfall > 0, 1000.0 * complaints_hh)
+        complainers = book.borrower[rows[made]]
+        hh_values = (wb, low, any_30plus, t.shortfall > 0)
         for j, values in enumerate(hh_values):
-            v = values.astype(float)
-            sums = np.bincount(self.segment_of[0], weights=v, minlength=8) + np.bincount(
-                self.segment_of[1], weights=v, minlength=8)
-            self.segment_data[month, :, j] = sums / self.segment_sizes
+            weights = values if values.dtype != bool else values.view(np.int8)
+            cells = np.bincount(self.cell_of, weights=weights, minlength=15)
+            self.segment_data[month, :, j] = (cells @ self.cell_to_segment) / self.segment_sizes
+        cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
+        self.segment_data[month, :, 4] = 1000.0 * (cells @ self.cell_to_segment) / self.segment_sizes
         clipped = np.zeros(self.n_groups)
         for r, col in zip(Rule, RULE_COLUMNS, strict=True):
             clipped[:] = 0

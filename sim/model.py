@@ -459,37 +459,47 @@ class CollectionModel(mesa.Model):
         due = book.amount_due()
         rng = self.streams["behaviour"]
         u = rng.random((3, n), dtype=np.float32)
-        tolerance = beh.contact_tolerance
-        excess = np.maximum(contacts["contacts_by_household"] - tolerance, 0.0)
+        f32 = np.float32
+        excess = np.maximum(contacts["contacts_by_household"] - beh.contact_tolerance, 0.0).astype(f32)
         cycles = book.view("cycles")
-        logit = (beh.willingness_intercept + beh.willingness_weight * t.willingness[owner]
-                 + beh.pressure_weight * book.view("pressure") + beh.goodwill_weight * book.view("goodwill")
-                 + beh.delinquency_weight * cycles + beh.stress_weight * t.stress[owner]
-                 + cfg.tactics.promise_boost * book.view("promise") - beh.reactance_weight * excess[owner])
-        intends = u[0] < 1.0 / (1.0 + np.exp(-logit))
-        lapse = (1.0 - t.attention[owner]) * np.where(contacts["reminded"], 1.0 - beh.reminder_attention_fix, 1.0)
+        logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
+                 + f32(beh.pressure_weight) * book.view("pressure") + f32(beh.goodwill_weight) * book.view("goodwill")
+                 + f32(beh.delinquency_weight) * cycles + f32(beh.stress_weight) * t.stress[owner]
+                 + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
+        intends = u[0] * (f32(1.0) + np.exp(-logit)) < f32(1.0)  # u < 1 / (1 + e^-logit)
+        lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
+                                                              f32(1.0))
         forgets = u[1] < lapse
-        misread_p = t.misunderstanding[owner] * np.where(cycles > 0, 1.0, 0.2)
-        misreads = u[2] < misread_p
-        fraction = np.where(misreads, 0.5, 1.0)
-        wanted = due * intends * ~forgets * fraction
+        delinquent = cycles > 0
+        misreads = u[2] < t.misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(0.2))
+        wanted = np.where(intends & ~forgets, due, 0.0)
+        wanted[misreads] *= 0.5
         # garnishment after judgment takes part of earnings above essentials, before anything else
-        judged = book.view("judgment") & book.collecting()
-        free_income = np.maximum(t.income - t.essentials, 0.0)
-        n_judged = np.bincount(owner[judged], minlength=t.n)
-        garnish = np.where(judged, cfg.tactics.garnishment_share * free_income[owner] / np.maximum(n_judged[owner], 1), 0.0)
-        garnish = np.minimum(garnish, book.claim())
-        budget = payment_budget(t) - np.bincount(owner, weights=garnish, minlength=t.n)
-        weight = (1.0 + 2.0 * book.view("pressure") + np.maximum(book.view("goodwill"), 0.0)
-                  + book.view("judgment") + 0.5 * (cycles >= 3))
-        voluntary = split_budget(np.maximum(budget, 0.0), np.maximum(wanted - garnish, 0.0), weight, owner)
-        disputed = misreads & (cycles > 0)
+        garnish = np.zeros(n)
+        judged = np.flatnonzero(book.view("judgment") & book.collecting())
+        budget = payment_budget(t)
+        if len(judged):
+            jowner = owner[judged]
+            free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
+            n_judged = np.bincount(jowner, minlength=t.n)[jowner]
+            garnish[judged] = np.minimum(cfg.tactics.garnishment_share * free_income / n_judged,
+                                         book.claim()[judged])
+            budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+            wanted = np.maximum(wanted - garnish, 0.0)
+
+        def weight(rows: np.ndarray) -> np.ndarray:
+            return (1.0 + 2.0 * book.pressure[rows] + np.maximum(book.goodwill[rows], 0.0) + book.judgment[rows]
+                    + 0.5 * (book.cycles[rows] >= 3))
+
+        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, weight)
+        paid = voluntary + garnish
+        disputed = misreads & delinquent
         book.view("disputed")[:] = disputed
         # a promise is broken when the month's payment falls short of what was due
-        broken = book.view("promise") & (voluntary + garnish < due - 1e-9)
+        broken = book.view("promise") & (paid < due - 1e-9)
         book.view("broken_promises")[:] += broken
-        return {"paid": voluntary + garnish, "intends": intends, "forgets": forgets, "disputed": disputed,
-                "due": due, "garnish": garnish}
+        return {"paid": paid, "intends": intends, "forgets": forgets, "disputed": disputed, "due": due,
+                "garnish": garnish}
 
     def _litigation_clock(self) -> None:
         """Lawsuits age; at the lag a judgment is entered with the default-judgment probability or the

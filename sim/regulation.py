@@ -42,6 +42,11 @@ class Regime:
     collectors_per_visit: int = 1
     extra: dict = field(default_factory=dict)
 
+    @property
+    def has_rules(self) -> bool:
+        return (self.max_attempts_per_day is not None or self.max_attempts_per_7_days is not None
+                or self.quiet_days_after_conversation > 0 or self.quiet_hours)
+
     def binds(self, collector_is_third_party: np.ndarray) -> np.ndarray:
         """Which accounts the regime covers."""
         if self.applies_to_first_party:
@@ -98,12 +103,23 @@ class CalendarResult:
 
 def spread_over_month(count: np.ndarray) -> np.ndarray:
     """Lay ``count`` attempts of each account evenly over 30 days: an (accounts, 30) matrix."""
-    count = count.astype(np.int32)
-    days = np.arange(DAYS)
-    # attempts up to and including day d under even spacing, then differenced
-    cumulative = (count[:, None] * (days[None, :] + 1)) // DAYS
-    out = np.diff(cumulative, axis=1, prepend=0)
-    return out.astype(np.int16)
+    count = count.astype(np.int16)
+    edges = (count[:, None] * np.arange(DAYS + 1, dtype=np.int16)[None, :]) // np.int16(DAYS)
+    return edges[:, 1:] - edges[:, :-1]
+
+
+def _p_conversation(p_answer: np.ndarray, attempts: np.ndarray) -> np.ndarray:
+    """Probability that at least one of ``attempts`` calls in a day reaches the right party:
+    ``1 - (1 - p) ** attempts`` (zero for no attempt), computed by table look-up when, as usual, the
+    answer probabilities take few distinct values."""
+    values, which = np.unique(p_answer, return_inverse=True)
+    if len(values) > 8:
+        shape = (-1,) + (1,) * (attempts.ndim - 1)
+        return (1.0 - (1.0 - p_answer.reshape(shape)) ** attempts).astype(np.float32)
+    k = int(attempts.max(initial=0)) + 1
+    table = (1.0 - (1.0 - values[:, None]) ** np.arange(k)[None, :]).astype(np.float32)
+    shape = (-1,) + (1,) * (attempts.ndim - 1)
+    return table[which.reshape(shape), attempts]
 
 
 def _enforce(
@@ -153,8 +169,7 @@ def _enforce(
         made_night[:, d] = night
         attempts = day + night
         # a conversation happens if any attempt that day reaches the right party
-        p_day = 1.0 - (1.0 - p_answer) ** attempts
-        talked = (attempts > 0) & (answer_u[:, d] < p_day)
+        talked = answer_u[:, d] < _p_conversation(p_answer, attempts)
         conv[:, d] = talked
         last_conversation = np.where(talked, d, last_conversation)
     return made_day, made_night, conv, clipped
@@ -206,8 +221,24 @@ def run_calendar(
     day_req = spread_over_month(calls)
     night_req = spread_over_month(night_calls)
     answer_u = rng.random((n, DAYS), dtype=np.float32)
-    covered = regime.binds(third_party)
-    made_day, made_night, conv, clipped = _enforce(day_req, night_req, covered, regime, answer_u, p_answer)
+    covered = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
+    if covered.any():
+        sub = np.flatnonzero(covered)
+        made_day, made_night = day_req.copy(), night_req.copy()
+        conv = np.zeros(day_req.shape, dtype=bool)
+        md, mn, cv, clipped = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
+                                       answer_u[sub], p_answer[sub])
+        made_day[sub], made_night[sub], conv[sub] = md, mn, cv
+        free = np.flatnonzero(~covered)
+    else:
+        made_day, made_night = day_req, night_req
+        conv = np.zeros(day_req.shape, dtype=bool)
+        clipped = np.zeros(len(Rule), dtype=np.int64)
+        free = np.arange(n)
+    if len(free):
+        # accounts the regime does not cover: every requested attempt is made
+        attempts = made_day[free] + made_night[free]
+        conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
     ref_covered = reference.binds(third_party)
     if reference.name != regime.name and ref_covered.any():
         would = would_clip(made_day, made_night, conv, ref_covered, reference)
