@@ -38,6 +38,8 @@ COLUMNS = {
     "risk_score": np.float32,  # the true creditworthiness that lenders observe with noise
     "employed": np.bool_,
     "reachable": np.bool_,
+    "digital": np.bool_,  # uses the lender's app and digital channels
+    "education_effect": np.float32,  # current relative fall in misunderstanding from financial education
     "quintile": np.int8,  # income quintile, 0 = lowest
     "months_unemployed": np.int16,
 }
@@ -72,6 +74,7 @@ class BorrowerTable:
         t.misunderstanding[:] = (1.4 - t.literacy) * rng.gamma(2.0, 0.5, n)
         t.complaint_propensity[:] = cfg.complaint_propensity_mean * rng.gamma(2.0, 0.5, n)
         t.reachable[:] = rng.random(n) < cfg.reachable_share
+        t.digital[:] = rng.random(n) < cfg.digital_share * (0.7 + 0.6 * t.literacy)
         # initial employment by quintile-specific risk
         rel = np.asarray(economy.separation_by_quintile)[t.quintile]
         p_unemp = np.clip(u0 * rel / rel.mean(), 0, 0.9)

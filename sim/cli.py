@@ -73,7 +73,17 @@ def cmd_strategies(args: argparse.Namespace) -> int:
     width = max(len(n) for n in STRATEGIES)
     for name in sorted(STRATEGIES):
         cls = STRATEGIES[name]
-        print(f"{name:<{width}}  {cls.description}")
+        classifier = ", ".join(f"{k}={v}" for k, v in cls.classifier.items())
+        print(f"{name:<{width}}  {cls.description}  [{classifier}]")
+    return 0
+
+
+def cmd_regimes(args: argparse.Namespace) -> int:
+    from sim.regulation import REGIMES
+
+    width = max(len(n) for n in REGIMES)
+    for name, regime in REGIMES.items():
+        print(f"{name:<{width}}  {regime.description}")
     return 0
 
 
@@ -90,6 +100,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_strategy(args.strategy)
         overrides["strategy"] = args.strategy
     load_scenario(args.scenario, **overrides)  # fail fast with a one-line message
+    if args.reps < 1:
+        raise UsageError(f"--reps must be at least 1, got {args.reps}")
+    if args.reps > 1:
+        return _run_replicated(args, overrides)
     result = simulate(args.scenario, seed=args.seed, **overrides)
     summary = result.to_dict()
     lenders = list(result.summary["lender"])
@@ -103,13 +117,52 @@ def cmd_run(args: argparse.Namespace) -> int:
     table = pd.DataFrame(rows).set_index("outcome")
     if len(lenders) == 2:
         table = table[["all"]]
+    violations = {k: summary[k] for k in summary if k.startswith(("clipped_", "would_clip_")) and "@" not in k
+                  and summary[k] > 0}
     print(f"{result.meta['scenario']}: seed {result.meta['seed']}, "
           f"{result.meta['config']['population']['n_borrowers']:,} households, "
           f"{result.meta['config']['horizon_months']} months")
     print(table.to_string())
+    if violations:
+        print("contact requests clipped by the regime (clipped_*) or that the reference regime would forbid "
+              "(would_clip_*): " + ", ".join(f"{k} {v:,.0f}" for k, v in violations.items()))
     if args.out:
         paths = write_outputs(Path(args.out), result)
         print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    """Run a scenario ``--reps`` times and print each outcome per lender (or arm) with a 95% CI."""
+    from sim.progress import progress_bar
+
+    first = 0 if args.seed is None else args.seed
+    rows = []
+    with progress_bar(args.reps, "runs") as bar:
+        for rep in range(args.reps):
+            result = simulate(args.scenario, seed=first + rep, **overrides)
+            for _, row in result.summary.iterrows():
+                rows.append({"group": row["lender"], "rep": rep, **{k: row[k] for k, _, _ in KPIS}})
+            bar.update(1)
+    runs = pd.DataFrame(rows)
+    groups = list(dict.fromkeys(runs["group"]))
+    table = confidence_table(runs, [k for k, _, _ in KPIS], by="group", order=groups)
+    print(f"{result.meta['scenario']}: {args.reps} replications, seeds {first}..{first + args.reps - 1}; "
+          "mean [95% CI] per lender or arm")
+    wide: dict[str, dict[str, str]] = {}
+    labels = {k: (label.strip(), fmt) for k, label, fmt in KPIS}
+    for _, r in table.iterrows():
+        label, fmt = labels[r["outcome"]]
+        wide.setdefault(label, {})[r["group"]] = (f"{fmt.format(r['mean'])} [{fmt.format(r['ci_low'])}, "
+                                                  f"{fmt.format(r['ci_high'])}]")
+    print(pd.DataFrame(wide).T[groups].to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        runs.to_parquet(out / "runs.parquet", index=False)
+        runs.to_csv(out / "runs.csv", index=False)
+        table.to_csv(out / "confidence.csv", index=False)
+        print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}")
     return 0
 
 
@@ -154,6 +207,73 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------------
+# python -m sim portfolio {validate,synthesize,schema}  (sim/portfolio.py does the work)
+# --------------------------------------------------------------------------------------------------
+def cmd_portfolio_validate(args: argparse.Namespace) -> int:
+    from sim.portfolio import PortfolioError, load_portfolio
+
+    try:
+        portfolio = load_portfolio(args.file, strict=False)
+    except PortfolioError as exc:
+        if len(exc.problems) > 1:  # several file-level problems: list them all
+            sys.stdout.write("".join(f"{args.file}: {p}\n" for p in exc.problems))
+        raise
+    if portfolio.problems:
+        sys.stdout.write("".join(f"{args.file}: {p}\n" for p in portfolio.problems))
+        n_bad = len({p.line for p in portfolio.problems})
+        raise UsageError(f"{args.file}: {len(portfolio.problems):,} problem(s) in {n_bad:,} of "
+                         f"{portfolio.rows_in_file:,} rows (listed above); no row was used")
+    households = int(portfolio.household_keys().max()) + 1
+    filled = ", ".join(f"{c} ({'all' if k == portfolio.n_accounts else f'{k:,}'})"
+                       for c, k in portfolio.filled_columns.items()) or "none"
+    print(f"OK: {args.file}: {portfolio.n_accounts:,} accounts, {households:,} households; "
+          f"accounts whose value the model fills: {filled}")
+    return 0
+
+
+def cmd_portfolio_synthesize(args: argparse.Namespace) -> int:
+    from sim.portfolio import load_portfolio, synthesize_portfolio, write_portfolio
+
+    out = Path(args.out)
+    if out.exists() and Path(args.file).exists() and out.resolve() == Path(args.file).resolve():
+        raise UsageError(f"--out {args.out}: would overwrite the original portfolio")
+    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise UsageError(f"--out {args.out}: expected a .csv or .parquet file name")
+    portfolio = load_portfolio(args.file)
+    frame = synthesize_portfolio(portfolio, rows=args.rows, seed=args.seed)
+    try:
+        write_portfolio(frame, out)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write ({exc.strerror or exc})") from None
+    print(f"wrote {out}: {len(frame):,} synthetic accounts (seed {args.seed}) with the marginal distributions "
+          f"and correlations of {args.file}; no row of it is copied")
+    return 0
+
+
+def cmd_portfolio_schema(args: argparse.Namespace) -> int:
+    from sim.portfolio import schema_table
+
+    print(schema_table())
+    return 0
+
+
+def _add_portfolio_parser(sub) -> None:
+    p = sub.add_parser("portfolio", help="check a portfolio file, or make a synthetic copy of one")
+    psub = p.add_subparsers(dest="portfolio_command", required=True)
+    q = psub.add_parser("validate", help="report every bad row with its line number (exit 2 if any)")
+    q.add_argument("file", help="a CSV or Parquet portfolio (schema: docs/portfolio.md)")
+    q.set_defaults(func=cmd_portfolio_validate)
+    q = psub.add_parser("synthesize", help="write a synthetic portfolio with the same distributions, no row copied")
+    q.add_argument("file")
+    q.add_argument("--out", required=True, help="the new file (.csv or .parquet)")
+    q.add_argument("--rows", type=int, default=None, help="number of accounts (default: as many as the original)")
+    q.add_argument("--seed", type=int, default=0, help="seed of the synthetic draw (default 0)")
+    q.set_defaults(func=cmd_portfolio_synthesize)
+    q = psub.add_parser("schema", help="print the portfolio schema (Markdown)")
+    q.set_defaults(func=cmd_portfolio_schema)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sim", description="Debt-collection strategy laboratory")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", help="set every lender's strategy")
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's)")
     p.add_argument("--out", help="write monthly and summary tables (Parquet and CSV) and meta.json here")
+    p.add_argument("--reps", type=int, default=1,
+                   help="replications (seeds SEED..SEED+REPS-1); above 1, print means with 95%% CIs per lender or arm")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
     p.set_defaults(func=cmd_run)
 
@@ -179,11 +301,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("strategies", help="list the registered strategies")
+    p = sub.add_parser("strategies", help="list the registered strategies with their classifiers")
     p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("regimes", help="list the regulation regimes")
+    p.set_defaults(func=cmd_regimes)
 
     p = sub.add_parser("params", help="print every scenario parameter with its default and source (Markdown)")
     p.set_defaults(func=cmd_params)
+    _add_portfolio_parser(sub)
     return parser
 
 

@@ -50,6 +50,8 @@ class ComplaintInputs:
     threatened: np.ndarray  # bool
     legal: np.ndarray  # bool: in litigation or judgment
     visits: np.ndarray
+    third_party: np.ndarray  # contacts with relatives or phone-book contacts
+    social_media: np.ndarray  # bool, a public post about the debt
     propensity: np.ndarray  # borrower's complaint propensity times a stress factor
     literacy_ratio: np.ndarray  # borrower literacy over the population mean
 
@@ -65,7 +67,9 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
                                            + cfg.complaint_night * x.night_calls)
     h[:, Category.FALSE_STATEMENTS] = base * BASE_MIX[3] + cfg.complaint_threat * (x.threatened & ~x.legal)
     h[:, Category.LEGAL_ACTION] = base * BASE_MIX[4] + cfg.complaint_threat * x.legal
-    h[:, Category.IMPROPER_INFORMATION] = base * BASE_MIX[5] + 0.5 * cfg.complaint_visit * x.visits
+    h[:, Category.IMPROPER_INFORMATION] = (base * BASE_MIX[5] + 0.5 * cfg.complaint_visit * x.visits
+                                           + cfg.complaint_third_party * x.third_party
+                                           + cfg.complaint_social_media * x.social_media)
     h *= x.propensity[:, None]
     total = np.minimum(h.sum(axis=1), 0.95)
     u = rng.random((n, 3))
@@ -73,7 +77,7 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
     cum = np.cumsum(h, axis=1) / np.maximum(h.sum(axis=1), 1e-300)[:, None]
     category = (u[:, 1:2] > cum).sum(axis=1)
     category = np.minimum(category, len(Category) - 1)
-    p_public = np.clip(cfg.public_channel_share * x.propensity, 0, 0.5)
+    p_public = np.clip(cfg.public_channel_share * x.propensity * (1.0 + 3.0 * x.social_media), 0, 0.8)
     p_regulator = np.clip(cfg.regulator_channel_share * x.literacy_ratio, 0, 0.9)
     channel = np.where(u[:, 2] < p_public, Channel.PUBLIC,
                        np.where(u[:, 2] < p_public + p_regulator, Channel.REGULATOR, Channel.LENDER))

@@ -142,6 +142,8 @@ class Population(Strict):
     willingness_mean: float = P(0.85, "Mean intrinsic willingness to pay (0-1).", ge=0, le=1)
     willingness_sd: float = P(0.12, "Std. dev. of intrinsic willingness.", ge=0, le=1)
     reachable_share: float = P(0.85, "Share of households with valid contact details.", ge=0, le=1)
+    digital_share: float = P(0.6, "Share of households that use the lender's app and digital channels.",
+                             "Pew (2021): most US adults use mobile banking; assumption", ge=0, le=1)
     complaint_propensity_mean: float = P(1.0, "Mean complaint propensity (multiplier on complaint hazards).", ge=0, le=10)
     application_rate: float = P(0.035, "Monthly probability that a household applies for a new loan.",
                                 "calibrated to a book that turns over in about three years", ge=0, le=1)
@@ -181,6 +183,9 @@ class Behaviour(Strict):
     complaint_excess_contact: float = P(0.0008, "Complaint hazard per contact above tolerance.", ge=0, le=1)
     complaint_threat: float = P(0.04, "Complaint hazard per month with a lawsuit or threat of one.", ge=0, le=1)
     complaint_visit: float = P(0.05, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
+    complaint_third_party: float = P(0.02, "Complaint hazard per contact with a relative or phone-book contact.",
+                                     ge=0, le=1)
+    complaint_social_media: float = P(0.3, "Complaint hazard in a month with a public post about the debt.", ge=0, le=1)
     complaint_night: float = P(0.01, "Complaint hazard per call at night (21:00-08:00).", ge=0, le=1)
     public_channel_share: float = P(0.10, "Share of complaints made in public (social media).", ge=0, le=1)
     regulator_channel_share: float = P(0.30, "Share of complaints sent to the regulator, at mean literacy.",
@@ -219,6 +224,32 @@ class Tactics(Strict):
     placement: TacticParams = _tactic(0.0, 0.1, 0.30, 0.05, -0.05, "agency paid by contingency fee")
     threat: TacticParams = _tactic(0.0, 0.0, 0.25, 0.05, -0.15,
                                    "assumption; threats raise short-run payment (BRIEF section 3)")
+    push: TacticParams = _tactic(0.01, 0.0, 0.01, 0.0, 0.0, "assumption: app push costs a fraction of a cent")
+    email: TacticParams = _tactic(0.01, 0.0, 0.01, 0.0, 0.0, "assumption")
+    chat: TacticParams = _tactic(0.5, 0.02, 0.0, -0.02, 0.05,
+                                 "assumption: self-service and chat are cheap (BRIEF section 3: low cost)")
+    social_media: TacticParams = _tactic(0.5, 0.05, 0.5, 0.3, -0.5,
+                                         "assumption; harassment banned in the US and China (BRIEF section 3)")
+    third_party: TacticParams = _tactic(1.0, 0.05, 0.15, 0.08, -0.2,
+                                        "assumption; harm to people who owe nothing (BRIEF section 3)")
+    education: TacticParams = _tactic(10.0, 0.25, 0.0, -0.02, 0.05, "assumption: a short course or coaching call")
+    settlement: TacticParams = _tactic(5.0, 0.25, 0.0, -0.1, 0.2, "assumption: one conversation to agree")
+    writedown: TacticParams = _tactic(5.0, 0.25, 0.0, -0.1, 0.25, "assumption: one conversation to agree")
+    push_reach: float = P(0.8, "Attention restored by a push notification relative to an SMS (digital households).",
+                          ge=0, le=1)
+    email_reach: float = P(0.5, "Attention restored by an e-mail relative to an SMS.", ge=0, le=1)
+    digital_take_up: float = P(0.5, "Probability a digital household opens a self-service offer in a month.",
+                               ge=0, le=1)
+    settlement_haircut: float = P(0.4, "Share of the claim forgiven in a settlement.",
+                                  "settlements of 40-60 cents on the dollar are common (CFPB 2015 debt settlement "
+                                  "data; weak)", ge=0, le=1)
+    writedown_share: float = P(0.3, "Share of principal forgiven in a write-down.",
+                               "Dobbie & Song (2020): write-downs of about a third of balances", ge=0, le=1)
+    education_effect: float = P(0.15, "Relative fall in misunderstanding right after financial education.",
+                                "Fernandes, Lynch & Netemeyer (2014): small effects", ge=0, le=1)
+    education_decay: float = P(0.89, "Monthly persistence of the education effect (about 10% left after 20 months).",
+                               "Fernandes, Lynch & Netemeyer (2014): effects fade within about 20 months", ge=0, le=1)
+    third_party_audience: float = P(8.0, "People who learn of the debt from one social-media post.", ge=0, le=1e4)
     call_answer_rate: float = P(0.35, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 "assumption; industry right-party contact rates of 10-40%", ge=0, le=1)
     promise_rate: float = P(0.45, "Probability a conversation ends in a promise to pay, at full willingness.",
@@ -259,10 +290,66 @@ class Product(Strict):
                             "FFIEC 2000 policy: 180 days for open-end, 120 for closed-end credit", ge=30, le=3650)
 
 
+class LadderStep(Strict):
+    """One rung of a strategy declared in a scenario file: what to do to accounts in a range of days past due
+    (or months since charge-off) and a score segment."""
+
+    min_dpd: int = P(1, "Lowest days past due the step applies to (0 = current accounts in collection).", ge=0, le=3650)
+    max_dpd: int = P(179, "Highest days past due the step applies to.", ge=0, le=3650)
+    charged_off: bool = P(False, "The step applies to charged-off accounts (then the dpd range is ignored).")
+    min_months_charged_off: int = P(0, "For charged-off steps: months since charge-off at least.", ge=0, le=600)
+    segment: Literal["any", "low_score", "high_score"] = P("any", "Score segment, split at the strategy's cutoff.")
+    min_claim: float = P(0.0, "Only accounts owing at least this much, $.", ge=0)
+    sms: int = P(0, "SMS reminders a month.", ge=0, le=100)
+    push: int = P(0, "App push notifications a month.", ge=0, le=100)
+    emails: int = P(0, "E-mails a month.", ge=0, le=100)
+    calls: int = P(0, "Daytime call attempts a month.", ge=0, le=300)
+    night_calls: int = P(0, "Night call attempts a month (21:00-08:00).", ge=0, le=300)
+    visits: int = P(0, "Home visits a month.", ge=0, le=30)
+    third_party: int = P(0, "Contacts with relatives or phone-book contacts a month.", ge=0, le=100)
+    threaten: bool = P(False, "Threaten legal action in calls.")
+    sue: bool = P(False, "File a lawsuit.")
+    place: bool = P(False, "Place with a collection agency.")
+    sell: bool = P(False, "Sell to a debt buyer.")
+    social_media: bool = P(False, "Public social-media pressure.")
+    education: bool = P(False, "Offer financial education.")
+    offer: Literal["none", "deferral", "plan", "settlement", "writedown"] = P("none", "Restructuring offer.")
+    digital_offer: bool = P(False, "Also put the offer in the chat / self-service app.")
+
+    @model_validator(mode="after")
+    def _range(self) -> LadderStep:
+        if self.max_dpd < self.min_dpd:
+            raise ValueError(f"max_dpd {self.max_dpd} is below min_dpd {self.min_dpd}")
+        return self
+
+
+class DeclaredStrategy(Strict):
+    """A collection strategy written in the scenario file: a ladder of steps; the first step that matches
+    an account applies."""
+
+    name: str = P(..., "Name lenders use to pick this strategy.", min_length=1, max_length=60,
+                  pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = P("", "One line on what the strategy does.", max_length=200)
+    source: str = P("declared in a scenario file", "Where the strategy comes from.")
+    pre_due_reminders: bool = P(False, "Send an SMS before the due date to every current account.")
+    score_cutoff: float = P(0.5, "Observed score splitting the low and high score segments.", ge=0, le=1)
+    steps: list[LadderStep] = Field(..., min_length=1, max_length=100)
+
+
+class Challenger(Strict):
+    strategy: str = P(..., "Strategy of this arm.")
+    strategy_params: dict[str, float | int | bool | str] = Field(default_factory=dict)
+    share: float = P(..., "Share of the lender's accounts assigned to this arm at random.", gt=0, lt=1)
+
+
 class Lender(Strict):
     name: str = P("Lender", "Display name.", min_length=1, max_length=80)
-    strategy: str = P("conventional", "Name of a registered collection strategy (`python -m sim strategies`).")
+    strategy: str = P("conventional", "Name of a registered collection strategy (`python -m sim strategies`) or of "
+                      "one declared in the scenario's [[strategies]].")
     strategy_params: dict[str, float | int | bool | str] = Field(default_factory=dict)
+    challengers: list[Challenger] = Field(default_factory=list, max_length=9)
+    compliance: float = P(1.0, "Share of requests forbidden by the regime that the lender actually drops; the "
+                          "rest are violations the regulator may detect.", ge=0, le=1)
     market_share: float = P(1.0, "Share of applications this lender receives.", gt=0)
     product: Product = Field(default_factory=Product)
     collectors: float = P(1.0, "Collector full-time equivalents per 1,000 loans on the book.", ge=0, le=1000)
@@ -271,9 +358,24 @@ class Lender(Strict):
     score_noise: float = P(0.10, "Std. dev. of the lender's error in observing a borrower's score.", ge=0, le=1)
 
 
+class RegimeChange(Strict):
+    month: int = P(..., "Recorded month from which the new regime applies.", ge=0, le=600)
+    regime: str = P(..., "Name of the regime from that month.")
+
+
 class Regulation(Strict):
-    regime: str = P("none", "Regulation regime (none, us_reg_f).")
-    reference_regime: str = P("us_reg_f", "Regime whose rules are logged as would-be violations under 'none'.")
+    regime: str = P("none", "Regulation regime at the start (`python -m sim regimes` lists them).")
+    reference_regime: str = P("us_reg_f", "Regime whose rules are logged as would-be violations when they are not "
+                              "enforced.")
+    changes: list[RegimeChange] = Field(default_factory=list, max_length=20)
+    detection_probability: float = P(0.05, "Probability the regulator detects one violation.",
+                                     "assumption; enforcement is rare relative to violations", ge=0, le=1)
+    fine_per_violation: float = P(1000.0, "Fine per detected violation, $.",
+                                  "FDCPA statutory damages up to $1,000 per person (15 U.S.C. 1692k)", ge=0, le=1e9)
+    adaptive: bool = P(False, "The regulator tightens contact caps when complaints stay high.")
+    complaint_threshold: float = P(40.0, "Complaints per 1,000 accounts in collection a month that the adaptive "
+                                   "regulator tolerates.", ge=0)
+    patience_months: int = P(6, "Consecutive months above the threshold before caps are tightened.", ge=1, le=120)
 
 
 class Scenario(Strict):
@@ -289,6 +391,12 @@ class Scenario(Strict):
     tactics: Tactics = Field(default_factory=Tactics)
     lenders: list[Lender] = Field(default_factory=lambda: [Lender()], min_length=1, max_length=50)
     regulation: Regulation = Field(default_factory=Regulation)
+    strategies: list[DeclaredStrategy] = Field(default_factory=list, max_length=50)
+    portfolio: str | None = P(
+        None, "Portfolio file (CSV or Parquet, schema in docs/portfolio.md) whose accounts are the starting "
+        "book and whose households are the population (population.n_borrowers is then the number of "
+        "households in the file); a relative path is read from the scenario file's folder.",
+        "the lender's own data (issue 7)", min_length=1, max_length=4096)
 
     @field_validator("lenders")
     @classmethod
@@ -303,17 +411,35 @@ class Scenario(Strict):
         from sim.regulation import REGIMES
         from sim.strategies import STRATEGIES
 
+        declared = {d.name for d in self.strategies}
+        for j, d in enumerate(self.strategies):
+            if d.name in STRATEGIES:
+                raise ValueError(f"strategies.{j}.name: {d.name!r} is already a built-in strategy")
+        if len(declared) != len(self.strategies):
+            raise ValueError("strategies: declared strategy names must be unique")
+        known = sorted(set(STRATEGIES) | declared)
+
+        def check(name: str, params: dict, where: str) -> None:
+            if name in declared:
+                if params:
+                    raise ValueError(f"{where}_params: a declared strategy takes no parameters")
+                return
+            if name not in STRATEGIES:
+                raise ValueError(f"{where}: unknown strategy {name!r}; known: {', '.join(known)}")
+            STRATEGIES[name].check_params(params, where=f"{where}_params")
+
         for i, lender in enumerate(self.lenders):
-            if lender.strategy not in STRATEGIES:
-                raise ValueError(
-                    f"lenders.{i}.strategy: unknown strategy {lender.strategy!r}; "
-                    f"known: {', '.join(sorted(STRATEGIES))}"
-                )
-            STRATEGIES[lender.strategy].check_params(lender.strategy_params, where=f"lenders.{i}.strategy_params")
-        for field in ("regime", "reference_regime"):
-            value = getattr(self.regulation, field)
+            check(lender.strategy, lender.strategy_params, f"lenders.{i}.strategy")
+            for k, arm in enumerate(lender.challengers):
+                check(arm.strategy, arm.strategy_params, f"lenders.{i}.challengers.{k}.strategy")
+            if sum(arm.share for arm in lender.challengers) >= 1:
+                raise ValueError(f"lenders.{i}.challengers: shares must leave a positive share for the champion")
+        regimes = [("regulation.regime", self.regulation.regime),
+                   ("regulation.reference_regime", self.regulation.reference_regime)]
+        regimes += [(f"regulation.changes.{k}.regime", c.regime) for k, c in enumerate(self.regulation.changes)]
+        for where, value in regimes:
             if value not in REGIMES:
-                raise ValueError(f"regulation.{field}: unknown regime {value!r}; known: {', '.join(sorted(REGIMES))}")
+                raise ValueError(f"{where}: unknown regime {value!r}; known: {', '.join(sorted(REGIMES))}")
         return self
 
     def config_hash(self) -> str:
@@ -437,6 +563,15 @@ def validate(data: dict[str, Any], origin: str = "scenario") -> Scenario:
         raise ScenarioError(_format_error(err, origin)) from None
 
 
+def _resolve_portfolio(data: Any, folder: Path) -> None:
+    """Make a relative ``portfolio`` path of a scenario file absolute, from the file's folder."""
+    value = data.get("portfolio") if isinstance(data, dict) else None
+    if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
+        import os
+
+        data["portfolio"] = os.path.abspath(os.path.join(folder, value))
+
+
 def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrides: Any) -> Scenario:
     """Load and validate a scenario by built-in name, path, dict or Scenario, with dotted overrides."""
     if isinstance(scenario, Scenario):
@@ -451,6 +586,7 @@ def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrid
         except OSError as exc:
             raise ScenarioError(f"{origin}: cannot read ({exc.strerror})") from None
         data = parse_toml(raw, origin)
+        _resolve_portfolio(data, path.parent)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate(data, origin)

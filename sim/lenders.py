@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.config import Lender as LenderConfig, Tactics
+from sim.config import Lender as LenderConfig, Regulation as RegulationConfig, Tactics
 from sim.loans import Observation
 from sim.strategies import Strategy, make_strategy
 from sim.tactics import Offer, Tactic, Treatment
@@ -24,7 +24,15 @@ class Lender(mesa.Agent):
         self.index = index
         self.cfg = cfg
         self.name = cfg.name
-        self.strategy: Strategy = make_strategy(cfg.strategy, cfg.strategy_params)
+        declared = list(getattr(model.cfg, "strategies", []))
+        self.strategy: Strategy = make_strategy(cfg.strategy, cfg.strategy_params, declared)
+        # champion first, then challengers; each arm gets a random share of the accounts
+        self.strategies: list[Strategy] = [self.strategy] + [
+            make_strategy(arm.strategy, arm.strategy_params, declared) for arm in cfg.challengers]
+        shares = [arm.share for arm in cfg.challengers]
+        self.arm_shares = np.array([1.0 - sum(shares), *shares])
+        self.arm_names = [f"{cfg.name}" if not shares else f"{cfg.name} [champion: {self.strategy.name}]"] + [
+            f"{cfg.name} [challenger {k + 1}: {s.name}]" for k, s in enumerate(self.strategies[1:])]
         self.costs = np.zeros(len(Tactic))  # cumulative cost by tactic, $
         self.sale_proceeds = 0.0
         self.agency_fees = 0.0
@@ -46,15 +54,17 @@ class Lender(mesa.Agent):
         return self.cfg.collectors * accounts_on_book / 1000.0 * self.cfg.hours_per_collector
 
     def hours_needed(self, t: Treatment, tactics: Tactics) -> np.ndarray:
+        """Collector hours each row's requests take."""
         return ((t.calls + t.night_calls) * tactics.call.hours + t.visits * tactics.visit.hours
                 + t.sue * tactics.lawsuit.hours + (t.offer != Offer.NONE) * tactics.plan.hours
-                + t.place * tactics.placement.hours)
+                + t.place * tactics.placement.hours + t.third_party * tactics.third_party.hours
+                + t.social_media * tactics.social_media.hours + t.education * tactics.education.hours
+                + t.digital_offer * tactics.chat.hours)
 
-    def ration(self, t: Treatment, tactics: Tactics, accounts_on_book: int) -> Treatment:
-        """Keep the highest-priority requests that fit in collector capacity; the rest lose every action
-        that takes collector time."""
+    def ration(self, t: Treatment, tactics: Tactics, available: float) -> Treatment:
+        """Keep the highest-priority requests that fit in ``available`` collector hours; the rest lose
+        every action that takes collector time."""
         hours = self.hours_needed(t, tactics)
-        available = self.capacity_hours(accounts_on_book)
         total = float(hours.sum())
         if total <= available:
             return t
@@ -64,13 +74,14 @@ class Lender(mesa.Agent):
         keep[order] = np.cumsum(hours[order]) <= available
         return t.scaled_down(keep)
 
-    def plan(self, obs: Observation, tactics: Tactics, accounts_on_book: int, rng: np.random.Generator) -> Treatment:
-        """The treatments this lender requests for its accounts in collection this month."""
-        t = self.strategy.decide(obs, rng)
+    def plan(self, obs: Observation, strategy: Strategy, tactics: Tactics, capacity_hours: float,
+             rng: np.random.Generator) -> Treatment:
+        """The treatments ``strategy`` requests for these accounts this month, rationed by capacity."""
+        t = strategy.decide(obs, rng)
         if not isinstance(t, Treatment):
-            raise TypeError(f"strategy {self.strategy.name!r} returned {type(t).__name__}, not a Treatment")
+            raise TypeError(f"strategy {strategy.name!r} returned {type(t).__name__}, not a Treatment")
         t.validate(len(obs))
-        return self.ration(t, tactics, accounts_on_book)
+        return self.ration(t, tactics, capacity_hours)
 
 
 class CollectionAgency(mesa.Agent):
@@ -94,3 +105,35 @@ class DebtBuyer(mesa.Agent):
         self.face_bought = 0.0
         self.paid = 0.0
         self.collected = 0.0
+
+
+class Regulator(mesa.Agent):
+    """Receives complaints, detects violations with some probability and fines the lender; when adaptive,
+    tightens contact caps after complaints stay above a threshold for ``patience_months``."""
+
+    def __init__(self, model: mesa.Model, cfg: RegulationConfig) -> None:
+        super().__init__(model)
+        self.cfg = cfg
+        self.complaints_received = 0.0
+        self.violations_detected = 0.0
+        self.fines_issued = 0.0
+        self.months_above = 0
+        self.tightenings = 0
+
+    def review(self, violations_by_lender: np.ndarray, complaints_to_regulator: float,
+               complaints_per_1000: float, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+        """Detect violations and fine; return (fines by lender, whether to tighten the caps)."""
+        self.complaints_received += complaints_to_regulator
+        counts = np.round(violations_by_lender).astype(np.int64)
+        detected = rng.binomial(counts, self.cfg.detection_probability) if counts.any() else np.zeros_like(counts)
+        fines = detected * self.cfg.fine_per_violation
+        self.violations_detected += float(detected.sum())
+        self.fines_issued += float(fines.sum())
+        tighten = False
+        if self.cfg.adaptive:
+            self.months_above = self.months_above + 1 if complaints_per_1000 > self.cfg.complaint_threshold else 0
+            if self.months_above >= self.cfg.patience_months:
+                tighten = True
+                self.tightenings += 1
+                self.months_above = 0
+        return fines.astype(float), tighten

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,7 @@ COLUMNS = {
     "goodwill": np.float32,
     "pressure": np.float32,
     "score_observed": np.float32,
+    "loan_id": np.int64,  # stable identifier (rows move when the book is compacted)
     "borrower": np.int32,
     "lender": np.int16,
     "months_on_book": np.int16,
@@ -97,6 +99,9 @@ COLUMNS = {
     "rpc_last": np.int16,
     "status": np.int8,
     "collector": np.int8,
+    "arm": np.int8,  # champion (0) or challenger arm of the lender
+    "settlement_offer": np.bool_,  # a settlement was accepted this month
+    "dispute_pause": np.int8,  # months collection stays paused after a written dispute (regimes with validation)
     "is_card": np.bool_,
     "judgment": np.bool_,
     "promise": np.bool_,
@@ -128,6 +133,7 @@ class LoanBook:
 
     def __init__(self, n_lenders: int, capacity: int = 1024) -> None:
         self.n = 0
+        self.next_id = 0
         self.n_lenders = n_lenders
         self.plan_payment_share = 0.6  # the model sets it from tactics.plan_payment_share
         self._capacity = max(16, capacity)
@@ -177,6 +183,8 @@ class LoanBook:
         cols = {name: getattr(self, name) for name in COLUMNS}
         for name in COLUMNS:
             cols[name][rows] = 0
+        cols["loan_id"][rows] = np.arange(self.next_id, self.next_id + k)
+        self.next_id += k
         cols["borrower"][rows] = borrower
         cols["lender"][rows] = lender
         cols["principal_lent"][rows] = amount
@@ -254,6 +262,27 @@ class LoanBook:
         self.cycles[rows] = 0
         self.dpd[rows] = 0
         self.reaged_month[rows] = month
+
+    def write_down(self, rows: np.ndarray, share: float) -> np.ndarray:
+        """Forgive ``share`` of the principal of ``rows`` (written off); return the amounts."""
+        amount = self.principal[rows] * share
+        self.principal[rows] -= amount
+        self.written_off[rows] += amount
+        self.instalment[rows] *= 1.0 - share
+        return amount
+
+    def settle(self, rows: np.ndarray) -> np.ndarray:
+        """Forgive what is left of the claim of ``rows`` after a settlement was paid (written off, or
+        for a charged-off loan already counted there) and close them; return the amounts forgiven."""
+        forgiven = self.claim()[rows]
+        on_book = ON_BOOK[self.status[rows]]
+        self.written_off[rows] += np.where(on_book, forgiven, 0.0)
+        for name in ("principal", "interest", "fees", "arrears"):
+            getattr(self, name)[rows] = 0.0
+        self.status[rows] = Status.PAID_OFF
+        self.cycles[rows] = 0
+        self.dpd[rows] = 0
+        return forgiven
 
     def can_reage(self, rows: np.ndarray, month: int) -> np.ndarray:
         return month - self.reaged_month[rows].astype(np.int32) >= REAGE_INTERVAL
@@ -446,6 +475,7 @@ class Observation:
 
     month: int
     rows: np.ndarray  # loan rows in the book (for the model; strategies should not index with them)
+    loan_id: np.ndarray  # stable account identifiers, for strategies that remember accounts
     dpd: np.ndarray
     cycles: np.ndarray
     bucket: np.ndarray
@@ -467,12 +497,22 @@ class Observation:
     months_since_chargeoff: np.ndarray
     score: np.ndarray
     is_card: np.ndarray
+    uses_app: np.ndarray  # the household uses the lender's app (the lender sees its log-ins)
+    capacity_hours: float = 0.0  # collector hours available to this strategy this month
+    tactics: Any = None  # the scenario's tactic parameters (costs, hours, prices), as the lender knows them
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    def subset(self, mask: np.ndarray) -> Observation:
+        """The observation of a subset of accounts (same month and context)."""
+        out = {}
+        for name, value in vars(self).items():
+            out[name] = value[mask] if isinstance(value, np.ndarray) else value
+        return Observation(**out)
 
-def observe(book: LoanBook, lender: int, month: int) -> Observation:
+
+def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None = None) -> Observation:
     """The accounts of ``lender`` that are in collection (delinquent, on a plan, in litigation or
     charged off and not sold), as the lender sees them."""
     status = book.view("status")
@@ -484,9 +524,11 @@ def observe(book: LoanBook, lender: int, month: int) -> Observation:
     principal, interest, fees = take("principal"), take("interest"), take("fees")
     dpd = take("dpd")
     st = take("status")
+    owner = take("borrower")
     return Observation(
         month=month,
         rows=rows,
+        loan_id=take("loan_id"),
         dpd=dpd,
         cycles=take("cycles"),
         bucket=bucket_of(dpd),
@@ -508,4 +550,5 @@ def observe(book: LoanBook, lender: int, month: int) -> Observation:
         months_since_chargeoff=take("months_since_chargeoff"),
         score=take("score_observed"),
         is_card=take("is_card"),
+        uses_app=uses_app[owner] if uses_app is not None else np.zeros(len(rows), dtype=bool),
     )

@@ -49,7 +49,8 @@ MONTHLY_COLUMNS = [
     "recoveries", "net_chargeoff", "chargeoff_rate", "collected", "exposure", "collection_cost",
     "agency_fees", "cures", "cure_rate", "complaints", "complaints_per_1000", *CATEGORY_COLUMNS,
     *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
-    "placements", "sales", "originated", "prepaid", "wellbeing_mean", "wellbeing_low_share",
+    "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
+    "originated", "prepaid", "wellbeing_mean", "wellbeing_low_share",
     *RULE_COLUMNS, *WOULD_COLUMNS,
 ]
 SUMMARY_KEYS = [
@@ -57,7 +58,8 @@ SUMMARY_KEYS = [
     "chargeoff_rate", "complaints_per_1000", *[f"{c}_per_1000" for c in CATEGORY_COLUMNS],
     *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "wellbeing_mean", "wellbeing_low_share",
     "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_attempts", "visits",
-    "lawsuits", "plans_accepted", "complaints", *[f"clipped_{r.name.lower()}" for r in Rule],
+    "lawsuits", "plans_accepted", "complaints", "third_party_contacts", "social_media_posts", "violations", "fines",
+    "third_party_harm", *[f"clipped_{r.name.lower()}" for r in Rule],
     *[f"would_clip_{r.name.lower()}" for r in Rule],
 ]
 SEGMENT_LABELS = [*(f"income_q{i}" for i in range(1, 6)), "literacy_low", "literacy_medium", "literacy_high"]
@@ -109,7 +111,7 @@ class MonthlyRecorder:
 
     def __init__(self, model: CollectionModel) -> None:
         self.model = model
-        self.names = [lender.name for lender in model.lenders]
+        self.names = [name for _, _, name in model.groups]
         self.n_groups = len(self.names) + 1
         h = model.cfg.horizon_months
         self.data = {name: np.zeros((h, self.n_groups)) for name in MONTHLY_COLUMNS}
@@ -127,6 +129,7 @@ class MonthlyRecorder:
         self.exposure_start = np.zeros(self.n_groups)
         self._last_costs = np.zeros((len(self.names), len(Tactic)))
         self._last_fines = np.zeros(len(self.names))
+        self.third_party_harm = 0.0
         self.snapshot()
 
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
@@ -146,13 +149,13 @@ class MonthlyRecorder:
         book = self.model.book
         status = book.view("status")
         self.in_collection = (((book.view("cycles") > 0) & book.on_book()) | (status == Status.CHARGED_OFF))
-        self._collection_count = self._by_lender(self.in_collection, book.view("lender"))
+        self._collection_count = self._by_lender(self.in_collection, self.model.groups_in_book())
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
                unemployment, any_30plus) -> None:
         m = self.model
         book, t = m.book, m.borrowers
-        lender = book.view("lender")
+        lender = m.groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
         d = {name: self.data[name] for name in MONTHLY_COLUMNS}
         on_book = book.on_book()
         claim = book.claim()
@@ -178,9 +181,12 @@ class MonthlyRecorder:
         d["accounts_in_collection_start"][month] = start_count
         paid = events["paid"]
         gross = self._by_lender(events["gross_chargeoff"], lender)
-        proceeds = np.append(contacts["proceeds_by_lender"], contacts["proceeds_by_lender"].sum())
+        proceeds = np.append(contacts["proceeds_by_group"], contacts["proceeds_by_group"].sum())
+        proceeds_co = np.append(contacts["proceeds_co_by_group"], contacts["proceeds_co_by_group"].sum())
+        sale_loss = np.append(contacts["sale_loss_by_group"], contacts["sale_loss_by_group"].sum())
+        gross = gross + sale_loss  # a sale before charge-off books the loss on sale as a charge-off
         co_paid = self._by_lender(np.where(status == Status.CHARGED_OFF, paid, 0.0), lender)
-        recoveries = co_paid + proceeds
+        recoveries = co_paid + proceeds_co
         d["gross_chargeoff"][month] = gross
         d["recoveries"][month] = recoveries
         d["net_chargeoff"][month] = gross - recoveries
@@ -189,8 +195,8 @@ class MonthlyRecorder:
         d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
         d["exposure"][month] = self._by_lender(np.where(events["new_episode"], book.view("episode_exposure"), 0.0),
                                                lender)
-        costs = np.array([ln.costs for ln in m.lenders])
-        fines = np.array([ln.fines for ln in m.lenders])
+        costs = m.group_costs.copy()
+        fines = m.group_fines.copy()
         month_cost = (costs - self._last_costs).sum(axis=1) + (fines - self._last_fines) + agency_fee
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
@@ -201,7 +207,7 @@ class MonthlyRecorder:
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
         rows, cat, chan = complaints["rows"], complaints["category"], complaints["channel"]
         made = cat >= 0
-        comp_lender = book.lender[rows[made]]
+        comp_lender = m.group_of(rows[made])
         lender_held = contacts["who"][made] != Collector.BUYER
         total = self._by_lender(lender_held.astype(float), comp_lender)
         total[-1] = float(made.sum())
@@ -217,7 +223,7 @@ class MonthlyRecorder:
             v = self._by_lender((sel & lender_held).astype(float), comp_lender)
             v[-1] = float(sel.sum())
             d[col][month] = v
-        crow = book.lender[contacts["rows"]]
+        crow = m.group_of(contacts["rows"])
         d["call_attempts"][month] = self._by_lender((contacts["attempts"] + contacts["night"]).astype(float), crow)
         d["night_calls"][month] = self._by_lender(contacts["night"].astype(float), crow)
         d["conversations"][month] = self._by_lender(contacts["conversations"].astype(float), crow)
@@ -226,6 +232,16 @@ class MonthlyRecorder:
         d["plans_accepted"][month] = self._by_lender(contacts["accepted"].astype(float), crow)
         d["placements"][month] = self._by_lender(contacts["placed"].astype(float), crow)
         d["sales"][month] = self._by_lender(contacts["sold"].astype(float), crow)
+        d["third_party_contacts"][month] = self._by_lender(contacts["third_party"].astype(float), crow)
+        d["social_media_posts"][month] = self._by_lender(contacts["social_media"].astype(float), crow)
+        viol = np.append(contacts["violations_by_group"], contacts["violations_by_group"].sum())
+        d["violations"][month] = viol
+        fines_now = np.append(contacts.get("fines", np.zeros(len(self.names))), 0.0)
+        fines_now[-1] = fines_now[:-1].sum()
+        d["fines"][month] = fines_now
+        harm = np.zeros(self.n_groups)
+        harm[-1] = contacts["third_party_harm"]
+        d["third_party_harm"][month] = harm
         d["originated"][month] = np.append(originated, originated.sum())
         d["prepaid"][month] = np.append(prepaid, prepaid.sum())
         # well-being: all households, and per lender the households with an account in collection there
@@ -235,7 +251,7 @@ class MonthlyRecorder:
         holding = book.collecting()
         per_wb, per_low = [], []
         for i in range(len(self.names)):
-            mine = holding if len(self.names) == 1 else holding & (lender == i)
+            mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
             hh = np.bincount(owner[mine], minlength=t.n) > 0
             k = np.count_nonzero(hh)
             per_wb.append(float(wb[hh].sum() / k) if k else np.nan)
@@ -303,8 +319,8 @@ class MonthlyRecorder:
             }
             for col in [*CATEGORY_COLUMNS, *CHANNEL_COLUMNS]:
                 row[f"{col}_per_1000"] = 1000.0 * _scalar_ratio(s[col].sum(), start)
-            for col in ("call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", *RULE_COLUMNS,
-                        *WOULD_COLUMNS):
+            for col in ("call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", "third_party_contacts",
+                        "social_media_posts", "violations", "fines", "third_party_harm", *RULE_COLUMNS, *WOULD_COLUMNS):
                 row[col] = float(s[col].sum())
             rows.append(row)
         summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]

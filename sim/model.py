@@ -39,14 +39,14 @@ from sim.borrowers import (
 from sim.complaints import Category, Channel, ComplaintInputs, draw_complaints
 from sim.config import Scenario, load_scenario
 from sim.economy import labour_hazards, levers_at, unemployment_path
-from sim.lenders import CollectionAgency, DebtBuyer, Lender
-from sim.loans import LoanBook, ProductTerms, Status, observe
+from sim.lenders import CollectionAgency, DebtBuyer, Lender, Regulator
+from sim.loans import ON_BOOK, LoanBook, ProductTerms, Status, observe
 from sim.metrics import MonthlyRecorder, Tracer
-from sim.regulation import REGIMES, Rule, run_calendar
+from sim.regulation import REGIMES, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
-           "complaints", "lenders", "prepayment", "trace")
+           "complaints", "lenders", "prepayment", "trace", "regulator")
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -93,8 +93,12 @@ class CollectionModel(mesa.Model):
         self.reference_regime = REGIMES[cfg.regulation.reference_regime]
 
         # households: columns owned by the model, one Mesa agent per row as a view
-        self.borrowers = BorrowerTable.sample(cfg.population, cfg.economy, float(self.unemployment[0]),
-                                              self.streams["population"])
+        self.portfolio, self.portfolio_report = None, None  # set when the scenario names a portfolio file
+        if cfg.portfolio is not None:
+            self._portfolio_households()
+        else:
+            self.borrowers = BorrowerTable.sample(cfg.population, cfg.economy, float(self.unemployment[0]),
+                                                  self.streams["population"])
         self.borrowers.scale_misunderstanding(cfg.behaviour.misunderstanding_mean)
         self.first_borrower_id = self.agent_id_counter
         for row in range(cfg.population.n_borrowers):
@@ -104,7 +108,13 @@ class CollectionModel(mesa.Model):
 
         # lenders and the collectors that work for them
         self.lenders = [Lender(self, i, lc) for i, lc in enumerate(cfg.lenders)]
+        # outcome groups: every arm (champion, challengers) of every lender
+        self.groups = [(lender.index, arm, name) for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
+        self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
+        self.group_costs = np.zeros((len(self.groups), len(Tactic)))
+        self.group_fines = np.zeros(len(self.groups))
         self.agency = CollectionAgency(self, cfg.tactics.agency_fee, cfg.tactics.agency_calls)
+        self.regulator = Regulator(self, cfg.regulation)
         self.buyer = DebtBuyer(self, cfg.tactics.sale_price, max(cfg.tactics.agency_calls // 2, 1))
         self.terms = ProductTerms(
             is_card=np.array([lc.product.kind == "card" for lc in cfg.lenders]),
@@ -133,8 +143,27 @@ class CollectionModel(mesa.Model):
     def _lender_of(self, u: np.ndarray) -> np.ndarray:
         return np.minimum(np.searchsorted(self._share_cum, u, side="right"), len(self.lenders) - 1)
 
+    def _portfolio_households(self) -> None:
+        """Households from the scenario's portfolio file: one per borrower_id (else per account), with
+        the file's incomes and scores where known and the documented fill distributions elsewhere."""
+        from sim.portfolio import build_households, load_portfolio
+
+        cfg = self.cfg
+        self.portfolio = load_portfolio(cfg.portfolio, name=cfg.portfolio)
+        self.borrowers, self._portfolio_household, self.portfolio_report = build_households(
+            self.portfolio, cfg.population, cfg.economy, float(self.unemployment[0]), self.streams["population"])
+        cfg.population.n_borrowers = self.borrowers.n
+
     def _seed_initial_book(self) -> None:
-        """Give households the loans they hold at the start, of random age; burn-in settles the rest."""
+        """Give households the loans they hold at the start, of random age; burn-in settles the rest.
+        With a portfolio file, the starting book is the file's accounts."""
+        if self.portfolio is not None:
+            from sim.portfolio import seed_book
+
+            book_report = seed_book(self, self.portfolio, self._portfolio_household)
+            self.portfolio_report["filled"].update(book_report.pop("filled"))
+            self.portfolio_report.update(book_report)
+            return
         rng = self.streams["origination"]
         pop = self.cfg.population
         t = self.borrowers
@@ -164,8 +193,21 @@ class CollectionModel(mesa.Model):
             apr[mine] = lend.price(observed[mine])
         goodwill = np.clip(0.2 + 0.2 * rng.standard_normal(len(owner)), -1, 1)
         due_day = rng.integers(1, 29, len(owner))
-        return self.book.originate(owner, lender, size, apr, self.terms, goodwill, observed.astype(np.float32),
+        rows = self.book.originate(owner, lender, size, apr, self.terms, goodwill, observed.astype(np.float32),
                                    due_day, months_on_book)
+        self._assign_arms(rows)
+        return rows
+
+    def _assign_arms(self, rows: np.ndarray) -> None:
+        """Split each lender's new accounts at random between its champion and challengers, by a hash of
+        the loan id and the seed (so the split draws nothing from the model's streams)."""
+        book = self.book
+        for lender in self.lenders:
+            if len(lender.strategies) == 1:
+                continue
+            mine = rows[book.lender[rows] == lender.index]
+            u = _uniform_hash(book.loan_id[mine], self.seed)
+            book.arm[mine] = np.searchsorted(np.cumsum(lender.arm_shares)[:-1], u, side="right")
 
     # ---------------------------------------------------------------------------------------------
     # the month
@@ -177,8 +219,9 @@ class CollectionModel(mesa.Model):
         m = self.month
         idx = m + cfg.burn_in_months
 
-        # 1. economy and levers
+        # 1. economy, levers and the regime in force
         levers = levers_at(cfg.economy, m)
+        self._update_regime(m)
         u_now = 1.0 - float(t.employed.mean()) if t.n else 0.0
         finding_weights = cfg.economy.duration_dependence ** np.minimum(t.months_unemployed, 24)
         outflow_share = float(finding_weights[~t.employed].mean()) if u_now > 0 else 1.0
@@ -209,6 +252,9 @@ class CollectionModel(mesa.Model):
         book.schedule(interest, self.terms, forborne)
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne)
+        settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
+                                 & (decision["due"] > 0))
+        events["settled"] = book.settle(settled) if len(settled) else np.zeros(0)
         self._litigation_clock()
         book.refresh_status()
         paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
@@ -221,8 +267,9 @@ class CollectionModel(mesa.Model):
         update_stress_and_wellbeing(t, cfg.behaviour, contacts["stress_by_household"], any_30, lost_job)
         complaints = self._complaints(contacts)
 
-        # 8. lenders book fees; collectors are paid
+        # 8. lenders book fees; collectors are paid; the regulator enforces
         agency_fee = self._agency_fees(events["paid"])
+        self._enforce_rules(contacts, complaints, decision)
         book.view("contacts_last")[:] = 0
         book.view("rpc_last")[:] = 0
         if len(rows):
@@ -252,18 +299,28 @@ class CollectionModel(mesa.Model):
     # ---------------------------------------------------------------------------------------------
     # step pieces
     # ---------------------------------------------------------------------------------------------
+    def group_of(self, rows: np.ndarray) -> np.ndarray:
+        """Outcome group (lender arm) of loan rows."""
+        return self.group_offset[self.book.lender[rows]] + self.book.arm[rows]
+
+    def groups_in_book(self) -> np.ndarray:
+        """Outcome group of every loan row in use."""
+        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+
+    def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)
+
     def _originate(self) -> np.ndarray:
         """Households apply with a fixed monthly probability; lenders approve those whose observed score
-        clears the cutoff. Returns the amount originated by lender."""
+        clears the cutoff. Returns the amount originated by outcome group."""
         rng = self.streams["origination"]
         t, book = self.borrowers, self.book
         u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
         pop = self.cfg.population
         open_loans = np.bincount(book.view("borrower")[book.on_book()], minlength=t.n)
         applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
-        amounts = np.zeros(len(self.lenders))
         if len(applicants) == 0:
-            return amounts
+            return np.zeros(len(self.groups))
         lender = self._lender_of(u[1][applicants])
         noise = np.sqrt(2.0) * _erfinv(2.0 * u[2][applicants] - 1.0)  # a standard normal from the uniform
         observed = t.risk_score[applicants] + noise * self._score_noise(lender)
@@ -272,7 +329,7 @@ class CollectionModel(mesa.Model):
             mine = lender == lend.index
             approved[mine] = lend.approves(observed[mine])
         rows = self._originate_rows(applicants[approved], lender[approved], observed[approved], rng)
-        return np.bincount(book.lender[rows], weights=book.principal_lent[rows], minlength=len(self.lenders))
+        return self._by_group(rows, book.principal_lent[rows])
 
     def _prepay(self) -> np.ndarray:
         """Current loans are repaid early (refinanced) with a monthly probability."""
@@ -283,44 +340,47 @@ class CollectionModel(mesa.Model):
         current = np.flatnonzero(status == Status.CURRENT)
         rows = current[rng.random(len(current), dtype=np.float32) < rate]
         amount = book.prepay(rows)
-        return np.bincount(book.lender[rows], weights=amount, minlength=len(self.lenders))
+        return self._by_group(rows, amount)
 
     def _plan_treatments(self, accounts_on_book: np.ndarray) -> tuple[np.ndarray, Treatment, np.ndarray]:
-        """Every lender's strategy plans its accounts; agencies and the buyer plan theirs.
+        """Every lender's strategies (champion and challengers, each on its arm's accounts) plan; agencies
+        add their calls to placed accounts and the debt buyer to the claims it bought.
 
-        Returns the loan rows, the combined treatment, and who collects each row (a Collector)."""
+        Returns the loan rows (sorted), the combined treatment, and who collects each row (a Collector)."""
         book = self.book
-        parts_rows, parts_t, parts_who = [], [], []
+        parts_rows, parts_t = [], []
         rng = self.streams["lenders"]
         for lender in self.lenders:
-            obs = observe(book, lender.index, self.month)
-            t = lender.plan(obs, self.cfg.tactics, int(accounts_on_book[lender.index]), rng)
-            # accounts with an agency are worked by the agency, not by the lender's collectors
-            placed = obs.collector == Collector.AGENCY
-            t.calls[placed] = 0
-            t.night_calls[placed] = 0
-            t.visits[placed] = 0
-            t.place[placed] = False
-            parts_rows.append(obs.rows)
-            parts_t.append(t)
-            parts_who.append(np.full(len(obs), Collector.LENDER, dtype=np.int8))
-        # agency-placed accounts and claims sold to the buyer
+            obs = observe(book, lender.index, self.month, self.borrowers.digital)
+            arms = book.arm[obs.rows]
+            capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
+            for arm, strategy in enumerate(lender.strategies):
+                mine = arms == arm
+                sub = obs.subset(mine) if len(lender.strategies) > 1 else obs
+                sub.capacity_hours = capacity * lender.arm_shares[arm]
+                sub.tactics = self.cfg.tactics
+                t = lender.plan(sub, strategy, self.cfg.tactics, capacity * lender.arm_shares[arm], rng)
+                # accounts with an agency are worked by the agency, not by the lender's collectors
+                placed = sub.collector == Collector.AGENCY
+                for name in ("calls", "night_calls", "visits", "third_party"):
+                    getattr(t, name)[placed] = 0
+                t.place[placed] = False
+                parts_rows.append(sub.rows)
+                parts_t.append(t)
+        rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
+        treat = _concat(parts_t)
+        order = np.argsort(rows, kind="stable")
+        rows, treat = rows[order], treat.subset(order)
+        who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
         collector = book.view("collector")
         collecting = book.collecting()
         placed_rows = np.flatnonzero(collecting & (collector == Collector.AGENCY))
-        sold_rows = np.flatnonzero(collecting & (collector == Collector.BUYER))
-        # placed rows already appear in the lenders' observations (with their other requests); the
-        # agency adds its calls to those rows
-        rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
-        treat = _concat(parts_t)
-        who = np.concatenate(parts_who) if parts_who else np.zeros(0, dtype=np.int8)
-        order = np.argsort(rows, kind="stable")
-        rows, treat, who = rows[order], treat.subset(order), who[order]
-        pos = np.searchsorted(rows, placed_rows)
-        if len(rows):
+        if len(rows) and len(placed_rows):
+            pos = np.searchsorted(rows, placed_rows)
             found = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == placed_rows)
             treat.calls[pos[found]] += self.agency.calls_per_month
             who[pos[found]] = Collector.AGENCY
+        sold_rows = np.flatnonzero(collecting & (collector == Collector.BUYER))
         buyer_t = Treatment.empty(len(sold_rows))
         buyer_t.calls[:] = self.buyer.calls_per_month
         rows = np.concatenate([rows, sold_rows])
@@ -329,73 +389,159 @@ class CollectionModel(mesa.Model):
         return rows, treat, who
 
     def _run_contacts(self, rows: np.ndarray, treat: Treatment, who: np.ndarray) -> dict[str, Any]:
-        """Execute the month's contacts: the call calendar under the regime, visits, promises, offers,
-        lawsuits, placements and sales; update pressure and goodwill; book costs."""
-        cfg, tac = self.cfg, self.cfg.tactics
-        t, book = self.borrowers, self.book
+        """Execute the month's contacts under the regulation regime: the call calendar, visits, messages,
+        third-party and public pressure, promises, offers, lawsuits, placements and sales; update pressure
+        and goodwill; book costs; count what the rules clipped, what they would have clipped, and
+        violations by collectors that do not comply."""
+        tac = self.cfg.tactics
+        t, book, regime = self.borrowers, self.book, self.regime
         owner = book.borrower[rows]
         n = len(rows)
         beh = self.streams["contacts"]
         reachable = t.reachable[owner]
-        has_calls = (treat.calls + treat.night_calls) > 0
+        digital = t.digital[owner]
+        lender_of_row = book.lender[rows]
+        compliance = np.array([lc.compliance for lc in self.cfg.lenders])
+        u = beh.random((n, 6), dtype=np.float32)
+        complies = (who != Collector.LENDER) | (u[:, 5] < compliance[lender_of_row])
+        third = who != Collector.LENDER
+        bound = regime.binds(third)
+        clipped = np.zeros(len(Rule), dtype=np.int64)
+        violations = np.zeros(len(Rule), dtype=np.int64)
+        would = np.zeros(len(Rule), dtype=np.int64)
+
+        # a written dispute pauses collection until the debt is validated, where the regime requires it
+        paused = (book.dispute_pause[rows] > 0) & bound
+        if paused.any():
+            stop = paused & complies
+            clipped[Rule.DISPUTE_PAUSE] += int((treat.calls + treat.night_calls + treat.visits)[stop].sum())
+            violations[Rule.DISPUTE_PAUSE] += int((treat.calls + treat.night_calls + treat.visits)[paused & ~complies].sum())
+            for name in ("calls", "night_calls", "visits", "third_party"):
+                getattr(treat, name)[stop] = 0
+            treat.sue[stop] = False
+        book.view("dispute_pause")[:] = np.maximum(book.view("dispute_pause") - 1, 0)
+
+        # yes/no rules
+        third_party, c, v = clip_requests(treat.third_party, regime.third_party_allowed, bound, complies)
+        clipped[Rule.THIRD_PARTY] += c
+        violations[Rule.THIRD_PARTY] += v
+        social, c, v = clip_requests(treat.social_media.astype(np.int16), regime.social_media_allowed, bound, complies)
+        clipped[Rule.SOCIAL_MEDIA] += c
+        violations[Rule.SOCIAL_MEDIA] += v
+        threats, c, v = clip_requests(treat.threaten.astype(np.int16), regime.threats_allowed, bound, complies)
+        clipped[Rule.THREATS] += c
+        violations[Rule.THREATS] += v
+        visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
+        clipped[Rule.VISIT_BAN] += c
+        violations[Rule.VISIT_BAN] += v
+        ref = self.reference_regime
+        if ref.name != regime.name:
+            ref_bound = ref.binds(third)
+            for requested, allowed, rule in ((third_party, ref.third_party_allowed, Rule.THIRD_PARTY),
+                                             (social, ref.social_media_allowed, Rule.SOCIAL_MEDIA),
+                                             (threats, ref.threats_allowed, Rule.THREATS),
+                                             (visits, ref.visits_allowed, Rule.VISIT_BAN)):
+                if not allowed:
+                    would[rule] += int(requested[ref_bound].astype(np.int64).sum())
+
+        # the call calendar
         attempts = np.zeros(n, dtype=np.int32)
         night = np.zeros(n, dtype=np.int32)
         conversations = np.zeros(n, dtype=np.int32)
-        clipped = np.zeros(len(Rule), dtype=np.int64)
-        would = np.zeros(len(Rule), dtype=np.int64)
+        has_calls = (treat.calls + treat.night_calls) > 0
         if has_calls.any():
             sub = np.flatnonzero(has_calls)
             p_answer = tac.call_answer_rate * reachable[sub]
-            cal = run_calendar(treat.calls[sub], treat.night_calls[sub], who[sub] != Collector.LENDER, p_answer, beh,
-                               self.regime, self.reference_regime, keep_daily=self.keep_contact_log)
+            cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, beh, regime, ref,
+                               complies=complies[sub], keep_daily=self.keep_contact_log)
             attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
-            clipped, would = cal.clipped, cal.would_clip
+            clipped += cal.clipped
+            would += cal.would_clip
+            violations += cal.violations
             if self.keep_contact_log:
-                self.contact_log.append({"month": self.month, "rows": rows[sub], "who": who[sub],
-                                         "loan_lender": book.lender[rows[sub]], "daily": cal.daily})
-        visits = treat.visits.astype(np.int32) if self.regime.visits_allowed else np.zeros(n, dtype=np.int32)
-        u = beh.random((n, 4), dtype=np.float32)
+                self.contact_log.append({"month": self.month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
+                                         "who": who[sub], "lender": lender_of_row[sub], "complies": complies[sub],
+                                         "regime": regime.name, "daily": cal.daily, "daily_night": cal.daily_night})
+
         visit_talk = (visits > 0) & (u[:, 0] < 0.5)
         talked = (conversations > 0) | visit_talk
-        reminded = (treat.reminders > 0) & reachable
+        sms = (treat.reminders > 0) & reachable
+        push = (treat.push > 0) & digital
+        email = (treat.emails > 0) & reachable
+        # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
+        reach = np.maximum.reduce([sms * 1.0, push * tac.push_reach, email * tac.email_reach])
+        reminded = u[:, 4] < reach
         willing = t.willingness[owner]
         promise = talked & (u[:, 1] < tac.promise_rate * willing)
-        # offers made in a conversation; accepted more often by willing households
-        offered = talked & (treat.offer != Offer.NONE) & book.on_book()[rows] if n else np.zeros(0, bool)
-        accepted = offered & (u[:, 2] < 0.45 + 0.45 * willing) & book.can_reage(rows, self.month)
+
+        # offers: made in a conversation, or through the self-service app to digital households
+        on_book = ON_BOOK[book.status[rows]]
+        charged_off = book.status[rows] == Status.CHARGED_OFF
+        has_offer = treat.offer != Offer.NONE
+        by_app = treat.digital_offer & digital & (u[:, 3] < tac.digital_take_up)
+        offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
+        reageable = book.can_reage(rows, self.month)
+        needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
+        accepted = offered & (u[:, 2] < 0.45 + 0.45 * willing) & (reageable | ~needs_reage)
         plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
         defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
+        write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]
+        settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
         book.plan_left[plan_rows] = tac.plan_months
         book.deferral_left[defer_rows] = tac.deferral_months
-        book.reage(np.concatenate([plan_rows, defer_rows]), self.month)
+        book.write_down(write_rows, tac.writedown_share)
+        book.reage(np.concatenate([plan_rows, defer_rows, write_rows]), self.month)
+        book.settlement_offer[:] = False
+        book.settlement_offer[settle_rows] = True
+
+        # financial education: misunderstanding falls, and the effect fades
+        t.education_effect *= np.float32(tac.education_decay)
+        educated = treat.education & talked
+        t.education_effect[owner[educated]] = np.float32(tac.education_effect)
+
         # lawsuits, placements, sales
         status = book.status[rows]
-        can_sue = treat.sue & (book.litigation_age[rows] < 0) & (status < Status.SOLD)
+        can_sue = treat.sue & (book.litigation_age[rows] < 0) & ~book.judgment[rows] & (status < Status.SOLD)
         book.litigation_age[rows[can_sue]] = 0
         place = treat.place & (book.collector[rows] == Collector.LENDER) & (status < Status.SOLD)
         book.collector[rows[place]] = Collector.AGENCY
         sell = treat.sell & (status < Status.SOLD)
-        proceeds_by_lender = np.zeros(len(self.lenders))
+        proceeds_by_group = np.zeros(len(self.groups))
+        proceeds_co_by_group = np.zeros(len(self.groups))
+        sale_loss_by_group = np.zeros(len(self.groups))
         if sell.any():
             sell_rows = rows[sell]
-            lender_of_sold = book.lender[sell_rows]
+            was_co = book.status[sell_rows] == Status.CHARGED_OFF
             face = book.claim()[sell_rows]
+            group_sold = self.group_of(sell_rows)
             proceeds = book.sell(sell_rows, self.buyer.price)
-            proceeds_by_lender = np.bincount(lender_of_sold, weights=proceeds, minlength=len(self.lenders))
+            k = len(self.groups)
+            proceeds_by_group = np.bincount(group_sold, weights=proceeds, minlength=k)
+            proceeds_co_by_group = np.bincount(group_sold, weights=np.where(was_co, proceeds, 0.0), minlength=k)
+            sale_loss_by_group = np.bincount(group_sold, weights=np.where(was_co, 0.0, face - proceeds), minlength=k)
             self.buyer.face_bought += float(face.sum())
             self.buyer.paid += float(proceeds.sum())
-            for lender in self.lenders:
-                lender.sale_proceeds += float(proceeds_by_lender[lender.index])
-        threatened = treat.threaten & talked
-        # pressure and goodwill of the loan relationship
+            for g, (lender_index, _, _) in enumerate(self.groups):
+                self.lenders[lender_index].sale_proceeds += float(proceeds_by_group[g])
+        threatened = (threats > 0) & talked
+
+        # pressure, goodwill and stress of each use
         uses = {
-            Tactic.REMINDER: reminded.astype(np.int32),
+            Tactic.REMINDER: sms.astype(np.int32) * treat.reminders,
+            Tactic.PUSH: push.astype(np.int32) * treat.push,
+            Tactic.EMAIL: email.astype(np.int32) * treat.emails,
             Tactic.CALL: attempts + night,
-            Tactic.VISIT: visits,
+            Tactic.VISIT: visits.astype(np.int32),
             Tactic.LAWSUIT: can_sue.astype(np.int32),
-            Tactic.PLAN: offered.astype(np.int32),
+            Tactic.PLAN: (offered & (treat.offer <= Offer.PLAN)).astype(np.int32),
+            Tactic.SETTLEMENT: (offered & (treat.offer == Offer.SETTLEMENT)).astype(np.int32),
+            Tactic.WRITEDOWN: (offered & (treat.offer == Offer.WRITEDOWN)).astype(np.int32),
+            Tactic.CHAT: (treat.digital_offer & digital).astype(np.int32),
             Tactic.PLACEMENT: place.astype(np.int32),
             Tactic.THREAT: threatened.astype(np.int32),
+            Tactic.SOCIAL_MEDIA: (social > 0).astype(np.int32),
+            Tactic.THIRD_PARTY: third_party.astype(np.int32),
+            Tactic.EDUCATION: educated.astype(np.int32),
         }
         pressure_add = np.zeros(n)
         goodwill_add = np.zeros(n)
@@ -415,38 +561,97 @@ class CollectionModel(mesa.Model):
         goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
         book.promise[:] = False
         book.promise[rows] = promise
-        # costs of the lender's own collection (agency and buyer costs are theirs)
+
+        # costs of the lender's own collection (agencies and the buyer bear theirs)
         own = who == Collector.LENDER
-        lender_of_row = book.lender[rows]
-        visit_cost = tac.visit.cost * self.regime.collectors_per_visit
-        for lender in self.lenders:
-            mine = own & (lender_of_row == lender.index)
-            lender.costs[Tactic.REMINDER] += tac.reminder.cost * float(uses[Tactic.REMINDER][lender_of_row == lender.index].sum())
-            lender.costs[Tactic.CALL] += tac.call.cost * float(uses[Tactic.CALL][mine].sum())
-            lender.costs[Tactic.VISIT] += visit_cost * float(visits[mine].sum())
-            lender.costs[Tactic.LAWSUIT] += tac.lawsuit.cost * float(can_sue[lender_of_row == lender.index].sum())
-            lender.costs[Tactic.PLAN] += tac.plan.cost * float(offered[mine].sum())
-            lender.costs[Tactic.PLACEMENT] += tac.placement.cost * float(place[mine].sum())
-        # pre-due reminders to current accounts of lenders whose strategy sends them
-        reminded_current = np.zeros(book.n, dtype=bool)
-        current = book.view("status") == Status.CURRENT
-        for lender in self.lenders:
-            if lender.strategy.reminds_current:
-                mine = current & (book.view("lender") == lender.index)
-                reminded_current |= mine & t.reachable[book.view("borrower")]
-                lender.costs[Tactic.REMINDER] += tac.reminder.cost * float(mine.sum())
-        reminded_all = reminded_current
+        visit_cost = tac.visit.cost * regime.collectors_per_visit
+        group = self.group_of(rows)
+        for tactic, count in uses.items():
+            if tactic in (Tactic.PLACEMENT, Tactic.SALE):
+                continue
+            unit = visit_cost if tactic == Tactic.VISIT else getattr(tac, tactic.key).cost
+            spent = unit * np.bincount(group[own], weights=count[own], minlength=len(self.groups))
+            self.group_costs[:, tactic] += spent
+            for g, (lender_index, _, _) in enumerate(self.groups):
+                self.lenders[lender_index].costs[tactic] += spent[g]
+        # pre-due reminders to current accounts of strategies that send them
+        reminded_all = self._pre_due_reminders()
         reminded_all[rows] |= reminded
+        # harm to people who owe nothing: relatives and contacts called, audiences of public posts
+        third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
         stress_by_household = np.bincount(owner, weights=stress_add, minlength=t.n)
         contacts_by_household = np.bincount(owner, weights=attempts + night + visits, minlength=t.n)
+        violations_by_group = np.zeros(len(self.groups))
+        if violations.any():
+            # violations are attributed to lender arms in proportion to their non-complying contacts
+            breaking = bound & ~complies & (who == Collector.LENDER)
+            weights = np.bincount(group[breaking], minlength=len(self.groups)).astype(float)
+            if weights.sum() > 0:
+                violations_by_group = violations.sum() * weights / weights.sum()
         return {
             "rows": rows, "who": who, "owner": owner, "attempts": attempts, "night": night, "visits": visits,
             "conversations": conversations + visit_talk, "talked": talked, "promise": promise,
             "offered": offered, "accepted": accepted, "sued": can_sue, "placed": place, "sold": sell,
-            "threatened": threatened, "legal": legal, "reminded": reminded_all,
-            "proceeds_by_lender": proceeds_by_lender, "clipped": clipped, "would_clip": would,
+            "threatened": threatened, "legal": legal, "reminded": reminded_all, "third_party": third_party,
+            "social_media": social > 0, "settled_offer": accepted & (treat.offer == Offer.SETTLEMENT),
+            "proceeds_by_group": proceeds_by_group, "proceeds_co_by_group": proceeds_co_by_group,
+            "sale_loss_by_group": sale_loss_by_group, "clipped": clipped, "would_clip": would,
+            "violations": violations, "violations_by_group": violations_by_group,
+            "third_party_harm": third_party_harm,
             "stress_by_household": stress_by_household, "contacts_by_household": contacts_by_household,
         }
+
+    def _update_regime(self, month: int) -> None:
+        """The regime in force this month: the scenario's starting regime, any scheduled change, and any
+        tightening by an adaptive regulator."""
+        name = self.cfg.regulation.regime
+        for change in sorted(self.cfg.regulation.changes, key=lambda c: c.month):
+            if month >= change.month:
+                name = change.regime
+        regime = REGIMES[name]
+        for _ in range(self.regulator.tightenings):
+            regime = regime.tightened()
+        self.regime = regime
+
+    def _enforce_rules(self, contacts: dict[str, Any], complaints: dict[str, np.ndarray],
+                       decision: dict[str, np.ndarray]) -> None:
+        """Disputes pause collection where the regime requires validation; the regulator detects and fines
+        violations and, if adaptive, tightens the caps when complaints stay high."""
+        book = self.book
+        if self.regime.dispute_pause:
+            disputed = np.flatnonzero(decision["disputed"])
+            bound = self.regime.binds(book.collector[disputed] != Collector.LENDER)
+            book.dispute_pause[disputed[bound]] = 1
+        made = complaints["category"] >= 0
+        to_regulator = float(np.count_nonzero(complaints["channel"][made] == Channel.REGULATOR))
+        in_collection = max(float(self.recorder.in_collection.sum()), 1.0)
+        per_1000 = 1000.0 * float(made.sum()) / in_collection
+        fines, tighten = self.regulator.review(contacts["violations_by_group"], to_regulator, per_1000,
+                                               self.streams["regulator"])
+        self.group_fines += fines
+        for g, (lender_index, _, _) in enumerate(self.groups):
+            self.lenders[lender_index].fines += float(fines[g])
+        contacts["fines"] = fines
+        if tighten:
+            self.regime = self.regime.tightened()
+
+    def _pre_due_reminders(self) -> np.ndarray:
+        """An SMS before the due date to every reachable current account of a strategy that sends them."""
+        book, t, tac = self.book, self.borrowers, self.cfg.tactics
+        reminded = np.zeros(book.n, dtype=bool)
+        current = book.view("status") == Status.CURRENT
+        for lender in self.lenders:
+            for arm, strategy in enumerate(lender.strategies):
+                if not strategy.reminds_current:
+                    continue
+                mine = current & (book.view("lender") == lender.index)
+                if len(lender.strategies) > 1:
+                    mine &= book.view("arm") == arm
+                reminded |= mine & t.reachable[book.view("borrower")]
+                cost = tac.reminder.cost * float(np.count_nonzero(mine))
+                lender.costs[Tactic.REMINDER] += cost
+                self.group_costs[self.group_offset[lender.index] + arm, Tactic.REMINDER] += cost
+        return reminded
 
     def _decide_payments(self, contacts: dict[str, Any], lost_job: np.ndarray) -> dict[str, np.ndarray]:
         """What each household pays on each loan: intention (willingness, pressure, goodwill, promises,
@@ -457,6 +662,9 @@ class CollectionModel(mesa.Model):
         owner = book.view("borrower")
         n = book.n
         due = book.amount_due()
+        settling = book.view("settlement_offer")
+        if settling.any():
+            due = np.where(settling, (1.0 - cfg.tactics.settlement_haircut) * book.claim(), due)
         rng = self.streams["behaviour"]
         u = rng.random((3, n), dtype=np.float32)
         f32 = np.float32
@@ -471,7 +679,8 @@ class CollectionModel(mesa.Model):
                                                               f32(1.0))
         forgets = u[1] < lapse
         delinquent = cycles > 0
-        misreads = u[2] < t.misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(0.2))
+        misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
+        misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(0.2))
         wanted = np.where(intends & ~forgets, due, 0.0)
         wanted[misreads] *= 0.5
         # garnishment after judgment takes part of earnings above essentials, before anything else
@@ -528,6 +737,7 @@ class CollectionModel(mesa.Model):
         x = ComplaintInputs(
             disputed=disputed, excess_contacts=excess, night_calls=contacts["night"],
             threatened=contacts["threatened"], legal=contacts["legal"], visits=contacts["visits"],
+            third_party=contacts["third_party"], social_media=contacts["social_media"],
             propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
             literacy_ratio=t.literacy[owner] / lit_mean,
         )
@@ -535,15 +745,15 @@ class CollectionModel(mesa.Model):
         return {"rows": rows, "category": category, "channel": channel}
 
     def _agency_fees(self, paid: np.ndarray) -> np.ndarray:
-        """Contingency fees owed to the agency on what its placed accounts paid, by lender."""
+        """Contingency fees owed to the agency on what its placed accounts paid, by outcome group."""
         book = self.book
-        placed = (book.view("collector") == Collector.AGENCY)
-        collected = np.bincount(book.view("lender")[placed], weights=paid[placed], minlength=len(self.lenders))
+        placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
+        collected = self._by_group(placed, paid[placed])
         fees = collected * self.agency.fee
         self.agency.collected += float(collected.sum())
         self.agency.fees_earned += float(fees.sum())
-        for lender in self.lenders:
-            lender.agency_fees += float(fees[lender.index])
+        for g, (lender_index, _, _) in enumerate(self.groups):
+            self.lenders[lender_index].agency_fees += float(fees[g])
         sold = book.view("collector") == Collector.BUYER
         self.buyer.collected += float(paid[sold].sum())
         return fees
@@ -563,6 +773,8 @@ class CollectionModel(mesa.Model):
         result = self.recorder.result()
         if self.tracer is not None:
             result.traces = self.tracer.table()
+        if self.portfolio_report is not None:
+            result.meta["portfolio"] = self.portfolio_report
         return result
 
 
@@ -572,6 +784,16 @@ def _concat(parts: list[Treatment]) -> Treatment:
     if not parts:
         return Treatment.empty(0)
     return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
+
+
+def _uniform_hash(ids: np.ndarray, seed: int) -> np.ndarray:
+    """Uniforms in [0, 1) from a splitmix64 hash of ``ids`` and ``seed``."""
+    with np.errstate(over="ignore"):
+        z = ids.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def _erfinv(x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ regime without rules, the calendar still counts what a chosen reference regime w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 import numpy as np
@@ -24,6 +24,10 @@ class Rule(IntEnum):
     AFTER_CONVERSATION = 2  # no call within N days after a conversation
     QUIET_HOURS = 3  # no calls at night
     VISIT_BAN = 4
+    THIRD_PARTY = 5  # no contact with third parties about the debt
+    SOCIAL_MEDIA = 6  # no public social-media posts about a debt
+    THREATS = 7  # no threats
+    DISPUTE_PAUSE = 8  # collection pauses on a written dispute until the debt is validated
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,24 @@ class Regime:
     visits_allowed: bool = True
     applies_to_first_party: bool = True
     collectors_per_visit: int = 1
+    third_party_allowed: bool = True
+    social_media_allowed: bool = True
+    threats_allowed: bool = True
+    dispute_pause: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
     def has_rules(self) -> bool:
+        """Whether any calendar rule (caps, silence after a conversation, quiet hours) applies."""
         return (self.max_attempts_per_day is not None or self.max_attempts_per_7_days is not None
                 or self.quiet_days_after_conversation > 0 or self.quiet_hours)
+
+    def tightened(self, step: int = 1) -> Regime:
+        """A stricter copy: caps lowered by ``step`` (an adaptive regulator's response)."""
+        weekly = self.max_attempts_per_7_days if self.max_attempts_per_7_days is not None else 14
+        daily = self.max_attempts_per_day if self.max_attempts_per_day is not None else 6
+        return replace(self, name=f"{self.name}+", max_attempts_per_7_days=max(weekly - step, 2),
+                       max_attempts_per_day=max(daily - step, 1), applies_to_first_party=True)
 
     def binds(self, collector_is_third_party: np.ndarray) -> np.ndarray:
         """Which accounts the regime covers."""
@@ -61,29 +77,44 @@ REGIMES: dict[str, Regime] = {
         Regime(
             "us_reg_f",
             "US FDCPA / Regulation F: at most 7 call attempts in 7 days per debt, none within 7 days after "
-            "a telephone conversation, no calls before 08:00 or after 21:00. Covers third-party collectors.",
-            "12 CFR 1006.14(b)(2) and 1006.6(b)(1)(i), in force 30 Nov 2021",
+            "a telephone conversation, no calls before 08:00 or after 21:00, no discussing the debt with third "
+            "parties or in public, no threats, collection paused on a written dispute until validated. Covers "
+            "third-party collectors (agencies and debt buyers), not first-party lenders.",
+            "12 CFR 1006.14(b)(2), 1006.6(b)(1)(i), 1006.6(d), 1006.34 and 1006.38; FDCPA 15 U.S.C. 1692c-e; in force "
+            "30 Nov 2021",
             max_attempts_per_7_days=7,
             quiet_days_after_conversation=7,
             quiet_hours=True,
             applies_to_first_party=False,
+            third_party_allowed=False,
+            social_media_allowed=False,
+            threats_allowed=False,
+            dispute_pause=True,
         ),
         Regime(
             "china_2018",
-            "China: at most 3 connected calls a day (industry guidance), no calls 22:00-08:00; applies to "
-            "lenders and their agents.",
-            "internet-finance self-regulatory convention of 28 March 2018; call caps weakly sourced",
+            "China: no collection from unrelated third parties, no violence, threats or insults, at most 3 "
+            "connected calls a day and no calls 22:00-08:00; applies to lenders and their agents.",
+            "bank card rules 2011; internet-finance self-regulatory convention of 28 March 2018; call caps weakly "
+            "sourced industry guidance",
             max_attempts_per_day=3,
             quiet_hours=True,
+            third_party_allowed=False,
+            social_media_allowed=False,
+            threats_allowed=False,
         ),
         Regime(
             "china_cba_2026",
             "China Banking Association guideline of 30 January 2026: no collection 22:00-08:00, at most 6 "
-            "attempts a day to the same number, at least two collectors per home visit.",
+            "attempts a day to the same number, at least two collectors per home visit, no unrelated third "
+            "parties, no threats.",
             "China Banking Association, guideline of 30 January 2026",
             max_attempts_per_day=6,
             quiet_hours=True,
             collectors_per_visit=2,
+            third_party_allowed=False,
+            social_media_allowed=False,
+            threats_allowed=False,
         ),
     )
 }
@@ -98,7 +129,9 @@ class CalendarResult:
     conversations: np.ndarray  # number of right-party conversations by phone
     clipped: np.ndarray  # attempts dropped by the enforced regime, by Rule (len(Rule),)
     would_clip: np.ndarray  # attempts the reference regime would have dropped, by Rule
-    daily: np.ndarray | None = None  # (accounts, DAYS) attempts made each day, when kept
+    violations: np.ndarray  # attempts made against the enforced regime by collectors that do not comply, by Rule
+    daily: np.ndarray | None = None  # (accounts, DAYS) day attempts made each day, when kept
+    daily_night: np.ndarray | None = None  # (accounts, DAYS) night attempts made each day, when kept
 
 
 def spread_over_month(count: np.ndarray) -> np.ndarray:
@@ -213,32 +246,41 @@ def run_calendar(
     rng: np.random.Generator,
     regime: Regime,
     reference: Regime,
+    complies: np.ndarray | None = None,
     keep_daily: bool = False,
 ) -> CalendarResult:
-    """Execute a month of call requests under ``regime``; log what ``reference`` would have forbidden
-    of the attempts actually made (when the two regimes differ)."""
+    """Execute a month of call requests under ``regime``.
+
+    Accounts the regime covers and whose collector complies have their requests clipped day by day
+    (``clipped``, by rule). Covered accounts whose collector does not comply (``complies`` false) are
+    called as requested, and what the regime forbids is counted as ``violations``. Separately, what the
+    ``reference`` regime would have forbidden of the attempts actually made is counted as
+    ``would_clip`` (when the two regimes differ).
+    """
     n = len(calls)
+    complies = np.ones(n, dtype=bool) if complies is None else complies
     day_req = spread_over_month(calls)
     night_req = spread_over_month(night_calls)
     answer_u = rng.random((n, DAYS), dtype=np.float32)
-    covered = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
-    if covered.any():
-        sub = np.flatnonzero(covered)
+    bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
+    enforced = bound & complies
+    made_day, made_night = day_req, night_req
+    conv = np.zeros(day_req.shape, dtype=bool)
+    clipped = np.zeros(len(Rule), dtype=np.int64)
+    if enforced.any():
+        sub = np.flatnonzero(enforced)
         made_day, made_night = day_req.copy(), night_req.copy()
-        conv = np.zeros(day_req.shape, dtype=bool)
         md, mn, cv, clipped = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
                                        answer_u[sub], p_answer[sub])
         made_day[sub], made_night[sub], conv[sub] = md, mn, cv
-        free = np.flatnonzero(~covered)
-    else:
-        made_day, made_night = day_req, night_req
-        conv = np.zeros(day_req.shape, dtype=bool)
-        clipped = np.zeros(len(Rule), dtype=np.int64)
-        free = np.arange(n)
+    free = np.flatnonzero(~enforced)
     if len(free):
-        # accounts the regime does not cover: every requested attempt is made
+        # every requested attempt is made
         attempts = made_day[free] + made_night[free]
         conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
+    breaking = bound & ~complies
+    violations = (would_clip(made_day, made_night, conv, breaking, regime) if breaking.any()
+                  else np.zeros(len(Rule), dtype=np.int64))
     ref_covered = reference.binds(third_party)
     if reference.name != regime.name and ref_covered.any():
         would = would_clip(made_day, made_night, conv, ref_covered, reference)
@@ -250,5 +292,25 @@ def run_calendar(
         conversations=conv.sum(axis=1).astype(np.int32),
         clipped=clipped,
         would_clip=would,
-        daily=(made_day + made_night) if keep_daily else None,
+        violations=violations,
+        daily=made_day if keep_daily else None,
+        daily_night=made_night if keep_daily else None,
     )
+
+
+def clip_requests(
+    requested: np.ndarray, allowed: bool, bound: np.ndarray, complies: np.ndarray,
+) -> tuple[np.ndarray, int, int]:
+    """Apply a yes/no rule (third parties, social media, threats) to per-account request counts.
+
+    Returns (requests executed, clipped, violations): covered accounts whose collector complies lose the
+    forbidden requests; covered accounts whose collector does not comply make them as violations.
+    """
+    requested = np.asarray(requested)
+    if allowed:
+        return requested, 0, 0
+    forbidden = bound & (requested > 0)
+    drop = forbidden & complies
+    executed = np.where(drop, 0, requested).astype(requested.dtype)
+    return executed, int(requested[drop].astype(np.int64).sum()), int(requested[forbidden & ~complies].astype(
+        np.int64).sum())

@@ -27,8 +27,10 @@ class Strategy:
     classifier: ClassVar[dict[str, Any]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not register:
+            return
         if not cls.name:
             raise TypeError(f"strategy class {cls.__name__} needs a name")
         if cls.name in STRATEGIES and STRATEGIES[cls.name].__qualname__ != cls.__qualname__:
@@ -67,7 +69,10 @@ class Strategy:
         return bool(self.params.get("pre_due_reminders", False))
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        """Turn observed account state into treatment requests, one row per observed account."""
+        """Turn observed account state into treatment requests, one row per observed account.
+
+        ``rng`` is the match's randomness (for strategies that explore); a strategy holds no generator.
+        """
         raise NotImplementedError
 
 
@@ -196,10 +201,404 @@ class HardshipFirst(Strategy):
         return t
 
 
-def make_strategy(name: str, params: dict[str, Any] | None = None) -> Strategy:
-    """Instantiate a registered strategy by name, raising ValueError for an unknown name."""
+class PhonebookPressure(Strategy):
+    """Phone-book and social-media pressure as seen in unregulated online lending: frequent calls from the
+    first missed payment including at night, calls to relatives and phone-book contacts from 30 days,
+    public social-media posts about the debt from 60 days, threats, no restructuring, quick sale.
+
+    Source: reports on Chinese online-lending collection before the 2018 rules (e.g. Human Rights
+    Watch and press accounts of "phone-book" collection; internet-finance self-regulatory convention of
+    28 March 2018, which banned it); intensities are assumptions.
+    """
+
+    name = "phonebook_pressure"
+    description = "Unregulated online lending: calls day and night, relatives and contacts, social-media shaming"
+    classifier = {"pressure": "extreme", "restructuring": False, "litigation": False, "outsources": False,
+                  "sells": True, "night_contact": True, "third_party": True, "public_shaming": True,
+                  "learns": False, "champion": False}
+    defaults = {"third_party_from_cycle": 2, "social_media_from_cycle": 3, "night_share": 0.3,
+                "sell_after_months": 1}
+    calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        t = Treatment.empty(len(obs))
+        active = ~obs.charged_off
+        calls = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 10)
+        night = np.round(calls * p["night_share"]).astype(np.int16)
+        t.calls[:] = calls - night
+        t.night_calls[:] = night
+        t.reminders[:] = 4
+        t.third_party[:] = np.where(obs.cycles >= p["third_party_from_cycle"], 6, 0)
+        t.social_media[:] = active & (obs.cycles >= p["social_media_from_cycle"])
+        t.threaten[:] = obs.cycles >= 1
+        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.priority[:] = obs.claim
+        return t
+
+
+class DigitalFirst(Strategy):
+    """Soft, digital-first collection ("customer experience first"): push and SMS before the due date,
+    push, e-mail and an instalment plan in the self-service app from the first missed payment, calls only
+    from 60 days, a settlement offer late in the cycle, agency placement at charge-off.
+
+    Source: fintech collection practice described in McKinsey (2019) "The analytics-enabled collections
+    model" and CFPB (2017) survey evidence on contact preferences; intensities are assumptions.
+    """
+
+    name = "digital_first"
+    description = "Digital first: pre-due push and SMS, self-service plans in the app, calls only from 60 days"
+    classifier = {"pressure": "low", "restructuring": True, "litigation": False, "outsources": True,
+                  "sells": True, "night_contact": False, "digital": True, "learns": False, "champion": False}
+    defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        t = Treatment.empty(len(obs))
+        active = ~obs.charged_off
+        t.reminders[:] = np.where(active, 1, 0)
+        t.push[:] = np.where(active, 3, 1)
+        t.emails[:] = 2
+        t.calls[:] = np.where(active & (obs.cycles >= p["calls_from_cycle"]), 3, 0)
+        offer = np.where(active & ~obs.on_plan, Offer.PLAN, Offer.NONE)
+        offer = np.where(active & (obs.cycles >= p["settle_from_cycle"]), Offer.SETTLEMENT, offer)
+        t.offer[:] = offer
+        t.digital_offer[:] = offer != Offer.NONE
+        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
+        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.priority[:] = obs.claim
+        return t
+
+
+class LitigationHeavy(Strategy):
+    """Litigation-heavy collection: letters and a few calls, threats of legal action from 30 days, suit
+    on most balances from 90 days, then judgment and wage garnishment; no restructuring.
+
+    Source: Pew Charitable Trusts (2020) "How Debt Collectors Are Transforming the Business of State
+    Courts" (debt claims dominate civil dockets, over 70% end in default judgment); intensities are
+    assumptions.
+    """
+
+    name = "litigation_heavy"
+    description = "Litigation heavy: threats from 30 days, suits from 90 days, judgments and garnishment"
+    classifier = {"pressure": "high", "restructuring": False, "litigation": True, "outsources": False,
+                  "sells": False, "night_contact": False, "learns": False, "champion": False}
+    defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        t = Treatment.empty(len(obs))
+        t.reminders[:] = 2
+        t.calls[:] = np.where(obs.charged_off, 2, _by_cycle((0, 3, 5, 5, 5, 5, 5), obs.cycles))
+        t.threaten[:] = obs.cycles >= 2
+        t.sue[:] = ((obs.cycles >= p["sue_from_cycle"]) | obs.charged_off) & (obs.claim >= p["sue_min_claim"]) & \
+            ~obs.in_litigation & ~obs.judgment
+        t.priority[:] = obs.claim
+        return t
+
+
+class OutsourceEarly(Strategy):
+    """Outsource early: reminders and a few calls in-house, then placement with a collection agency at
+    60 days past due, long before charge-off.
+
+    Source: CFPB (2016) small business review panel outline (first-party creditors place accounts with
+    third-party agencies at various stages); timing is an assumption.
+    """
+
+    name = "outsource_early"
+    description = "Outsource early: reminders and a few calls, then an agency from 60 days past due"
+    classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": True,
+                  "sells": True, "night_contact": False, "learns": False, "champion": False}
+    defaults = {"place_from_cycle": 3, "sell_after_months": 12}
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        t = Treatment.empty(len(obs))
+        in_house = obs.collector == Collector.LENDER
+        t.reminders[:] = 2
+        t.calls[:] = np.where(in_house & ~obs.charged_off, _by_cycle((0, 2, 4), obs.cycles), 0)
+        t.place[:] = in_house & ((obs.cycles >= p["place_from_cycle"]) | obs.charged_off)
+        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.priority[:] = obs.claim
+        return t
+
+
+class SellEarly(Strategy):
+    """Sell early: a short in-house effort, then sale of the account to a debt buyer at 90 days past due,
+    before charge-off, ending the lender's exposure and its control.
+
+    Source: FTC (2013) "The Structure and Practices of the Debt Buying Industry" and CFPB (2014) on debt
+    sale prices (fresher debt sells for more); timing is an assumption.
+    """
+
+    name = "sell_early"
+    description = "Sell early: reminders and calls, then sale to a debt buyer at 90 days past due"
+    classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": False,
+                  "sells": True, "night_contact": False, "learns": False, "champion": False}
+    defaults = {"sell_from_cycle": 4}
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        t = Treatment.empty(len(obs))
+        t.reminders[:] = 2
+        t.calls[:] = np.where(obs.charged_off, 0, _by_cycle((0, 3, 6, 8), obs.cycles))
+        t.sell[:] = (obs.cycles >= p["sell_from_cycle"]) | obs.charged_off
+        t.priority[:] = obs.claim
+        return t
+
+
+class _Memory:
+    """Per-account memory keyed by stable loan ids (rows move when the book is compacted)."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.values: dict[str, np.ndarray] = {}
+
+    def recall(self, ids: np.ndarray, name: str, default: float) -> np.ndarray:
+        out = np.full(len(ids), default, dtype=float)
+        if len(self.ids) and name in self.values:
+            pos = np.searchsorted(self.ids, ids)
+            pos = np.minimum(pos, len(self.ids) - 1)
+            hit = self.ids[pos] == ids
+            out[hit] = self.values[name][pos[hit]]
+        return out
+
+    def store(self, ids: np.ndarray, **columns: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids = ids[order]
+        self.values = {k: np.asarray(v)[order] for k, v in columns.items()}
+
+
+class DataDriven(Strategy):
+    """Data-driven segmentation: learns from the lender's own observations to tell "cannot pay" from
+    "will not pay" and treats them differently.
+
+    Each account carries running signals the lender observes: how much of what was asked it paid
+    (payment ratio), whether it answers (right-party contacts), promises broken, and the observed score.
+    Accounts that engage but pay little are classed "cannot pay" and offered a plan (or a write-down
+    after a broken plan); accounts that do not engage although their score says they could pay are
+    classed "will not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which
+    treatment works for each class from the payments that follow (Beta-Bernoulli counts), and explores
+    the other treatment a share ``explore`` of the time.
+
+    Source: collection-scoring practice ("ability vs willingness to pay" segmentation, e.g. Thomas,
+    Crook & Edelman (2017) "Credit Scoring and Its Applications", ch. 13) and bandit learning.
+    """
+
+    name = "data_driven"
+    description = "Learns cannot-pay vs will-not-pay from its own observations; offers to the first, pressure to the second"
+    classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
+                  "sells": True, "night_contact": False, "learns": True, "champion": False}
+    defaults = {"explore": 0.1, "score_cutoff": 0.55, "memory": 0.6, "sue_min_claim": 2000.0}
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.memory = _Memory()
+        # successes and trials of "paid something next month" by class (cannot, will-not) x treatment
+        # (offer, pressure), with a weak prior
+        self.successes = np.array([[2.0, 1.0], [1.0, 2.0]])
+        self.trials = np.array([[4.0, 4.0], [4.0, 4.0]])
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        p = self.params
+        ids = obs.loan_id
+        asked = np.maximum(obs.scheduled + obs.arrears, 1.0)
+        ratio_now = np.clip(obs.paid_last / asked, 0, 1)
+        keep = p["memory"]
+        ratio = keep * self.memory.recall(ids, "ratio", 0.5) + (1 - keep) * ratio_now
+        engaged = keep * self.memory.recall(ids, "engaged", 0.5) + (1 - keep) * (obs.rpc_last > 0)
+        # learn from last month's treatment
+        last_class = self.memory.recall(ids, "klass", -1).astype(int)
+        last_treat = self.memory.recall(ids, "treat", -1).astype(int)
+        seen = (last_class >= 0) & (last_treat >= 0)
+        paid = obs.paid_last > 0
+        np.add.at(self.trials, (last_class[seen], last_treat[seen]), 1.0)
+        np.add.at(self.successes, (last_class[seen], last_treat[seen]), paid[seen].astype(float))
+        # classify: 0 = cannot pay, 1 = will not pay
+        will_not = (obs.score >= p["score_cutoff"]) & (engaged < 0.3) & (ratio < 0.3)
+        will_not |= obs.broken_promises >= 3
+        klass = will_not.astype(int)
+        rates = self.successes / self.trials
+        best = np.argmax(rates, axis=1)  # per class: 0 = offer, 1 = pressure
+        treat = best[klass]
+        explore = rng.random(len(obs)) < p["explore"]
+        treat = np.where(explore, 1 - treat, treat)
+        t = Treatment.empty(len(obs))
+        active = ~obs.charged_off
+        t.reminders[:] = np.where(active, 2, 1)
+        t.push[:] = np.where(obs.uses_app, 2, 0)
+        offer_rows = active & (treat == 0) & ~obs.on_plan
+        offer = np.where(offer_rows, Offer.PLAN, Offer.NONE)
+        offer = np.where(offer_rows & (obs.broken_promises >= 2), Offer.WRITEDOWN, offer)
+        t.offer[:] = offer
+        t.digital_offer[:] = offer_rows & obs.uses_app
+        t.calls[:] = np.where(active & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles),
+                              np.where(active, 2, 0))
+        t.threaten[:] = active & (treat == 1) & (obs.cycles >= 2)
+        t.sue[:] = active & (treat == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
+        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
+        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 12)
+        t.priority[:] = obs.claim * np.where(klass == 1, 1.5, 1.0)
+        self.memory.store(ids, ratio=ratio, engaged=engaged, klass=np.where(active, klass, -1),
+                          treat=np.where(active, treat, -1))
+        self.class_share_ = float(klass.mean()) if len(klass) else 0.0
+        return t
+
+
+class ValueAllocator(Strategy):
+    """Value-based allocation of limited collector capacity: for every account it estimates the net value
+    of each candidate action (expected payment less cost), and spends the month's collector hours on the
+    actions with the highest net value per hour; actions that take no collector time are taken whenever
+    their net value is positive. Payment rates by bucket and action are learned from its own accounts.
+
+    Source: Abe et al. (2010) "Optimizing debt collections using constrained reinforcement learning",
+    KDD (IBM and New York State tax collection): allocate limited collection resources to the actions
+    with the highest expected value under capacity constraints.
+    """
+
+    name = "value_based"
+    description = "Spends limited collector hours on the actions with the highest expected net value per hour"
+    classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
+                  "sells": True, "night_contact": False, "learns": True, "champion": False}
+    defaults = {"horizon_share": 0.5}
+    # candidate actions: 0 SMS only, 1 four calls, 2 ten calls, 3 visit, 4 plan offer (in a call), 5 lawsuit
+    ACTIONS = ("sms", "calls4", "calls10", "visit", "plan", "sue")
+    PRIOR_LIFT = np.array([1.0, 1.3, 1.45, 1.6, 1.5, 1.4])
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.memory = _Memory()
+        n_b = 8
+        self.successes = np.tile(np.array([6.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.8, 0.5])[:, None], (1, len(self.ACTIONS)))
+        self.successes *= self.PRIOR_LIFT[None, :]
+        self.trials = np.full((n_b, len(self.ACTIONS)), 10.0)
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        tac = obs.tactics
+        ids = obs.loan_id
+        bucket = np.minimum(obs.bucket, 7)
+        last_action = self.memory.recall(ids, "action", -1).astype(int)
+        last_bucket = self.memory.recall(ids, "bucket", -1).astype(int)
+        seen = last_action >= 0
+        np.add.at(self.trials, (last_bucket[seen], last_action[seen]), 1.0)
+        np.add.at(self.successes, (last_bucket[seen], last_action[seen]), (obs.paid_last[seen] > 0).astype(float))
+        rate = np.clip(self.successes / self.trials, 0, 1)[bucket]  # (n, actions)
+        amount = np.minimum(obs.scheduled + obs.arrears, obs.claim)
+        plan_amount = amount * 0.6
+        value = rate * amount[:, None]
+        value[:, 4] = rate[:, 4] * plan_amount * 12 * self.params["horizon_share"]
+        value[:, 5] = rate[:, 5] * obs.claim * 0.3 * self.params["horizon_share"]
+        if tac is not None:
+            cost = np.array([tac.reminder.cost, 4 * tac.call.cost, 10 * tac.call.cost, tac.visit.cost,
+                             tac.plan.cost + tac.call.cost * 2, tac.lawsuit.cost])
+            hours = np.array([0.0, 4 * tac.call.hours, 10 * tac.call.hours, tac.visit.hours,
+                              tac.plan.hours + 2 * tac.call.hours, tac.lawsuit.hours])
+        else:
+            cost = np.array([0.05, 8.0, 20.0, 45.0, 9.0, 400.0])
+            hours = np.array([0.0, 0.32, 0.8, 2.0, 0.4, 1.0])
+        net = value - cost[None, :]
+        active = ~obs.charged_off & ~obs.in_litigation
+        net[~active, 1:] = -np.inf
+        net[obs.on_plan, 4] = -np.inf
+        # best action per account, then fill capacity by net value per hour
+        best = np.argmax(net, axis=1)
+        best_net = net[np.arange(len(obs)), best]
+        per_hour = np.where(hours[best] > 0, best_net / np.maximum(hours[best], 1e-9), np.inf)
+        order = np.argsort(-per_hour, kind="stable")
+        within = np.cumsum(hours[best][order]) <= max(obs.capacity_hours, 0.0)
+        chosen = np.zeros(len(obs), dtype=np.int64)  # fallback: SMS only
+        keep = np.zeros(len(obs), dtype=bool)
+        keep[order] = within
+        chosen[keep & (best_net > 0)] = best[keep & (best_net > 0)]
+        t = Treatment.empty(len(obs))
+        t.reminders[:] = 1
+        t.calls[:] = np.select([chosen == 1, chosen == 2, chosen == 4], [4, 10, 2], 0)
+        t.visits[:] = (chosen == 3).astype(np.int16)
+        t.offer[:] = np.where(chosen == 4, Offer.PLAN, Offer.NONE)
+        t.sue[:] = chosen == 5
+        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
+        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 6)
+        t.priority[:] = np.where(np.isfinite(per_hour), per_hour, 1e12)
+        self.memory.store(ids, action=np.where(active, chosen, -1), bucket=bucket)
+        return t
+
+
+OFFER_NAMES = {"none": Offer.NONE, "deferral": Offer.DEFERRAL, "plan": Offer.PLAN,
+               "settlement": Offer.SETTLEMENT, "writedown": Offer.WRITEDOWN}
+
+
+class DeclaredLadder(Strategy, register=False):
+    """A strategy written in a scenario file (``[[strategies]]``): a ladder of steps by days past due,
+    months since charge-off and score segment; the first matching step applies to an account.
+
+    Source: the scenario file that declares it.
+    """
+
+    classifier = {"declared": True}
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.description = spec.description or f"declared ladder {spec.name}"
+        self.params = {"pre_due_reminders": spec.pre_due_reminders}
+
+    def __repr__(self) -> str:
+        return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        t = Treatment.empty(len(obs))
+        free = np.ones(len(obs), dtype=bool)
+        high = obs.score >= self.spec.score_cutoff
+        for step in self.spec.steps:
+            if step.charged_off:
+                match = obs.charged_off & (obs.months_since_chargeoff >= step.min_months_charged_off)
+            else:
+                match = ~obs.charged_off & (obs.dpd >= step.min_dpd) & (obs.dpd <= step.max_dpd)
+            if step.segment == "low_score":
+                match &= ~high
+            elif step.segment == "high_score":
+                match &= high
+            match &= free & (obs.claim >= step.min_claim)
+            if not match.any():
+                continue
+            free &= ~match
+            t.reminders[match] = step.sms
+            t.push[match] = step.push
+            t.emails[match] = step.emails
+            t.calls[match] = step.calls
+            t.night_calls[match] = step.night_calls
+            t.visits[match] = step.visits
+            t.third_party[match] = step.third_party
+            t.threaten[match] = step.threaten
+            t.sue[match] = step.sue & ~obs.in_litigation[match]
+            t.place[match] = step.place & (obs.collector[match] == Collector.LENDER)
+            t.sell[match] = step.sell
+            t.social_media[match] = step.social_media
+            t.education[match] = step.education
+            t.offer[match] = OFFER_NAMES[step.offer]
+            t.digital_offer[match] = step.digital_offer
+        t.priority[:] = obs.claim
+        return t
+
+
+def make_strategy(name: str, params: dict[str, Any] | None = None, declared: list | None = None) -> Strategy:
+    """Instantiate a registered strategy, or one declared in the scenario, by name.
+
+    Raises:
+        ValueError: the name is neither registered nor declared.
+    """
+    for spec in declared or []:
+        if spec.name == name:
+            return DeclaredLadder(spec)
     try:
         cls = STRATEGIES[name]
     except KeyError:
         raise ValueError(f"unknown strategy {name!r}; known: {', '.join(sorted(STRATEGIES))}") from None
     return cls(**(params or {}))
+
+
+def collection(**properties: Any) -> list[str]:
+    """Names of the registered strategies whose classifier has all the given properties, e.g.
+    ``collection(litigation=False)``."""
+    return sorted(name for name, cls in STRATEGIES.items()
+                  if all(cls.classifier.get(k) == v for k, v in properties.items()))

@@ -18,14 +18,22 @@ import numpy as np
 class Tactic(IntEnum):
     """The tactics whose cost, collector time and effects are parameters in ``[tactics]``."""
 
-    REMINDER = 0
+    REMINDER = 0  # SMS reminder
     CALL = 1
-    VISIT = 2
+    VISIT = 2  # home or field visit
     LAWSUIT = 3
-    PLAN = 4  # instalment plan or deferral offered in a conversation
+    PLAN = 4  # restructuring offer (plan, deferral, settlement, write-down) made in a conversation
     PLACEMENT = 5  # placement with a collection agency
     SALE = 6  # sale to a debt buyer
     THREAT = 7  # a threat of legal action made in a call
+    PUSH = 8  # app push notification
+    EMAIL = 9
+    CHAT = 10  # online chat or self-service app: an offer the household can take without a call
+    SOCIAL_MEDIA = 11  # public social-media pressure about the debt (harassment)
+    THIRD_PARTY = 12  # contact with relatives or phone-book contacts
+    EDUCATION = 13  # financial education
+    SETTLEMENT = 14  # settlement offer (claim settled for less)
+    WRITEDOWN = 15  # principal write-down offer
 
     @property
     def key(self) -> str:
@@ -38,6 +46,8 @@ class Offer(IntEnum):
     NONE = 0
     DEFERRAL = 1  # payments paused for `deferral_months`, interest capitalised
     PLAN = 2  # arrears re-aged; a reduced instalment for `plan_months`
+    SETTLEMENT = 3  # the claim settled for a lump sum of (1 - settlement_haircut) of it
+    WRITEDOWN = 4  # a share `writedown_share` of principal forgiven and the account re-aged
 
 
 class Collector(IntEnum):
@@ -52,7 +62,7 @@ class Collector(IntEnum):
 class Treatment:
     """Requested actions, one row per observed account (all columns have the same length)."""
 
-    reminders: np.ndarray  # int16
+    reminders: np.ndarray  # int16, SMS reminders
     calls: np.ndarray  # int16, call attempts in the day (08:00-21:00)
     night_calls: np.ndarray  # int16, call attempts at night (21:00-08:00)
     visits: np.ndarray  # int16
@@ -62,6 +72,12 @@ class Treatment:
     place: np.ndarray  # bool
     sell: np.ndarray  # bool
     priority: np.ndarray  # float64, higher first when capacity is short
+    push: np.ndarray  # int16, app push notifications
+    emails: np.ndarray  # int16
+    digital_offer: np.ndarray  # bool, the offer is also put in the chat / self-service app
+    social_media: np.ndarray  # bool, public social-media pressure
+    third_party: np.ndarray  # int16, contacts with relatives or phone-book contacts
+    education: np.ndarray  # bool, financial education offered
 
     @classmethod
     def empty(cls, n: int) -> Treatment:
@@ -71,6 +87,7 @@ class Treatment:
         return cls(
             reminders=z16(), calls=z16(), night_calls=z16(), visits=z16(), threaten=zb(), sue=zb(),
             offer=np.zeros(n, dtype=np.int8), place=zb(), sell=zb(), priority=np.zeros(n),
+            push=z16(), emails=z16(), digital_offer=zb(), social_media=zb(), third_party=z16(), education=zb(),
         )
 
     def __len__(self) -> int:
@@ -83,7 +100,7 @@ class Treatment:
         """Rows not in ``keep`` lose every action that uses collector time (reminders stay)."""
         out = Treatment(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
         drop = ~keep
-        for name in ("calls", "night_calls", "visits"):
+        for name in ("calls", "night_calls", "visits", "third_party"):
             getattr(out, name)[drop] = 0
         out.sue[drop] = False
         out.threaten[drop] = False
@@ -98,7 +115,7 @@ class Treatment:
             col = getattr(self, f.name)
             if len(col) != n:
                 raise ValueError(f"treatment column {f.name} has {len(col)} rows, expected {n}")
-        for name in ("reminders", "calls", "night_calls", "visits"):
+        for name in ("reminders", "calls", "night_calls", "visits", "push", "emails", "third_party"):
             if (getattr(self, name) < 0).any():
                 raise ValueError(f"treatment column {name} has a negative count")
         if n and (self.offer.min() < 0 or self.offer.max() > max(Offer)):
