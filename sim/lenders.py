@@ -38,6 +38,7 @@ class Lender(mesa.Agent):
         self.agency_fees = 0.0
         self.fines = 0.0
         self.capacity_shortfall_hours = 0.0
+        self.capacity_log: list[tuple[int, float, float]] = []  # (month, hours used, hours available) per plan
 
     def approves(self, observed_score: np.ndarray) -> np.ndarray:
         """Underwriting: approve applicants whose observed score clears the cutoff."""
@@ -81,7 +82,9 @@ class Lender(mesa.Agent):
         if not isinstance(t, Treatment):
             raise TypeError(f"strategy {strategy.name!r} returned {type(t).__name__}, not a Treatment")
         t.validate(len(obs))
-        return self.ration(t, tactics, capacity_hours)
+        t = self.ration(t, tactics, capacity_hours)
+        self.capacity_log.append((obs.month, float(self.hours_needed(t, tactics).sum()), capacity_hours))
+        return t
 
 
 class CollectionAgency(mesa.Agent):

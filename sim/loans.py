@@ -504,6 +504,54 @@ class Observation:
     def __len__(self) -> int:
         return len(self.rows)
 
+    @classmethod
+    def scripted(cls, n: int, month: int = 0, **columns: Any) -> Observation:
+        """An observation of ``n`` made-up accounts, for testing a strategy against scripted borrowers.
+
+        Unspecified columns take neutral defaults (a current card account owing $2,000, score 0.5);
+        ``dpd`` sets ``cycles`` and ``bucket`` consistently unless they are given too.
+        """
+        def col(name: str, default: Any, dtype: Any) -> np.ndarray:
+            value = columns.pop(name, default)
+            return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
+
+        dpd = col("dpd", 0, np.int16)
+        cycles = col("cycles", np.where(dpd > 0, dpd // DAYS_PER_CYCLE + 1, 0), np.int16)
+        charged_off = col("charged_off", False, bool)
+        obs = cls(
+            month=month,
+            rows=np.arange(n),
+            loan_id=col("loan_id", np.arange(n), np.int64),
+            dpd=dpd,
+            cycles=cycles,
+            bucket=bucket_of(dpd),
+            claim=col("claim", 2000.0, float),
+            scheduled=col("scheduled", 60.0, float),
+            arrears=col("arrears", 60.0 * cycles, float),
+            months_on_book=col("months_on_book", 12, np.int16),
+            status=col("status", np.where(charged_off, Status.CHARGED_OFF,
+                                          np.where(cycles > 0, Status.DELINQUENT, Status.CURRENT)), np.int8),
+            collector=col("collector", Collector.LENDER, np.int8),
+            paid_last=col("paid_last", 0.0, float),
+            broken_promises=col("broken_promises", 0, np.int16),
+            contacts_last=col("contacts_last", 0, np.int16),
+            rpc_last=col("rpc_last", 0, np.int16),
+            disputed=col("disputed", False, bool),
+            on_plan=col("on_plan", False, bool),
+            in_litigation=col("in_litigation", False, bool),
+            judgment=col("judgment", False, bool),
+            charged_off=charged_off,
+            months_since_chargeoff=col("months_since_chargeoff", np.where(charged_off, 1, -1), np.int16),
+            score=col("score", 0.5, np.float32),
+            is_card=col("is_card", True, bool),
+            uses_app=col("uses_app", False, bool),
+            capacity_hours=float(columns.pop("capacity_hours", 1e9)),
+            tactics=columns.pop("tactics", None),
+        )
+        if columns:
+            raise TypeError(f"unknown observation columns: {', '.join(sorted(columns))}")
+        return obs
+
     def subset(self, mask: np.ndarray) -> Observation:
         """The observation of a subset of accounts (same month and context)."""
         out = {}

@@ -432,8 +432,8 @@ class DataDriven(Strategy):
         offer = np.where(offer_rows & (obs.broken_promises >= 2), Offer.WRITEDOWN, offer)
         t.offer[:] = offer
         t.digital_offer[:] = offer_rows & obs.uses_app
-        t.calls[:] = np.where(active & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles),
-                              np.where(active, 2, 0))
+        late = active & (obs.cycles > 0)
+        t.calls[:] = np.where(late & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
         t.threaten[:] = active & (treat == 1) & (obs.cycles >= 2)
         t.sue[:] = active & (treat == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
         t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
@@ -497,7 +497,7 @@ class ValueAllocator(Strategy):
             cost = np.array([0.05, 8.0, 20.0, 45.0, 9.0, 400.0])
             hours = np.array([0.0, 0.32, 0.8, 2.0, 0.4, 1.0])
         net = value - cost[None, :]
-        active = ~obs.charged_off & ~obs.in_litigation
+        active = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0)
         net[~active, 1:] = -np.inf
         net[obs.on_plan, 4] = -np.inf
         # best action per account, then fill capacity by net value per hour

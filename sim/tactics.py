@@ -104,6 +104,9 @@ class Treatment:
             getattr(out, name)[drop] = 0
         out.sue[drop] = False
         out.threaten[drop] = False
+        out.digital_offer[drop] = False
+        out.social_media[drop] = False
+        out.education[drop] = False
         out.offer[drop] = Offer.NONE
         out.place[drop] = False
         out.sell[drop] = False

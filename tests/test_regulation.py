@@ -1,0 +1,126 @@
+"""Regulation regimes: rules enforced on the daily calendar at their own time scale, yes/no rules,
+would-be violations under a laxer regime, compliance and fines, regime changes and the adaptive
+regulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.regulation import REGIMES, Rule, clip_requests, run_calendar, spread_over_month, would_clip
+
+SMALL = {"population.n_borrowers": 800, "horizon_months": 10, "burn_in_months": 8}
+RNG = np.random.default_rng
+
+
+def _summary(scenario, seed=2, **overrides):
+    return sim.simulate(scenario, seed=seed, **{**SMALL, **overrides}).summary.set_index("lender").loc["all"]
+
+
+def test_spread_over_month_keeps_every_attempt():
+    counts = np.array([0, 1, 7, 29, 30, 31, 90])
+    days = spread_over_month(counts)
+    assert days.shape == (7, 30) and list(days.sum(axis=1)) == list(counts)
+    assert days[4].max() == 1  # 30 attempts: one a day
+
+
+def test_reg_f_seven_in_seven_days_and_silence_after_a_conversation():
+    regime = REGIMES["us_reg_f"]
+    calls = np.array([60, 60])
+    third_party = np.array([True, True])
+    # account 0 never answers; account 1 always answers
+    cal = run_calendar(calls, np.zeros(2, int), third_party, np.array([0.0, 1.0]), RNG(0), regime, regime,
+                       keep_daily=True)
+    day = cal.daily.astype(int)
+    c = np.cumsum(day, axis=1)
+    window = c - np.concatenate([np.zeros((2, 7), int), c[:, :-7]], axis=1)
+    assert window.max() <= 7
+    assert cal.attempts[0] > 0 and cal.clipped[Rule.WEEKLY_CAP] > 0
+    # after each conversation the account is not called for 7 days
+    talked_days = np.flatnonzero(day[1])
+    assert np.all(np.diff(talked_days) > 7)
+    assert cal.clipped[Rule.AFTER_CONVERSATION] > 0
+
+
+def test_reg_f_does_not_cover_first_party_lenders():
+    regime = REGIMES["us_reg_f"]
+    cal = run_calendar(np.array([60]), np.array([10]), np.array([False]), np.array([0.0]), RNG(0), regime, regime)
+    assert cal.attempts[0] == 60 and cal.night_attempts[0] == 10 and cal.clipped.sum() == 0
+
+
+def test_china_daily_cap_and_quiet_hours():
+    regime = REGIMES["china_2018"]
+    cal = run_calendar(np.array([150]), np.array([30]), np.array([False]), np.array([0.0]), RNG(0), regime, regime,
+                       keep_daily=True)
+    assert cal.daily.max() <= 3 and cal.night_attempts[0] == 0
+    assert cal.clipped[Rule.QUIET_HOURS] == 30 and cal.clipped[Rule.DAILY_CAP] > 0
+
+
+def test_none_logs_what_the_reference_would_forbid():
+    none, ref = REGIMES["none"], REGIMES["china_2018"]
+    cal = run_calendar(np.array([150]), np.array([30]), np.array([False]), np.array([0.0]), RNG(0), none, ref)
+    assert cal.attempts[0] == 150 and cal.night_attempts[0] == 30 and cal.clipped.sum() == 0
+    assert cal.would_clip[Rule.QUIET_HOURS] == 30 and cal.would_clip[Rule.DAILY_CAP] > 0
+
+
+def test_non_compliant_collectors_make_violations_not_clips():
+    regime = REGIMES["china_2018"]
+    cal = run_calendar(np.array([150, 150]), np.array([0, 0]), np.array([False, False]), np.array([0.0, 0.0]),
+                       RNG(0), regime, regime, complies=np.array([True, False]))
+    assert cal.attempts[0] <= 90 and cal.attempts[1] == 150
+    assert cal.violations[Rule.DAILY_CAP] == cal.clipped[Rule.DAILY_CAP]
+    executed, clipped, violations = clip_requests(np.array([3, 2, 0]), False, np.array([True, True, False]),
+                                                  np.array([True, False, True]))
+    assert list(executed) == [0, 2, 0] and clipped == 3 and violations == 2
+
+
+def test_would_clip_counts_silence_after_conversation():
+    day = np.zeros((1, 30), dtype=np.int16)
+    day[0, [0, 3, 12]] = 1
+    conv = np.zeros((1, 30), dtype=bool)
+    conv[0, 0] = True
+    out = would_clip(day, np.zeros_like(day), conv, np.array([True]), REGIMES["us_reg_f"])
+    assert out[Rule.AFTER_CONVERSATION] == 1  # the call on day 3 comes within 7 days of the conversation
+
+
+def test_third_party_and_social_media_bans():
+    lax = _summary("regime_none", strategy="phonebook_pressure")
+    strict = _summary("regime_china_2018", strategy="phonebook_pressure")
+    assert lax["third_party_contacts"] > 0 and lax["social_media_posts"] > 0
+    assert lax["third_party_harm"] > strict["third_party_harm"]
+    assert strict["third_party_contacts"] == 0 and strict["social_media_posts"] == 0
+    assert strict["clipped_third_party"] > 0 and strict["clipped_social_media"] > 0 and strict["clipped_threats"] > 0
+
+
+def test_regime_change_at_a_month():
+    result = sim.simulate("regime_none", seed=1, **{**SMALL, "horizon_months": 10,
+                                                    "regulation.changes": [{"month": 5, "regime": "china_2018"}]})
+    monthly = result.monthly[result.monthly.lender == "all"].set_index("month")
+    assert monthly.loc[:4, "clipped_quiet_hours"].sum() == 0
+    assert monthly.loc[5:, "clipped_quiet_hours"].sum() > 0
+
+
+def test_regulator_detects_and_fines_violations():
+    out = _summary("regime_china_2018", **{"lenders.0.compliance": 0.3, "regulation.detection_probability": 1.0,
+                                           "regulation.fine_per_violation": 10.0})
+    assert out["violations"] > 0
+    # detection probability 1: every violation is fined (one lender, so violations are whole numbers)
+    assert out["fines"] == pytest.approx(10.0 * out["violations"])
+    clean = _summary("regime_china_2018")
+    assert clean["violations"] == 0 and clean["fines"] == 0
+
+
+def test_adaptive_regulator_tightens_caps_when_complaints_stay_high():
+    model = sim.CollectionModel("regime_china_2018", rng=1, **{**SMALL, "regulation.adaptive": True,
+                                                               "regulation.complaint_threshold": 0.0,
+                                                               "regulation.patience_months": 2})
+    model.run()
+    assert model.regulator.tightenings >= 2
+    assert model.regime.name.endswith("+") and model.regime.max_attempts_per_day < 3
+
+
+def test_dispute_pause_under_reg_f_for_third_party_collectors():
+    out = _summary("regime_us_reg_f", strategy="outsource_early",
+                   **{"behaviour.misunderstanding_mean": 0.5, "horizon_months": 14})
+    assert out["clipped_dispute_pause"] > 0
