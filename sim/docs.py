@@ -46,3 +46,51 @@ def parameter_table() -> str:
     for path, default, meaning, source in _rows(Scenario, scenario, ""):
         lines.append(f"| `{path}` | `{default}` | {meaning} | {source} |")
     return "\n".join(lines)
+
+
+def strategy_table() -> str:
+    """A Markdown table of the registered strategies: name, description, classifier, parameters, source."""
+    import inspect
+
+    from sim.strategies import STRATEGIES
+
+    lines = ["| strategy | what it does | classifier | parameters (defaults) | source |",
+             "| --- | --- | --- | --- | --- |"]
+    for name in sorted(STRATEGIES):
+        cls = STRATEGIES[name]
+        doc = inspect.getdoc(cls) or ""
+        source = " ".join(doc[doc.index("Source:") + len("Source:"):].split())
+        classifier = ", ".join(f"{k}={v}" for k, v in cls.classifier.items())
+        params = ", ".join(f"`{k}={v}`" for k, v in cls.defaults.items()) or "none"
+        lines.append(f"| `{name}` | {cls.description} | {classifier} | {params} | {source} |")
+    return "\n".join(lines)
+
+
+def regime_table() -> str:
+    """A Markdown table of the regulation regimes and their rules."""
+    from sim.regulation import REGIMES
+
+    lines = ["| regime | attempts a day | attempts in 7 days | silent days after a conversation | quiet hours | "
+             "third parties | social media | threats | dispute pause | covers first-party lenders | "
+             "collectors per visit | source |", "| --- " * 12 + "|"]
+    for r in REGIMES.values():
+        def show(v):
+            return "no limit" if v is None else str(v)
+
+        lines.append(f"| `{r.name}` | {show(r.max_attempts_per_day)} | {show(r.max_attempts_per_7_days)} | "
+                     f"{r.quiet_days_after_conversation or '-'} | {'yes' if r.quiet_hours else 'no'} | "
+                     f"{'allowed' if r.third_party_allowed else 'banned'} | "
+                     f"{'allowed' if r.social_media_allowed else 'banned'} | "
+                     f"{'allowed' if r.threats_allowed else 'banned'} | {'yes' if r.dispute_pause else 'no'} | "
+                     f"{'yes' if r.applies_to_first_party else 'no'} | {r.collectors_per_visit} | {r.source} |")
+    return "\n".join(lines)
+
+
+def replace_block(text: str, marker: str, block: str) -> str:
+    """Replace the text between ``<!-- marker:start -->`` and ``<!-- marker:end -->``."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    if start not in text or end not in text:
+        raise ValueError(f"markers {start} / {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{block}\n{end}{tail}"

@@ -260,3 +260,12 @@ def test_champion_and_challengers_split_accounts_at_random_and_report_per_arm():
     model = sim.CollectionModel("champion_challenger", rng=1, **SMALL)
     arms = np.bincount(model.book.view("arm"), minlength=3) / model.book.n
     assert np.allclose(arms, [0.6, 0.2, 0.2], atol=0.05)  # 600 households, ~500 loans: 5-point tolerance
+
+
+def test_strategy_docs_are_current():
+    from sim.docs import regime_table, replace_block, strategy_table
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "strategies.md"
+    text = path.read_text()
+    fresh = replace_block(replace_block(text, "strategies", strategy_table()), "regimes", regime_table())
+    assert text == fresh, "docs/strategies.md is out of date: run python docs/update_strategies.py"
