@@ -42,6 +42,7 @@ COLUMNS = {
     "education_effect": np.float32,  # current relative fall in misunderstanding from financial education
     "quintile": np.int8,  # income quintile, 0 = lowest
     "months_unemployed": np.int16,
+    "derogatory": np.float32,  # adverse marks on the credit record (60+ days late, charge-off), fading over 7 years
 }
 
 

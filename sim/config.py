@@ -117,6 +117,11 @@ class Economy(Strict):
     expense_shock_size: float = P(1.0, "Mean size of an expense shock, in months of income.", ge=0, le=24)
     income_support: list[IncomeSupport] = Field(default_factory=list)
     forbearance: list[Forbearance] = Field(default_factory=list)
+    reporting_pause: list[Period] = Field(default_factory=list)
+    credit_record_weight: float = P(0.08, "Fall in the score lenders see per adverse mark on the credit record.",
+                                    "assumption; FICO: a 60-day late payment costs tens of points", ge=0, le=1)
+    credit_record_memory: float = P(0.988, "Monthly persistence of adverse marks (about 7 years, FCRA 15 U.S.C. 1681c).",
+                                    ge=0, le=1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -356,6 +361,15 @@ class Lender(Strict):
     hours_per_collector: float = P(140.0, "Productive hours per collector a month.", ge=0, le=744)
     approval_cutoff: float = P(0.35, "Lowest observed score (0-1) that underwriting approves.", ge=0, le=1)
     score_noise: float = P(0.10, "Std. dev. of the lender's error in observing a borrower's score.", ge=0, le=1)
+    target_loss_rate: float = P(0.04, "Annual net charge-off rate the lender prices for.",
+                                "US card charge-offs of 3-4% in 2006-07 (Fed CORCCACBS)", ge=0, le=1)
+    supply_sensitivity: float = P(2.0, "Rise in the approval cutoff per unit of expected annual loss above target "
+                                  "(and fall below it).", "assumption; lenders tighten as losses rise (Fed SLOOS "
+                                  "2008-09)", ge=0, le=100)
+    price_sensitivity: float = P(1.0, "Relative rise of the risk spread per unit of expected loss above target.",
+                                 ge=0, le=100)
+    loss_memory: float = P(0.9, "Monthly persistence of the lender's expected loss (exponential average).",
+                           ge=0, le=1)
 
 
 class RegimeChange(Strict):

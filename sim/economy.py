@@ -84,6 +84,7 @@ class Levers:
     forbearance: bool
     forbearance_unemployed_only: bool
     forbearance_interest_accrues: bool
+    reporting_paused: bool = False
 
 
 def levers_at(cfg: EconomyConfig, month: int) -> Levers:
@@ -95,4 +96,5 @@ def levers_at(cfg: EconomyConfig, month: int) -> Levers:
         forbearance=bool(active),
         forbearance_unemployed_only=all(p.unemployed_only for p in active) if active else True,
         forbearance_interest_accrues=any(p.interest_accrues for p in active),
+        reporting_paused=any(p.start_month <= month <= p.end_month for p in cfg.reporting_pause),
     )

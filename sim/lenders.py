@@ -38,17 +38,32 @@ class Lender(mesa.Agent):
         self.agency_fees = 0.0
         self.fines = 0.0
         self.capacity_shortfall_hours = 0.0
+        self.expected_loss = cfg.target_loss_rate  # expected annual net charge-off rate
         self.capacity_log: list[tuple[int, float, float]] = []  # (month, hours used, hours available) per plan
 
+    @property
+    def cutoff(self) -> float:
+        """Today's approval cutoff: the base cutoff moved by expected losses against the target."""
+        excess = self.expected_loss - self.cfg.target_loss_rate
+        return float(np.clip(self.cfg.approval_cutoff + self.cfg.supply_sensitivity * excess, 0.0, 0.95))
+
     def approves(self, observed_score: np.ndarray) -> np.ndarray:
-        """Underwriting: approve applicants whose observed score clears the cutoff."""
-        return observed_score >= self.cfg.approval_cutoff
+        """Underwriting: approve applicants whose observed score clears today's cutoff."""
+        return observed_score >= self.cutoff
 
     def price(self, observed_score: np.ndarray) -> np.ndarray:
-        """APR for approved applicants: the base rate plus a spread that grows with risk."""
-        cut = self.cfg.approval_cutoff
+        """APR for approved applicants: the base rate plus a risk spread that widens when expected losses
+        exceed the target."""
+        cut = self.cutoff
         risk = np.clip((1.0 - observed_score) / max(1.0 - cut, 1e-6), 0.0, 1.0)
-        return self.cfg.product.apr + self.cfg.product.apr_risk_spread * risk
+        excess = max(self.expected_loss - self.cfg.target_loss_rate, 0.0)
+        spread = self.cfg.product.apr_risk_spread * (1.0 + self.cfg.price_sensitivity * excess)
+        return self.cfg.product.apr + spread * risk
+
+    def learn_losses(self, annual_loss_rate: float) -> None:
+        """Update the expected annual loss rate from this month's annualised net charge-off rate."""
+        keep = self.cfg.loss_memory
+        self.expected_loss = keep * self.expected_loss + (1.0 - keep) * annual_loss_rate
 
     def capacity_hours(self, accounts_on_book: int) -> float:
         """Collector hours available this month."""

@@ -353,7 +353,8 @@ class LoanBook:
         shortfall = np.maximum(due - paid, 0.0)
         claim_after = self.claim()
         arrears = np.minimum(shortfall, claim_after)
-        was_delinquent = self.view("cycles") > 0
+        old_cycles = self.view("cycles").copy()
+        was_delinquent = old_cycles > 0
         missed = on_book & (shortfall > 1e-9) & (claim_after > 1e-9)
 
         # a plan is broken by a short payment and the account returns to its delinquency before the plan;
@@ -384,6 +385,7 @@ class LoanBook:
         self.view("dpd")[:] = dpd
 
         cured = on_book & was_delinquent & (cycles == 0)
+        rolled_60 = on_book & (cycles >= 3) & (old_cycles < 3)
         new_episode = on_book & ~was_delinquent & (cycles > 0)
         self.view("episode_exposure")[:] = np.where(new_episode, claim_after, self.view("episode_exposure"))
 
@@ -419,6 +421,7 @@ class LoanBook:
             "paid": paid,
             "missed": missed,
             "cured": cured,
+            "rolled_60": rolled_60,
             "new_episode": new_episode,
             "chargeoff": chargeoff,
             "gross_chargeoff": gross_chargeoff,

@@ -50,7 +50,7 @@ MONTHLY_COLUMNS = [
     "agency_fees", "cures", "cure_rate", "complaints", "complaints_per_1000", *CATEGORY_COLUMNS,
     *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
     "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
-    "originated", "prepaid", "wellbeing_mean", "wellbeing_low_share",
+    "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
     *RULE_COLUMNS, *WOULD_COLUMNS,
 ]
 SUMMARY_KEYS = [
@@ -65,7 +65,8 @@ SUMMARY_KEYS = [
 SEGMENT_LABELS = [*(f"income_q{i}" for i in range(1, 6)), "literacy_low", "literacy_medium", "literacy_high"]
 SEGMENT_DIMENSIONS = ["income_quintile"] * 5 + ["literacy"] * 3
 SEGMENT_COLUMNS = ["wellbeing_mean", "wellbeing_low_share", "share_30plus", "share_below_essentials",
-                   "complaints_per_1000_households"]
+                   "complaints_per_1000_households", "credit_extended", "applications_per_1000_households",
+                   "approvals_per_1000_households"]
 
 
 @dataclass
@@ -99,6 +100,8 @@ class RunResult:
         for label, row in seg.iterrows():
             for col in SEGMENT_COLUMNS:
                 out[f"{col}.{label}"] = float(row[col])
+            applied = row["applications_per_1000_households"]
+            out[f"approval_rate.{label}"] = float(row["approvals_per_1000_households"] / applied) if applied > 0 else 0.0
         return out
 
     def segment_summary(self) -> pd.DataFrame:
@@ -243,6 +246,10 @@ class MonthlyRecorder:
         harm[-1] = contacts["third_party_harm"]
         d["third_party_harm"][month] = harm
         d["originated"][month] = np.append(originated, originated.sum())
+        cut = [m.lenders[li].cutoff for li, _, _ in m.groups]
+        loss = [m.lenders[li].expected_loss for li, _, _ in m.groups]
+        d["approval_cutoff"][month] = [*cut, float(np.mean(cut))]
+        d["expected_loss"][month] = [*loss, float(np.mean(loss))]
         d["prepaid"][month] = np.append(prepaid, prepaid.sum())
         # well-being: all households, and per lender the households with an account in collection there
         wb = t.wellbeing
@@ -266,6 +273,13 @@ class MonthlyRecorder:
             self.segment_data[month, :, j] = (cells @ self.cell_to_segment) / self.segment_sizes
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
         self.segment_data[month, :, 4] = 1000.0 * (cells @ self.cell_to_segment) / self.segment_sizes
+        # credit extended: new lending per household in the segment, and the share of applicants approved
+        lent = np.bincount(self.cell_of[m.last_approved], weights=m.last_originated, minlength=15)
+        self.segment_data[month, :, 5] = (lent @ self.cell_to_segment) / self.segment_sizes
+        applied = np.bincount(self.cell_of[m.last_applicants], minlength=15) @ self.cell_to_segment
+        approved = np.bincount(self.cell_of[m.last_approved], minlength=15) @ self.cell_to_segment
+        self.segment_data[month, :, 6] = 1000.0 * applied / self.segment_sizes
+        self.segment_data[month, :, 7] = 1000.0 * approved / self.segment_sizes
         clipped = np.zeros(self.n_groups)
         for r, col in zip(Rule, RULE_COLUMNS, strict=True):
             clipped[:] = 0

@@ -111,6 +111,7 @@ class CollectionModel(mesa.Model):
         # outcome groups: every arm (champion, challengers) of every lender
         self.groups = [(lender.index, arm, name) for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
+        self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
         self.group_fines = np.zeros(len(self.groups))
         self.agency = CollectionAgency(self, cfg.tactics.agency_fee, cfg.tactics.agency_calls)
@@ -172,7 +173,7 @@ class CollectionModel(mesa.Model):
         if len(owner) == 0:
             return
         lender = self._lender_of(rng.random(len(owner)))
-        observed = t.risk_score[owner] + rng.normal(0, 1, len(owner)) * self._score_noise(lender)
+        observed = self._seen_score(owner) + rng.normal(0, 1, len(owner)) * self._score_noise(lender)
         approved = np.ones(len(owner), dtype=bool)
         for lend in self.lenders:
             mine = lender == lend.index
@@ -180,6 +181,39 @@ class CollectionModel(mesa.Model):
         owner, lender, observed = owner[approved], lender[approved], observed[approved]
         age = rng.integers(0, 24, len(owner))
         self._originate_rows(owner, lender, observed, rng, months_on_book=age)
+
+    def _seen_score(self, households: np.ndarray) -> np.ndarray:
+        """Creditworthiness as the credit record shows it (before the lender's own noise)."""
+        t = self.borrowers
+        return t.risk_score[households] - self.cfg.economy.credit_record_weight * t.derogatory[households]
+
+    def _report_credit(self, events: dict[str, np.ndarray], paused: bool) -> None:
+        """Adverse marks: one when a loan reaches 60 days past due, two at charge-off; they fade. Nothing is
+        reported while a reporting pause is on."""
+        t, owner = self.borrowers, self.book.view("borrower")
+        t.derogatory *= np.float32(self.cfg.economy.credit_record_memory)
+        if paused:
+            return
+        marks = events["rolled_60"].astype(np.float32) + 2.0 * events["chargeoff"]
+        hit = np.flatnonzero(marks)
+        if len(hit):
+            t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
+
+    def _learn_losses(self, events: dict[str, np.ndarray], contacts: dict[str, Any]) -> None:
+        """Each lender updates its expected loss rate from this month's annualised net charge-offs; its
+        approval cutoff and pricing follow (credit supply responds to expected losses)."""
+        book = self.book
+        lender = book.view("lender")
+        k = len(self.lenders)
+        status = book.view("status")
+        balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
+        co_paid = np.where(status == Status.CHARGED_OFF, events["paid"], 0.0)
+        net = (np.bincount(lender, weights=events["gross_chargeoff"] - co_paid, minlength=k)
+               + np.bincount(self.group_lender, weights=contacts["sale_loss_by_group"]
+                             - contacts["proceeds_co_by_group"], minlength=k))
+        for lend in self.lenders:
+            rate = 12.0 * net[lend.index] / balance[lend.index] if balance[lend.index] > 0 else 0.0
+            lend.learn_losses(rate)
 
     def _score_noise(self, lender: np.ndarray) -> np.ndarray:
         return np.array([lc.score_noise for lc in self.cfg.lenders])[lender]
@@ -267,8 +301,10 @@ class CollectionModel(mesa.Model):
         update_stress_and_wellbeing(t, cfg.behaviour, contacts["stress_by_household"], any_30, lost_job)
         complaints = self._complaints(contacts)
 
-        # 8. lenders book fees; collectors are paid; the regulator enforces
+        # 8. lenders book fees and learn their losses; credit records are updated; the regulator enforces
         agency_fee = self._agency_fees(events["paid"])
+        self._learn_losses(events, contacts)
+        self._report_credit(events, levers.reporting_paused)
         self._enforce_rules(contacts, complaints, decision)
         book.view("contacts_last")[:] = 0
         book.view("rpc_last")[:] = 0
@@ -319,16 +355,21 @@ class CollectionModel(mesa.Model):
         pop = self.cfg.population
         open_loans = np.bincount(book.view("borrower")[book.on_book()], minlength=t.n)
         applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
+        self.last_applicants = applicants
+        self.last_approved = np.zeros(0, dtype=np.int64)
+        self.last_originated = np.zeros(0)
         if len(applicants) == 0:
             return np.zeros(len(self.groups))
         lender = self._lender_of(u[1][applicants])
         noise = np.sqrt(2.0) * _erfinv(2.0 * u[2][applicants] - 1.0)  # a standard normal from the uniform
-        observed = t.risk_score[applicants] + noise * self._score_noise(lender)
+        observed = self._seen_score(applicants) + noise * self._score_noise(lender)
         approved = np.zeros(len(applicants), dtype=bool)
         for lend in self.lenders:
             mine = lender == lend.index
             approved[mine] = lend.approves(observed[mine])
         rows = self._originate_rows(applicants[approved], lender[approved], observed[approved], rng)
+        self.last_approved = applicants[approved]
+        self.last_originated = book.principal_lent[rows]
         return self._by_group(rows, book.principal_lent[rows])
 
     def _prepay(self) -> np.ndarray:
