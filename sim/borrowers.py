@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
@@ -236,9 +237,10 @@ def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray,
     return pay
 
 
-def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population) -> None:
+def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: np.ndarray | float = 0.0) -> None:
     """Households pay, save towards their buffer, and consume the rest; a deficit draws savings down,
-    and what savings cannot cover is consumption below essentials (``shortfall``)."""
+    and what savings cannot cover is consumption below essentials (``shortfall``). New loans are spent in
+    the month they are taken (``borrowed``: the purchase the loan financed)."""
     t.paid[:] = paid
     surplus = t.income - t.essentials - t.shock - paid
     save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
@@ -246,7 +248,27 @@ def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population) -> None:
     savings = t.savings + np.where(surplus > 0, save, surplus)
     t.shortfall[:] = np.maximum(-savings, 0.0)
     t.savings[:] = np.maximum(savings, 0.0)
-    t.consumption[:] = t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall
+    t.consumption[:] = t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall + borrowed
+
+
+def crra(c: np.ndarray, gamma: float) -> np.ndarray:
+    """CRRA utility of monthly consumption in thousands of dollars: ``(c^(1-g) - 1) / (1-g)``, log at g=1."""
+    if abs(gamma - 1.0) < 1e-9:
+        return np.log(c)
+    return (c ** (1.0 - gamma) - 1.0) / (1.0 - gamma)
+
+
+def effective_consumption(t: BorrowerTable, cfg: Any, contacts: dict[str, np.ndarray]) -> np.ndarray:
+    """Consumption less the money-equivalent disutility of collection contacts and stress, in thousands of
+    dollars, floored at a fifth of the subsistence floor (so deprivation is steeply but finitely bad)."""
+    scale = t.essentials
+    burden = scale * (cfg.call_cost * contacts["calls"] + cfg.night_call_cost * contacts["night"]
+                      + cfg.visit_cost * contacts["visits"] + cfg.third_party_cost * contacts["third_party"]
+                      + cfg.social_media_cost * contacts["social_media"]
+                      + cfg.over_cap_cost * np.maximum(contacts["calls"] + contacts["visits"] - cfg.legal_cap, 0)
+                      + cfg.stress_cost * t.stress)
+    floor = 0.2 * cfg.subsistence_share * t.essentials
+    return np.maximum(t.consumption - burden, floor) / 1000.0
 
 
 def update_stress_and_wellbeing(

@@ -157,13 +157,20 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-1.0, "Intercept of the payment-intention logit.")
+    willingness_intercept: float = P(-1.7, "Intercept of the payment-intention logit.",
+                                     "calibrated: baseline 30+ delinquency about 4% and charge-off about 4% "
+                                     "(BRIEF section 4)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
-    pressure_weight: float = P(0.9, "Weight of collection pressure (0-1 scale) in the logit.")
+    pressure_weight: float = P(1.5, "Weight of collection pressure (0-1 scale) in the logit.",
+                               "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
+                               "restrictions lower recoveries)")
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
     delinquency_weight: float = P(-1.5, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   "calibrated: baseline 30+ delinquency about 4% and charge-off about 3% (BRIEF section 4)")
-    stress_weight: float = P(-1.0, "Weight of stress (0-1) in the logit.")
+    delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
+                             "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
+                             "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
+    stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.")
     reminder_attention_fix: float = P(0.6, "Share of inattentive lapses that a reminder prevents.",
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
     misunderstanding_mean: float = P(0.08, "Mean probability a household misreads its contract in a month.",
@@ -220,7 +227,7 @@ def _tactic(cost, hours, pressure, stress, goodwill, source):
 
 class Tactics(Strict):
     reminder: TacticParams = _tactic(0.05, 0.0, 0.02, 0.0, 0.0, "SMS cost of a few cents (trade figures)")
-    call: TacticParams = _tactic(2.0, 0.08, 0.08, 0.02, -0.01,
+    call: TacticParams = _tactic(2.0, 0.08, 0.08, 0.01, -0.01,
                                  "about $17 per conversation fully loaded (US trade figure); attempts are cheaper")
     visit: TacticParams = _tactic(45.0, 2.0, 0.35, 0.10, -0.10, "tens of dollars per field visit (BRIEF section 3)")
     lawsuit: TacticParams = _tactic(400.0, 1.0, 0.60, 0.20, -0.30,
@@ -392,6 +399,24 @@ class Regulation(Strict):
     patience_months: int = P(6, "Consecutive months above the threshold before caps are tightened.", ge=1, le=120)
 
 
+class Welfare(Strict):
+    risk_aversion: float = P(2.0, "Coefficient of relative risk aversion of consumption utility (CRRA).",
+                             "Chetty (2006): about 1-2; BRIEF: about 2", ge=0, le=20)
+    subsistence_share: float = P(0.6, "Subsistence floor as a share of essential spending: consumption below it is "
+                                 "counted as deprivation.", ge=0, le=2)
+    discount: float = P(0.996, "Monthly discount factor (about 5% a year).", ge=0, le=1)
+    call_cost: float = P(0.002, "Disutility of a call attempt, as a share of monthly essentials.", ge=0, le=1)
+    night_call_cost: float = P(0.006, "Extra disutility of a call at night, as a share of essentials.", ge=0, le=1)
+    visit_cost: float = P(0.02, "Disutility of a home visit, as a share of essentials.", ge=0, le=1)
+    third_party_cost: float = P(0.01, "Disutility to the debtor of a contact with a relative or contact.", ge=0, le=1)
+    social_media_cost: float = P(0.10, "Disutility of a public post about the debt, as a share of essentials.",
+                                 ge=0, le=1)
+    over_cap_cost: float = P(0.005, "Extra disutility of each contact beyond `legal_cap` a month.", ge=0, le=1)
+    legal_cap: int = P(28, "Contacts a month above which contact counts as excessive (about 7 in 7 days, Reg F).",
+                       ge=0, le=1000)
+    stress_cost: float = P(0.15, "Disutility of full stress, as a share of essentials a month.", ge=0, le=10)
+
+
 class Scenario(Strict):
     name: str = P("scenario", "Name of the scenario.", min_length=1, max_length=120)
     description: str = P("", "What the scenario represents.")
@@ -405,11 +430,13 @@ class Scenario(Strict):
     tactics: Tactics = Field(default_factory=Tactics)
     lenders: list[Lender] = Field(default_factory=lambda: [Lender()], min_length=1, max_length=50)
     regulation: Regulation = Field(default_factory=Regulation)
+    welfare: Welfare = Field(default_factory=Welfare)
     strategies: list[DeclaredStrategy] = Field(default_factory=list, max_length=50)
     portfolio: str | None = P(
         None, "Portfolio file (CSV or Parquet, schema in docs/portfolio.md) whose accounts are the starting "
         "book and whose households are the population (population.n_borrowers is then the number of "
-        "households in the file); a relative path is read from the scenario file's folder.",
+        "households in the file). A relative path is looked up in the scenario file's folder, then the working "
+        "folder, then scenarios/.",
         "the lender's own data (issue 7)", min_length=1, max_length=4096)
 
     @field_validator("lenders")
@@ -577,15 +604,6 @@ def validate(data: dict[str, Any], origin: str = "scenario") -> Scenario:
         raise ScenarioError(_format_error(err, origin)) from None
 
 
-def _resolve_portfolio(data: Any, folder: Path) -> None:
-    """Make a relative ``portfolio`` path of a scenario file absolute, from the file's folder."""
-    value = data.get("portfolio") if isinstance(data, dict) else None
-    if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
-        import os
-
-        data["portfolio"] = os.path.abspath(os.path.join(folder, value))
-
-
 def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrides: Any) -> Scenario:
     """Load and validate a scenario by built-in name, path, dict or Scenario, with dotted overrides."""
     if isinstance(scenario, Scenario):
@@ -600,7 +618,6 @@ def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrid
         except OSError as exc:
             raise ScenarioError(f"{origin}: cannot read ({exc.strerror})") from None
         data = parse_toml(raw, origin)
-        _resolve_portfolio(data, path.parent)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate(data, origin)

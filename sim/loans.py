@@ -376,12 +376,14 @@ class LoanBook:
 
         reference = np.maximum(self.view("scheduled"), 1.0)
         reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
-        cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), 0).astype(np.int16)
+        # charged-off and sold claims keep the number of cycles they had at charge-off
+        cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), old_cycles).astype(np.int16)
         cycles = np.where(paused & on_book, self.view("cycles"), cycles)
         np.minimum(cycles, 99, out=cycles)
         self.view("arrears")[:] = np.where(on_book & ~paused, arrears, np.where(paused, self.view("arrears"), 0.0))
         self.view("cycles")[:] = cycles
         dpd = np.where(cycles > 0, DAYS_PER_CYCLE * (cycles - 1) + (DAYS_PER_CYCLE - self.view("due_day")), 0)
+        dpd = np.where(on_book, dpd, self.view("dpd"))
         self.view("dpd")[:] = dpd
 
         cured = on_book & was_delinquent & (cycles == 0)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.borrowers import LOW_WELLBEING
+from sim.borrowers import LOW_WELLBEING, crra
 from sim.complaints import Category, Channel
 from sim.loans import Status
 from sim.regulation import Rule
@@ -51,12 +51,14 @@ MONTHLY_COLUMNS = [
     *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
     "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
     "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
+    "utility_mean", "deprivation_share",
     *RULE_COLUMNS, *WOULD_COLUMNS,
 ]
 SUMMARY_KEYS = [
     "recovery_rate_gross", "recovery_rate_net", "cost_to_collect", "cure_rate", "delinquency_30plus_rate",
     "chargeoff_rate", "complaints_per_1000", *[f"{c}_per_1000" for c in CATEGORY_COLUMNS],
-    *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "wellbeing_mean", "wellbeing_low_share",
+    *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "wellbeing_mean", "wellbeing_low_share", "utility_mean",
+    "deprivation_share",
     "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_attempts", "visits",
     "lawsuits", "plans_accepted", "complaints", "third_party_contacts", "social_media_posts", "violations", "fines",
     "third_party_harm", *[f"clipped_{r.name.lower()}" for r in Rule],
@@ -133,6 +135,11 @@ class MonthlyRecorder:
         self._last_costs = np.zeros((len(self.names), len(Tactic)))
         self._last_fines = np.zeros(len(self.names))
         self.third_party_harm = 0.0
+        # welfare accumulators by (income quintile, literacy tercile) cell: discounted utility W, discounted
+        # sum of c^(1-gamma) A (for consumption-equivalent changes), and discounted household-months B
+        self.welfare_w = np.zeros(15)
+        self.welfare_a = np.zeros(15)
+        self.welfare_b = np.zeros(15)
         self.snapshot()
 
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
@@ -155,7 +162,7 @@ class MonthlyRecorder:
         self._collection_count = self._by_lender(self.in_collection, self.model.groups_in_book())
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
-               unemployment, any_30plus) -> None:
+               unemployment, any_30plus, c_eff) -> None:
         m = self.model
         book, t = m.book, m.borrowers
         lender = m.groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
@@ -266,6 +273,15 @@ class MonthlyRecorder:
         d["wellbeing_mean"][month] = [*per_wb, float(wb.mean())]
         d["wellbeing_low_share"][month] = [*per_low, float(low.mean())]
         complainers = book.borrower[rows[made]]
+        gamma, beta = m.cfg.welfare.risk_aversion, m.cfg.welfare.discount
+        weight = beta**month
+        self.welfare_w += weight * np.bincount(self.cell_of, weights=crra(c_eff, gamma), minlength=15)
+        power = np.log(c_eff) if abs(gamma - 1.0) < 1e-9 else c_eff ** (1.0 - gamma)
+        self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
+        self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
+        d["utility_mean"][month] = float(crra(c_eff, gamma).mean())
+        floor = m.cfg.welfare.subsistence_share * t.essentials
+        d["deprivation_share"][month] = float(np.count_nonzero(t.consumption < floor)) / max(t.n, 1)
         hh_values = (wb, low, any_30plus, t.shortfall > 0)
         for j, values in enumerate(hh_values):
             weights = values if values.dtype != bool else values.view(np.int8)
@@ -325,6 +341,8 @@ class MonthlyRecorder:
                 "complaints_per_1000": 1000.0 * _scalar_ratio(s["complaints"].sum(), start),
                 "wellbeing_mean": float(np.nanmean(s["wellbeing_mean"])) if np.isfinite(s["wellbeing_mean"]).any() else float("nan"),
                 "wellbeing_low_share": float(np.nanmean(s["wellbeing_low_share"])) if np.isfinite(s["wellbeing_low_share"]).any() else float("nan"),
+                "utility_mean": float(np.mean(s["utility_mean"])),
+                "deprivation_share": float(np.mean(s["deprivation_share"])),
                 "collected": float(collected),
                 "collection_cost": float(cost),
                 "exposure": float(exposure),
@@ -338,7 +356,10 @@ class MonthlyRecorder:
                 row[col] = float(s[col].sum())
             rows.append(row)
         summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]
-        meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1])}
+        meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1]),
+                "welfare": {"risk_aversion": m.cfg.welfare.risk_aversion, "W": self.welfare_w.tolist(),
+                            "A": self.welfare_a.tolist(), "B": self.welfare_b.tolist(),
+                            "cell_to_segment": self.cell_to_segment.tolist()}}
         return RunResult(monthly=monthly, segments=segments, summary=summary, meta=meta)
 
 

@@ -30,6 +30,7 @@ from sim.borrowers import (
     Borrower,
     BorrowerTable,
     draw_labour,
+    effective_consumption,
     labour_and_shocks,
     payment_budget,
     settle_month,
@@ -95,7 +96,7 @@ class CollectionModel(mesa.Model):
         # households: columns owned by the model, one Mesa agent per row as a view
         self.portfolio, self.portfolio_report = None, None  # set when the scenario names a portfolio file
         if cfg.portfolio is not None:
-            self._portfolio_households()
+            self._portfolio_households(scenario)
         else:
             self.borrowers = BorrowerTable.sample(cfg.population, cfg.economy, float(self.unemployment[0]),
                                                   self.streams["population"])
@@ -144,13 +145,13 @@ class CollectionModel(mesa.Model):
     def _lender_of(self, u: np.ndarray) -> np.ndarray:
         return np.minimum(np.searchsorted(self._share_cum, u, side="right"), len(self.lenders) - 1)
 
-    def _portfolio_households(self) -> None:
+    def _portfolio_households(self, scenario: Any) -> None:
         """Households from the scenario's portfolio file: one per borrower_id (else per account), with
         the file's incomes and scores where known and the documented fill distributions elsewhere."""
-        from sim.portfolio import build_households, load_portfolio
+        from sim.portfolio import build_households, load_portfolio, portfolio_path
 
         cfg = self.cfg
-        self.portfolio = load_portfolio(cfg.portfolio, name=cfg.portfolio)
+        self.portfolio = load_portfolio(portfolio_path(cfg.portfolio, scenario), name=cfg.portfolio)
         self.borrowers, self._portfolio_household, self.portfolio_report = build_households(
             self.portfolio, cfg.population, cfg.economy, float(self.unemployment[0]), self.streams["population"])
         cfg.population.n_borrowers = self.borrowers.n
@@ -292,7 +293,8 @@ class CollectionModel(mesa.Model):
         self._litigation_clock()
         book.refresh_status()
         paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
-        settle_month(t, paid_by_household, cfg.population)
+        borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
+        settle_month(t, paid_by_household, cfg.population, borrowed)
 
         # 7. stress, well-being, complaints
         status = book.view("status")
@@ -300,6 +302,7 @@ class CollectionModel(mesa.Model):
         any_30 = np.bincount(owner[in_30], minlength=t.n) > 0
         update_stress_and_wellbeing(t, cfg.behaviour, contacts["stress_by_household"], any_30, lost_job)
         complaints = self._complaints(contacts)
+        c_eff = effective_consumption(t, cfg.welfare, self._contacts_by_household(contacts)) if m >= 0 else None
 
         # 8. lenders book fees and learn their losses; credit records are updated; the regulator enforces
         agency_fee = self._agency_fees(events["paid"])
@@ -316,7 +319,7 @@ class CollectionModel(mesa.Model):
         if m >= 0:
             self.recorder.record(m, events=events, contacts=contacts, complaints=complaints, agency_fee=agency_fee,
                                  originated=originated, prepaid=prepaid, unemployment=u_now,
-                                 any_30plus=any_30)
+                                 any_30plus=any_30, c_eff=c_eff)
             if self.tracer is not None:
                 self.tracer.record(m, decision=decision, events=events, contacts=contacts, complaints=complaints)
         if m % 12 == 11:
@@ -642,6 +645,17 @@ class CollectionModel(mesa.Model):
             "stress_by_household": stress_by_household, "contacts_by_household": contacts_by_household,
         }
 
+    def _contacts_by_household(self, contacts: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Contacts each household received this month, by kind."""
+        owner, n = contacts["owner"], self.borrowers.n
+
+        def per(values: np.ndarray) -> np.ndarray:
+            return np.bincount(owner, weights=values, minlength=n)
+
+        return {"calls": per(contacts["attempts"] + contacts["night"]), "night": per(contacts["night"]),
+                "visits": per(contacts["visits"]), "third_party": per(contacts["third_party"]),
+                "social_media": per(contacts["social_media"])}
+
     def _update_regime(self, month: int) -> None:
         """The regime in force this month: the scenario's starting regime, any scheduled change, and any
         tightening by an adaptive regulator."""
@@ -713,7 +727,8 @@ class CollectionModel(mesa.Model):
         cycles = book.view("cycles")
         logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
                  + f32(beh.pressure_weight) * book.view("pressure") + f32(beh.goodwill_weight) * book.view("goodwill")
-                 + f32(beh.delinquency_weight) * cycles + f32(beh.stress_weight) * t.stress[owner]
+                 + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
+                 + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
         intends = u[0] * (f32(1.0) + np.exp(-logit)) < f32(1.0)  # u < 1 / (1 + e^-logit)
         lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),

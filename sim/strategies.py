@@ -523,6 +523,24 @@ class ValueAllocator(Strategy):
         return t
 
 
+class NoCollection(Strategy):
+    """No collection at all: no contact, no offer, no suit, no placement, no sale. Loans still age,
+    charge off and are written off. This is the counterfactual against which welfare changes are
+    measured (``sim.welfare.welfare_change``), run on the same random numbers.
+
+    Source: the no-collection counterfactual of the BRIEF (section 3, welfare outcomes).
+    """
+
+    name = "no_collection"
+    description = "Counterfactual: no collection effort of any kind"
+    classifier = {"pressure": "none", "restructuring": False, "litigation": False, "outsources": False,
+                  "sells": False, "night_contact": False, "learns": False, "champion": False, "counterfactual": True}
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        return Treatment.empty(len(obs))
+
+
 OFFER_NAMES = {"none": Offer.NONE, "deferral": Offer.DEFERRAL, "plan": Offer.PLAN,
                "settlement": Offer.SETTLEMENT, "writedown": Offer.WRITEDOWN}
 
