@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mesa
+from mesa.discrete_space import FixedAgent
 import numpy as np
 
 from sim.config import Behaviour, Economy, Population
@@ -129,9 +130,10 @@ class Column:
         getattr(agent.model.borrowers, self.name)[agent.row] = value
 
 
-class Borrower(mesa.Agent):
+class Borrower(FixedAgent):
     """A household. Its state lives in the model's :class:`BorrowerTable`; this agent is a view of
-    one row, so reading or writing ``borrower.savings`` reads or writes the column."""
+    one row, so reading or writing ``borrower.savings`` reads or writes the column. It sits in a cell of
+    the model's social network (``model.network``, a Mesa ``discrete_space.Network``)."""
 
     def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
@@ -246,9 +248,12 @@ def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: 
     save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
     save = np.where(surplus > 0, np.minimum(save, surplus), 0.0)
     savings = t.savings + np.where(surplus > 0, save, surplus)
-    t.shortfall[:] = np.maximum(-savings, 0.0)
+    # essentials not covered (a deficit beyond the essentials is bills, such as the shock, left unpaid)
+    t.shortfall[:] = np.minimum(np.maximum(-savings, 0.0), t.essentials)
     t.savings[:] = np.maximum(savings, 0.0)
-    t.consumption[:] = t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall + borrowed
+    # a shortfall larger than essentials means bills (the shock) went unpaid: consumption stops at zero
+    t.consumption[:] = np.maximum(t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall, 0.0) \
+        + borrowed
 
 
 def crra(c: np.ndarray, gamma: float) -> np.ndarray:

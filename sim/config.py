@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +33,17 @@ def P(default: Any, description: str, source: str = "assumption", **constraints:
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, data: Any) -> Any:
+        """true/false is not a number: refuse it for integer and real fields (pydantic would take it as 1/0)."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name)
+                if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+                    raise ValueError(f"{name}: expected a number, got {str(value).lower()}")
+        return data
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,6 +187,13 @@ class Behaviour(Strict):
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
     misunderstanding_mean: float = P(0.08, "Mean probability a household misreads its contract in a month.",
                                      "assumption; CFPB: about half of collection complaints are debt-not-owed", ge=0, le=1)
+    error_dispute_rate: float = P(0.5, "Monthly probability that a household in collection disputes an amount the "
+                                  "lender's records got wrong.", ge=0, le=1)
+    error_correction_rate: float = P(0.5, "Probability that a disputed record error is found and corrected.",
+                                     ge=0, le=1)
+    notice_effect: float = P(0.05, "Relative fall in misunderstanding from a clear validation notice (fades like "
+                             "education).", "Fernandes, Lynch & Netemeyer (2014): information effects are small",
+                             ge=0, le=1)
     stress_decay: float = P(0.80, "Share of stress that carries over to next month.", ge=0, le=1)
     stress_from_arrears: float = P(0.12, "Stress added per month with a loan 30+ days past due.", ge=0, le=1)
     stress_from_job_loss: float = P(0.25, "Stress added in the month a job is lost.", ge=0, le=1)
@@ -368,6 +387,11 @@ class Lender(Strict):
     hours_per_collector: float = P(140.0, "Productive hours per collector a month.", ge=0, le=744)
     approval_cutoff: float = P(0.35, "Lowest observed score (0-1) that underwriting approves.", ge=0, le=1)
     score_noise: float = P(0.10, "Std. dev. of the lender's error in observing a borrower's score.", ge=0, le=1)
+    record_error_rate: float = P(0.03, "Share of accounts whose amount the lender's records get wrong.",
+                                 "assumption; CFPB (2017) survey: many consumers contacted about debts they "
+                                 "believe they do not owe", ge=0, le=1)
+    learning_rate: float = P(0.1, "Weight of each month's payment ratio in the lender's running estimate of an "
+                             "account's capacity and willingness (its observed score).", ge=0, le=1)
     target_loss_rate: float = P(0.04, "Annual net charge-off rate the lender prices for.",
                                 "US card charge-offs of 3-4% in 2006-07 (Fed CORCCACBS)", ge=0, le=1)
     supply_sensitivity: float = P(2.0, "Rise in the approval cutoff per unit of expected annual loss above target "
@@ -397,6 +421,33 @@ class Regulation(Strict):
     complaint_threshold: float = P(40.0, "Complaints per 1,000 accounts in collection a month that the adaptive "
                                    "regulator tolerates.", ge=0)
     patience_months: int = P(6, "Consecutive months above the threshold before caps are tightened.", ge=1, le=120)
+
+
+class NetworkConfig(Strict):
+    degree: int = P(8, "Mean number of social ties per household.", "Dunbar-style sympathy groups of 10-15; "
+                    "assumption", ge=0, le=200)
+    rewire: float = P(0.1, "Share of ties rewired to random households (small-world graph).",
+                      "Watts & Strogatz (1998)", ge=0, le=1)
+    mesa_limit: int = P(20000, "Largest population for which the Mesa Network space is built at set-up (larger: "
+                        "on first use of model.network).", ge=0)
+    peer_default_weight: float = P(1.2, "Rise in the payment-intention logit's pull to default per unit share of "
+                                   "neighbours 30+ days late (strategic default follows peers).",
+                                   "Guiso, Sapienza & Zingales (2013): knowing defaulters raises willingness to "
+                                   "default strategically", ge=0, le=20)
+    peer_legal_deterrence: float = P(1.5, "Rise in the logit per unit share of neighbours sued or garnished "
+                                     "(what happens to peers deters).", ge=0, le=20)
+    visit_exposure_stress: float = P(0.03, "Stress added to each neighbour of a visited household.", ge=0, le=1)
+    third_party_stress: float = P(0.04, "Stress added to a household's contacts per collector call to them.",
+                                  ge=0, le=1)
+    public_contagion: float = P(0.5, "Rise in the share of complaints made in public per unit share of neighbours "
+                                "who complained in public last month.", ge=0, le=10)
+    reputation_sensitivity: float = P(0.1, "Fall in the reputation a lender tends to per public complaint a month "
+                                      "per 1,000 of its accounts in collection above the norm.", ge=0, le=10)
+    public_complaint_norm: float = P(3.0, "Public complaints a month per 1,000 accounts in collection that leave a "
+                                     "lender's reputation unchanged.", ge=0)
+    reputation_memory: float = P(0.95, "Monthly persistence of a lender's reputation.", ge=0, le=1)
+    reputation_weight: float = P(0.5, "Weight of the lender's reputation (-1..1) in goodwill towards it.", ge=0,
+                                 le=10)
 
 
 class Welfare(Strict):
@@ -431,6 +482,7 @@ class Scenario(Strict):
     lenders: list[Lender] = Field(default_factory=lambda: [Lender()], min_length=1, max_length=50)
     regulation: Regulation = Field(default_factory=Regulation)
     welfare: Welfare = Field(default_factory=Welfare)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     strategies: list[DeclaredStrategy] = Field(default_factory=list, max_length=50)
     portfolio: str | None = P(
         None, "Portfolio file (CSV or Parquet, schema in docs/portfolio.md) whose accounts are the starting "
@@ -492,17 +544,31 @@ class Scenario(Strict):
 # --------------------------------------------------------------------------------------------------
 # Loading and overrides
 # --------------------------------------------------------------------------------------------------
+def _key(part: Any) -> str:
+    """A location part as text; a key with spaces, line breaks or other odd characters is quoted."""
+    text = str(part)
+    return text if text.replace("_", "").replace("-", "").isalnum() else repr(text)
+
+
 def _format_error(err: ValidationError, origin: str) -> str:
+    """One line: where (dotted path), what is wrong, and the offending value."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-after"))
-    where = where.replace(".constant.", ".").replace(".series.", ".").replace(".regime.", ".")
+    parts = [_key(p) for p in first["loc"] if not str(p).startswith("function-after")]
+    parts = [p for p in parts if p not in ("constant", "series", "regime") or p == parts[0]]
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"
-    extra = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
     value = first.get("input")
     shown = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(value, dict) else f" [got {value!r}]"
-    return f"{origin}: {where or 'scenario'}: {msg}{shown}{extra}"
+    field_msg = re.match(r"Value error, ([A-Za-z_][A-Za-z0-9_]*): (.*)", msg, re.S)
+    if field_msg:  # a model-level check that names its field: put the field in the path
+        parts.append(field_msg.group(1))
+        msg, shown = field_msg.group(2), ""
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    extra = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    line = f"{origin}: {'.'.join(parts) or 'scenario'}: {msg}{shown}{extra}"
+    return " ".join(line.split())
 
 
 def resolve_path(scenario: str | Path) -> Path:
@@ -537,16 +603,22 @@ def parse_toml(text: str | bytes, origin: str = "scenario") -> dict[str, Any]:
 def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``data[a][b][c] = value`` for ``dotted == "a.b.c"``; list items are addressed by index."""
     keys = dotted.replace("__", ".").split(".")
+    if not all(keys):
+        raise ScenarioError(f"override {dotted!r}: empty part in the dotted path")
     node: Any = data
     for i, key in enumerate(keys[:-1]):
         nxt = keys[i + 1]
         if isinstance(node, list):
             node = _list_item(node, key, dotted)
             continue
+        if not isinstance(node, dict):
+            raise ScenarioError(f"override {dotted}: {'.'.join(keys[:i]) or 'scenario'} is not a table")
         if key not in node or node[key] is None:
             node[key] = [] if nxt.isdigit() else {}
         node = node[key]
     last = keys[-1]
+    if not isinstance(node, (dict, list)):
+        raise ScenarioError(f"override {dotted}: {'.'.join(keys[:-1])} is not a table")
     if isinstance(node, list):
         idx = int(last) if last.isdigit() else -1
         if not 0 <= idx < len(node):

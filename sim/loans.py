@@ -106,6 +106,7 @@ COLUMNS = {
     "judgment": np.bool_,
     "promise": np.bool_,
     "disputed": np.bool_,
+    "record_error": np.bool_,  # the lender's record of the amount owed is wrong
 }
 
 
@@ -194,7 +195,11 @@ class LoanBook:
         term = terms.term[lender]
         cols["term"][rows] = term
         r = apr / 12.0
-        annuity = np.where(r > 0, amount * r / (1.0 - (1.0 + r) ** (-term.astype(float))), amount / term)
+        # annuity payment, written with expm1/log1p so that it stays finite as the rate goes to zero
+        n_months = term.astype(float)
+        denominator = -np.expm1(-n_months * np.log1p(r))
+        annuity = np.where(r * n_months > 1e-12,
+                           amount * r / np.where(denominator > 0, denominator, 1.0), amount / n_months)
         cols["instalment"][rows] = annuity
         cols["chargeoff_days"][rows] = terms.chargeoff_days[lender]
         cols["due_day"][rows] = due_day

@@ -51,7 +51,7 @@ MONTHLY_COLUMNS = [
     *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
     "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
     "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
-    "utility_mean", "deprivation_share",
+    "utility_mean", "deprivation_share", "households",
     *RULE_COLUMNS, *WOULD_COLUMNS,
 ]
 SUMMARY_KEYS = [
@@ -263,15 +263,19 @@ class MonthlyRecorder:
         low = wb < LOW_WELLBEING
         owner = book.view("borrower")
         holding = book.collecting()
-        per_wb, per_low = [], []
+        per_wb, per_low, per_hh = [], [], []
+        all_wb, all_low = float(wb.mean()), float(low.mean())
         for i in range(len(self.names)):
             mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
             hh = np.bincount(owner[mine], minlength=t.n) > 0
             k = np.count_nonzero(hh)
-            per_wb.append(float(wb[hh].sum() / k) if k else np.nan)
-            per_low.append(float(np.count_nonzero(low & hh) / k) if k else np.nan)
-        d["wellbeing_mean"][month] = [*per_wb, float(wb.mean())]
-        d["wellbeing_low_share"][month] = [*per_low, float(low.mean())]
+            # a lender with no households reports the population's figures (its `households` is 0)
+            per_wb.append(float(wb[hh].sum() / k) if k else all_wb)
+            per_low.append(float(np.count_nonzero(low & hh) / k) if k else all_low)
+            per_hh.append(float(k))
+        d["wellbeing_mean"][month] = [*per_wb, all_wb]
+        d["wellbeing_low_share"][month] = [*per_low, all_low]
+        d["households"][month] = [*per_hh, float(t.n)]
         complainers = book.borrower[rows[made]]
         gamma, beta = m.cfg.welfare.risk_aversion, m.cfg.welfare.discount
         weight = beta**month

@@ -43,11 +43,12 @@ from sim.economy import labour_hazards, levers_at, unemployment_path
 from sim.lenders import CollectionAgency, DebtBuyer, Lender, Regulator
 from sim.loans import ON_BOOK, LoanBook, ProductTerms, Status, observe
 from sim.metrics import MonthlyRecorder, Tracer
+from sim.network import mesa_network, row_normalised, small_world
 from sim.regulation import REGIMES, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
-           "complaints", "lenders", "prepayment", "trace", "regulator")
+           "complaints", "lenders", "prepayment", "trace", "regulator", "network")
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -104,6 +105,16 @@ class CollectionModel(mesa.Model):
         self.first_borrower_id = self.agent_id_counter
         for row in range(cfg.population.n_borrowers):
             Borrower(self, row)
+        # the social network: a sparse matrix for neighbour effects, and a Mesa Network space
+        self.adjacency = small_world(cfg.population.n_borrowers, cfg.network.degree, cfg.network.rewire,
+                                     self.streams["network"])
+        self.peers = row_normalised(self.adjacency)
+        self._network = None
+        if cfg.population.n_borrowers <= cfg.network.mesa_limit:
+            _ = self.network
+        n = cfg.population.n_borrowers
+        self._peer_state = {"delinquent": np.zeros(n, np.float32), "legal": np.zeros(n, np.float32),
+                            "public": np.zeros(n, np.float32)}
         rel = np.asarray(cfg.economy.separation_by_quintile)[self.borrowers.quintile]
         self._separation_weights = rel / rel.mean()
 
@@ -115,6 +126,7 @@ class CollectionModel(mesa.Model):
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
         self.group_fines = np.zeros(len(self.groups))
+        self.reputation = np.zeros(len(self.lenders))  # -1..1, falls with public complaints
         self.agency = CollectionAgency(self, cfg.tactics.agency_fee, cfg.tactics.agency_calls)
         self.regulator = Regulator(self, cfg.regulation)
         self.buyer = DebtBuyer(self, cfg.tactics.sale_price, max(cfg.tactics.agency_calls // 2, 1))
@@ -136,6 +148,11 @@ class CollectionModel(mesa.Model):
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
         self._seed_initial_book()
         self.recorder = MonthlyRecorder(self)
+        # Mesa's DataCollector holds the headline series too (mesa.batch_run reads it)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: _latest(self.recorder, name) for name in (
+                "delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000",
+                "wellbeing_mean", "wellbeing_low_share", "collected", "collection_cost", "unemployment_rate")})
         self.tracer = Tracer(self, trace) if trace is not None else None
         self.running = True
 
@@ -230,6 +247,8 @@ class CollectionModel(mesa.Model):
         due_day = rng.integers(1, 29, len(owner))
         rows = self.book.originate(owner, lender, size, apr, self.terms, goodwill, observed.astype(np.float32),
                                    due_day, months_on_book)
+        error_rate = np.array([lc.record_error_rate for lc in self.cfg.lenders])[lender]
+        self.book.record_error[rows] = rng.random(len(rows)) < error_rate
         self._assign_arms(rows)
         return rows
 
@@ -287,6 +306,7 @@ class CollectionModel(mesa.Model):
         book.schedule(interest, self.terms, forborne)
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne)
+        self._learn_scores(decision["due"], events["paid"])
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
                                  & (decision["due"] > 0))
         events["settled"] = book.settle(settled) if len(settled) else np.zeros(0)
@@ -307,6 +327,7 @@ class CollectionModel(mesa.Model):
         # 8. lenders book fees and learn their losses; credit records are updated; the regulator enforces
         agency_fee = self._agency_fees(events["paid"])
         self._learn_losses(events, contacts)
+        self._update_peers(any_30)
         self._report_credit(events, levers.reporting_paused)
         self._enforce_rules(contacts, complaints, decision)
         book.view("contacts_last")[:] = 0
@@ -320,6 +341,7 @@ class CollectionModel(mesa.Model):
             self.recorder.record(m, events=events, contacts=contacts, complaints=complaints, agency_fee=agency_fee,
                                  originated=originated, prepaid=prepaid, unemployment=u_now,
                                  any_30plus=any_30, c_eff=c_eff)
+            self.datacollector.collect(self)
             if self.tracer is not None:
                 self.tracer.record(m, decision=decision, events=events, contacts=contacts, complaints=complaints)
         if m % 12 == 11:
@@ -624,6 +646,14 @@ class CollectionModel(mesa.Model):
         # harm to people who owe nothing: relatives and contacts called, audiences of public posts
         third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
         stress_by_household = np.bincount(owner, weights=stress_add, minlength=t.n)
+        # neighbours see home visits; relatives and contacts called about a debt bear stress too
+        net = self.cfg.network
+        if visits.any():
+            visited = np.bincount(owner, weights=visits, minlength=t.n).astype(np.float32)
+            stress_by_household += net.visit_exposure_stress * (self.adjacency @ visited)
+        if third_party.any():
+            called = np.bincount(owner, weights=third_party, minlength=t.n).astype(np.float32)
+            stress_by_household += net.third_party_stress * (self.peers.T @ called)
         contacts_by_household = np.bincount(owner, weights=attempts + night + visits, minlength=t.n)
         violations_by_group = np.zeros(len(self.groups))
         if violations.any():
@@ -656,6 +686,26 @@ class CollectionModel(mesa.Model):
                 "visits": per(contacts["visits"]), "third_party": per(contacts["third_party"]),
                 "social_media": per(contacts["social_media"])}
 
+    def _learn_scores(self, due: np.ndarray, paid: np.ndarray) -> None:
+        """Lenders update their noisy estimate of each account's capacity and willingness (the score they
+        see) from what it paid of what was due."""
+        book = self.book
+        asked = due > 0
+        rate = np.array([lc.learning_rate for lc in self.cfg.lenders], dtype=np.float32)[book.view("lender")]
+        signal = np.clip(paid / np.maximum(due, 1e-9), 0.0, 1.0).astype(np.float32)
+        score = book.view("score_observed")
+        score[:] = np.where(asked, (1.0 - rate) * score + rate * signal, score)
+
+    def _update_peers(self, any_30: np.ndarray) -> None:
+        """What each household's neighbours did this month, for next month's decisions: the share 30+ days
+        late, the share sued or garnished, the share who complained in public."""
+        book, t = self.book, self.borrowers
+        legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
+        legal = np.bincount(book.view("borrower")[legal_loans], minlength=t.n) > 0
+        self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
+        self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
+        self._peer_state["public"] = self.peers @ self._public_now.astype(np.float32)
+
     def _update_regime(self, month: int) -> None:
         """The regime in force this month: the scenario's starting regime, any scheduled change, and any
         tightening by an adaptive regulator."""
@@ -677,6 +727,11 @@ class CollectionModel(mesa.Model):
             disputed = np.flatnonzero(decision["disputed"])
             bound = self.regime.binds(book.collector[disputed] != Collector.LENDER)
             book.dispute_pause[disputed[bound]] = 1
+            # the validation notice is a clear statement of the debt: misunderstanding falls a little
+            households = book.borrower[disputed[bound]]
+            t = self.borrowers
+            t.education_effect[households] = np.maximum(t.education_effect[households],
+                                                        np.float32(self.cfg.behaviour.notice_effect))
         made = complaints["category"] >= 0
         to_regulator = float(np.count_nonzero(complaints["channel"][made] == Channel.REGULATOR))
         in_collection = max(float(self.recorder.in_collection.sum()), 1.0)
@@ -721,12 +776,17 @@ class CollectionModel(mesa.Model):
         if settling.any():
             due = np.where(settling, (1.0 - cfg.tactics.settlement_haircut) * book.claim(), due)
         rng = self.streams["behaviour"]
-        u = rng.random((3, n), dtype=np.float32)
+        u = rng.random((4, n), dtype=np.float32)
         f32 = np.float32
         excess = np.maximum(contacts["contacts_by_household"] - beh.contact_tolerance, 0.0).astype(f32)
         cycles = book.view("cycles")
+        net = cfg.network
+        peer = (f32(net.peer_legal_deterrence) * self._peer_state["legal"]
+                - f32(net.peer_default_weight) * self._peer_state["delinquent"])
+        reputation = (net.reputation_weight * self.reputation).astype(f32)[book.view("lender")]
         logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
-                 + f32(beh.pressure_weight) * book.view("pressure") + f32(beh.goodwill_weight) * book.view("goodwill")
+                 + f32(beh.pressure_weight) * book.view("pressure")
+                 + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner]
                  + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
                  + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
@@ -758,8 +818,15 @@ class CollectionModel(mesa.Model):
 
         voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, weight)
         paid = voluntary + garnish
-        disputed = misreads & delinquent
+        # disputes: a misread amount, or an amount the lender's records got wrong
+        record_error = book.view("record_error")
+        error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
+        disputed = (misreads & delinquent) | error_dispute
         book.view("disputed")[:] = disputed
+        wanted[error_dispute] = 0.0  # the household will not pay an amount it disputes
+        fixed = np.flatnonzero(error_dispute)
+        fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
+        record_error[fixed] = False
         # a promise is broken when the month's payment falls short of what was due
         broken = book.view("promise") & (paid < due - 1e-9)
         book.view("broken_promises")[:] += broken
@@ -796,8 +863,20 @@ class CollectionModel(mesa.Model):
             third_party=contacts["third_party"], social_media=contacts["social_media"],
             propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
             literacy_ratio=t.literacy[owner] / lit_mean,
+            public_boost=self.cfg.network.public_contagion * self._peer_state["public"][owner],
         )
         category, channel = draw_complaints(x, beh, self.streams["complaints"])
+        # public complaints spread along the network and cost the lender reputation
+        public = channel == Channel.PUBLIC
+        self._public_now = np.bincount(owner[public], minlength=t.n) > 0
+        lender_held = contacts["who"] != Collector.BUYER
+        k = len(self.lenders)
+        per_lender = np.bincount(book.lender[rows[public & lender_held]], minlength=k)
+        in_collection = np.maximum(np.bincount(book.lender[rows[lender_held]], minlength=k), 1)
+        net = self.cfg.network
+        public_rate = 1000.0 * per_lender / in_collection
+        target = np.clip(-net.reputation_sensitivity * (public_rate - net.public_complaint_norm), -1.0, 1.0)
+        self.reputation = net.reputation_memory * self.reputation + (1.0 - net.reputation_memory) * target
         return {"rows": rows, "category": category, "channel": channel}
 
     def _agency_fees(self, paid: np.ndarray) -> np.ndarray:
@@ -821,6 +900,17 @@ class CollectionModel(mesa.Model):
     # inspection
     # ---------------------------------------------------------------------------------------------
     @property
+    def network(self):
+        """The households' social network as a Mesa ``discrete_space.Network``; each Borrower sits in the
+        cell of its row. Built at set-up for populations up to ``network.mesa_limit``, else on first use."""
+        if self._network is None:
+            self._network = mesa_network(self.adjacency, self.random)
+            cells = self._network._cells
+            for agent in self.agents_by_type.get(Borrower, []):
+                agent.cell = cells[agent.row]
+        return self._network
+
+    @property
     def borrower_agents(self):
         return self.agents_by_type[Borrower]
 
@@ -840,6 +930,15 @@ def _concat(parts: list[Treatment]) -> Treatment:
     if not parts:
         return Treatment.empty(0)
     return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
+
+
+def _latest(recorder: MonthlyRecorder, name: str):
+    """A DataCollector reporter: the all-lenders value of ``name`` in the month just recorded."""
+
+    def report(model: CollectionModel) -> float:
+        return float(recorder.data[name][model.month, -1])
+
+    return report
 
 
 def _uniform_hash(ids: np.ndarray, seed: int) -> np.ndarray:

@@ -1,0 +1,50 @@
+"""The social network of households: a seeded small-world graph held as a sparse matrix, with neighbour
+effects computed as sparse matrix-vector products, and exposed as a Mesa ``discrete_space.Network`` over
+a networkx graph (built eagerly for small populations and on first use for large ones)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from mesa.discrete_space import Network
+
+
+def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator) -> sp.csr_matrix:
+    """A Watts-Strogatz small-world graph on ``n`` nodes as a symmetric 0/1 CSR matrix.
+
+    Each node links to its ``degree // 2`` successors on a ring; each link's far end is rewired to a
+    uniformly drawn other node with probability ``rewire``. Built with numpy and scipy, no loop over nodes.
+    """
+    half = max(min(degree // 2, (n - 1) // 2), 0)
+    if n < 3 or half == 0:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    source = np.repeat(np.arange(n, dtype=np.int64), half)
+    target = (source + np.tile(np.arange(1, half + 1), n)) % n
+    move = rng.random(len(target)) < rewire
+    drawn = rng.integers(0, n - 1, int(move.sum()))
+    target[move] = drawn + (drawn >= source[move])  # any node but the source itself
+    directed = sp.csr_matrix((np.ones(len(target), dtype=np.float32), target, np.arange(0, len(target) + 1, half)),
+                             shape=(n, n))
+    adjacency = (directed + directed.T.tocsr()).tocsr()
+    adjacency.data[:] = 1.0  # a pair linked both ways counts once
+    return adjacency
+
+
+def row_normalised(adjacency: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row divided by its degree, so ``A @ x`` is the mean of ``x`` over a node's neighbours."""
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    return (sp.diags(inverse.astype(np.float32)) @ adjacency).tocsr()
+
+
+def mesa_network(adjacency: sp.csr_matrix, random) -> Network:
+    """A Mesa ``discrete_space.Network`` over the networkx graph of ``adjacency`` (no layout)."""
+    import networkx as nx
+    from mesa.discrete_space import Network
+
+    graph = nx.from_scipy_sparse_array(adjacency)
+    return Network(graph, random=random, layout=None)
