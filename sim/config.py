@@ -560,7 +560,7 @@ def _format_error(err: ValidationError, origin: str) -> str:
         msg = "unknown field (check the spelling)"
     value = first.get("input")
     shown = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(value, dict) else f" [got {value!r}]"
-    field_msg = re.match(r"Value error, ([A-Za-z_][A-Za-z0-9_]*): (.*)", msg, re.S)
+    field_msg = re.match(r"Value error, ([A-Za-z_][A-Za-z0-9_.]*): (.*)", msg, re.S)
     if field_msg:  # a model-level check that names its field: put the field in the path
         parts.append(field_msg.group(1))
         msg, shown = field_msg.group(2), ""
@@ -686,7 +686,8 @@ def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrid
         path = resolve_path(scenario)
         origin = str(path) if Path(str(scenario)).is_file() else path.name
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_SCENARIO_BYTES + 1)  # never more than the limit allows
         except OSError as exc:
             raise ScenarioError(f"{origin}: cannot read ({exc.strerror})") from None
         data = parse_toml(raw, origin)

@@ -31,7 +31,7 @@ def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int |
     model = CollectionModel(scenario, rng=None if seed is None else int(seed), trace=trace, **overrides)
     model.run()
     result = model.results()
-    result.meta["config"] = model.cfg.model_dump(mode="json")
+    result.meta["config"] = {**model.cfg.model_dump(mode="json"), "seed": model.seed}
     result.meta["config_hash"] = model.cfg.config_hash()
     return result
 

@@ -1,0 +1,277 @@
+"""Calibrate a small set of parameters to the 2006-07 baseline and the 2006-2011 card cycle.
+
+Fitted parameters (and their search ranges):
+
+- ``economy.unemployment_insurance_replacement``: income replaced while unemployed (0.15-0.6);
+- ``economy.duration_dependence``: fall in job finding per month of unemployment (0.85-0.99);
+- ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to -0.5);
+- ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-2.5 to -0.8).
+
+Targets: the quarterly 30+ delinquency and charge-off rates of US credit cards, 2006Q1-2011Q4
+(``data/us_credit_cards_2006_2011.csv``; charge-off quarters without a verified figure are left out of
+the fit), run through ``scenarios/recession.toml``; and the calm-times baseline (``scenarios/baseline.toml``):
+annual charge-off 3-4.5% and 30+ delinquency about 4%.
+
+Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
+and charge-off weighted equally), plus a penalty for a baseline outside its target ranges; every
+evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
+followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
+
+Outputs (into ``--out``, default ``docs/``): ``calibration.png``/``.svg`` (model against data, mean and
+5-95% band across ``--reps`` replications), ``calibration_fit.csv`` (fit statistics and target checks),
+``calibration.md`` (the same as a table, with the command). ``--write`` puts the fitted values into the
+defaults in ``sim/config.py``.
+
+Usage:
+    python experiments/calibrate.py                     # fit, report, figure (about 10 minutes)
+    python experiments/calibrate.py --report-only       # figure and table for the current defaults
+    python experiments/calibrate.py --tiny              # a fast smoke run (tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from sim.progress import progress_bar  # noqa: E402
+
+DATA = ROOT / "data" / "us_credit_cards_2006_2011.csv"
+PARAMETERS = {
+    "economy.unemployment_insurance_replacement": (0.15, 0.6),
+    "economy.duration_dependence": (0.85, 0.99),
+    "behaviour.willingness_intercept": (-2.5, -0.5),
+    "behaviour.delinquency_weight": (-2.5, -0.8),
+}
+BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
+BASELINE_CHARGEOFF = (3.0, 4.5)  # % a year
+
+
+def load_data() -> pd.DataFrame:
+    data = pd.read_csv(DATA)
+    data["delinquency"] = data["delinquency_rate_30plus"]
+    data["chargeoff"] = data["charge_off_rate"]
+    return data
+
+
+def quarterly(result: sim.metrics.RunResult) -> pd.DataFrame:
+    """Quarterly means of the monthly delinquency and charge-off rates, in %."""
+    m = result.monthly[result.monthly["lender"] == "all"]
+    q = m.groupby(m["month"] // 3)[["delinquency_30plus_rate", "chargeoff_rate", "unemployment_rate"]].mean() * 100
+    return q.rename(columns={"delinquency_30plus_rate": "delinquency", "chargeoff_rate": "chargeoff",
+                             "unemployment_rate": "unemployment"})
+
+
+def run_pair(args: tuple[dict, int, int]) -> tuple[pd.DataFrame, dict]:
+    overrides, seed, n = args
+    recession = quarterly(sim.simulate("recession", seed=seed, n_borrowers=n, **overrides))
+    base = sim.simulate("baseline", seed=seed, n_borrowers=n, **overrides).summary.set_index("lender").loc["all"]
+    return recession, {"delinquency": 100 * base["delinquency_30plus_rate"], "chargeoff": 100 * base["chargeoff_rate"]}
+
+
+def evaluate(overrides: dict, seeds: list[int], n: int, pool: ProcessPoolExecutor) -> tuple[float, list, list]:
+    outs = list(pool.map(run_pair, [(overrides, s, n) for s in seeds]))
+    rec = [o[0] for o in outs]
+    base = [o[1] for o in outs]
+    return loss(rec, base), rec, base
+
+
+def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
+    data = load_data()
+    mean = sum(rec) / len(rec)
+    d_err = (mean["delinquency"].to_numpy() - data["delinquency"].to_numpy()) ** 2
+    co_known = data["chargeoff"].notna().to_numpy()
+    c_err = (mean["chargeoff"].to_numpy()[co_known] - data["chargeoff"].to_numpy()[co_known]) ** 2
+    b_del = np.mean([b["delinquency"] for b in base])
+    b_co = np.mean([b["chargeoff"] for b in base])
+    penalty = _outside(b_del, BASELINE_DELINQUENCY) ** 2 + _outside(b_co, BASELINE_CHARGEOFF) ** 2
+    return float(d_err.mean() + c_err.mean() + 4.0 * penalty)
+
+
+def _outside(x: float, bounds: tuple[float, float]) -> float:
+    return max(bounds[0] - x, 0.0, x - bounds[1])
+
+
+def to_overrides(x: np.ndarray) -> dict:
+    return {name: float(v) for name, v in zip(PARAMETERS, x, strict=True)}
+
+
+def fit(args: argparse.Namespace, pool: ProcessPoolExecutor) -> tuple[dict, float]:
+    from scipy.optimize import minimize
+    from scipy.stats import qmc
+
+    lo = np.array([b[0] for b in PARAMETERS.values()])
+    hi = np.array([b[1] for b in PARAMETERS.values()])
+    seeds = list(range(args.fit_seeds))
+    current = np.array([_default(name) for name in PARAMETERS])
+    candidates = [current] + list(qmc.scale(qmc.LatinHypercube(d=len(lo), seed=args.seed).random(args.points), lo, hi))
+    best_x, best = current, np.inf
+    with progress_bar(len(candidates) + args.iterations, "evaluations") as bar:
+        for x in candidates:
+            value, _, _ = evaluate(to_overrides(x), seeds, args.households, pool)
+            if value < best:
+                best_x, best = x, value
+            bar.update(1)
+        if args.iterations:
+            def objective(z: np.ndarray) -> float:
+                bar.update(1)
+                return evaluate(to_overrides(np.clip(z, lo, hi)), seeds, args.households, pool)[0]
+
+            res = minimize(objective, best_x, method="Nelder-Mead",
+                           options={"maxfev": args.iterations, "xatol": 1e-3, "fatol": 1e-3,
+                                    "initial_simplex": _simplex(best_x, lo, hi)})
+            if res.fun < best:
+                best_x, best = np.clip(res.x, lo, hi), float(res.fun)
+    return to_overrides(best_x), best
+
+
+def _simplex(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    step = 0.1 * (hi - lo)
+    return np.vstack([x] + [np.clip(x + np.eye(len(x))[i] * step, lo, hi) for i in range(len(x))])
+
+
+def _default(dotted: str) -> float:
+    scenario = sim.config.Scenario()
+    node = scenario
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return float(node)
+
+
+def report(overrides: dict, args: argparse.Namespace, pool: ProcessPoolExecutor) -> pd.DataFrame:
+    """Replicate the fitted model, write the figure and the fit table; return the fit table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = load_data()
+    _, rec, base = evaluate(overrides, list(range(100, 100 + args.reps)), args.households, pool)
+    stack = {k: np.stack([r[k].to_numpy() for r in rec]) for k in ("delinquency", "chargeoff", "unemployment")}
+    quarters = data["quarter"].tolist()
+    x = np.arange(len(quarters))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    for ax, key, label in ((axes[0], "delinquency", "30+ day delinquency rate (% of balances)"),
+                           (axes[1], "chargeoff", "net charge-off rate (% a year)")):
+        mean = stack[key].mean(axis=0)
+        lo, hi = np.percentile(stack[key], [5, 95], axis=0)
+        ax.fill_between(x, lo, hi, color="tab:blue", alpha=0.25, label=f"model, 5-95% of {args.reps} runs")
+        ax.plot(x, mean, color="tab:blue", lw=2, label="model, mean")
+        observed = data[key]
+        ax.plot(x[observed.notna()], observed.dropna(), "o", color="black", ms=4, label="data (Federal Reserve)")
+        if key == "chargeoff":
+            ax.plot(x, observed.interpolate(limit_area="inside"), ":", color="black", lw=1,
+                    label="data, interpolated (not fitted)")
+        ax.set_ylabel(label)
+        ax.set_xticks(x[::4], quarters[::4])
+        ax.grid(alpha=0.3)
+        ax2 = ax.twinx()
+        ax2.plot(x, data["unemployment_rate"], color="tab:red", lw=1, alpha=0.6)
+        ax2.set_ylabel("unemployment rate (%)", color="tab:red")
+    axes[0].legend(loc="upper left", fontsize=8)
+    axes[1].legend(loc="upper left", fontsize=8)
+    fig.suptitle("US credit cards 2006-2011: model (scenarios/recession.toml) against data")
+    fig.tight_layout()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "calibration" if not args.tiny else "calibration_tiny"
+    (out / "img").mkdir(exist_ok=True)
+    for ext in ("png", "svg"):
+        fig.savefig(out / "img" / f"{name}.{ext}", dpi=150)
+    plt.close(fig)
+
+    mean_d, mean_c = stack["delinquency"].mean(axis=0), stack["chargeoff"].mean(axis=0)
+    known = data["chargeoff"].notna().to_numpy()
+    peak_d, peak_c = int(np.argmax(mean_d)), int(np.argmax(mean_c))
+    q = {label: i for i, label in enumerate(quarters)}
+    base_d = float(np.mean([b["delinquency"] for b in base]))
+    base_c = float(np.mean([b["chargeoff"] for b in base]))
+    rows = [
+        ("RMSE, 30+ delinquency (pp)", np.sqrt(np.mean((mean_d - data["delinquency"]) ** 2)), "", ""),
+        ("RMSE, charge-off on the quarters with data (pp)",
+         np.sqrt(np.mean((mean_c[known] - data["chargeoff"].to_numpy()[known]) ** 2)), "", ""),
+        ("baseline 30+ delinquency (%)", base_d, "about 4 (3.5-4.5)", BASELINE_DELINQUENCY[0] <= base_d <= 4.5),
+        ("baseline charge-off (% a year)", base_c, "3-4.5", BASELINE_CHARGEOFF[0] <= base_c <= 4.5),
+        ("peak 30+ delinquency (%)", mean_d[peak_d], "6.0-7.6", 6.0 <= mean_d[peak_d] <= 7.6),
+        ("quarter of the delinquency peak", quarters[peak_d], "2008Q4-2009Q4",
+         q["2008Q4"] <= peak_d <= q["2009Q4"]),
+        ("peak charge-off (% a year)", mean_c[peak_c], "9-12", 9.0 <= mean_c[peak_c] <= 12.0),
+        ("quarter of the charge-off peak", quarters[peak_c], "2009Q3-2010Q4", q["2009Q3"] <= peak_c <= q["2010Q4"]),
+        ("30+ delinquency in 2011Q4 (%)", mean_d[q["2011Q4"]], "below 4.5", mean_d[q["2011Q4"]] < 4.5),
+    ]
+    table = pd.DataFrame(rows, columns=["statistic", "model", "target", "met"])
+    table.to_csv(out / f"{name}_fit.csv", index=False)
+    lines = [
+        "# Calibration to the 2008 credit-card cycle", "",
+        "Generated by `python experiments/calibrate.py" + (" --tiny" if args.tiny else "") + "`"
+        f" ({args.reps} replications of {args.households:,} households; see the script's docstring for the "
+        "method).", "", "Fitted parameters (now the defaults in `sim/config.py`):", "",
+        "| parameter | value |", "| --- | --- |",
+        *[f"| `{k}` | {v:.4g} |" for k, v in overrides.items()], "",
+        "Fit:", "", "| statistic | model | target | met |", "| --- | --- | --- | --- |",
+        *[f"| {s} | {m if isinstance(m, str) else f'{m:.2f}'} | {t} | {'' if t == '' else ('yes' if ok else 'no')} |"
+          for s, m, t, ok in rows], "",
+        f"![model against data](img/{name}.png)", "",
+    ]
+    (out / f"{name}.md").write_text("\n".join(lines))
+    return table
+
+
+def write_defaults(overrides: dict) -> None:
+    """Put the fitted values into the parameter defaults in sim/config.py."""
+    path = ROOT / "sim" / "config.py"
+    text = path.read_text()
+    for dotted, value in overrides.items():
+        field = dotted.split(".")[-1]
+        pattern = re.compile(rf"(\n    {field}: float = P\()(-?[0-9.eE+-]+)(,)")
+        text, count = pattern.subn(lambda m: f"{m.group(1)}{round(value, 4)}{m.group(3)}", text, count=1)
+        if count != 1:
+            raise SystemExit(f"error: could not find the default of {field} in sim/config.py")
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--points", type=int, default=24, help="Latin hypercube candidates (default 24)")
+    parser.add_argument("--iterations", type=int, default=24, help="Nelder-Mead evaluations (default 24)")
+    parser.add_argument("--fit-seeds", type=int, default=2, help="replications per evaluation while fitting")
+    parser.add_argument("--reps", type=int, default=8, help="replications in the report (default 8)")
+    parser.add_argument("--households", type=int, default=8000, help="households per run (default 8000)")
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube")
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the figure and tables")
+    parser.add_argument("--report-only", action="store_true", help="no fit: report the current defaults")
+    parser.add_argument("--write", action="store_true", help="write the fitted values into sim/config.py")
+    parser.add_argument("--tiny", action="store_true", help="a fast smoke run")
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.points, args.iterations, args.reps, args.households, args.fit_seeds = 2, 0, 2, 600, 1
+    if min(args.points, args.reps, args.households, args.workers, args.fit_seeds) < 1 or args.iterations < 0:
+        print("error: --points, --reps, --households, --workers and --fit-seeds must be positive", file=sys.stderr)
+        return 2
+    with ProcessPoolExecutor(args.workers) as pool:
+        if args.report_only:
+            fitted = {name: _default(name) for name in PARAMETERS}
+        else:
+            fitted, value = fit(args, pool)
+            print(f"best loss {value:.3f}: " + ", ".join(f"{k} = {v:.4g}" for k, v in fitted.items()))
+            if args.write:
+                write_defaults(fitted)
+                print("wrote the fitted values into sim/config.py")
+        table = report(fitted, args, pool)
+    print(table.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
