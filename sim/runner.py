@@ -31,8 +31,10 @@ def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int |
     model = CollectionModel(scenario, rng=None if seed is None else int(seed), trace=trace, **overrides)
     model.run()
     result = model.results()
-    result.meta["config"] = {**model.cfg.model_dump(mode="json"), "seed": model.seed}
-    result.meta["config_hash"] = model.cfg.config_hash()
+    # the config as run: the seed actually used, so that the config alone reproduces the run
+    as_run = model.cfg.model_copy(update={"seed": model.seed})
+    result.meta["config"] = as_run.model_dump(mode="json")
+    result.meta["config_hash"] = as_run.config_hash()
     return result
 
 
