@@ -68,7 +68,7 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
                                            + cfg.complaint_night * x.night_calls)
     h[:, Category.FALSE_STATEMENTS] = base * BASE_MIX[3] + cfg.complaint_threat * (x.threatened & ~x.legal)
     h[:, Category.LEGAL_ACTION] = base * BASE_MIX[4] + cfg.complaint_threat * x.legal
-    h[:, Category.IMPROPER_INFORMATION] = (base * BASE_MIX[5] + 0.5 * cfg.complaint_visit * x.visits
+    h[:, Category.IMPROPER_INFORMATION] = (base * BASE_MIX[5] + cfg.complaint_visit * x.visits
                                            + cfg.complaint_third_party * x.third_party
                                            + cfg.complaint_social_media * x.social_media)
     h *= x.propensity[:, None]

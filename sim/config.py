@@ -150,7 +150,8 @@ class Population(Strict):
     savings_months_median: float = P(1.2, "Median liquid savings, in months of income.",
                                      "Fed SCF 2007: median transaction balances of about one month", ge=0, le=120)
     savings_sigma: float = P(1.2, "Std. dev. of log savings across households.", ge=0, le=5)
-    saving_rate: float = P(0.08, "Share of the monthly surplus after essentials and debt service saved.", ge=0, le=1)
+    saving_rate: float = P(0.08, "Share of monthly income saved while savings are below the household's target "
+                           "buffer (never more than the month's surplus).", ge=0, le=1)
     literacy_mean: float = P(0.55, "Mean financial literacy (0-1).",
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
     attention_mean: float = P(0.93, "Mean monthly probability of remembering a due date without a reminder.",
@@ -213,7 +214,7 @@ class Behaviour(Strict):
     complaint_dispute: float = P(0.12, "Complaint hazard when a household disputes the amount.", ge=0, le=1)
     complaint_excess_contact: float = P(0.0008, "Complaint hazard per contact above tolerance.", ge=0, le=1)
     complaint_threat: float = P(0.04, "Complaint hazard per month with a lawsuit or threat of one.", ge=0, le=1)
-    complaint_visit: float = P(0.05, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
+    complaint_visit: float = P(0.025, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
     complaint_third_party: float = P(0.02, "Complaint hazard per contact with a relative or phone-book contact.",
                                      ge=0, le=1)
     complaint_social_media: float = P(0.3, "Complaint hazard in a month with a public post about the debt.", ge=0, le=1)
@@ -286,7 +287,7 @@ class Tactics(Strict):
     promise_rate: float = P(0.45, "Probability a conversation ends in a promise to pay, at full willingness.",
                             ge=0, le=1)
     promise_boost: float = P(0.9, "Rise in the payment logit in the month of a promise to pay.", ge=0, le=10)
-    lawsuit_judgment_lag: int = P(4, "Months from filing to judgment.", "court timelines of 3-6 months (weak)",
+    lawsuit_judgment_lag: int = P(4, "Months from filing to the court's decision (judgment or dismissal).", "court timelines of 3-6 months (weak)",
                                   ge=0, le=60)
     default_judgment_share: float = P(0.72, "Share of lawsuits ending in a judgment for the creditor.",
                                       "Pew (2020): over 70% end in default judgment", ge=0, le=1)
@@ -312,10 +313,11 @@ class Product(Strict):
                    ge=0, le=10)
     apr_risk_spread: float = P(0.08, "Extra APR for the riskiest approved applicant.", ge=0, le=10)
     limit_income_multiple: float = P(1.6, "Loan size as a multiple of monthly income (mean).", gt=0, le=100)
-    min_payment_share: float = P(0.03, "Card minimum payment: share of the balance, plus interest and fees.",
+    min_payment_share: float = P(0.03, "Card minimum payment: share of the principal, plus the month's interest.",
                                  "typical card minimum of 1-3% of balance plus interest", ge=0, le=1)
     min_payment_floor: float = P(25.0, "Card minimum payment floor, $.", ge=0, le=1e5)
-    term_months: int = P(36, "Term of an instalment loan, and the expected life of a card balance.", ge=1, le=600)
+    term_months: int = P(36, "Term of an instalment loan (no effect on cards, whose minimum payment sets the pace).",
+                         ge=1, le=600)
     late_fee: float = P(35.0, "Late fee per missed payment, $.", "CARD Act safe harbour about $25-39", ge=0, le=1e4)
     chargeoff_days: int = P(180, "Days past due at which a loan is charged off.",
                             "FFIEC 2000 policy: 180 days for open-end, 120 for closed-end credit", ge=30, le=3650)

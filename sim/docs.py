@@ -44,7 +44,8 @@ def parameter_table() -> str:
     scenario = Scenario()
     lines = ["| parameter | default | meaning | source |", "| --- | --- | --- | --- |"]
     for path, default, meaning, source in _rows(Scenario, scenario, ""):
-        lines.append(f"| `{path}` | `{default}` | {meaning} | {source} |")
+        # a dollar sign would open inline maths on GitHub
+        lines.append(f"| `{path}` | `{default}` | {meaning.replace('$', 'USD')} | {source.replace('$', 'USD ')} |")
     return "\n".join(lines)
 
 

@@ -107,6 +107,7 @@ COLUMNS = {
     "promise": np.bool_,
     "disputed": np.bool_,
     "record_error": np.bool_,  # the lender's record of the amount owed is wrong
+    "in_episode": np.bool_,  # in a delinquency episode (from the first missed payment to a cure by payment)
 }
 
 
@@ -368,6 +369,7 @@ class LoanBook:
         on_plan = plan_left > 0
         broken_plan = on_plan & missed
         plan_left[:] = np.where(on_plan & ~missed, plan_left - 1, 0)
+        plan_completed = on_plan & ~missed & (plan_left == 0)
         plan_arrears = self.view("plan_arrears")
         arrears = np.where(broken_plan, np.minimum(arrears + plan_arrears, claim_after), arrears)
         plan_arrears[:] = np.where(plan_left > 0, plan_arrears, 0.0)
@@ -383,9 +385,11 @@ class LoanBook:
         reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
         # charged-off and sold claims keep the number of cycles they had at charge-off
         cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), old_cycles).astype(np.int16)
-        cycles = np.where(paused & on_book, self.view("cycles"), cycles)
+        # while payments are paused nothing falls due, so arrears only fall (as they are paid) and the
+        # account does not age
+        cycles = np.where(paused & on_book, np.minimum(cycles, old_cycles), cycles)
         np.minimum(cycles, 99, out=cycles)
-        self.view("arrears")[:] = np.where(on_book & ~paused, arrears, np.where(paused, self.view("arrears"), 0.0))
+        self.view("arrears")[:] = np.where(on_book, arrears, 0.0)
         self.view("cycles")[:] = cycles
         dpd = np.where(cycles > 0, DAYS_PER_CYCLE * (cycles - 1) + (DAYS_PER_CYCLE - self.view("due_day")), 0)
         dpd = np.where(on_book, dpd, self.view("dpd"))
@@ -393,7 +397,12 @@ class LoanBook:
 
         cured = on_book & was_delinquent & (cycles == 0)
         rolled_60 = on_book & (cycles >= 3) & (old_cycles < 3)
-        new_episode = on_book & ~was_delinquent & (cycles > 0)
+        # a delinquency episode starts at the first missed payment and ends with a cure by payment or a plan
+        # kept to its end; an account re-aged by a plan that defaults again is still in the same episode
+        in_episode = self.view("in_episode")
+        new_episode = on_book & (cycles > 0) & ~in_episode
+        in_episode |= new_episode
+        in_episode &= ~(cured | plan_completed)
         self.view("episode_exposure")[:] = np.where(new_episode, claim_after, self.view("episode_exposure"))
 
         # charge-off at the configured age
@@ -426,6 +435,7 @@ class LoanBook:
         status[stale] = Status.CLOSED
         return {
             "paid": paid,
+            "paid_on_charged_off": np.where(charged_off, paid, 0.0),  # recoveries (status before this month)
             "missed": missed,
             "cured": cured,
             "rolled_60": rolled_60,

@@ -158,7 +158,10 @@ class MonthlyRecorder:
         """Remember the state at the start of the next month (who is in collection)."""
         book = self.model.book
         status = book.view("status")
-        self.in_collection = (((book.view("cycles") > 0) & book.on_book()) | (status == Status.CHARGED_OFF))
+        on_book = book.on_book()
+        restructured = (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
+        self.in_collection = ((((book.view("cycles") > 0) | restructured) & on_book)
+                              | (status == Status.CHARGED_OFF))
         self._collection_count = self._by_lender(self.in_collection, self.model.groups_in_book())
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
@@ -195,7 +198,7 @@ class MonthlyRecorder:
         proceeds_co = np.append(contacts["proceeds_co_by_group"], contacts["proceeds_co_by_group"].sum())
         sale_loss = np.append(contacts["sale_loss_by_group"], contacts["sale_loss_by_group"].sum())
         gross = gross + sale_loss  # a sale before charge-off books the loss on sale as a charge-off
-        co_paid = self._by_lender(np.where(status == Status.CHARGED_OFF, paid, 0.0), lender)
+        co_paid = self._by_lender(events["paid_on_charged_off"], lender)
         recoveries = co_paid + proceeds_co
         d["gross_chargeoff"][month] = gross
         d["recoveries"][month] = recoveries

@@ -197,7 +197,7 @@ class CollectionModel(mesa.Model):
             mine = lender == lend.index
             approved[mine] = lend.approves(observed[mine])
         owner, lender, observed = owner[approved], lender[approved], observed[approved]
-        age = rng.integers(0, 24, len(owner))
+        age = rng.integers(0, np.maximum(np.minimum(24, self.terms.term[lender]), 1))  # not yet matured
         self._originate_rows(owner, lender, observed, rng, months_on_book=age)
 
     def _seen_score(self, households: np.ndarray) -> np.ndarray:
@@ -223,10 +223,8 @@ class CollectionModel(mesa.Model):
         book = self.book
         lender = book.view("lender")
         k = len(self.lenders)
-        status = book.view("status")
         balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
-        co_paid = np.where(status == Status.CHARGED_OFF, events["paid"], 0.0)
-        net = (np.bincount(lender, weights=events["gross_chargeoff"] - co_paid, minlength=k)
+        net = (np.bincount(lender, weights=events["gross_chargeoff"] - events["paid_on_charged_off"], minlength=k)
                + np.bincount(self.group_lender, weights=contacts["sale_loss_by_group"]
                              - contacts["proceeds_co_by_group"], minlength=k))
         for lend in self.lenders:
@@ -283,8 +281,10 @@ class CollectionModel(mesa.Model):
 
         # 2. jobs, income and shocks (fixed-size draws: common random numbers across strategies)
         draws = draw_labour(self.streams["labour"], self.streams["shocks"], t.n)
+        # relative job-loss risks are rescaled over the employed, so the mean separation hits the path
+        employed_mean = float(self._separation_weights[t.employed].mean()) if t.employed.any() else 1.0
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
-                                     draws, self._separation_weights, finding_weights)
+                                     draws, self._separation_weights / employed_mean, finding_weights)
 
         # 3. originations, early repayment, interest, plans
         originated = self._originate()
@@ -309,7 +309,11 @@ class CollectionModel(mesa.Model):
         self._learn_scores(decision["due"], events["paid"])
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
                                  & (decision["due"] > 0))
+        settled_on_book = book.on_book()[settled]
         events["settled"] = book.settle(settled) if len(settled) else np.zeros(0)
+        # what restructuring forgives on the book is a loss like a charge-off
+        events["gross_chargeoff"][settled] += np.where(settled_on_book, events["settled"], 0.0)
+        events["gross_chargeoff"][contacts["writedown_rows"]] += contacts["writedown_amounts"]
         self._litigation_clock()
         book.refresh_status()
         paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
@@ -480,8 +484,9 @@ class CollectionModel(mesa.Model):
         paused = (book.dispute_pause[rows] > 0) & bound
         if paused.any():
             stop = paused & complies
-            clipped[Rule.DISPUTE_PAUSE] += int((treat.calls + treat.night_calls + treat.visits)[stop].sum())
-            violations[Rule.DISPUTE_PAUSE] += int((treat.calls + treat.night_calls + treat.visits)[paused & ~complies].sum())
+            requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
+            clipped[Rule.DISPUTE_PAUSE] += int(requests[stop].sum())
+            violations[Rule.DISPUTE_PAUSE] += int(requests[paused & ~complies].sum())
             for name in ("calls", "night_calls", "visits", "third_party"):
                 getattr(treat, name)[stop] = 0
             treat.sue[stop] = False
@@ -555,7 +560,7 @@ class CollectionModel(mesa.Model):
         settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
         book.plan_left[plan_rows] = tac.plan_months
         book.deferral_left[defer_rows] = tac.deferral_months
-        book.write_down(write_rows, tac.writedown_share)
+        writedown_amounts = book.write_down(write_rows, tac.writedown_share)
         book.reage(np.concatenate([plan_rows, defer_rows, write_rows]), self.month)
         book.settlement_offer[:] = False
         book.settlement_offer[settle_rows] = True
@@ -629,14 +634,19 @@ class CollectionModel(mesa.Model):
         book.promise[rows] = promise
 
         # costs of the lender's own collection (agencies and the buyer bear theirs)
+        # the lender pays for what its own collectors do, and for what it requests on accounts placed with
+        # the agency except the agency's calls (those are paid by the contingency fee); a debt buyer's
+        # accounts cost the lender nothing
         own = who == Collector.LENDER
+        not_sold = who != Collector.BUYER
         visit_cost = tac.visit.cost * regime.collectors_per_visit
         group = self.group_of(rows)
         for tactic, count in uses.items():
-            if tactic in (Tactic.PLACEMENT, Tactic.SALE):
+            if tactic == Tactic.SALE:
                 continue
             unit = visit_cost if tactic == Tactic.VISIT else getattr(tac, tactic.key).cost
-            spent = unit * np.bincount(group[own], weights=count[own], minlength=len(self.groups))
+            mine = own if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY) else not_sold
+            spent = unit * np.bincount(group[mine], weights=count[mine], minlength=len(self.groups))
             self.group_costs[:, tactic] += spent
             for g, (lender_index, _, _) in enumerate(self.groups):
                 self.lenders[lender_index].costs[tactic] += spent[g]
@@ -668,6 +678,7 @@ class CollectionModel(mesa.Model):
             "offered": offered, "accepted": accepted, "sued": can_sue, "placed": place, "sold": sell,
             "threatened": threatened, "legal": legal, "reminded": reminded_all, "third_party": third_party,
             "social_media": social > 0, "settled_offer": accepted & (treat.offer == Offer.SETTLEMENT),
+            "writedown_rows": write_rows, "writedown_amounts": writedown_amounts,
             "proceeds_by_group": proceeds_by_group, "proceeds_co_by_group": proceeds_co_by_group,
             "sale_loss_by_group": sale_loss_by_group, "clipped": clipped, "would_clip": would,
             "violations": violations, "violations_by_group": violations_by_group,
@@ -807,8 +818,9 @@ class CollectionModel(mesa.Model):
             jowner = owner[judged]
             free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
             n_judged = np.bincount(jowner, minlength=t.n)[jowner]
-            garnish[judged] = np.minimum(cfg.tactics.garnishment_share * free_income / n_judged,
-                                         book.claim()[judged])
+            # only wages can be garnished: nothing is taken from unemployment benefits
+            garnish[judged] = np.where(t.employed[jowner], np.minimum(
+                cfg.tactics.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
             budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
             wanted = np.maximum(wanted - garnish, 0.0)
 
@@ -816,14 +828,15 @@ class CollectionModel(mesa.Model):
             return (1.0 + 2.0 * book.pressure[rows] + np.maximum(book.goodwill[rows], 0.0) + book.judgment[rows]
                     + 0.5 * (book.cycles[rows] >= 3))
 
-        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, weight)
-        paid = voluntary + garnish
-        # disputes: a misread amount, or an amount the lender's records got wrong
+        # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
+        # pay an amount it disputes because of a record error
         record_error = book.view("record_error")
         error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
+        wanted[error_dispute] = 0.0
+        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, weight)
+        paid = voluntary + garnish
         disputed = (misreads & delinquent) | error_dispute
         book.view("disputed")[:] = disputed
-        wanted[error_dispute] = 0.0  # the household will not pay an amount it disputes
         fixed = np.flatnonzero(error_dispute)
         fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
         record_error[fixed] = False
@@ -841,7 +854,7 @@ class CollectionModel(mesa.Model):
         pending = age >= 0
         age[pending] += 1
         lag = self.cfg.tactics.lawsuit_judgment_lag
-        decided = np.flatnonzero(pending & (age >= lag) & ~book.view("judgment"))
+        decided = np.flatnonzero(pending & (age > lag) & ~book.view("judgment"))  # `lag` months after filing
         if len(decided):
             wins = self.streams["contacts"].random(len(decided)) < self.cfg.tactics.default_judgment_share
             book.judgment[decided[wins]] = True

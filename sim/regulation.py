@@ -94,7 +94,8 @@ REGIMES: dict[str, Regime] = {
         Regime(
             "china_2018",
             "China: no collection from unrelated third parties, no violence, threats or insults, at most 3 "
-            "connected calls a day and no calls 22:00-08:00; applies to lenders and their agents.",
+            "calls a day (the guidance counts connected calls; the model caps attempts) and no calls "
+            "22:00-08:00; applies to lenders and their agents.",
             "bank card rules 2011; internet-finance self-regulatory convention of 28 March 2018; call caps weakly "
             "sourced industry guidance",
             max_attempts_per_day=3,
@@ -178,7 +179,8 @@ def _enforce(
             clipped[Rule.QUIET_HOURS] += int(night[covered].sum())
             night = np.where(covered, 0, night)
         if regime.quiet_days_after_conversation:
-            silent = covered & (d - last_conversation <= regime.quiet_days_after_conversation)
+            # Regulation F counts the day of the conversation as the first of the seven
+            silent = covered & (d - last_conversation < regime.quiet_days_after_conversation)
             clipped[Rule.AFTER_CONVERSATION] += int((day + night)[silent].sum())
             day = np.where(silent, 0, day)
             night = np.where(silent, 0, night)
@@ -232,7 +234,7 @@ def would_clip(
         k = regime.quiet_days_after_conversation
         conv_c = np.cumsum(conv_days, axis=1)
         lagged = np.concatenate([np.zeros((len(total), 1), dtype=conv_c.dtype), conv_c[:, :-1]], axis=1)
-        before = np.concatenate([np.zeros((len(total), k + 1), dtype=conv_c.dtype), conv_c[:, : -k - 1]], axis=1)
+        before = np.concatenate([np.zeros((len(total), k), dtype=conv_c.dtype), conv_c[:, :-k]], axis=1)
         recent = (lagged - before) > 0
         clipped[Rule.AFTER_CONVERSATION] = int(total[recent].sum())
     return clipped

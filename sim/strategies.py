@@ -111,7 +111,7 @@ class ConventionalLadder(Strategy):
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off & ~obs.on_plan
-        t.reminders[:] = np.where(active | obs.on_plan, _by_cycle(self.reminders_by_cycle, obs.cycles), 0)
+        t.reminders[:] = np.where(obs.on_plan, 1, np.where(active, _by_cycle(self.reminders_by_cycle, obs.cycles), 0))
         t.calls[:] = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 0)
         t.calls[obs.charged_off & (obs.collector == Collector.LENDER)] = 4
         t.offer[active & (obs.cycles >= p["plan_from_cycle"])] = Offer.PLAN

@@ -44,7 +44,7 @@ class Offer(IntEnum):
     """Restructuring offers a lender can make."""
 
     NONE = 0
-    DEFERRAL = 1  # payments paused for `deferral_months`, interest capitalised
+    DEFERRAL = 1  # payments paused for `deferral_months`; interest keeps accruing
     PLAN = 2  # arrears re-aged; a reduced instalment for `plan_months`
     SETTLEMENT = 3  # the claim settled for a lump sum of (1 - settlement_haircut) of it
     WRITEDOWN = 4  # a share `writedown_share` of principal forgiven and the account re-aged
@@ -97,19 +97,18 @@ class Treatment:
         return Treatment(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
     def scaled_down(self, keep: np.ndarray) -> Treatment:
-        """Rows not in ``keep`` lose every action that uses collector time (reminders stay)."""
+        """Rows not in ``keep`` lose every action that uses collector time; messages and sales (which take
+        no collector time) stay, and so does a threat (it is only made if a call still happens)."""
         out = Treatment(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
         drop = ~keep
         for name in ("calls", "night_calls", "visits", "third_party"):
             getattr(out, name)[drop] = 0
         out.sue[drop] = False
-        out.threaten[drop] = False
         out.digital_offer[drop] = False
         out.social_media[drop] = False
         out.education[drop] = False
         out.offer[drop] = Offer.NONE
         out.place[drop] = False
-        out.sell[drop] = False
         return out
 
     def validate(self, n: int) -> None:

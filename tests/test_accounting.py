@@ -455,7 +455,7 @@ def test_households_that_start_paying_cure_in_the_model(helpers):
                        "application_rate": 0.0, "initial_loans_per_borrower": 1.0},
         "behaviour": {"willingness_intercept": -40.0, "prepayment_rate": 0.0},
         "tactics": {"call_answer_rate": 0.0},
-        "lenders": [{"name": "card", "approval_cutoff": 0.0, "product": {"kind": "card"}}],
+        "lenders": [{"name": "card", "approval_cutoff": 0.0, "record_error_rate": 0.0, "product": {"kind": "card"}}],
     }
     model = sim.CollectionModel(scenario, rng=3)
     model.step()
