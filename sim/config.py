@@ -184,6 +184,9 @@ class Behaviour(Strict):
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
     stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.")
+    overhang_weight: float = P(2.0, "Fall in the logit per unit of log(1 + debt / annual income): debt overhang.",
+                               "Dobbie & Song (2020): principal write-downs raise repayment, lower payments do not",
+                               ge=0, le=20)
     reminder_attention_fix: float = P(0.6, "Share of inattentive lapses that a reminder prevents.",
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
     misunderstanding_mean: float = P(0.08, "Mean probability a household misreads its contract in a month.",

@@ -436,6 +436,8 @@ class LoanBook:
         return {
             "paid": paid,
             "paid_on_charged_off": np.where(charged_off, paid, 0.0),  # recoveries (status before this month)
+            "due_while_current": on_book & (old_cycles == 0) & (self.view("scheduled") > 0) & ~paused,
+            "paid_on_time": on_book & (old_cycles == 0) & (self.view("scheduled") > 0) & ~paused & ~missed,
             "missed": missed,
             "cured": cured,
             "rolled_60": rolled_60,

@@ -51,13 +51,15 @@ MONTHLY_COLUMNS = [
     *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
     "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
     "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
-    "utility_mean", "deprivation_share", "households",
+    "utility_mean", "deprivation_share", "households", "due_while_current", "paid_on_time", "on_time_rate",
+    "disputes",
     *RULE_COLUMNS, *WOULD_COLUMNS,
 ]
 SUMMARY_KEYS = [
     "recovery_rate_gross", "recovery_rate_net", "cost_to_collect", "cure_rate", "delinquency_30plus_rate",
     "chargeoff_rate", "complaints_per_1000", *[f"{c}_per_1000" for c in CATEGORY_COLUMNS],
-    *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "wellbeing_mean", "wellbeing_low_share", "utility_mean",
+    *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "on_time_rate", "disputes_per_1000", "wellbeing_mean",
+    "wellbeing_low_share", "utility_mean",
     "deprivation_share",
     "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_attempts", "visits",
     "lawsuits", "plans_accepted", "complaints", "third_party_contacts", "social_media_posts", "violations", "fines",
@@ -214,6 +216,11 @@ class MonthlyRecorder:
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
+        due_current = self._by_lender(events["due_while_current"], lender)
+        d["due_while_current"][month] = due_current
+        d["paid_on_time"][month] = self._by_lender(events["paid_on_time"], lender)
+        d["on_time_rate"][month] = _ratio(d["paid_on_time"][month], due_current)
+        d["disputes"][month] = self._by_lender(events["disputed"], lender)
         cures = self._by_lender(events["cured"], lender)
         d["cures"][month] = cures
         d["cure_rate"][month] = _ratio(cures, start_count)
@@ -348,6 +355,8 @@ class MonthlyRecorder:
                 "complaints_per_1000": 1000.0 * _scalar_ratio(s["complaints"].sum(), start),
                 "wellbeing_mean": float(np.nanmean(s["wellbeing_mean"])) if np.isfinite(s["wellbeing_mean"]).any() else float("nan"),
                 "wellbeing_low_share": float(np.nanmean(s["wellbeing_low_share"])) if np.isfinite(s["wellbeing_low_share"]).any() else float("nan"),
+                "on_time_rate": _scalar_ratio(s["paid_on_time"].sum(), s["due_while_current"].sum()),
+                "disputes_per_1000": 1000.0 * _scalar_ratio(s["disputes"].sum(), start),
                 "utility_mean": float(np.mean(s["utility_mean"])),
                 "deprivation_share": float(np.mean(s["deprivation_share"])),
                 "collected": float(collected),

@@ -307,6 +307,7 @@ class CollectionModel(mesa.Model):
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne)
         self._learn_scores(decision["due"], events["paid"])
+        events["disputed"] = decision["disputed"]
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
                                  & (decision["due"] > 0))
         settled_on_book = book.on_book()[settled]
@@ -795,9 +796,12 @@ class CollectionModel(mesa.Model):
         peer = (f32(net.peer_legal_deterrence) * self._peer_state["legal"]
                 - f32(net.peer_default_weight) * self._peer_state["delinquent"])
         reputation = (net.reputation_weight * self.reputation).astype(f32)[book.view("lender")]
+        # debt overhang: the more a household owes relative to its income, the less it tries
+        owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
+        overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
         logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
                  + f32(beh.pressure_weight) * book.view("pressure")
-                 + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner]
+                 + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
                  + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
                  + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
