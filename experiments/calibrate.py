@@ -232,7 +232,7 @@ def write_defaults(overrides: dict) -> None:
     text = path.read_text()
     for dotted, value in overrides.items():
         field = dotted.split(".")[-1]
-        pattern = re.compile(rf"(\n    {field}: float = P\()(-?[0-9.eE+-]+)(,)")
+        pattern = re.compile(rf"(\n    {field}: float = P\(\s*)(-?[0-9.eE+-]+)(,)")
         text, count = pattern.subn(lambda m: f"{m.group(1)}{round(value, 4)}{m.group(3)}", text, count=1)
         if count != 1:
             raise SystemExit(f"error: could not find the default of {field} in sim/config.py")

@@ -64,8 +64,15 @@ def _check_strategy(name: str) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    print(f"OK: {args.scenario} ({scenario.name}, {len(scenario.lenders)} lender(s), "
-          f"{scenario.population.n_borrowers:,} households, {scenario.horizon_months} months)")
+    households = f"{scenario.population.n_borrowers:,} households"
+    if scenario.portfolio:
+        from sim.portfolio import load_portfolio, portfolio_path
+
+        path = portfolio_path(scenario.portfolio, args.scenario)
+        portfolio = load_portfolio(path)
+        households = f"portfolio {path.name}: {len(portfolio.frame):,} accounts"
+    print(f"OK: {args.scenario} ({scenario.name}, {len(scenario.lenders)} lender(s), {households}, "
+          f"{scenario.horizon_months} months)")
     return 0
 
 
@@ -123,6 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{result.meta['config']['population']['n_borrowers']:,} households, "
           f"{result.meta['config']['horizon_months']} months")
     print(table.to_string())
+    for column, how in (result.meta.get("portfolio") or {}).get("filled", {}).items():
+        print(f"portfolio: filled {column}: {how}")
     if violations:
         print("contact requests clipped by the regime (clipped_*) or that the reference regime would forbid "
               "(would_clip_*): " + ", ".join(f"{k} {v:,.0f}" for k, v in violations.items()))

@@ -109,8 +109,9 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.93, "Job finding falls by this factor for each month of unemployment (up to 24).",
-                                   "Kroft, Lange & Notowidigdo (2013): callbacks fall with unemployment duration",
+    duration_dependence: float = P(0.9597, "Job finding falls by this factor for each month of unemployment (up to 24).",
+                                   "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
+                                   "Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
     job_finding_elasticity: float = P(1.0, "Elasticity of job finding to unemployment (f ~ (u_ref/u)^e).", ge=0, le=5)
     separation_by_quintile: list[float] = P(
@@ -120,7 +121,9 @@ class Economy(Strict):
         min_length=5, max_length=5,
     )
     unemployment_insurance_replacement: float = P(
-        0.45, "Share of earnings replaced while unemployed.", "US UI replacement rate about 40-50% (DOL)", ge=0, le=1)
+        0.2828, "Share of earnings replaced while unemployed (on average over the unemployed).",
+        "fitted by experiments/calibrate.py (docs/calibration.md); UI replaces 40-50% of earnings for recipients "
+        "and far fewer than all unemployed receive it (US DOL)", ge=0, le=1)
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
                                  "assumption; monthly earnings volatility of US households is 0.05-0.15", ge=0, le=2)
     expense_shock_probability: float = P(0.025, "Monthly probability of an expense shock (illness, repair).",
@@ -170,16 +173,16 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-1.7, "Intercept of the payment-intention logit.",
-                                     "calibrated: baseline 30+ delinquency about 4% and charge-off about 4% "
-                                     "(BRIEF section 4)")
+    willingness_intercept: float = P(-0.717, "Intercept of the payment-intention logit.",
+                                     "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
+                                     "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
     pressure_weight: float = P(1.5, "Weight of collection pressure (0-1 scale) in the logit.",
                                "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
                                "restrictions lower recoveries)")
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
-    delinquency_weight: float = P(-1.5, "Weight of missed cycles (per cycle) in the logit: hope fades.",
-                                  "calibrated: baseline 30+ delinquency about 4% and charge-off about 3% (BRIEF section 4)")
+    delinquency_weight: float = P(-1.751, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+                                  "fitted by experiments/calibrate.py (docs/calibration.md)")
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)

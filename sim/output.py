@@ -53,6 +53,7 @@ def write_outputs(out: Path, result: RunResult) -> list[Path]:
         "seed": result.meta.get("seed"),
         "config_hash": result.meta.get("config_hash"),
         "config": result.meta.get("config"),
+        "portfolio": result.meta.get("portfolio"),
         **provenance(),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
