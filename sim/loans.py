@@ -73,7 +73,7 @@ def bucket_of(dpd: np.ndarray) -> np.ndarray:
 FLOAT_COLUMNS = (
     "principal_lent", "principal", "interest", "fees", "interest_charged", "fees_charged", "repaid",
     "written_off", "sold", "buyer_collected", "arrears", "instalment", "apr", "scheduled", "paid_last",
-    "episode_exposure", "plan_arrears",
+    "episode_exposure", "plan_arrears", "contractual",
 )
 COLUMNS = {
     **{name: np.float64 for name in FLOAT_COLUMNS},
@@ -319,6 +319,7 @@ class LoanBook:
         after = (status == Status.CHARGED_OFF) | (status == Status.SOLD)
         contractual = np.where(after, np.maximum(terms.min_payment_floor[lender], claim / 12.0), contractual)
         paused = forborne | (self.view("deferral_left") > 0)
+        self.view("contractual")[:] = np.minimum(contractual, claim)
         scheduled = np.where(paused, 0.0, np.minimum(contractual, claim))
         scheduled = np.where(self.collecting(), scheduled, 0.0)
         self.view("scheduled")[:] = scheduled
@@ -328,7 +329,8 @@ class LoanBook:
         """This month's payment plus arrears, capped at the claim."""
         return np.minimum(self.view("scheduled") + self.view("arrears"), self.claim())
 
-    def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray) -> dict[str, np.ndarray]:
+    def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
+                       month: int | None = None) -> dict[str, np.ndarray]:
         """Apply payments (fees, then interest, then principal), update arrears, cycles, days past due,
         late fees, plans, cures and charge-offs. Return this month's events as boolean or money arrays.
         """
@@ -381,7 +383,8 @@ class LoanBook:
         fees += fee
         self.view("fees_charged")[:] += fee
 
-        reference = np.maximum(self.view("scheduled"), 1.0)
+        # arrears are counted in contractual payments (the card minimum as if nothing were paused)
+        reference = np.maximum(self.view("contractual"), 1.0)
         reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
         # charged-off and sold claims keep the number of cycles they had at charge-off
         cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), old_cycles).astype(np.int16)
@@ -403,6 +406,10 @@ class LoanBook:
         new_episode = on_book & (cycles > 0) & ~in_episode
         in_episode |= new_episode
         in_episode &= ~(cured | plan_completed)
+        if month is not None:
+            # an account re-aged by a deferral or write-down that stays current for a year leaves its episode
+            recovered = on_book & (cycles == 0) & (month - self.view("reaged_month").astype(np.int32) >= REAGE_INTERVAL)
+            in_episode &= ~recovered
         self.view("episode_exposure")[:] = np.where(new_episode, claim_after, self.view("episode_exposure"))
 
         # charge-off at the configured age

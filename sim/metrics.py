@@ -161,9 +161,11 @@ class MonthlyRecorder:
         book = self.model.book
         status = book.view("status")
         on_book = book.on_book()
-        restructured = (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
-        self.in_collection = ((((book.view("cycles") > 0) | restructured) & on_book)
-                              | (status == Status.CHARGED_OFF))
+        # the same accounts a lender observes (sim.loans.observe): late, restructured, in litigation, or charged
+        # off and still collected
+        worked = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
+                  | (book.view("litigation_age") >= 0) | book.view("judgment"))
+        self.in_collection = (worked & on_book) | (status == Status.CHARGED_OFF)
         self._collection_count = self._by_lender(self.in_collection, self.model.groups_in_book())
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,

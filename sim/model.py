@@ -2,19 +2,25 @@
 
 One month, in order (``CollectionModel.step``):
 
-1. The economy moves (unemployment path); support programmes switch on or off.
+1. The economy moves (unemployment path); support programmes and the regime in force switch on or off.
 2. Households earn, lose or find jobs, and meet expense shocks.
-3. Lenders originate loans to applicants who pass underwriting; early repayments close loans; interest
-   accrues; each lender's strategy plans treatments for its accounts in collection, rationed by
-   collector capacity; agencies and the debt buyer plan theirs.
-4. The contact calendar runs day by day under the regulation regime: call attempts, right-party
-   conversations, promises, visits, offers accepted, lawsuits filed, placements and sales.
-5. Households decide what to pay and split a short budget across lenders.
+3. Lenders originate loans to applicants who pass underwriting (with the cutoff their expected losses
+   set); early repayments close loans; interest accrues; each lender's strategies (champion and
+   challengers) plan treatments for their accounts in collection, rationed by collector capacity;
+   agencies and the debt buyer plan theirs.
+4. The contact calendar runs day by day under the regulation regime: messages, call attempts,
+   right-party conversations, promises, visits, third-party and public pressure, offers accepted,
+   lawsuits filed, placements and sales; collection costs are booked.
+5. Households decide what to pay (intention, attention, disputes, garnishment of wages after a judgment)
+   and split a short budget across lenders.
 6. Accounting: the contractual schedule, the payment waterfall, arrears, days past due, late fees,
-   cures, charge-offs, judgments and garnishment.
-7. Households update stress and well-being and complain.
-8. Lenders book costs and fees.
-9. Data collection (recorded months only).
+   cures, episodes, charge-offs, settlements and forgiveness; lawsuits age into judgments; lenders update
+   their scores of accounts.
+7. Households consume and save, update stress and well-being, and complain; complaints in public cost
+   lenders reputation.
+8. Agency fees are booked; lenders learn their losses (credit supply); credit records are updated;
+   neighbours' behaviour is noted for next month; the regulator enforces and may fine or tighten.
+9. Data collection (recorded months only); the book is compacted once a year.
 """
 
 from __future__ import annotations
@@ -305,9 +311,9 @@ class CollectionModel(mesa.Model):
         # 5-6. the schedule, what households pay, and the accounting
         book.schedule(interest, self.terms, forborne)
         decision = self._decide_payments(contacts, lost_job)
-        events = book.apply_payments(decision["paid"], self.terms, forborne)
+        events = book.apply_payments(decision["paid"], self.terms, forborne, month=m)
         self._learn_scores(decision["due"], events["paid"])
-        events["disputed"] = decision["disputed"]
+        events["disputed"] = decision["disputed"] & (book.view("collector") != Collector.BUYER)
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
                                  & (decision["due"] > 0))
         settled_on_book = book.on_book()[settled]

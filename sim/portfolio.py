@@ -1034,14 +1034,14 @@ def seed_book(model, portfolio: Portfolio, household: np.ndarray) -> dict[str, A
     delinquent = cycles > 0
     book.status[rows[delinquent]] = Status.DELINQUENT
     book.episode_exposure[rows[delinquent]] = balance[delinquent]
+    book.in_episode[rows[delinquent]] = True  # the episode the file shows is already under way
     # accounts at or past their charge-off age start charged off (and are still collected)
     cod = book.chargeoff_days[rows].astype(np.int64)
     gone = dpd >= cod
     co = rows[gone]
     book.status[co] = Status.CHARGED_OFF
     book.written_off[co] = balance[gone]
-    book.arrears[co] = 0.0
-    book.cycles[co] = 0
+    book.arrears[co] = 0.0  # charged-off claims keep their cycles (the borrower's hope does not come back)
     book.months_since_chargeoff[co] = np.minimum((dpd[gone] - cod[gone]) // 30, IN_COLLECTION_AFTER_CHARGE_OFF)
     # as for any new loan: the lender's record errors and the champion/challenger split
     error_rate = np.array([lc.record_error_rate for lc in model.cfg.lenders])[lender]
