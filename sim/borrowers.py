@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import mesa
-from mesa.discrete_space import FixedAgent
 import numpy as np
+from mesa.discrete_space import FixedAgent
 
 from sim.config import Behaviour, Economy, Population
 

@@ -9,9 +9,11 @@ import numpy as np
 
 from sim.config import (
     ConstantUnemployment,
-    Economy as EconomyConfig,
     RegimeUnemployment,
     SeriesUnemployment,
+)
+from sim.config import (
+    Economy as EconomyConfig,
 )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.config import Lender as LenderConfig, Regulation as RegulationConfig, Tactics
+from sim.config import Lender as LenderConfig
+from sim.config import Regulation as RegulationConfig
+from sim.config import Tactics
 from sim.loans import Observation
 from sim.strategies import Strategy, make_strategy
 from sim.tactics import Offer, Tactic, Treatment

@@ -183,7 +183,6 @@ class MonthlyRecorder:
             self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
         cycles = book.view("cycles")
         dpd = book.view("dpd")
-        status = book.view("status")
         d["unemployment_rate"][month] = unemployment
         d["accounts_open"][month] = self._by_lender(on_book, lender)
         balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
@@ -355,8 +354,8 @@ class MonthlyRecorder:
                 "delinquency_30plus_rate": float(np.mean(s["delinquency_30plus_rate"])),
                 "chargeoff_rate": float(np.mean(s["chargeoff_rate"])),
                 "complaints_per_1000": 1000.0 * _scalar_ratio(s["complaints"].sum(), start),
-                "wellbeing_mean": float(np.nanmean(s["wellbeing_mean"])) if np.isfinite(s["wellbeing_mean"]).any() else float("nan"),
-                "wellbeing_low_share": float(np.nanmean(s["wellbeing_low_share"])) if np.isfinite(s["wellbeing_low_share"]).any() else float("nan"),
+                "wellbeing_mean": float(np.mean(s["wellbeing_mean"])),
+                "wellbeing_low_share": float(np.mean(s["wellbeing_low_share"])),
                 "on_time_rate": _scalar_ratio(s["paid_on_time"].sum(), s["due_while_current"].sum()),
                 "disputes_per_1000": 1000.0 * _scalar_ratio(s["disputes"].sum(), start),
                 "utility_mean": float(np.mean(s["utility_mean"])),

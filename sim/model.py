@@ -296,7 +296,6 @@ class CollectionModel(mesa.Model):
         originated = self._originate()
         prepaid = self._prepay()
         owner = book.view("borrower")
-        status = book.view("status")
         on_book = book.on_book()
         forborne = np.zeros(book.n, dtype=bool)
         if levers.forbearance:
@@ -328,7 +327,6 @@ class CollectionModel(mesa.Model):
         settle_month(t, paid_by_household, cfg.population, borrowed)
 
         # 7. stress, well-being, complaints
-        status = book.view("status")
         in_30 = (book.view("dpd") >= 30) & book.on_book()
         any_30 = np.bincount(owner[in_30], minlength=t.n) > 0
         update_stress_and_wellbeing(t, cfg.behaviour, contacts["stress_by_household"], any_30, lost_job)
