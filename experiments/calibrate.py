@@ -13,7 +13,8 @@ the fit), run through ``scenarios/recession.toml``; and the calm-times baseline 
 annual charge-off 3-4.5% and 30+ delinquency about 4%.
 
 Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
-and charge-off weighted equally), plus a penalty for a baseline outside its target ranges; every
+and charge-off weighted equally), plus a penalty for a baseline outside its target ranges and for
+recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%); every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
 
@@ -94,6 +95,9 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     b_del = np.mean([b["delinquency"] for b in base])
     b_co = np.mean([b["chargeoff"] for b in base])
     penalty = _outside(b_del, BASELINE_DELINQUENCY) ** 2 + _outside(b_co, BASELINE_CHARGEOFF) ** 2
+    # the recession targets of the brief: peaks inside their ranges
+    penalty += _outside(float(mean["delinquency"].max()), (6.0, 7.6)) ** 2
+    penalty += 0.25 * _outside(float(mean["chargeoff"].max()), (9.0, 12.0)) ** 2
     return float(d_err.mean() + c_err.mean() + 4.0 * penalty)
 
 

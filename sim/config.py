@@ -109,7 +109,7 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.9597, "Job finding falls by this factor for each month of unemployment (up to 24).",
+    duration_dependence: float = P(0.9669, "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
                                    "Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
@@ -121,7 +121,7 @@ class Economy(Strict):
         min_length=5, max_length=5,
     )
     unemployment_insurance_replacement: float = P(
-        0.2828, "Share of earnings replaced while unemployed (on average over the unemployed).",
+        0.3058, "Share of earnings replaced while unemployed (on average over the unemployed).",
         "fitted by experiments/calibrate.py (docs/calibration.md); UI replaces 40-50% of earnings for recipients "
         "and far fewer than all unemployed receive it (US DOL)", ge=0, le=1)
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
@@ -173,7 +173,7 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.717, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-0.6147, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
@@ -181,7 +181,7 @@ class Behaviour(Strict):
                                "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
                                "restrictions lower recoveries)")
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
-    delinquency_weight: float = P(-1.751, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+    delinquency_weight: float = P(-1.7736, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   "fitted by experiments/calibrate.py (docs/calibration.md)")
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
