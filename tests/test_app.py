@@ -1,0 +1,509 @@
+"""The Streamlit app, driven by Streamlit's ``AppTest``: every control and every tab.
+
+Runs are kept tiny (a few hundred households, a short horizon, two replications) and serial
+(``COLLECTION_LAB_WORKERS=1``) so the suite stays lean; one test checks that the worker pool gives the
+same numbers as serial runs.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sim
+from sim import config as simconfig
+from sim.metrics import SEGMENT_LABELS
+from sim.presets import PRESETS, preset
+from sim.regulation import REGIMES
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+sys.path.insert(0, str(ROOT))
+import app  # noqa: E402  (the page only runs under Streamlit, as __main__)
+
+SMALL = {"n": 300, "horizon": 12, "burn": 6, "reps": 2}
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(autouse=True)
+def serial_runs(monkeypatch):
+    monkeypatch.setenv("COLLECTION_LAB_WORKERS", "1")
+
+
+def new_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    """No exception anywhere on the page."""
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def shrink(at: AppTest, sid: str = "baseline") -> AppTest:
+    """Make the runs tiny through the set-up panel's own controls."""
+    at.number_input(key=f"n.{sid}").set_value(SMALL["n"])
+    at.number_input(key=f"horizon.{sid}").set_value(SMALL["horizon"])
+    at.number_input(key=f"burn.{sid}").set_value(SMALL["burn"])
+    at.number_input(key="reps").set_value(SMALL["reps"])
+    return at.run()
+
+
+def run(at: AppTest) -> AppTest:
+    return ok(at.button(key="run").click().run())
+
+
+def show(at: AppTest, tab: str) -> AppTest:
+    at.session_state["tab"] = tab
+    return ok(at.run())
+
+
+def chart_titles(at: AppTest) -> str:
+    return " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption] + [m.value for m in at.subheader]
+    return " ".join(str(p) for p in parts)
+
+
+@pytest.fixture(scope="module")
+def ran():
+    """The default comparison, shrunk, after pressing Run (shared by the tab tests)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLLECTION_LAB_WORKERS", "1")
+        yield run(shrink(ok(new_app())))
+
+
+# ------------------------------------------------------------------------------------------------
+# Page and set-up panel
+# ------------------------------------------------------------------------------------------------
+def test_page_starts_with_defaults_from_the_registries():
+    at = ok(new_app())
+    assert [t.label for t in at.tabs] == app.TABS
+    assert at.selectbox(key="scenario").value == "baseline"
+    assert at.selectbox(key="scenario").options == app.builtin_scenarios()
+    assert at.multiselect(key="strategies").value == ["conventional", "aggressive", "hardship_first"]
+    assert set(at.multiselect(key="strategies").options) == set(sim.STRATEGIES)
+    assert at.selectbox(key="regime.baseline").options == list(REGIMES)
+    assert at.number_input(key="n.baseline").value == app.DEFAULT_HOUSEHOLDS
+    assert at.number_input(key="reps").value == app.DEFAULT_REPS
+    assert any("Press **Run**" in i.value for i in at.info)
+    assert not at.error
+
+
+def test_run_shows_cards_charts_and_champion_differences(ran):
+    ran = show(ran, "Results")
+    labels = [m.label for m in ran.metric]
+    assert len(labels) == 3 * len(app.CARD_OUTCOMES)
+    assert sorted(labels[: len(app.CARD_OUTCOMES)]) == sorted(name for _, name, *_ in app.CARD_OUTCOMES)
+    deltas = [m.proto.delta for m in ran.metric]
+    assert not any(deltas[: len(app.CARD_OUTCOMES)]) and all(deltas[len(app.CARD_OUTCOMES):])
+    assert "conventional** · champion" in texts(ran)
+    titles = chart_titles(ran)
+    for _, title, _ in app.SERIES:
+        assert title in titles
+    assert ran.query_params.get("run") in ("1", ["1"])
+    assert ran.get("download_button")  # the sidebar's scenario TOML
+
+
+@pytest.mark.parametrize("tab, expected", [
+    ("Trade-offs", ["Recovery against complaints", "Recovery against well-being"]),
+    ("Segments", ["By income quintile", "By financial literacy"]),
+    ("Complaints", ["By channel", "By category"]),
+    ("Rules", ["Requests clipped by rule", "reference regime"]),
+    ("Costs", ["Collection cost per month"]),
+])
+def test_every_results_tab_draws(ran, tab, expected):
+    at = show(ran, tab)
+    titles = chart_titles(at)
+    for word in expected:
+        assert word in titles, (tab, word)
+    assert at.dataframe
+
+
+def test_segment_and_any_outcome_pickers(ran):
+    at = show(ran, "Segments")
+    box = at.selectbox(key="segment_outcome")
+    assert box.options == [app.pretty(c) for c in sim.metrics.SEGMENT_COLUMNS]
+    ok(box.select_index(len(box.options) - 1).run())
+    at = show(at, "Results")
+    any_box = at.selectbox(key="any_outcome")
+    ok(any_box.select("Night calls").run())
+    assert "Night calls" in chart_titles(at)
+
+
+def test_borrower_explorer(ran):
+    at = show(ran, "Borrowers")
+    assert at.selectbox(key="explorer_arm").options == ["conventional", "aggressive", "hardship_first"]
+    ok(at.selectbox(key="explorer_arm").select("aggressive").run())
+    at.checkbox(key="explorer_behind").uncheck()
+    ok(at.run())
+    box = at.selectbox(key="explorer_household")
+    ok(box.select_index(len(box.options) - 1).run())
+    assert "Income, essentials, what was due" in chart_titles(at)
+    assert "Contacts by channel" in chart_titles(at)
+    assert [m.label for m in at.metric][:2] == ["Income quintile", "Financial literacy"]
+    at.radio(key="explorer_how").set_value("A random household from a segment")
+    ok(at.run())
+    seg = at.selectbox(key="explorer_segment")
+    assert seg.options == [app.pretty(s) for s in SEGMENT_LABELS]
+    for label in ("Income q1", "Literacy high"):
+        ok(seg.select(label).run())
+        ok(at.button(key="explorer_draw").click().run())
+        assert at.metric[0].label == "Income quintile"
+        if label == "Income q1":
+            assert at.metric[0].value == "Q1"
+
+
+def test_learn_tab_and_learn_mode(ran):
+    at = show(ran, "Learn")
+    for title, _ in app.MECHANISMS:
+        assert title in [e.label for e in at.expander]
+    for p in PRESETS:
+        assert p.title in texts(at)
+    for name in sim.STRATEGIES:
+        assert any(e.label.startswith(f"{name}:") for e in at.expander)
+    n_info = len(at.info)
+    at.toggle(key="learn").set_value(True)
+    ok(at.run())
+    assert PRESETS[0].explanation in [m.value for m in at.markdown]
+    at = show(at, "Results")
+    assert len(at.info) > n_info and any(app.NOTES["cards"] == i.value for i in at.info)
+    at.toggle(key="learn").set_value(False)
+    ok(at.run())
+
+
+def test_downloads(ran):
+    at = show(ran, "Downloads")
+    keys = {b.key for b in at.get("download_button")}
+    for name in ("summary", "monthly", "segments", "traces"):
+        assert {f"csv_{name}", f"parquet_{name}"} <= keys
+    assert {"png_series", "png_tradeoff", "toml_downloads", "toml_sidebar", "toml_arm_0", "toml_arm_2"} <= keys
+    code = at.code[0].value
+    assert "# ---- arm: conventional" in code and 'strategy = "hardship_first"' in code
+
+
+def test_download_contents_reproduce_the_results(ran):
+    res = ran.session_state["results"]
+    png = app.png_series(res)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert app.png_tradeoff(res)[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = res["tables"]["summary"]
+    back = pd.read_parquet(io.BytesIO(app.parquet_bytes(summary)))
+    pd.testing.assert_frame_equal(back, summary.reset_index(drop=True))
+    # the exact scenario file of an arm reruns to the same numbers
+    toml = res["tomls"]["aggressive"]
+    again = sim.simulate(simconfig.parse_toml(toml), seed=res["seed"] + 1)
+    row = summary[(summary["arm"] == "aggressive") & (summary["rep"] == 1) & (summary["lender"] == "all")]
+    assert again.summary.set_index("lender").loc["all", "recovery_rate_net"] == pytest.approx(
+        float(row["recovery_rate_net"].iloc[0]), rel=1e-12)
+    assert simconfig.validate(simconfig.parse_toml(toml)).lenders[0].strategy == "aggressive"
+
+
+def test_runs_are_cached_by_configuration(ran, monkeypatch):
+    calls = []
+    real = sim.simulate
+    monkeypatch.setattr(sim, "simulate", lambda *a, **k: calls.append(k.get("seed")) or real(*a, **k))
+    at = ok(ran.run())  # same configuration: nothing recomputed
+    assert calls == []
+    at.number_input(key="seed").set_value(11)
+    at = run(at)
+    assert sorted(calls) == [11, 11, 11, 12, 12, 12]
+    assert "seeds 11-12" in texts(show(at, "Results"))
+    at.number_input(key="seed").set_value(0)
+    calls.clear()
+    ok(at.run())
+    assert calls == []
+
+
+def test_editing_parameters_reaches_the_scenario():
+    at = shrink(ok(new_app()))
+    at.radio(key="upath.baseline").set_value("constant")
+    ok(at.run())
+    at.slider(key="urate.baseline").set_value(9.0)
+    at.slider(key="shock.baseline").set_value(0.05)
+    at.checkbox(key="support.baseline").check()
+    ok(at.run())
+    at.number_input(key="support_amt.baseline").set_value(300.0)
+    at.slider(key="lit.baseline").set_value(0.3)
+    at.slider(key="reach.baseline").set_value(0.5)
+    at.slider(key="sav.baseline").set_value(2.0)
+    at.selectbox(key="regime.baseline").select("china_2018")
+    at.text_area(key="extra.baseline").input("[behaviour]\ncontact_tolerance = 6.5\n")
+    at = run(at)
+    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"]["tomls"]["aggressive"]))
+    assert scn.economy.unemployment.kind == "constant" and scn.economy.unemployment.rate == 9.0
+    assert scn.economy.expense_shock_probability == 0.05
+    assert scn.economy.income_support[0].amount == 300.0
+    assert scn.population.literacy_mean == 0.3 and scn.population.reachable_share == 0.5
+    assert scn.population.savings_months_median == 2.0
+    assert scn.regulation.regime == "china_2018"
+    assert scn.behaviour.contact_tolerance == 6.5
+    assert scn.population.n_borrowers == SMALL["n"] and scn.horizon_months == SMALL["horizon"]
+    for path in ("sudden shock", "random business cycle"):
+        at.radio(key="upath.baseline").set_value(path)
+        ok(at.run())
+    at.slider(key="upeak.baseline").set_value(12.0) if path == "sudden shock" else None
+    at.checkbox(key="ustart.baseline").check()
+    at = run(at)
+    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"]["tomls"]["conventional"]))
+    assert scn.economy.unemployment.kind == "regime" and scn.economy.unemployment.start_in_recession
+
+
+def test_sudden_shock_path():
+    at = shrink(ok(new_app()))
+    at.radio(key="upath.baseline").set_value("sudden shock")
+    ok(at.run())
+    at.slider(key="upeak.baseline").set_value(12.0)
+    at.number_input(key="uat.baseline").set_value(2)
+    at.slider(key="ulen.baseline").set_value(3)
+    at = run(at)
+    toml = at.session_state["results"]["tomls"]["conventional"]
+    u = simconfig.validate(simconfig.parse_toml(toml)).economy.unemployment
+    assert u.kind == "series" and u.values[2:5] == [12.0] * 3 and u.values[1] == u.values[5]
+
+
+def test_invalid_value_names_the_field_and_keeps_the_last_results(ran):
+    at = show(ran, "Results")
+    at.text_area(key="extra.baseline").input("[behaviour]\ncontact_tolerance = -1\n")
+    ok(at.run())
+    assert any("behaviour.contact_tolerance" in e.value for e in at.error)
+    assert at.button(key="run").disabled
+    assert any("showing the last results" in w.value for w in at.warning)
+    assert len(at.metric) == 3 * len(app.CARD_OUTCOMES)
+    at.text_area(key="extra.baseline").input("behaviour = [not toml")
+    ok(at.run())
+    assert any("not valid TOML" in e.value for e in at.error)
+    at.text_area(key="extra.baseline").input("")
+    ok(at.run())
+    assert not at.error
+
+
+def test_fewer_than_two_strategies_is_an_error():
+    at = ok(new_app())
+    at.multiselect(key="strategies").set_value(["aggressive"])
+    ok(at.run())
+    assert any("two or more strategies" in e.value for e in at.error)
+    assert at.button(key="run").disabled
+
+
+def test_upload_valid_invalid_oversized_and_binary():
+    at = ok(new_app())
+    at.radio(key="source").set_value("Upload a file")
+    ok(at.run())
+    assert any("Upload a scenario file" in e.value for e in at.error)
+    uploader = at.get("file_uploader")[0]
+    assert uploader.allowed_type in ([".toml"], ["toml"])
+    # invalid: an error naming the field; the rest of the page keeps working
+    uploader.set_value(("bad.toml", b'name = "bad"\n[population]\nn_borrowers = -5\n', "application/toml"))
+    ok(at.run())
+    assert any("population.n_borrowers" in e.value and "bad.toml" in e.value for e in at.error)
+    assert show(at, "Learn").expander
+    # a typo is an error, never a silent default
+    at.get("file_uploader")[0].set_value(("typo.toml", b"[population]\nn_borrower = 5\n", "application/toml"))
+    ok(at.run())
+    assert any("population.n_borrower" in e.value and "unknown field" in e.value for e in at.error)
+    # too big, or not text: refused with a message
+    at.get("file_uploader")[0].set_value(("big.toml", b"#" * (simconfig.MAX_SCENARIO_BYTES + 1), "application/toml"))
+    ok(at.run())
+    assert any("limit" in e.value for e in at.error)
+    at.get("file_uploader")[0].set_value(("bin.toml", b"\xff\xfe\x00\x01", "application/toml"))
+    ok(at.run())
+    assert any("not UTF-8" in e.value for e in at.error)
+    # valid: the uploaded scenario is what runs
+    text = (simconfig.SCENARIO_DIR / "baseline.toml").read_text().replace('name = "baseline"', 'name = "mine"')
+    at.get("file_uploader")[0].set_value(("mine.toml", text.encode(), "application/toml"))
+    ok(at.run())
+    assert not at.error
+    sid = next(w.key for w in at.number_input if w.key.startswith("n.up")).removeprefix("n.")
+    at = run(shrink(at, sid))
+    assert simconfig.parse_toml(at.session_state["results"]["tomls"]["conventional"])["name"] == "mine"
+
+
+def test_nothing_uploaded_is_executed(tmp_path):
+    """A TOML file is data: a string that looks like code stays a string."""
+    at = ok(new_app())
+    at.radio(key="source").set_value("Upload a file")
+    ok(at.run())
+    marker = tmp_path / "pwned"
+    payload = f'name = "__import__(\'pathlib\').Path(\'{marker}\').touch()"\n'.encode()
+    at.get("file_uploader")[0].set_value(("x.toml", payload, "application/toml"))
+    at = run(shrink(ok(at.run()), next(w.key for w in at.number_input if w.key.startswith("n.up"))[2:]))
+    assert not marker.exists()
+
+
+def test_url_restores_scenario_strategies_seed_and_tab():
+    at = ok(new_app(scenario="recession", strategies=["hardship_first", "aggressive"], seed="7", reps="1",
+                    tab="Segments", run="1"))
+    assert at.selectbox(key="scenario").value == "recession"
+    assert at.multiselect(key="strategies").value == ["hardship_first", "aggressive"]
+    assert at.number_input(key="seed").value == 7
+    assert at.session_state["tab"] == "Segments"
+    res = at.session_state["results"]  # run=1 in the URL: the results come back without pressing Run
+    assert res["labels"] == ["hardship_first", "aggressive"] and res["seed"] == 7
+    assert "By income quintile" in chart_titles(at)
+
+
+def test_guided_tour(ran):
+    at = show(ran, "Learn")
+    at.button(key=f"tour_{PRESETS[0].key}").click()
+    ok(at.run())
+    assert at.selectbox(key="tour").value == PRESETS[0].key
+    assert any(PRESETS[0].question in i.value for i in at.info)
+    at.number_input(key=f"n.tour.{PRESETS[0].key}").set_value(SMALL["n"])
+    at.number_input(key="reps").set_value(1)
+    at = show(ok(at.run()), "Rules")
+    res = at.session_state["results"]
+    assert res["labels"] == [a.label for a in PRESETS[0].arms]
+    assert set(res["regimes"].values()) == {a.overrides["regulation.regime"] for a in PRESETS[0].arms}
+    at.selectbox(key="tour").select(app.OWN)
+    ok(at.run())
+
+
+def test_presets_name_registered_things():
+    assert {"contact_cap", "recession", "aggressive_vs_hardship"} <= {p.key for p in PRESETS}
+    for p in PRESETS:
+        assert len(p.arms) >= 2 and p.explanation and p.look_for
+        for arm in p.arms:
+            assert arm.strategy in sim.STRATEGIES
+            scn = sim.load_scenario(arm.scenario, strategy=arm.strategy, **arm.overrides)
+            assert scn.regulation.regime in REGIMES
+    assert preset("recession").arms[1].scenario == "recession"
+    with pytest.raises(KeyError, match="known"):
+        preset("nope")
+
+
+def test_new_strategies_regimes_and_scenarios_appear(monkeypatch, tmp_path):
+    """Options come from the registries: what the engine adds shows up without editing the app."""
+    from sim.regulation import Regime
+    from sim.strategies import ConventionalLadder
+
+    class Gentle(ConventionalLadder):
+        """A test strategy. Source: this test."""
+
+        name = "zz_gentle_test"
+        description = "test only"
+
+    try:
+        monkeypatch.setitem(REGIMES, "zz_test_regime", Regime("zz_test_regime", "test only", "this test"))
+        scenarios = tmp_path / "scenarios"
+        shutil.copytree(simconfig.SCENARIO_DIR, scenarios)
+        (scenarios / "zz_extra.toml").write_text((scenarios / "baseline.toml").read_text()
+                                                 .replace('name = "baseline"', 'name = "zz_extra"'))
+        monkeypatch.setattr(simconfig, "SCENARIO_DIR", scenarios)
+        at = ok(new_app())
+        assert "zz_gentle_test" in at.multiselect(key="strategies").options
+        assert "zz_test_regime" in at.selectbox(key="regime.baseline").options
+        assert "zz_extra" in at.selectbox(key="scenario").options
+    finally:
+        sim.STRATEGIES.pop("zz_gentle_test", None)
+
+
+def test_story_tells_the_months_with_events():
+    h = pd.DataFrame({
+        "month": [0, 1, 2], "employed": [True, False, False], "expense_shock": [0.0, 0.0, 900.0],
+        "due": [100.0, 100.0, 135.0], "paid": [100.0, 0.0, 0.0], "worst_dpd": [0, 0, 31],
+        "reminders": [0, 1, 2], "call_attempts": [0, 0, 6], "night_calls": [0, 0, 2], "conversations": [0, 0, 1],
+        "visits": [0, 0, 0], "offers_made": [0, 0, 1], "offers_accepted": [0, 0, 1], "lawsuits": [0, 0, 0],
+        "complaints": [0, 0, 1], "complaint_detail": ["", "", "communication_tactics (regulator)"],
+        "wellbeing": [60.0, 55.0, 40.0],
+    })
+    s = app.story(h)
+    assert list(s["month"]) == [1, 2]
+    assert "lost their job" in s["what happened"][0] and "paid $0 of $100 due" in s["what happened"][0]
+    last = s["what happened"][1]
+    for words in ("expense shock of $900", "31 days past due", "6 call attempts", "2 at night",
+                  "offered a plan or deferral and accepted", "complained: communication_tactics"):
+        assert words in last
+
+
+def test_worker_pool_gives_the_same_numbers_as_serial_runs():
+    arms = tuple((s, s, simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=200, horizon=6,
+                                                                      burn_in_months=2, strategy=s)))
+                 for s in ("conventional", "aggressive"))
+    jobs = [(toml, seed, 0) for seed in (0, 1) for *_, toml in arms]
+    serial = app.simulate_all(jobs)  # COLLECTION_LAB_WORKERS=1: in this process
+    pool = app.WorkerPool(2)
+    assert pool.ready.wait(120) and pool.pool is not None
+    try:
+        parallel = pool.map([(simconfig.parse_toml(t), seed, None) for t, seed, _ in jobs])
+    finally:
+        pool.pool.shutdown()
+    assert parallel is not None
+    for a, b in zip(serial, parallel, strict=True):
+        pd.testing.assert_frame_equal(a.summary, b.summary)
+        pd.testing.assert_frame_equal(a.monthly, b.monthly)
+
+
+def test_scenario_zip_has_one_exact_file_per_arm(ran):
+    res = dict(ran.session_state["results"])
+
+    class Sink:
+        def download_button(self, label, data, **kw):
+            self.data, self.kw = data, kw
+
+    sink = Sink()
+    app.toml_download(res, sink, "k")
+    assert sink.kw["file_name"] == "scenarios.zip"
+    with zipfile.ZipFile(io.BytesIO(sink.data)) as z:
+        names = z.namelist()
+        assert names == ["1_conventional.toml", "2_aggressive.toml", "3_hardship_first.toml"]
+        scn = simconfig.validate(simconfig.parse_toml(z.read(names[2])))
+    assert scn.lenders[0].strategy == "hardship_first"
+
+
+@pytest.mark.parametrize("name", app.builtin_scenarios())
+def test_every_built_in_scenario_runs_in_the_app(name):
+    """The contract over scenario files, as the app sees them: each loads, shrinks and compares."""
+    at = ok(new_app(scenario=name))
+    assert not at.error, [e.value for e in at.error]
+    options = at.multiselect(key="strategies").options
+    at.multiselect(key="strategies").set_value(options[:2])
+    at.number_input(key="reps").set_value(1)
+    at = shrink(ok(at.run()), name)
+    at.number_input(key="reps").set_value(1)
+    at = run(at)
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.metric) == 2 * len(app.CARD_OUTCOMES)
+
+
+def test_declared_strategies_of_a_scenario_are_offered():
+    declared = [n for n in app.builtin_scenarios()
+                if simconfig.parse_toml((simconfig.SCENARIO_DIR / f"{n}.toml").read_bytes()).get("strategies")]
+    if not declared:
+        pytest.skip("no built-in scenario declares a strategy")
+    at = ok(new_app(scenario=declared[0]))
+    data = simconfig.parse_toml((simconfig.SCENARIO_DIR / f"{declared[0]}.toml").read_bytes())
+    names = [d["name"] for d in data["strategies"]]
+    assert set(names) <= set(at.multiselect(key="strategies").options)
+    at.selectbox(key="scenario").select("baseline")
+    ok(at.run())
+    assert not set(names) & set(at.multiselect(key="strategies").options)
+
+
+def test_the_app_refuses_huge_populations():
+    at = ok(new_app())
+    at.text_area(key="extra.baseline").input("[population]\nn_borrowers = 5000000\n")
+    ok(at.run())
+    assert any(e.value.startswith("population.n_borrowers:") and "limit" in e.value for e in at.error)
+    assert at.button(key="run").disabled
+
+
+def test_an_edited_scenario_cannot_read_server_files():
+    at = ok(new_app())
+    at.text_area(key="extra.baseline").input('portfolio = "/etc/passwd"\n')
+    ok(at.run())
+    assert any(e.value.startswith("portfolio:") for e in at.error)
+    assert at.button(key="run").disabled
