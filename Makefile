@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install benchmark clean
+.PHONY: run test install compare benchmark clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## The main job: compare the three starting strategies on the built-in baseline scenario.
+## The main job: the Streamlit lab on the built-in baseline scenario (http://localhost:8501).
 run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py
+
+## The same comparison on the command line.
+compare: $(STAMP)
 	$(PY) -m sim compare baseline --strategies conventional,aggressive,hardship_first --reps 5
 
 ## The whole test suite.

@@ -444,6 +444,8 @@ class Tracer:
             "unique_id": r + m.first_borrower_id,
             "income_quintile": t.quintile[r] + 1,
             "literacy": t.literacy[r],
+            "literacy_segment": np.array(["literacy_low", "literacy_medium", "literacy_high"])[
+                m.recorder.cell_of[r] % 3],
             "employed": t.employed[r],
             "income": t.income[r],
             "expense_shock": t.shock[r],
