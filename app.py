@@ -20,12 +20,14 @@ import io
 import multiprocessing
 import os
 import sys
+import tempfile
 import threading
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -488,6 +490,13 @@ def own_setup() -> tuple[list[ArmSpec], str | None]:
             "Any parameter of the scenario file", key=f"extra.{sid}", height=110,
             placeholder='[behaviour]\ncontact_tolerance = 6\n\n[tactics]\nsale_price = 0.04',
             help="TOML merged into the scenario; see docs/ODD.md for every parameter.")
+    with st.sidebar.expander("Starting portfolio (optional)", expanded=False):
+        uploaded_portfolio, portfolio_error = portfolio_upload(sid)
+    if portfolio_error:
+        st.sidebar.error(portfolio_error)
+        return [], portfolio_error
+    if uploaded_portfolio is not None:
+        overrides["portfolio"] = str(uploaded_portfolio)
     try:
         scenario = sim.load_scenario(data, **overrides)
         if extra_text.strip():
@@ -501,7 +510,8 @@ def own_setup() -> tuple[list[ArmSpec], str | None]:
                f"limit of {MAX_HOUSEHOLDS:,}; run bigger populations with `python -m sim`")
         st.sidebar.error(msg)
         return [], msg
-    if scenario.portfolio is not None and scenario.portfolio != data.get("portfolio"):
+    if scenario.portfolio is not None and scenario.portfolio not in (data.get("portfolio"),
+                                                                     str(uploaded_portfolio)):
         msg = ("portfolio: a scenario edited or uploaded here cannot name a portfolio file (the app does not "
                "read files from the server's disk); use a built-in portfolio scenario or the command line")
         st.sidebar.error(msg)
@@ -515,6 +525,47 @@ def own_setup() -> tuple[list[ArmSpec], str | None]:
     arms = [ArmSpec(name, name, simconfig.scenario_to_toml(sim.load_scenario(scenario, strategy=name)),
                     strategy_description(name, declared)) for name in strategies]
     return arms, None
+
+
+MAX_PORTFOLIO_UPLOAD_MB = 20
+MAX_PORTFOLIO_ACCOUNTS = 200_000
+
+
+def portfolio_upload(sid: str) -> tuple[Path | None, str | None]:
+    """An uploaded portfolio (CSV or Parquet), validated by :func:`sim.portfolio.validate_portfolio` with the
+    same messages as the command line; a valid one is kept in a temporary file named by its hash (data only:
+    nothing uploaded is executed or unpickled). Returns (its path, or None; the error, or None)."""
+    from sim.portfolio import load_portfolio, validate_portfolio
+
+    upload = st.file_uploader(
+        f"Portfolio file (CSV or Parquet, at most {MAX_PORTFOLIO_UPLOAD_MB} MB)", type=["csv", "parquet"],
+        key=f"portfolio.{sid}", max_upload_size=MAX_PORTFOLIO_UPLOAD_MB,
+        help="Start from your own accounts instead of a synthetic population; schema in docs/portfolio.md.")
+    st.caption("Columns: account_id, lender, product, balance, rate, remaining_term, days_past_due, and where "
+               "known income or income_band, score, region, borrower_id. Missing columns are filled from "
+               "documented distributions.")
+    if upload is None:
+        return None, None
+    raw = upload.getvalue()
+    problems = validate_portfolio(raw, name=upload.name)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5:,} more)" if len(problems) > 5 else ""
+        return None, f"{upload.name}: {len(problems):,} problem(s): {shown}{more}"
+    portfolio = load_portfolio(raw, name=upload.name)
+    if len(portfolio.frame) > MAX_PORTFOLIO_ACCOUNTS:
+        return None, (f"{upload.name}: {len(portfolio.frame):,} accounts is more than the app's limit of "
+                      f"{MAX_PORTFOLIO_ACCOUNTS:,}; run bigger portfolios with `python -m sim`")
+    folder = Path(tempfile.gettempdir()) / "collection-lab-portfolios"
+    folder.mkdir(exist_ok=True)
+    suffix = ".parquet" if raw[:4] == b"PAR1" else ".csv"
+    path = folder / f"{portfolio.sha256}{suffix}"
+    if not path.exists():
+        path.write_bytes(raw)
+    filled = ", ".join(f"{column} ({count:,})" for column, count in portfolio.filled_columns.items())
+    st.success(f"{upload.name}: {len(portfolio.frame):,} accounts, no problems"
+               + (f"; filled from documented distributions: {filled}" if filled else ""))
+    return path, None
 
 
 def strategy_description(name: str, declared: dict[str, str] | None = None) -> str:

@@ -207,32 +207,39 @@ def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
     return np.clip(np.minimum(budget, liquid), 0.0, None)
 
 
-def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray,
+def split_budget(budget: np.ndarray, wanted: np.ndarray, due: np.ndarray, owner: np.ndarray,
                  weight: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Split each household's budget across its loans.
+    """Decide how much each household pays in all and split it across its loans.
 
-    A household that can pay everything it wants to pays it. One that cannot splits its budget in
-    proportion to ``weight(rows) * wanted`` (pressure, salience, goodwill and consequences), and what a
-    loan cannot absorb is passed once more to the others. Only the loans of short households are
-    touched after the first test.
+    A household's envelope is what it intends to pay (the sum of ``wanted``), capped by its budget. A
+    household with one loan due pays its envelope on it. A household with several loans due that does
+    not pay them all splits its envelope across every loan due in proportion to ``weight(rows) * due``
+    (pressure, salience, goodwill and consequences), capped at what each loan asks, and passes what a
+    loan cannot absorb once more to the others: so the lender that presses hardest is paid first, whichever
+    loans the household meant to pay. Only the loans of such households are touched after the first test.
     """
     n = len(budget)
-    total = np.bincount(owner, weights=wanted, minlength=n)
-    short = budget < total
-    pay = wanted.copy()
-    rows = np.flatnonzero(short[owner] & (wanted > 0))
+    total_wanted = np.bincount(owner, weights=wanted, minlength=n)
+    envelope = np.minimum(budget, total_wanted)
+    positive = due > 0
+    loans_due = np.bincount(owner[positive], minlength=n)
+    total_due = np.bincount(owner, weights=due, minlength=n)
+    split = (loans_due >= 2) & (envelope > 0) & (envelope < total_due - 1e-9)
+    # households that pay what they meant to, scaled down to their budget if it is short
+    scale = np.divide(envelope, total_wanted, out=np.zeros(n), where=total_wanted > 0)
+    pay = wanted * np.minimum(scale, 1.0)[owner]
+    rows = np.flatnonzero(split[owner] & positive)
     if len(rows) == 0:
         return pay
     o = owner[rows]
-    want = wanted[rows]
-    w = weight(rows) * want
+    ask = due[rows]
+    w = weight(rows) * ask
     w_sum = np.bincount(o, weights=w, minlength=n)[o]
     share = np.divide(w, w_sum, out=np.zeros_like(w), where=w_sum > 0)
-    b = budget[o]
-    part = np.minimum(b * share, want)
+    part = np.minimum(envelope[o] * share, ask)
     # second pass: hand what is left to loans that can still take it
-    left = np.maximum(budget - np.bincount(o, weights=part, minlength=n), 0.0)[o]
-    room = want - part
+    left = np.maximum(envelope - np.bincount(o, weights=part, minlength=n), 0.0)[o]
+    room = ask - part
     room_sum = np.bincount(o, weights=room, minlength=n)[o]
     extra = np.divide(room, room_sum, out=np.zeros_like(room), where=room_sum > 0)
     pay[rows] = part + np.minimum(left * extra, room)

@@ -169,11 +169,13 @@ class Population(Strict):
     application_rate: float = P(0.035, "Monthly probability that a household applies for a new loan.",
                                 "calibrated to a book that turns over in about three years", ge=0, le=1)
     max_loans_per_borrower: int = P(3, "Most open loans a household can hold at once.", ge=1, le=50)
-    initial_loans_per_borrower: float = P(0.8, "Mean number of loans a household holds at the start.", ge=0, le=50)
+    initial_loans_per_borrower: float = P(1.3, "Mean number of loans a household holds at the start.",
+                                          "the steady state of the baseline book (about 1.3 open loans a household)",
+                                          ge=0, le=50)
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.6147, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-0.3, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")

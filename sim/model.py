@@ -353,7 +353,7 @@ class CollectionModel(mesa.Model):
             self.datacollector.collect(self)
             if self.tracer is not None:
                 self.tracer.record(m, decision=decision, events=events, contacts=contacts, complaints=complaints)
-        if m % 12 == 11:
+        if m % 3 == 2:
             self._compact()
         self.recorder.snapshot()
         self.month += 1
@@ -841,7 +841,7 @@ class CollectionModel(mesa.Model):
         record_error = book.view("record_error")
         error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
         wanted[error_dispute] = 0.0
-        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, weight)
+        voluntary = split_budget(np.maximum(budget, 0.0), wanted, np.maximum(due - garnish, 0.0), owner, weight)
         paid = voluntary + garnish
         disputed = (misreads & delinquent) | error_dispute
         book.view("disputed")[:] = disputed

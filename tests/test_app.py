@@ -507,3 +507,22 @@ def test_an_edited_scenario_cannot_read_server_files():
     ok(at.run())
     assert any(e.value.startswith("portfolio:") for e in at.error)
     assert at.button(key="run").disabled
+
+
+def test_portfolio_upload_is_validated_and_runs():
+    """A lender's portfolio upload: every bad row is reported with its line (the command line's messages),
+    the rest of the page keeps working; a valid file starts the runs from its accounts."""
+    at = ok(new_app())
+    bad = b"account_id,lender,product,balance,rate,remaining_term,days_past_due\nA1,Card issuer,card,abc,0.2,12,0\n"
+    at.get("file_uploader")[0].set_value(("book.csv", bad, "text/csv"))
+    ok(at.run())
+    assert any("book.csv" in e.value and "line 2" in e.value and "balance" in e.value for e in at.error)
+    assert at.button(key="run").disabled
+    sample = (ROOT / "data" / "sample_portfolio.csv").read_bytes()
+    at.get("file_uploader")[0].set_value(("sample.csv", sample, "text/csv"))
+    ok(at.run())
+    assert not at.error, [e.value for e in at.error]
+    assert any("sample.csv" in s.value and "no problems" in s.value for s in at.success)
+    at = run(shrink(at))
+    toml = at.session_state["results"]["tomls"]["conventional"]
+    assert simconfig.parse_toml(toml)["portfolio"].endswith(".csv")

@@ -1,0 +1,187 @@
+"""Effect sizes from field experiments and the several-lenders externality (issue 3, criteria 4 and 10).
+
+Runs ``experiments/field_effects.py --tiny`` and ``experiments/externality.py --tiny`` once each (fixed
+seeds 0-1, 2,000-2,500 households) and checks the key numbers they write, with tolerances stated
+next to each check. Tolerances are wide enough for two replications of a small population and narrow
+enough to fail if a mechanism breaks (a reminder that does nothing, a write-down that does not lower
+default, education that does not fade, aggressive collection that does not cost the market). The
+documented figures come from the scripts' full settings (docs/field_effects.md, docs/externality.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "experiments" / f"{script}.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def field(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("field_effects")
+    proc = run("field_effects", "--tiny", "--no-progress", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("externality")
+    proc = run("externality", "--tiny", "--no-progress", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def value(table: pd.DataFrame, quantity: str, **where: str) -> pd.Series:
+    sel = table["quantity"] == quantity
+    for key, v in where.items():
+        sel &= table[key] == v
+    assert sel.sum() == 1, (quantity, where)
+    return table[sel].iloc[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("script", ["field_effects", "externality"])
+def test_help(script):
+    proc = run(script, "--help")
+    assert proc.returncode == 0
+    assert "usage:" in proc.stdout and "--tiny" in proc.stdout and "--reps" in proc.stdout
+
+
+@pytest.mark.parametrize("script,args,message", [
+    ("field_effects", ["--reps", "1"], "--reps must be at least 2"),
+    ("field_effects", ["--only", "astrology"], "unknown experiment 'astrology'"),
+    ("field_effects", ["--horizon", "12"], "--horizon must be at least"),
+    ("field_effects", ["--households", "many"], "invalid int value"),
+    ("field_effects", ["--education-households", "50"], "must be at least 100"),
+    ("externality", ["--reps", "1"], "--reps must be at least 2"),
+    ("externality", ["--households", "5"], "--households must be at least 100"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(tmp_path, script, args, message):
+    proc = run(script, "--out", str(tmp_path), *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+# --------------------------------------------------------------------------------------------------
+# criterion 10: field experiments
+# --------------------------------------------------------------------------------------------------
+def test_outputs_and_page(field):
+    page = (field / "field_effects.md").read_text()
+    assert "python experiments/field_effects.py --tiny" in page  # the exact command
+    for stem in ("field_effects_reminders", "field_effects_writedowns", "field_effects_education"):
+        assert (field / "img" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+        svg = (field / "img" / f"{stem}.svg").read_text()
+        assert "<svg" in svg
+    assert "on time" in (field / "img" / "field_effects_reminders.svg").read_text()
+    assert "month" in (field / "img" / "field_effects_education.svg").read_text()
+
+
+def test_reminders_raise_on_time_payment_by_about_7_to_9_percent(field):
+    """Cadena & Schoar (2011): 7-9%. Tiny run (2 x 2,500 households) gives about 7.5%; tolerance 5-10%."""
+    t = pd.read_csv(field / "field_effects_reminders.csv")
+    rise = value(t, "relative rise in on-time rate (treated / control - 1)")
+    assert 0.05 <= rise["mean"] <= 0.10
+    control = value(t, "on-time rate, no reminders")["mean"]
+    treated = value(t, "on-time rate, pre-due reminders")["mean"]
+    assert 0.7 < control < treated < 1.0
+
+
+def test_writedowns_lower_default_where_lower_payments_do_not(field):
+    """Dobbie & Song (2020). Tiny run: write-down about -13 pp, lower payments about +6 pp in the share of the
+    30+ cohort charged off within 12 months; the whole-book share of accounts 30+ days past due falls with
+    write-downs (about -0.9 pp) and not with lower payments (about +0.8 pp). Checks: the write-down effect is at
+    least 3 pp below zero and at least 5 pp below the lower-payment effect; on the whole book the
+    write-down arm has fewer accounts 30+ days late than both other arms."""
+    t = pd.read_csv(field / "field_effects_writedowns.csv")
+    wd = value(t, "charged_off_share", arm="write-down - no relief")["mean"]
+    lp = value(t, "charged_off_share", arm="lower payments - no relief")["mean"]
+    assert wd <= -0.03
+    assert wd <= lp - 0.05
+    late = {arm: value(t, "accounts_30plus_share", arm=arm)["mean"]
+            for arm in ("no relief", "lower payments", "write-down")}
+    assert late["write-down"] < min(late["no relief"], late["lower payments"])
+    assert late["lower payments"] >= late["no relief"] - 0.002  # lower payments do not help
+    # offers are made and taken in both relief arms, none in the control arm
+    assert value(t, "offers_accepted", arm="no relief")["mean"] == 0
+    assert value(t, "offers_accepted", arm="write-down")["mean"] > 50
+    assert value(t, "offers_accepted", arm="lower payments")["mean"] > 50
+
+
+def test_education_effect_is_small_and_does_not_touch_payment(field):
+    """Fernandes, Lynch & Netemeyer (2014): small effects. The tiny run (2 x 6,000 households) is too small
+    to sign the effect on disputes (it gives about +2%); checks: the relative difference in disputes while
+    the programme runs is under 30% in size (education cuts misunderstanding by 15% at most), and
+    on-time payment moves by less than 1% in either window."""
+    t = pd.read_csv(field / "field_effects_education.csv")
+    early = value(t, "relative difference in disputes", window="months 1-6")["mean"]
+    assert abs(early) < 0.30
+    for window in ("months 1-6", "months 18-30"):
+        assert abs(value(t, "relative difference in on time rate", window=window)["mean"]) < 0.01
+
+
+def test_education_effect_fades():
+    """The fading itself, measured where the tiny run is too noisy: the mean monthly difference in
+    disputes in the documented run (5 x 30,000 households), months 18-30 against months 1-6: the early
+    effect is a fall with its 95% CI below zero, and the late one is under half of it in size. Skipped
+    until the documented tables exist."""
+    path = ROOT / "docs" / "field_effects_education.csv"
+    if not path.exists():
+        pytest.skip("docs/field_effects_education.csv not generated")
+    t = pd.read_csv(path)
+    early = value(t, "difference in disputes per 1,000 (education - none)", window="months 1-6")
+    late = value(t, "difference in disputes per 1,000 (education - none)", window="months 18-30")
+    assert early["ci_high"] < 0  # a real effect while the programme runs
+    assert abs(late["mean"]) < abs(early["mean"]) / 2
+
+
+# --------------------------------------------------------------------------------------------------
+# criterion 4: several lenders, one budget
+# --------------------------------------------------------------------------------------------------
+def test_externality_outputs_and_page(market):
+    page = (market / "externality.md").read_text()
+    assert "python experiments/externality.py --tiny" in page
+    assert (market / "img" / "externality.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (market / "img" / "externality.svg").read_text()
+    assert "net recovery" in svg and "market" in svg
+    levels = pd.read_csv(market / "externality.csv")
+    assert set(levels["lender"]) == {"A", "B", "all"}
+    # many households owe both lenders (tiny run: about 50%)
+    assert value(levels, "owes_both_share", market="(a) both conventional", lender="all")["mean"] > 0.25
+
+
+def test_all_lenders_do_worse_when_both_are_aggressive(market):
+    """(c) against (a), tiny run: total collected about -10%, net recovery about -1.4 pp, well-being about
+    -2.1 points.
+    Checks: each is below zero with a margin (collected at least 3% lower, net recovery at least 0.5 pp,
+    well-being at least 0.5 points)."""
+    e = pd.read_csv(market / "externality_effects.csv")
+    where = {"market": "(c) both aggressive", "lender": "all"}
+    assert value(e, "collected", kind="relative", **where)["mean"] < -0.03
+    assert value(e, "recovery_rate_net", kind="difference", **where)["mean"] < -0.005
+    assert value(e, "wellbeing_mean", kind="difference", **where)["mean"] < -0.5
+
+
+def test_aggressive_lender_harms_the_other_lenders_borrowers(market):
+    """(b) against (a), tiny run: the well-being of B's borrowers falls by about 1.2 points although B did not
+    change its strategy, and A's own collections fall by about 11% (in this model aggression does not pay
+    the aggressor: reactance and no plans outweigh its larger share of short budgets; see
+    docs/externality.md). Checks: B's borrowers lose at least 0.3 points; A's collections do not rise by
+    more than 2%."""
+    e = pd.read_csv(market / "externality_effects.csv")
+    b = "(b) A aggressive, B conventional"
+    assert value(e, "wellbeing_mean", kind="difference", market=b, lender="B")["mean"] < -0.3
+    assert value(e, "collected", kind="relative", market=b, lender="A")["mean"] < 0.02
