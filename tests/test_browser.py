@@ -164,7 +164,7 @@ def test_app_in_real_browser(server, browser, tmp_path):
     page.get_by_text("Upload a file", exact=True).click()
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[population]\nn_borrowers = -5\n')
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".toml"]').set_input_files(str(bad))
     error = page.locator('[data-testid="stAlertContentError"]').filter(has_text="population.n_borrowers")
     expect(error).to_be_visible()
     expect(page.get_by_text("showing the last results that ran")).to_be_visible()
@@ -175,7 +175,7 @@ def test_app_in_real_browser(server, browser, tmp_path):
     # an oversized upload is refused before it reaches the app
     big = tmp_path / "big.toml"
     big.write_text("# padding\n" * 120_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".toml"]').set_input_files(str(big))
     expect(page.get_by_text("1.0MB", exact=False).or_(page.get_by_text("1MB", exact=False)).first).to_be_visible()
 
     # nothing was fetched from outside the machine
