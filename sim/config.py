@@ -109,7 +109,7 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.9669, "Job finding falls by this factor for each month of unemployment (up to 24).",
+    duration_dependence: float = P(0.9809, "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
                                    "Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
@@ -175,7 +175,7 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.3, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-0.5, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
