@@ -427,6 +427,9 @@ class Regulation(Strict):
                                      "assumption; enforcement is rare relative to violations", ge=0, le=1)
     fine_per_violation: float = P(1000.0, "Fine per detected violation, $.",
                                   "FDCPA statutory damages up to $1,000 per person (15 U.S.C. 1692k)", ge=0, le=1e9)
+    weekly_call_cap: Annotated[int, Field(ge=1, le=1000)] | Literal["regime", "unlimited"] = P(
+        "regime", "Call attempts allowed per account in any 7 days, for every collector (first and third party): a "
+        "number overrides the regime's cap, \"unlimited\" removes it, \"regime\" keeps the regime's.")
     adaptive: bool = P(False, "The regulator tightens contact caps when complaints stay high.")
     complaint_threshold: float = P(40.0, "Complaints per 1,000 accounts in collection a month that the adaptive "
                                    "regulator tolerates.", ge=0)
@@ -563,7 +566,10 @@ def _key(part: Any) -> str:
 def _format_error(err: ValidationError, origin: str) -> str:
     """One line: where (dotted path), what is wrong, and the offending value."""
     first = err.errors()[0]
-    parts = [_key(p) for p in first["loc"] if not str(p).startswith("function-after")]
+    # drop pydantic's names of union branches ("constrained-int", "literal[...]", "int") from the path
+    branches = ("function-after", "constrained-", "literal[")
+    parts = [_key(p) for p in first["loc"]
+             if not str(p).startswith(branches) and str(p) not in ("int", "float", "str", "bool")]
     parts = [p for p in parts if p not in ("constant", "series", "regime") or p == parts[0]]
     msg = first["msg"]
     if first["type"] == "extra_forbidden":

@@ -25,6 +25,7 @@ One month, in order (``CollectionModel.step``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -730,6 +731,12 @@ class CollectionModel(mesa.Model):
             if month >= change.month:
                 name = change.regime
         regime = REGIMES[name]
+        cap = self.cfg.regulation.weekly_call_cap
+        if cap == "unlimited":
+            regime = replace(regime, name=f"{regime.name} (no weekly cap)", max_attempts_per_7_days=None)
+        elif cap != "regime":
+            regime = replace(regime, name=f"{regime.name} (cap {cap} a week)", max_attempts_per_7_days=int(cap),
+                             applies_to_first_party=True)
         for _ in range(self.regulator.tightenings):
             regime = regime.tightened()
         self.regime = regime

@@ -126,3 +126,13 @@ def test_dispute_pause_under_reg_f_for_third_party_collectors():
     out = _summary("regime_us_reg_f", strategy="outsource_early",
                    **{"behaviour.misunderstanding_mean": 0.5, "horizon_months": 14})
     assert out["clipped_dispute_pause"] > 0
+
+
+def test_weekly_call_cap_is_a_scenario_parameter_for_sweeps():
+    """regulation.weekly_call_cap overrides the regime's 7-day cap for every collector (a number), removes it
+    ("unlimited") or keeps it ("regime"): tighter caps make fewer calls and clip more."""
+    runs = {cap: _summary("regime_none", **{"regulation.weekly_call_cap": cap})
+            for cap in (1, 7, "unlimited")}
+    assert runs[1]["call_attempts"] < runs[7]["call_attempts"] <= runs["unlimited"]["call_attempts"]
+    assert runs[1]["clipped_weekly_cap"] > runs[7]["clipped_weekly_cap"] >= 0
+    assert runs["unlimited"]["clipped_weekly_cap"] == 0

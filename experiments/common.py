@@ -1,0 +1,249 @@
+"""What the experiment scripts share: command-line options for execution, outcome labels with units,
+parameter labels from the scenario schema, figure style and saving, and one-line errors.
+
+The scripts hold no model logic: they plan sweeps with :func:`sim.sweep.plan`, run them with
+:func:`sim.sweep.run_sweep` and draw what comes back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as ``python experiments/x.py`` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from sim.config import ScenarioError  # noqa: E402
+from sim.sweep import SweepError, open_executor  # noqa: E402
+
+#: a run small enough for tests and smoke checks (a fraction of a second)
+TINY = {"population.n_borrowers": 300, "horizon_months": 6, "burn_in_months": 3}
+
+
+class UsageError(ValueError):
+    """Bad input on the command line."""
+
+
+# name -> (label with unit, factor to the plotted unit)
+OUTCOMES: dict[str, tuple[str, float]] = {
+    "recovery_rate_gross": ("gross recovery\n(% of delinquent exposure)", 100.0),
+    "recovery_rate_net": ("net recovery\n(% of delinquent exposure)", 100.0),
+    "cost_to_collect": ("cost to collect\n(% of amount collected)", 100.0),
+    "cure_rate": ("cure rate\n(% of delinquent accounts a month)", 100.0),
+    "delinquency_30plus_rate": ("30+ days delinquent\n(% of balances)", 100.0),
+    "chargeoff_rate": ("charge-offs\n(% of balances a year)", 100.0),
+    "complaints_per_1000": ("complaints per 1,000\ndelinquent accounts a month", 1.0),
+    "wellbeing_mean": ("financial well-being\n(mean of index 0-100)", 1.0),
+    "wellbeing_low_share": ("low well-being (index < 38)\n(% of households)", 100.0),
+    "unemployment_rate": ("unemployment\n(% of labour force)", 100.0),
+}
+#: the three headline outcomes: recovery, complaints and welfare
+HEADLINE = ["recovery_rate_net", "complaints_per_1000", "wellbeing_mean"]
+
+
+def outcome_label(name: str) -> str:
+    return OUTCOMES.get(name, (name.replace("_", " "), 1.0))[0]
+
+
+def outcome_scale(name: str) -> float:
+    return OUTCOMES.get(name, ("", 1.0))[1]
+
+
+def check_outcomes(names: list[str], available: list[str] | None = None) -> list[str]:
+    """Raise UsageError for an outcome that runs do not report."""
+    from sim.metrics import SUMMARY_KEYS
+
+    known = set(available) if available is not None else set(SUMMARY_KEYS)
+    for name in names:
+        if name not in known:
+            raise UsageError(f"unknown outcome {name!r}; known include: {', '.join(HEADLINE)}, "
+                             f"{', '.join(k for k in OUTCOMES if k not in HEADLINE)}")
+    return names
+
+
+def param_label(dotted: str) -> str:
+    """A readable axis label for a scenario parameter: its description from the schema, and its path."""
+    from pydantic import BaseModel
+
+    from sim.config import Scenario
+
+    node: Any = Scenario()
+    for key in dotted.split("."):
+        if isinstance(node, list):
+            node = node[int(key)] if key.isdigit() and int(key) < len(node) else None
+            continue
+        if isinstance(node, BaseModel) and key in type(node).model_fields:
+            field = type(node).model_fields[key]
+            child = getattr(node, key)
+            if not isinstance(child, (BaseModel, list)):
+                text = (field.description or "").rstrip(".")
+                return f"{text}\n[{dotted}]" if text else dotted
+            node = child
+            continue
+        break
+    return dotted
+
+
+def parse_value(text: str) -> Any:
+    """Read a value as TOML (numbers, booleans, quoted strings, arrays); bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignments(pairs: list[str] | None, flag: str = "--set") -> dict[str, Any]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise UsageError(f"{flag} {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def parse_list(text: str, what: str) -> list[str]:
+    items = [s.strip() for s in text.split(",") if s.strip()]
+    if not items:
+        raise UsageError(f"{what}: give at least one name")
+    return items
+
+
+def check_strategies(names: list[str]) -> list[str]:
+    from sim.strategies import STRATEGIES
+
+    for name in names:
+        if name not in STRATEGIES:
+            raise UsageError(f"unknown strategy {name!r}; known: {', '.join(sorted(STRATEGIES))}")
+    return names
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------------
+def add_common_args(parser: argparse.ArgumentParser, out_default: str) -> None:
+    """Options every script has: where to write, the master seed, base overrides, and how to run."""
+    g = parser.add_argument_group("output and seeds")
+    g.add_argument("--out", default=out_default, help="output directory (default: %(default)s)")
+    g.add_argument("--seed", type=int, default=0, help="master seed of the sweep (default: %(default)s)")
+    g.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario value in every run, e.g. --set population.n_borrowers=5000")
+    g.add_argument("--tiny", action="store_true",
+                   help="a tiny configuration (300 households, 6 months) for smoke tests")
+    g.add_argument("--fresh", action="store_true", help="discard earlier results in --out instead of resuming")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    e = parser.add_argument_group("execution")
+    e.add_argument("--executor", choices=["process", "dask", "serial"], default="process",
+                   help="process pool (default), Dask local cluster, or in this process")
+    e.add_argument("--workers", type=int, default=None, help="worker processes (default: number of CPUs)")
+    e.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="address of a running Dask scheduler (implies --executor dask)")
+
+
+def base_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out = dict(TINY) if args.tiny else {}
+    out.update(parse_assignments(args.set))
+    return out
+
+
+@contextmanager
+def executor_from(args: argparse.Namespace):
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    with open_executor(args.executor, workers=args.workers, scheduler=args.scheduler) as ex:
+        yield ex
+
+
+def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+    """Run a script's ``main``; bad input prints one line on stderr and returns 2."""
+    try:
+        return main(argv)
+    except (UsageError, ScenarioError, SweepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+# --------------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------------
+def plt():
+    """matplotlib.pyplot with a headless backend and a style legible in print."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    pyplot.rcParams.update({
+        "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9,
+        "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.grid": True, "grid.alpha": 0.3, "lines.linewidth": 1.8, "savefig.bbox": "tight",
+        "svg.fonttype": "none",
+    })
+    return pyplot
+
+
+#: colour-blind-safe colours (Okabe & Ito) and line styles so that lines differ in grey print too
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def style(i: int) -> dict[str, Any]:
+    shift = i // len(COLOURS)  # past eight series, colours repeat with another marker and line style
+    return {"color": COLOURS[i % len(COLOURS)], "linestyle": LINESTYLES[(i + shift) % len(LINESTYLES)],
+            "marker": MARKERS[(i + shift) % len(MARKERS)]}
+
+
+def save_figure(fig, stem: Path) -> list[Path]:
+    """Save a figure as PNG (200 dpi) and SVG; return both paths."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=200)
+    fig.savefig(paths[1])
+    import matplotlib.pyplot as pyplot
+
+    pyplot.close(fig)
+    return paths
+
+
+def write_csv(frame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def mean_ci(frame, by: list[str], value: str):
+    """Mean and 95% confidence interval (Student t) of ``value`` by groups: columns mean, low, high, n."""
+    import numpy as np
+    from scipy import stats
+
+    g = frame.groupby(by, sort=False)[value]
+    out = g.agg(mean="mean", sd="std", n="count").reset_index()
+    half = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
+    half = half.where(out["n"] > 1)
+    out["low"] = out["mean"] - half
+    out["high"] = out["mean"] + half
+    return out
+
+
+def report(paths: list[Path]) -> None:
+    for path in paths:
+        print(f"wrote {path}")
+
+
+@contextmanager
+def progress_total(total: int, enabled: bool = True):
+    """A progress bar over ``total`` steps (quiet when stderr is not a terminal)."""
+    from sim.progress import progress_bar
+
+    with progress_bar(total, "steps", enabled=enabled) as bar:
+        yield bar

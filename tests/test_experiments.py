@@ -1,0 +1,165 @@
+"""The experiment scripts, run as a user runs them: --help, one-line errors with exit status 2, and
+each script's tiny configuration end to end (figures in PNG and SVG, tables in CSV, resume).
+
+Runs are tiny (``--tiny``: 300 households, 3 burn-in and 6 recorded months); nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ["compare", "sweep", "sensitivity", "frontier", "benchmark_sweep"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run(script: str, *args: str, timeout: float = 400) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "experiments" / f"{script}.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_figure(stem: Path, *texts: str) -> None:
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    assert png.read_bytes()[:8] == PNG_MAGIC
+    content = svg.read_text()
+    assert "<svg" in content
+    for text in texts:  # axis labels are real text in the SVG
+        assert text in content, f"{text!r} not in {svg.name}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help(script):
+    proc = run(script, "--help", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage:" in proc.stdout and "--tiny" in proc.stdout and "--out" in proc.stdout
+
+
+@pytest.mark.parametrize("script,args,message", [
+    ("compare", ["--strategies", "conventional,nope"], "unknown strategy 'nope'"),
+    ("compare", ["--reps", "1"], "--reps must be at least 2"),
+    ("compare", ["--set", "population.n_borowers=10"], "population.n_borowers"),
+    ("sweep", ["--param", "tactics.agency_fee=2.5"], "tactics.agency_fee"),
+    ("sweep", ["--range", "tactics.agency_fee=0:x:3"], "START:STOP:NUM"),
+    ("sweep", ["--outcomes", "happiness"], "unknown outcome 'happiness'"),
+    ("sensitivity", ["--samples", "6"], "power of two"),
+    ("sensitivity", ["--params", "no/such/file.toml"], "cannot read"),
+    ("frontier", ["--space", "conventional.nope=0:1"], "not a numeric parameter"),
+    ("benchmark_sweep", ["--executors", "mpi"], "unknown executor 'mpi'"),
+    ("compare", ["--workers", "0"], "--workers must be at least 1"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(tmp_path, script, args, message):
+    proc = run(script, "--tiny", "--out", str(tmp_path), "--executor", "serial", *args, timeout=120) \
+        if script != "benchmark_sweep" else run(script, "--tiny", "--out", str(tmp_path), *args, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_bad_option_is_an_argparse_error_with_status_2(tmp_path):
+    proc = run("sweep", "--reps", "many", timeout=120)
+    assert proc.returncode == 2 and "invalid int value" in proc.stderr
+
+
+@pytest.mark.timeout(400)
+def test_compare_tiny_with_a_process_pool(tmp_path):
+    proc = run("compare", "--tiny", "--out", str(tmp_path), "--workers", "2", "--scenarios", "baseline,recession",
+               "--strategies", "conventional,aggressive,hardship_first")
+    assert proc.returncode == 0, proc.stderr
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert {"scenario", "strategy", "outcome", "mean", "ci_low", "ci_high", "n"} <= set(summary.columns)
+    assert (summary["n"] == 3).all()
+    ok = summary.dropna(subset=["ci_low"])
+    assert ((ok["ci_low"] <= ok["mean"]) & (ok["mean"] <= ok["ci_high"])).all()
+    diffs = pd.read_csv(tmp_path / "differences.csv")
+    assert set(diffs["champion"]) == {"conventional"}  # the strategy classified as champion
+    runs = pd.read_parquet(tmp_path / "runs" / "runs.parquet")
+    assert len(runs) == 2 * 3 * 3
+    # common random numbers: within a scenario and replication every strategy has the same seed
+    assert (runs.groupby(["scenario", "rep"])["seed"].nunique() == 1).all()
+    assert runs.groupby("scenario")["seed"].nunique().eq(3).all()
+    meta = json.loads((tmp_path / "runs" / "sweep.json").read_text())
+    assert meta["status"] == "complete" and meta["common_random_numbers"] is True
+    assert_figure(tmp_path / "compare_outcomes", "net recovery", "complaints per 1,000", "95%")
+    assert_figure(tmp_path / "compare_series", "month of the recorded horizon", "95%")
+
+
+@pytest.mark.timeout(400)
+def test_sweep_tiny_then_resume(tmp_path):
+    args = ["--tiny", "--out", str(tmp_path), "--executor", "serial", "--strategies", "conventional,hardship_first"]
+    first = run("sweep", *args)
+    assert first.returncode == 0, first.stderr
+    assert "12 runs (0 resumed)" in first.stdout
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert sorted(summary["value"].unique()) == [3, 6, 10]
+    assert set(summary["parameter"]) == {"economy.unemployment.rate"}
+    assert_figure(tmp_path / "sweep", "Unemployment rate", "economy.unemployment.rate", "95% confidence band")
+    table = pd.read_parquet(tmp_path / "runs" / "runs.parquet")
+    second = run("sweep", *args)
+    assert second.returncode == 0, second.stderr
+    assert "12 runs (12 resumed)" in second.stdout
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "runs" / "runs.parquet"), table)
+
+
+@pytest.mark.timeout(400)
+def test_sweep_over_named_values(tmp_path):
+    proc = run("sweep", "--tiny", "--out", str(tmp_path), "--executor", "serial", "--strategies", "conventional",
+               "--param", "regulation.regime=none,china_cba_2026")
+    assert proc.returncode == 0, proc.stderr
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(dict.fromkeys(summary["value"])) == ["none", "china_cba_2026"]
+    assert_figure(tmp_path / "sweep", "china_cba_2026", "95% confidence interval")
+
+
+@pytest.mark.timeout(400)
+def test_sensitivity_tiny(tmp_path):
+    proc = run("sensitivity", "--tiny", "--out", str(tmp_path), "--executor", "serial")
+    assert proc.returncode == 0, proc.stderr
+    sobol = pd.read_csv(tmp_path / "sobol_indices.csv")
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sobol.columns)
+    assert len(sobol) == 3 * 3  # three declared parameters (tiny) x three outcomes
+    assert (sobol["n_runs"] == 8 * (3 + 2)).all()
+    morris = pd.read_csv(tmp_path / "morris_indices.csv")
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(morris.columns)
+    assert (morris["mu_star"] >= 0).all()
+    assert_figure(tmp_path / "sensitivity_sobol", "Sobol index", "tactics.call_answer_rate")
+    assert_figure(tmp_path / "sensitivity_morris", "mu*", "confidence interval")
+
+
+@pytest.mark.timeout(400)
+def test_frontier_tiny(tmp_path):
+    proc = run("frontier", "--tiny", "--out", str(tmp_path), "--executor", "serial",
+               "--strategies", "conventional,aggressive")
+    assert proc.returncode == 0, proc.stderr
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert len(trials) == 8 and trials["pareto"].any()
+    assert trials["default_settings"].sum() >= 2  # the strategies at their defaults were evaluated
+    pareto = trials[trials["pareto"]]
+    for _, a in pareto.iterrows():  # no Pareto point is dominated by another candidate
+        better = ((trials["recovery_rate_net"] >= a["recovery_rate_net"])
+                  & (trials["complaints_per_1000"] <= a["complaints_per_1000"])
+                  & (trials["wellbeing_mean"] >= a["wellbeing_mean"]))
+        strictly = ((trials["recovery_rate_net"] > a["recovery_rate_net"])
+                    | (trials["complaints_per_1000"] < a["complaints_per_1000"])
+                    | (trials["wellbeing_mean"] > a["wellbeing_mean"]))
+        assert not (better & strictly).any()
+    assert (tmp_path / "pareto.csv").exists()
+    assert_figure(tmp_path / "frontier", "net recovery", "Pareto")
+
+
+@pytest.mark.timeout(400)
+def test_benchmark_tiny(tmp_path):
+    proc = run("benchmark_sweep", "--tiny", "--out", str(tmp_path), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "benchmark_sweep.csv")
+    measures = set(table["measure"])
+    assert {"throughput", "overhead", "speed-up 2 vs 1 workers"} <= measures
+    assert set(table.loc[table["measure"] == "throughput", "executor"]) == {"process", "dask"}
+    assert set(table.loc[table["measure"] == "overhead", "executor"]) >= {"process", "dask"}
+    info = json.loads((tmp_path / "benchmark_sweep.json").read_text())
+    assert info["packages"]["dask"] and info["git_commit"]
