@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import tomllib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -83,6 +84,8 @@ def param_label(dotted: str) -> str:
             child = getattr(node, key)
             if not isinstance(child, (BaseModel, list)):
                 text = (field.description or "").rstrip(".")
+                # an axis label: the description's first clause, wrapped, never wider than the plot
+                text = textwrap.fill(text.split(":")[0].split(";")[0], width=36)
                 return f"{text}\n[{dotted}]" if text else dotted
             node = child
             continue
