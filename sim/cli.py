@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -158,21 +159,33 @@ def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     table = confidence_table(runs, [k for k, _, _ in KPIS], by="group", order=groups)
     print(f"{result.meta['scenario']}: {args.reps} replications, seeds {first}..{first + args.reps - 1}; "
           "mean [95% CI] per lender or arm")
-    wide: dict[str, dict[str, str]] = {}
-    labels = {k: (label.strip(), fmt) for k, label, fmt in KPIS}
-    for _, r in table.iterrows():
-        label, fmt = labels[r["outcome"]]
-        wide.setdefault(label, {})[r["group"]] = (f"{fmt.format(r['mean'])} [{fmt.format(r['ci_low'])}, "
-                                                  f"{fmt.format(r['ci_high'])}]")
-    print(pd.DataFrame(wide).T[groups].to_string())
+    print(_confidence_grid(table, "group", groups))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        runs.to_parquet(out / "runs.parquet", index=False)
-        runs.to_csv(out / "runs.csv", index=False)
-        table.to_csv(out / "confidence.csv", index=False)
+        out = _write_runs(Path(args.out), runs, table)
         print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}")
     return 0
+
+
+def _confidence_grid(table: pd.DataFrame, by: str, columns: list[str]) -> str:
+    """The KPI table with one column per group: mean [95% CI] (the mean alone with one replication)."""
+    labels = {k: (label.strip(), fmt) for k, label, fmt in KPIS}
+    wide: dict[str, dict[str, str]] = {}
+    for _, r in table.iterrows():
+        label, fmt = labels[r["outcome"]]
+        cell = fmt.format(r["mean"])
+        if np.isfinite(r["ci_low"]):
+            cell += f" [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
+        wide.setdefault(label, {})[r[by]] = cell
+    return pd.DataFrame(wide).T[columns].to_string()
+
+
+def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame) -> Path:
+    """Every run's outcomes (Parquet and CSV) and the confidence table (CSV)."""
+    out.mkdir(parents=True, exist_ok=True)
+    runs.to_parquet(out / "runs.parquet", index=False)
+    runs.to_csv(out / "runs.csv", index=False)
+    table.to_csv(out / "confidence.csv", index=False)
+    return out
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -188,24 +201,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True, **overrides)
     keys = [k for k, _, _ in KPIS]
     table = confidence_table(runs, keys, order=strategies)
-    labels = {k: (label.strip(), fmt) for k, label, fmt in KPIS}
     print(f"{scenario.name}: {args.reps} replication(s) per strategy, seeds {args.seed}..{args.seed + args.reps - 1}, "
           f"common random numbers; mean [95% CI]")
-    wide = {}
-    for _, r in table.iterrows():
-        label, fmt = labels[r["outcome"]]
-        if np.isfinite(r["ci_low"]):
-            cell = f"{fmt.format(r['mean'])} [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
-        else:
-            cell = fmt.format(r["mean"])
-        wide.setdefault(label, {})[r["strategy"]] = cell
-    print(pd.DataFrame(wide).T[strategies].to_string())
+    print(_confidence_grid(table, "strategy", strategies))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        runs.to_parquet(out / "runs.parquet", index=False)
-        runs.to_csv(out / "runs.csv", index=False)
-        table.to_csv(out / "confidence.csv", index=False)
+        out = _write_runs(Path(args.out), runs, table)
         meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
                 "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
         from sim.output import provenance
@@ -333,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more is written
+        return 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim
 from sim.borrowers import COLUMNS as BORROWER_COLUMNS
 from sim.loans import COLUMNS as LOAN_COLUMNS
 
