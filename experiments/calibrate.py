@@ -237,7 +237,8 @@ def write_defaults(overrides: dict) -> None:
     for dotted, value in overrides.items():
         field = dotted.split(".")[-1]
         pattern = re.compile(rf"(\n    {field}: float = P\(\s*)(-?[0-9.eE+-]+)(,)")
-        text, count = pattern.subn(lambda m: f"{m.group(1)}{round(value, 4)}{m.group(3)}", text, count=1)
+        new = round(value, 4)
+        text, count = pattern.subn(lambda m, new=new: f"{m.group(1)}{new}{m.group(3)}", text, count=1)
         if count != 1:
             raise SystemExit(f"error: could not find the default of {field} in sim/config.py")
     path.write_text(text)

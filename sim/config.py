@@ -109,7 +109,8 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.9809, "Job finding falls by this factor for each month of unemployment (up to 24).",
+    duration_dependence: float = P(0.9809,
+                                   "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
                                    "Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
@@ -127,7 +128,8 @@ class Economy(Strict):
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
                                  "assumption; monthly earnings volatility of US households is 0.05-0.15", ge=0, le=2)
     expense_shock_probability: float = P(0.025, "Monthly probability of an expense shock (illness, repair).",
-                                         "Fed SHED 2019: about a quarter of adults had a major unexpected expense in a year",
+                                         "Fed SHED 2019: about a quarter of adults had a major unexpected expense "
+                                         "in a year",
                                          ge=0, le=1)
     expense_shock_size: float = P(1.0, "Mean size of an expense shock, in months of income.", ge=0, le=24)
     income_support: list[IncomeSupport] = Field(default_factory=list)
@@ -135,7 +137,8 @@ class Economy(Strict):
     reporting_pause: list[Period] = Field(default_factory=list)
     credit_record_weight: float = P(0.08, "Fall in the score lenders see per adverse mark on the credit record.",
                                     "assumption; FICO: a 60-day late payment costs tens of points", ge=0, le=1)
-    credit_record_memory: float = P(0.988, "Monthly persistence of adverse marks (about 7 years, FCRA 15 U.S.C. 1681c).",
+    credit_record_memory: float = P(0.988,
+                                    "Monthly persistence of adverse marks (about 7 years, FCRA 15 U.S.C. 1681c).",
                                     ge=0, le=1)
 
 
@@ -165,7 +168,8 @@ class Population(Strict):
     reachable_share: float = P(0.85, "Share of households with valid contact details.", ge=0, le=1)
     digital_share: float = P(0.6, "Share of households that use the lender's app and digital channels.",
                              "Pew (2021): most US adults use mobile banking; assumption", ge=0, le=1)
-    complaint_propensity_mean: float = P(1.0, "Mean complaint propensity (multiplier on complaint hazards).", ge=0, le=10)
+    complaint_propensity_mean: float = P(1.0, "Mean complaint propensity (multiplier on complaint hazards).",
+                                         ge=0, le=10)
     application_rate: float = P(0.035, "Monthly probability that a household applies for a new loan.",
                                 "calibrated to a book that turns over in about three years", ge=0, le=1)
     max_loans_per_borrower: int = P(3, "Most open loans a household can hold at once.", ge=1, le=50)
@@ -195,7 +199,8 @@ class Behaviour(Strict):
     reminder_attention_fix: float = P(0.6, "Share of inattentive lapses that a reminder prevents.",
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
     misunderstanding_mean: float = P(0.08, "Mean probability a household misreads its contract in a month.",
-                                     "assumption; CFPB: about half of collection complaints are debt-not-owed", ge=0, le=1)
+                                     "assumption; CFPB: about half of collection complaints are debt-not-owed",
+                                     ge=0, le=1)
     error_dispute_rate: float = P(0.5, "Monthly probability that a household in collection disputes an amount the "
                                   "lender's records got wrong.", ge=0, le=1)
     error_correction_rate: float = P(0.5, "Probability that a disputed record error is found and corrected.",
@@ -295,7 +300,8 @@ class Tactics(Strict):
     promise_rate: float = P(0.45, "Probability a conversation ends in a promise to pay, at full willingness.",
                             ge=0, le=1)
     promise_boost: float = P(0.9, "Rise in the payment logit in the month of a promise to pay.", ge=0, le=10)
-    lawsuit_judgment_lag: int = P(4, "Months from filing to the court's decision (judgment or dismissal).", "court timelines of 3-6 months (weak)",
+    lawsuit_judgment_lag: int = P(4, "Months from filing to the court's decision (judgment or dismissal).",
+                                  "court timelines of 3-6 months (weak)",
                                   ge=0, le=60)
     default_judgment_share: float = P(0.72, "Share of lawsuits ending in a judgment for the creditor.",
                                       "Pew (2020): over 70% end in default judgment", ge=0, le=1)

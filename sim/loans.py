@@ -438,7 +438,8 @@ class LoanBook:
         mco = self.view("months_since_chargeoff")
         after = mco >= 0
         mco[after] += 1
-        stale = after & (mco > IN_COLLECTION_AFTER_CHARGE_OFF) & ((status == Status.CHARGED_OFF) | (status == Status.SOLD))
+        written = (status == Status.CHARGED_OFF) | (status == Status.SOLD)
+        stale = after & (mco > IN_COLLECTION_AFTER_CHARGE_OFF) & written
         status[stale] = Status.CLOSED
         return {
             "paid": paid,

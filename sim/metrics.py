@@ -105,7 +105,8 @@ class RunResult:
             for col in SEGMENT_COLUMNS:
                 out[f"{col}.{label}"] = float(row[col])
             applied = row["applications_per_1000_households"]
-            out[f"approval_rate.{label}"] = float(row["approvals_per_1000_households"] / applied) if applied > 0 else 0.0
+            approved = row["approvals_per_1000_households"]
+            out[f"approval_rate.{label}"] = float(approved / applied) if applied > 0 else 0.0
         return out
 
     def segment_summary(self) -> pd.DataFrame:
@@ -432,12 +433,12 @@ class Tracer:
         comp_owner = co[made]
         comp_cat = complaints["category"][made]
         comp_chan = complaints["channel"][made]
+        # only the (few) complaints of traced households are spelled out
         cats = [""] * len(r)
-        for o, c, ch in zip(comp_owner, comp_cat, comp_chan, strict=True):
-            i = self.index[o]
-            if i >= 0:
-                entry = f"{Category(c).label} ({Channel(ch).label})"
-                cats[i] = f"{cats[i]}; {entry}" if cats[i] else entry
+        traced = np.flatnonzero(self.index[comp_owner] >= 0)
+        for i, c, ch in zip(self.index[comp_owner[traced]], comp_cat[traced], comp_chan[traced], strict=True):
+            entry = f"{Category(c).label} ({Channel(ch).label})"
+            cats[i] = f"{cats[i]}; {entry}" if cats[i] else entry
         frame = pd.DataFrame({
             "month": month,
             "household": r,

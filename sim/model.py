@@ -128,7 +128,8 @@ class CollectionModel(mesa.Model):
         # lenders and the collectors that work for them
         self.lenders = [Lender(self, i, lc) for i, lc in enumerate(cfg.lenders)]
         # outcome groups: every arm (champion, challengers) of every lender
-        self.groups = [(lender.index, arm, name) for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
+        self.groups = [(lender.index, arm, name)
+                       for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
@@ -243,7 +244,8 @@ class CollectionModel(mesa.Model):
 
     def _originate_rows(self, owner, lender, observed, rng, months_on_book=None) -> np.ndarray:
         t = self.borrowers
-        size = self.terms.limit_income_multiple[lender] * t.income_base[owner] * np.exp(0.3 * rng.standard_normal(len(owner)) - 0.045)
+        spread = np.exp(0.3 * rng.standard_normal(len(owner)) - 0.045)  # log-normal, mean 1
+        size = self.terms.limit_income_multiple[lender] * t.income_base[owner] * spread
         apr = np.empty(len(owner))
         for lend in self.lenders:
             mine = lender == lend.index

@@ -386,7 +386,7 @@ class DataDriven(Strategy):
     """
 
     name = "data_driven"
-    description = "Learns cannot-pay vs will-not-pay from its own observations; offers to the first, pressure to the second"
+    description = "Learns cannot-pay from will-not-pay from its own data; offers to the first, pressure to the second"
     classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
                   "sells": True, "night_contact": False, "learns": True, "champion": False}
     defaults = {"explore": 0.1, "score_cutoff": 0.55, "memory": 0.6, "sue_min_claim": 2000.0}
