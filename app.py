@@ -1213,6 +1213,7 @@ def main() -> None:
         if tab.open is False:
             continue
         with tab:
+            view_started = time.perf_counter()
             try:
                 if label == "Learn":
                     view_learn()
@@ -1224,6 +1225,8 @@ def main() -> None:
             except Exception as exc:  # keep the rest of the page working  # noqa: BLE001
                 st.error(f"This view failed: {exc}")
                 st.exception(exc)
+            if os.environ.get("COLLECTION_LAB_TIMING"):
+                print(f"collection-lab: tab {label} in {time.perf_counter() - view_started:.2f} s", file=sys.stderr)
     if os.environ.get("COLLECTION_LAB_TIMING"):
         print(f"collection-lab: page script ran in {time.perf_counter() - started:.2f} s", file=sys.stderr)
 

@@ -140,6 +140,17 @@ class Borrower(FixedAgent):
         self.row = row
 
     @property
+    def cell(self):
+        """The borrower's cell in ``model.network`` (the space is built on first use)."""
+        if self._mesa_cell is None and getattr(self.model, "_network", None) is None:
+            _ = self.model.network  # places every borrower in its cell
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell) -> None:
+        FixedAgent.cell.fset(self, cell)
+
+    @property
     def loans(self) -> np.ndarray:
         """Rows of the loan book that belong to this household (open or in collection)."""
         book = self.model.book

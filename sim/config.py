@@ -447,8 +447,9 @@ class NetworkConfig(Strict):
                     "assumption", ge=0, le=200)
     rewire: float = P(0.1, "Share of ties rewired to random households (small-world graph).",
                       "Watts & Strogatz (1998)", ge=0, le=1)
-    mesa_limit: int = P(20000, "Largest population for which the Mesa Network space is built at set-up (larger: "
-                        "on first use of model.network).", ge=0)
+    mesa_limit: int = P(0, "Largest population for which the Mesa Network space is built at set-up; larger ones "
+                        "build it on first use (of model.network or a borrower's cell). The monthly step uses "
+                        "the sparse adjacency matrix, never the space.", "design choice (set-up speed)", ge=0)
     peer_default_weight: float = P(1.2, "Rise in the payment-intention logit's pull to default per unit share of "
                                    "neighbours 30+ days late (strategic default follows peers).",
                                    "Guiso, Sapienza & Zingales (2013): knowing defaulters raises willingness to "

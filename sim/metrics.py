@@ -411,7 +411,7 @@ class Tracer:
         self.rows = rows
         self.index = np.full(t.n, -1, dtype=np.int64)
         self.index[rows] = np.arange(len(rows))
-        self.records: list[pd.DataFrame] = []
+        self.records: list[dict[str, Any]] = []
 
     def _per_household(self, owner: np.ndarray, values: np.ndarray) -> np.ndarray:
         idx = self.index[owner]
@@ -439,8 +439,8 @@ class Tracer:
         for i, c, ch in zip(self.index[comp_owner[traced]], comp_cat[traced], comp_chan[traced], strict=True):
             entry = f"{Category(c).label} ({Channel(ch).label})"
             cats[i] = f"{cats[i]}; {entry}" if cats[i] else entry
-        frame = pd.DataFrame({
-            "month": month,
+        self.records.append({
+            "month": np.full(len(r), month, dtype=np.int64),
             "household": r,
             "unique_id": r + m.first_borrower_id,
             "income_quintile": t.quintile[r] + 1,
@@ -470,7 +470,14 @@ class Tracer:
             "complaints": self._per_household(comp_owner, np.ones(len(comp_owner))),
             "complaint_detail": cats,
         })
-        self.records.append(frame)
 
     def table(self) -> pd.DataFrame:
-        return pd.concat(self.records, ignore_index=True) if self.records else pd.DataFrame()
+        """One row per traced household and recorded month (the columns are gathered month by month
+        and framed once)."""
+        if not self.records:
+            return pd.DataFrame()
+        columns = {}
+        for name in self.records[0]:
+            parts = [rec[name] for rec in self.records]
+            columns[name] = [x for part in parts for x in part] if isinstance(parts[0], list) else np.concatenate(parts)
+        return pd.DataFrame(columns)

@@ -132,6 +132,9 @@ class CollectionModel(mesa.Model):
                        for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
+        self._group_lender = self.group_lender.tolist()
+        self._tactic_params = {tactic: getattr(cfg.tactics, tactic.key) for tactic in Tactic
+                               if hasattr(cfg.tactics, tactic.key)}
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
         self.group_fines = np.zeros(len(self.groups))
         self.reputation = np.zeros(len(self.lenders))  # -1..1, falls with public complaints
@@ -622,11 +625,12 @@ class CollectionModel(mesa.Model):
             Tactic.THIRD_PARTY: third_party.astype(np.int32),
             Tactic.EDUCATION: educated.astype(np.int32),
         }
+        uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
         pressure_add = np.zeros(n)
         goodwill_add = np.zeros(n)
         stress_add = np.zeros(n)
         for tactic, count in uses.items():
-            p = getattr(tac, tactic.key)
+            p = self._tactic_params[tactic]
             pressure_add += count * p.pressure
             goodwill_add += count * p.goodwill
             stress_add += count * p.stress
@@ -649,14 +653,15 @@ class CollectionModel(mesa.Model):
         not_sold = who != Collector.BUYER
         visit_cost = tac.visit.cost * regime.collectors_per_visit
         group = self.group_of(rows)
+        group_own, group_not_sold = group[own], group[not_sold]
         for tactic, count in uses.items():
-            if tactic == Tactic.SALE:
-                continue
-            unit = visit_cost if tactic == Tactic.VISIT else getattr(tac, tactic.key).cost
-            mine = own if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY) else not_sold
-            spent = unit * np.bincount(group[mine], weights=count[mine], minlength=len(self.groups))
+            unit = visit_cost if tactic == Tactic.VISIT else self._tactic_params[tactic].cost
+            if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY):
+                spent = unit * np.bincount(group_own, weights=count[own], minlength=len(self.groups))
+            else:
+                spent = unit * np.bincount(group_not_sold, weights=count[not_sold], minlength=len(self.groups))
             self.group_costs[:, tactic] += spent
-            for g, (lender_index, _, _) in enumerate(self.groups):
+            for g, lender_index in enumerate(self._group_lender):
                 self.lenders[lender_index].costs[tactic] += spent[g]
         # pre-due reminders to current accounts of strategies that send them
         reminded_all = self._pre_due_reminders()

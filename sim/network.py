@@ -1,6 +1,6 @@
 """The social network of households: a seeded small-world graph held as a sparse matrix, with neighbour
 effects computed as sparse matrix-vector products, and exposed as a Mesa ``discrete_space.Network`` over
-a networkx graph (built eagerly for small populations and on first use for large ones)."""
+a networkx graph (built on first use: the monthly step needs only the matrices)."""
 
 from __future__ import annotations
 
