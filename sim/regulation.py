@@ -240,6 +240,9 @@ def would_clip(
     return clipped
 
 
+CALENDAR_BLOCK = 16_384  # accounts whose (accounts, 30) day matrices are built at once
+
+
 def run_calendar(
     calls: np.ndarray,
     night_calls: np.ndarray,
@@ -258,9 +261,43 @@ def run_calendar(
     called as requested, and what the regime forbids is counted as ``violations``. Separately, what the
     ``reference`` regime would have forbidden of the attempts actually made is counted as
     ``would_clip`` (when the two regimes differ).
+
+    Accounts are independent, so the month is run in blocks of ``CALENDAR_BLOCK`` accounts: the day
+    matrices stay small (in memory and in cache), and the random draws, taken block after block, are
+    the same as in one piece.
     """
     n = len(calls)
     complies = np.ones(n, dtype=bool) if complies is None else complies
+    if n <= CALENDAR_BLOCK:
+        return _calendar_block(calls, night_calls, third_party, p_answer, rng, regime, reference, complies,
+                               keep_daily)
+    parts = [_calendar_block(calls[s], night_calls[s], third_party[s], p_answer[s], rng, regime, reference,
+                             complies[s], keep_daily)
+             for s in (slice(lo, lo + CALENDAR_BLOCK) for lo in range(0, n, CALENDAR_BLOCK))]
+    return CalendarResult(
+        attempts=np.concatenate([p.attempts for p in parts]),
+        night_attempts=np.concatenate([p.night_attempts for p in parts]),
+        conversations=np.concatenate([p.conversations for p in parts]),
+        clipped=sum(p.clipped for p in parts),
+        would_clip=sum(p.would_clip for p in parts),
+        violations=sum(p.violations for p in parts),
+        daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
+        daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
+    )
+
+
+def _calendar_block(
+    calls: np.ndarray,
+    night_calls: np.ndarray,
+    third_party: np.ndarray,
+    p_answer: np.ndarray,
+    rng: np.random.Generator,
+    regime: Regime,
+    reference: Regime,
+    complies: np.ndarray,
+    keep_daily: bool,
+) -> CalendarResult:
+    n = len(calls)
     day_req = spread_over_month(calls)
     night_req = spread_over_month(night_calls)
     answer_u = rng.random((n, DAYS), dtype=np.float32)

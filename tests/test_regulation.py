@@ -136,3 +136,25 @@ def test_weekly_call_cap_is_a_scenario_parameter_for_sweeps():
     assert runs[1]["call_attempts"] < runs[7]["call_attempts"] <= runs["unlimited"]["call_attempts"]
     assert runs[1]["clipped_weekly_cap"] > runs[7]["clipped_weekly_cap"] >= 0
     assert runs["unlimited"]["clipped_weekly_cap"] == 0
+
+
+def test_calendar_in_blocks_is_the_calendar_in_one_piece(monkeypatch):
+    """Large months are run in blocks of accounts; the outcome (draws included) must not depend on it."""
+    from sim import regulation
+
+    rng = np.random.default_rng(0)
+    n = 9_000
+    calls, night = rng.integers(0, 40, n), rng.integers(0, 5, n)
+    third, complies = rng.random(n) < 0.5, rng.random(n) < 0.9
+    p_answer = rng.choice([0.1, 0.2, 0.3], n)
+
+    def month(block: int):
+        monkeypatch.setattr(regulation, "CALENDAR_BLOCK", block)
+        return regulation.run_calendar(calls, night, third, p_answer, np.random.default_rng(5), REGIMES["us_reg_f"],
+                                       REGIMES["china_2018"], complies, keep_daily=True)
+
+    whole, blocks = month(10**9), month(1_000)
+    for field in ("attempts", "night_attempts", "conversations", "clipped", "would_clip", "violations", "daily",
+                  "daily_night"):
+        assert np.array_equal(getattr(whole, field), getattr(blocks, field)), field
+    assert whole.clipped.sum() > 0 and whole.would_clip.sum() > 0 and whole.violations.sum() > 0
