@@ -32,14 +32,17 @@ n, months, scenario, strategy = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
 t0 = time.perf_counter()
 model = sim.CollectionModel(scenario, n_borrowers=n, horizon=months, burn_in_months=0, strategy=strategy)
 t1 = time.perf_counter()
+month_s = []
 while model.running:
+    s = time.perf_counter()
     model.step()
+    month_s.append(time.perf_counter() - s)
 t2 = time.perf_counter()
 loans = model.book.n
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"households": n, "months": months, "setup_s": t1 - t0, "steps_s": t2 - t1,
                   "borrower_months_per_s": n * months / (t2 - t1), "peak_mb": peak_kb / 1024,
-                  "loans_at_end": loans, "agents": len(model.agents)}))
+                  "loans_at_end": loans, "agents": len(model.agents), "month_s": month_s}))
 """
 
 
@@ -81,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             rel = base["borrower_months_per_s"] / r["borrower_months_per_s"]
             print(f"  {r['households']:>11,} households x {r['months']:>3} months: {rel:.2f}")
+    long_runs = [r for r in rows if r["months"] >= 24]
+    if long_runs:
+        print("\ncost per borrower-month by year of the run, relative to the first year (the book starts without "
+              "the charged-off and sold claims that a running book keeps in collection for 24 months, so it "
+              "builds up over the first two years)")
+        for r in long_runs:
+            years = [sum(r["month_s"][y:y + 12]) / len(r["month_s"][y:y + 12])
+                     for y in range(0, r["months"], 12)]
+            print(f"  {r['households']:>11,} households: "
+                  + "  ".join(f"year {i + 1}: {c / years[0]:.2f}" for i, c in enumerate(years)))
     big = [r for r in rows if r["households"] >= 1_000_000]
     if big:
         r = big[-1]

@@ -317,6 +317,8 @@ class CollectionModel(mesa.Model):
         book.schedule(interest, self.terms, forborne)
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne, month=m)
+        del interest, forborne  # (a million-loan book: every float column is 13 MB)
+        decision.pop("paid")
         self._learn_scores(decision["due"], events["paid"])
         events["disputed"] = decision["disputed"] & (book.view("collector") != Collector.BUYER)
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
@@ -824,9 +826,11 @@ class CollectionModel(mesa.Model):
                  + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
         intends = u[0] * (f32(1.0) + np.exp(-logit)) < f32(1.0)  # u < 1 / (1 + e^-logit)
+        del logit, reputation
         lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
                                                               f32(1.0))
         forgets = u[1] < lapse
+        del lapse
         delinquent = cycles > 0
         misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
         misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(0.2))
@@ -865,8 +869,7 @@ class CollectionModel(mesa.Model):
         # a promise is broken when the month's payment falls short of what was due
         broken = book.view("promise") & (paid < due - 1e-9)
         book.view("broken_promises")[:] += broken
-        return {"paid": paid, "intends": intends, "forgets": forgets, "disputed": disputed, "due": due,
-                "garnish": garnish}
+        return {"paid": paid, "disputed": disputed, "due": due}
 
     def _litigation_clock(self) -> None:
         """Lawsuits age; at the lag a judgment is entered with the default-judgment probability or the
