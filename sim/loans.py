@@ -15,9 +15,9 @@ sale reduce the borrower's claim but belong to the buyer (``buyer_collected``), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -533,6 +533,14 @@ class Observation:
     uses_app: np.ndarray  # the household uses the lender's app (the lender sees its log-ins)
     capacity_hours: float = 0.0  # collector hours available to this strategy this month
     tactics: Any = None  # the scenario's tactic parameters (costs, hours, prices), as the lender knows them
+    # accounts of the lender that were in collection last month and have left it (cured, paid off, settled,
+    # re-aged or closed): their ids (sorted) and whether each paid something last month, from the lender's
+    # own ledger; lenders learn from them (an account that cured paid). Not per account of this month:
+    # ``subset`` passes them whole.
+    left_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    left_paid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    ACROSS_ACCOUNTS: ClassVar[tuple[str, ...]] = ("left_ids", "left_paid")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -580,6 +588,8 @@ class Observation:
             uses_app=col("uses_app", False, bool),
             capacity_hours=float(columns.pop("capacity_hours", 1e9)),
             tactics=columns.pop("tactics", None),
+            left_ids=np.asarray(columns.pop("left_ids", np.zeros(0)), dtype=np.int64),
+            left_paid=np.asarray(columns.pop("left_paid", np.zeros(0)), dtype=bool),
         )
         if columns:
             raise TypeError(f"unknown observation columns: {', '.join(sorted(columns))}")
@@ -589,13 +599,17 @@ class Observation:
         """The observation of a subset of accounts (same month and context)."""
         out = {}
         for name, value in vars(self).items():
-            out[name] = value[mask] if isinstance(value, np.ndarray) else value
+            per_account = isinstance(value, np.ndarray) and name not in self.ACROSS_ACCOUNTS
+            out[name] = value[mask] if per_account else value
         return Observation(**out)
 
 
-def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None = None) -> Observation:
+def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None = None,
+            previous_ids: np.ndarray | None = None) -> Observation:
     """The accounts of ``lender`` that are in collection (delinquent, on a plan, in litigation or
-    charged off and not sold), as the lender sees them."""
+    charged off and not sold), as the lender sees them. With ``previous_ids`` (the sorted ids it observed
+    last month), also the accounts that have left collection since, with what they paid last month
+    (an account archived from the book was paid off: it counts as having paid)."""
     status = book.view("status")
     lender_col = book.view("lender")
     in_collection = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
@@ -632,4 +646,19 @@ def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None
         score=take("score_observed"),
         is_card=take("is_card"),
         uses_app=uses_app[owner] if uses_app is not None else np.zeros(len(rows), dtype=bool),
+        **_left_collection(book, take("loan_id"), previous_ids),
     )
+
+
+def _left_collection(book: LoanBook, current_ids: np.ndarray, previous_ids: np.ndarray | None) -> dict:
+    if previous_ids is None or not len(previous_ids):
+        return {}
+    left = np.setdiff1d(previous_ids, current_ids, assume_unique=True)
+    if not book.n:
+        return {"left_ids": left, "left_paid": np.ones(len(left), dtype=bool)}
+    ids = book.view("loan_id")  # ascending: loans are appended in id order and compaction keeps the order
+    pos = np.minimum(np.searchsorted(ids, left), book.n - 1)
+    found = ids[pos] == left
+    # a loan no longer on the book was archived after it was paid off (or closed long after charge-off)
+    paid = np.where(found, book.view("paid_last")[pos] > 0, True)
+    return {"left_ids": left, "left_paid": paid}

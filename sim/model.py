@@ -133,6 +133,7 @@ class CollectionModel(mesa.Model):
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
         self._group_lender = self.group_lender.tolist()
+        self._observed_ids: dict[int, np.ndarray] = {}  # loan ids each lender observed last month
         self._tactic_params = {tactic: getattr(cfg.tactics, tactic.key) for tactic in Tactic
                                if hasattr(cfg.tactics, tactic.key)}
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
@@ -434,7 +435,9 @@ class CollectionModel(mesa.Model):
         parts_rows, parts_t = [], []
         rng = self.streams["lenders"]
         for lender in self.lenders:
-            obs = observe(book, lender.index, self.month, self.borrowers.digital)
+            obs = observe(book, lender.index, self.month, self.borrowers.digital,
+                          previous_ids=self._observed_ids.get(lender.index))
+            self._observed_ids[lender.index] = np.sort(obs.loan_id)
             arms = book.arm[obs.rows]
             capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
             for arm, strategy in enumerate(lender.strategies):

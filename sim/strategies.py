@@ -414,6 +414,12 @@ class DataDriven(Strategy):
         paid = obs.paid_last > 0
         np.add.at(self.trials, (last_class[seen], last_treat[seen]), 1.0)
         np.add.at(self.successes, (last_class[seen], last_treat[seen]), paid[seen].astype(float))
+        # ... and from the accounts it treated that have left collection since (most of them cured by paying)
+        left_class = self.memory.recall(obs.left_ids, "klass", -1).astype(int)
+        left_treat = self.memory.recall(obs.left_ids, "treat", -1).astype(int)
+        seen = (left_class >= 0) & (left_treat >= 0)
+        np.add.at(self.trials, (left_class[seen], left_treat[seen]), 1.0)
+        np.add.at(self.successes, (left_class[seen], left_treat[seen]), obs.left_paid[seen].astype(float))
         # classify: 0 = cannot pay, 1 = will not pay
         will_not = (obs.score >= p["score_cutoff"]) & (engaged < 0.3) & (ratio < 0.3)
         will_not |= obs.broken_promises >= 3
@@ -482,6 +488,12 @@ class ValueAllocator(Strategy):
         seen = last_action >= 0
         np.add.at(self.trials, (last_bucket[seen], last_action[seen]), 1.0)
         np.add.at(self.successes, (last_bucket[seen], last_action[seen]), (obs.paid_last[seen] > 0).astype(float))
+        # ... and from the accounts it worked that have left collection since (most of them cured by paying)
+        left_action = self.memory.recall(obs.left_ids, "action", -1).astype(int)
+        left_bucket = self.memory.recall(obs.left_ids, "bucket", -1).astype(int)
+        seen = left_action >= 0
+        np.add.at(self.trials, (left_bucket[seen], left_action[seen]), 1.0)
+        np.add.at(self.successes, (left_bucket[seen], left_action[seen]), obs.left_paid[seen].astype(float))
         rate = np.clip(self.successes / self.trials, 0, 1)[bucket]  # (n, actions)
         amount = np.minimum(obs.scheduled + obs.arrears, obs.claim)
         plan_amount = amount * 0.6

@@ -226,6 +226,54 @@ def test_data_driven_learns_to_treat_cannot_and_will_not_differently():
     assert rates[0, 0] > rates[0, 1] and rates[1, 1] > rates[1, 0]
 
 
+def test_data_driven_learns_from_accounts_that_cured():
+    """Scripted borrowers: "cannot pay" accounts that get an offer pay everything due and leave collection
+    (they cure), so they never appear again; the strategy must count them as successes, which it sees
+    only through the accounts that left (``Observation.left_ids``)."""
+    strategy = make_strategy("data_driven", {"explore": 0.2})
+    next_id = 0
+    open_ids = np.zeros(0, dtype=np.int64)
+    cured_ids, cured_paid = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    for month in range(6):
+        fresh = np.arange(next_id, next_id + 200)
+        next_id += 200
+        ids = np.concatenate([open_ids, fresh])
+        obs = Observation.scripted(len(ids), month=month, dpd=45, score=0.3, rpc_last=1, loan_id=ids,
+                                   left_ids=cured_ids, left_paid=cured_paid)
+        t = strategy.decide(obs, RNG(month))
+        offered = t.offer != Offer.NONE
+        cured_ids, cured_paid = np.sort(ids[offered]), np.ones(int(offered.sum()), dtype=bool)
+        open_ids = ids[~offered]  # pressed accounts stay in collection and pay nothing
+    rates = strategy.successes / strategy.trials
+    assert strategy.trials[0, 0] > 500  # the cured accounts were counted
+    assert rates[0, 0] > 0.9 > 0.2 > rates[0, 1]
+    assert (t.offer[: len(open_ids)] != Offer.NONE).mean() > 0.7
+
+
+def test_lenders_see_the_accounts_that_left_collection():
+    model = sim.CollectionModel("baseline", n_borrowers=3000, horizon=4, burn_in_months=6, seed=2,
+                                strategy="data_driven")
+    seen = []
+    lender = model.lenders[0]
+    original = lender.plan
+
+    def spy(obs, *args, **kwargs):
+        seen.append(obs)
+        return original(obs, *args, **kwargs)
+
+    lender.plan = spy
+    while model.running:
+        model.step()
+    ids = model.book.view("loan_id")
+    assert np.all(np.diff(ids) > 0)  # ids ascend along the book, through compactions
+    for before, after in zip(seen, seen[1:], strict=False):
+        expected = np.setdiff1d(before.loan_id, after.loan_id)
+        assert np.array_equal(after.left_ids, expected)
+        if len(expected):
+            assert after.left_paid.mean() > 0.5  # most accounts leave collection by paying
+    assert sum(len(o.left_ids) for o in seen) > 100
+
+
 def test_value_based_spends_capacity_on_the_best_accounts():
     tactics = load_scenario("baseline").tactics
     claim = np.array([200.0, 9000.0, 9000.0, 150.0])
