@@ -218,21 +218,32 @@ def would_clip(
     clipped = np.zeros(len(Rule), dtype=np.int64)
     if not covered.any():
         return clipped
-    day_req, night_req, conv_days = day_req[covered], night_req[covered], conv_days[covered]
-    total = day_req.astype(np.int32) + night_req
+    if not covered.all():
+        day_req, night_req, conv_days = day_req[covered], night_req[covered], conv_days[covered]
+    night_month = night_req.sum(axis=1, dtype=np.int64)
+    month_total = day_req.sum(axis=1, dtype=np.int64) + night_month
     if regime.quiet_hours:
-        clipped[Rule.QUIET_HOURS] = int(night_req.sum())
+        clipped[Rule.QUIET_HOURS] = int(night_month.sum())
+    # each cap is checked only on the accounts that could break it: a month with no more attempts than the
+    # cap cannot exceed it on any day or in any 7 days
     if regime.max_attempts_per_day is not None:
+        rows = month_total > regime.max_attempts_per_day
+        total = day_req[rows].astype(np.int32) + night_req[rows]
         clipped[Rule.DAILY_CAP] = int(np.maximum(total - regime.max_attempts_per_day, 0).sum())
     if regime.max_attempts_per_7_days is not None:
+        rows = month_total > regime.max_attempts_per_7_days
+        total = day_req[rows].astype(np.int32) + night_req[rows]
         csum = np.cumsum(total, axis=1)
         window = csum - np.concatenate([np.zeros((len(total), 7), dtype=csum.dtype), csum[:, :-7]], axis=1)
         # attempts beyond the cap in the 7-day window ending each day, counted once per day
         excess = np.maximum(window - regime.max_attempts_per_7_days, 0)
         clipped[Rule.WEEKLY_CAP] = int(np.minimum(excess, total).sum())
     if regime.quiet_days_after_conversation:
+        # only accounts with a conversation and another attempt can be called in the silent days after it
+        rows = (month_total >= 2) & conv_days.any(axis=1)
+        total = day_req[rows].astype(np.int32) + night_req[rows]
         k = regime.quiet_days_after_conversation
-        conv_c = np.cumsum(conv_days, axis=1)
+        conv_c = np.cumsum(conv_days[rows], axis=1)
         lagged = np.concatenate([np.zeros((len(total), 1), dtype=conv_c.dtype), conv_c[:, :-1]], axis=1)
         before = np.concatenate([np.zeros((len(total), k), dtype=conv_c.dtype), conv_c[:, :-k]], axis=1)
         recent = (lagged - before) > 0
@@ -312,9 +323,11 @@ def _calendar_block(
         md, mn, cv, clipped = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
                                        answer_u[sub], p_answer[sub])
         made_day[sub], made_night[sub], conv[sub] = md, mn, cv
-    free = np.flatnonzero(~enforced)
-    if len(free):
+    if not enforced.any():
         # every requested attempt is made
+        conv = answer_u < _p_conversation(p_answer, made_day + made_night)
+    elif not enforced.all():
+        free = np.flatnonzero(~enforced)
         attempts = made_day[free] + made_night[free]
         conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
     breaking = bound & ~complies

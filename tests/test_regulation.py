@@ -158,3 +158,38 @@ def test_calendar_in_blocks_is_the_calendar_in_one_piece(monkeypatch):
                   "daily_night"):
         assert np.array_equal(getattr(whole, field), getattr(blocks, field)), field
     assert whole.clipped.sum() > 0 and whole.would_clip.sum() > 0 and whole.violations.sum() > 0
+
+
+def _would_clip_by_hand(day, night, conv, regime) -> np.ndarray:
+    """Rule counts account by account and day by day, as the regulation reads."""
+    out = np.zeros(len(Rule), dtype=np.int64)
+    for i in range(day.shape[0]):
+        total = day[i].astype(int) + night[i]
+        if regime.quiet_hours:
+            out[Rule.QUIET_HOURS] += int(night[i].sum())
+        for d in range(day.shape[1]):
+            if regime.max_attempts_per_day is not None:
+                out[Rule.DAILY_CAP] += max(total[d] - regime.max_attempts_per_day, 0)
+            if regime.max_attempts_per_7_days is not None:
+                window = total[max(0, d - 6): d + 1].sum()
+                out[Rule.WEEKLY_CAP] += min(max(window - regime.max_attempts_per_7_days, 0), total[d])
+            # silence for k days counting the day of the conversation as the first (Reg F): days d+1 .. d+k-1
+            k = regime.quiet_days_after_conversation
+            if k and conv[i, max(0, d - k + 1): d].any():
+                out[Rule.AFTER_CONVERSATION] += total[d]
+    return out
+
+
+@pytest.mark.parametrize("name", ["us_reg_f", "china_2018", "china_cba_2026"])
+def test_would_clip_matches_the_rules_read_day_by_day(name):
+    rng = np.random.default_rng(11)
+    n = 300
+    calls = rng.choice([0, 2, 5, 9, 20, 60], n)
+    day = spread_over_month(calls).astype(np.int16)
+    night = spread_over_month(rng.choice([0, 0, 3, 10], n)).astype(np.int16)
+    conv = (rng.random(day.shape) < 0.2) & (day + night > 0)
+    covered = rng.random(n) < 0.8
+    regime = REGIMES[name]
+    expected = _would_clip_by_hand(day[covered], night[covered], conv[covered], regime)
+    assert np.array_equal(would_clip(day, night, conv, covered, regime), expected)
+    assert expected.sum() > 0
