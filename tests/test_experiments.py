@@ -163,3 +163,18 @@ def test_benchmark_tiny(tmp_path):
     assert set(table.loc[table["measure"] == "overhead", "executor"]) >= {"process", "dask"}
     info = json.loads((tmp_path / "benchmark_sweep.json").read_text())
     assert info["packages"]["dask"] and info["git_commit"]
+
+
+def test_model_benchmark_small(tmp_path):
+    """experiments/benchmark.py end to end on small sizes: a row per size and horizon, the burn-in timed
+    apart, costs by year, and the JSON file (no timing is asserted)."""
+    out = tmp_path / "bench.json"
+    proc = run("benchmark", "--sizes", "300", "600", "--months", "24", "--burn-in", "2", "--json", str(out),
+               timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "borrower-months/s" in proc.stdout and "by year" in proc.stdout and "year 2:" in proc.stdout
+    rows = json.loads(out.read_text())
+    assert [(r["households"], r["months"], r["burn_in_months"]) for r in rows] == [(300, 24, 2), (600, 24, 2)]
+    assert all(len(r["month_s"]) == 24 and r["peak_mb"] > 0 and r["borrower_months_per_s"] > 0 for r in rows)
+    bad = run("benchmark", "--burn-in", "soon", timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--burn-in" in bad.stderr
