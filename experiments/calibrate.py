@@ -5,16 +5,25 @@ Fitted parameters (and their search ranges):
 - ``economy.unemployment_insurance_replacement``: income replaced while unemployed (0.15-0.6);
 - ``economy.duration_dependence``: fall in job finding per month of unemployment (0.85-0.99);
 - ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to -0.5);
-- ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-2.5 to -0.8).
+- ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-2.5 to -0.8);
+- ``lenders.0.supply_sensitivity`` (written as the default of every lender): rise in the approval cutoff
+  per unit of expected annual loss above target (1-30), that is how hard underwriting tightens after losses.
 
 Targets: the quarterly 30+ delinquency and charge-off rates of US credit cards, 2006Q1-2011Q4
 (``data/us_credit_cards_2006_2011.csv``; charge-off quarters without a verified figure are left out of
-the fit), run through ``scenarios/recession.toml``; and the calm-times baseline (``scenarios/baseline.toml``):
-annual charge-off 3-4.5% and 30+ delinquency about 4%.
+the fit), run through ``scenarios/recession.toml``; the calm-times baseline (``scenarios/baseline.toml``):
+annual charge-off 3-4.5% and 30+ delinquency about 4%; and the fall in new lending, which pins the
+strength of the credit-supply response: new card accounts at their trough 30-55% of the 2007 level
+(Equifax: new bankcards opened in January-November 2009 were 54.5% fewer than in January-November 2007,
+29.1 against 64 million, Equifax New Account Trends, January 2010; 54% fewer in July 2009 than in July
+2008, Equifax Credit Trends, September 2009, which also reports the share going to scores below 660
+nearly halved). The model's statistic is the lowest quarter of new lending ($) from 2008 on over the
+2007 quarterly mean.
 
 Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
-and charge-off weighted equally), plus a penalty for a baseline outside its target ranges and for
-recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%); every
+and charge-off weighted equally), plus a penalty for a baseline outside its target ranges, for
+recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%), for 2011Q4 delinquency
+at or above 4.5% and for a trough of new lending outside 30-55% of 2007; every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
 
@@ -52,9 +61,13 @@ PARAMETERS = {
     "economy.duration_dependence": (0.85, 0.99),
     "behaviour.willingness_intercept": (-2.5, -0.5),
     "behaviour.delinquency_weight": (-2.5, -0.8),
+    "lenders.0.supply_sensitivity": (1.0, 30.0),
 }
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 BASELINE_CHARGEOFF = (3.0, 4.5)  # % a year
+# trough of new lending over its 2007 level: Equifax, new bankcards Jan-Nov 2009 54.5% below Jan-Nov 2007
+ORIGINATION_TROUGH = (0.30, 0.55)
+FIRST_QUARTER_OF_2008 = 8
 
 
 def load_data() -> pd.DataFrame:
@@ -68,8 +81,16 @@ def quarterly(result: sim.metrics.RunResult) -> pd.DataFrame:
     """Quarterly means of the monthly delinquency and charge-off rates, in %."""
     m = result.monthly[result.monthly["lender"] == "all"]
     q = m.groupby(m["month"] // 3)[["delinquency_30plus_rate", "chargeoff_rate", "unemployment_rate"]].mean() * 100
+    q["originated"] = m.groupby(m["month"] // 3)["originated"].sum()
     return q.rename(columns={"delinquency_30plus_rate": "delinquency", "chargeoff_rate": "chargeoff",
                              "unemployment_rate": "unemployment"})
+
+
+def origination_trough(q: pd.DataFrame) -> float:
+    """Lowest quarter of new lending from 2008 on, over the 2007 quarterly mean."""
+    lent = q["originated"].to_numpy()
+    reference = lent[4:FIRST_QUARTER_OF_2008].mean()
+    return float(lent[FIRST_QUARTER_OF_2008:].min() / reference) if reference > 0 else float("nan")
 
 
 def run_pair(args: tuple[dict, int, int]) -> tuple[pd.DataFrame, dict]:
@@ -98,6 +119,9 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     # the recession targets of the brief: peaks inside their ranges
     penalty += _outside(float(mean["delinquency"].max()), (6.0, 7.6)) ** 2
     penalty += 0.25 * _outside(float(mean["chargeoff"].max()), (9.0, 12.0)) ** 2
+    penalty += max(float(mean["delinquency"].iloc[-1]) - 4.4, 0.0) ** 2  # 2011Q4 below 4.5, with a margin
+    # the credit-supply response: new lending at its trough (a ratio; 0.05 off counts like a point)
+    penalty += (20.0 * _outside(origination_trough(mean), ORIGINATION_TROUGH)) ** 2
     return float(d_err.mean() + c_err.mean() + 4.0 * penalty)
 
 
@@ -147,7 +171,7 @@ def _default(dotted: str) -> float:
     scenario = sim.config.Scenario()
     node = scenario
     for part in dotted.split("."):
-        node = getattr(node, part)
+        node = node[int(part)] if part.isdigit() else getattr(node, part)
     return float(node)
 
 
@@ -161,6 +185,7 @@ def report(overrides: dict, args: argparse.Namespace, pool: ProcessPoolExecutor)
     data = load_data()
     _, rec, base = evaluate(overrides, list(range(100, 100 + args.reps)), args.households, pool)
     stack = {k: np.stack([r[k].to_numpy() for r in rec]) for k in ("delinquency", "chargeoff", "unemployment")}
+    trough = origination_trough(sum(rec) / len(rec))
     quarters = data["quarter"].tolist()
     x = np.arange(len(quarters))
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
@@ -211,6 +236,8 @@ def report(overrides: dict, args: argparse.Namespace, pool: ProcessPoolExecutor)
         ("peak charge-off (% a year)", mean_c[peak_c], "9-12", 9.0 <= mean_c[peak_c] <= 12.0),
         ("quarter of the charge-off peak", quarters[peak_c], "2009Q3-2010Q4", q["2009Q3"] <= peak_c <= q["2010Q4"]),
         ("30+ delinquency in 2011Q4 (%)", mean_d[q["2011Q4"]], "below 4.5", mean_d[q["2011Q4"]] < 4.5),
+        ("new lending at its trough (% of 2007)", 100 * trough, "30-55",
+         ORIGINATION_TROUGH[0] <= trough <= ORIGINATION_TROUGH[1]),
     ]
     table = pd.DataFrame(rows, columns=["statistic", "model", "target", "met"])
     table.to_csv(out / f"{name}_fit.csv", index=False)

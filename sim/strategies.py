@@ -88,6 +88,11 @@ class ConventionalLadder(Strategy):
     a collector, suit on large balances at 120+ days, agency placement at charge-off and sale of the
     claims an agency has not collected after a year.
 
+    Two parameters turn up the pressure without touching the rest of the policy (plans, suits,
+    placement, sale): ``call_scale`` multiplies the call attempts on accounts not charged off, and
+    ``threaten_from_cycle`` (0: never) adds threats of legal action from that many missed cycles. The
+    externality experiment uses them to isolate pressure.
+
     Source: the typical first-party collection lifecycle described in CFPB (2016) "Small Business
     Review Panel for Debt Collector and Debt Buyer Rulemaking", section 2, and FFIEC charge-off rules.
     """
@@ -103,6 +108,8 @@ class ConventionalLadder(Strategy):
         "sue_min_claim": 4000.0,
         "place_at_chargeoff": True,
         "sell_after_months": 12,
+        "call_scale": 1.0,
+        "threaten_from_cycle": 0,
     }
     calls_by_cycle = (0, 3, 6, 10, 12, 12, 12)
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
@@ -112,8 +119,13 @@ class ConventionalLadder(Strategy):
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off & ~obs.on_plan
         t.reminders[:] = np.where(obs.on_plan, 1, np.where(active, _by_cycle(self.reminders_by_cycle, obs.cycles), 0))
-        t.calls[:] = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 0)
+        calls = _by_cycle(self.calls_by_cycle, obs.cycles)
+        if p["call_scale"] != 1.0:
+            calls = np.minimum(np.round(calls * float(p["call_scale"])), 300).astype(np.int16)
+        t.calls[:] = np.where(active, calls, 0)
         t.calls[obs.charged_off & (obs.collector == Collector.LENDER)] = 4
+        if p["threaten_from_cycle"] > 0:
+            t.threaten[:] = active & (obs.cycles >= p["threaten_from_cycle"])
         t.offer[active & (obs.cycles >= p["plan_from_cycle"])] = Offer.PLAN
         t.sue[:] = (active & (obs.cycles >= p["sue_from_cycle"]) & (obs.claim >= p["sue_min_claim"])
                     & ~obs.in_litigation)

@@ -161,6 +161,19 @@ def test_conventional_escalates_and_offers_plans_at_60_days():
     assert co.place[0] and co.sell[1] and not co.sell[0]
 
 
+def test_conventional_pressure_parameters_change_only_contact():
+    """call_scale and threaten_from_cycle raise pressure; plans, suits, placement and sale stay as they are."""
+    columns = {"dpd": [5, 35, 65, 125, 200], "claim": [5000.0] * 5, "charged_off": [False] * 4 + [True],
+               "months_since_chargeoff": [-1] * 4 + [13]}
+    base = decide("conventional", **columns)
+    pressed = make_strategy("conventional", {"call_scale": 2.5, "threaten_from_cycle": 2}).decide(
+        Observation.scripted(5, **columns), RNG(0))
+    assert list(pressed.calls[:4]) == [round(2.5 * c) for c in base.calls[:4]] and pressed.calls[4] == base.calls[4]
+    assert list(pressed.threaten) == [False, True, True, True, False] and not base.threaten.any()  # cycles 1, 2, 3, 5
+    for field in ("offer", "sue", "place", "sell", "reminders"):
+        assert (getattr(pressed, field) == getattr(base, field)).all(), field
+
+
 def test_aggressive_calls_at_night_visits_threatens_and_never_restructures():
     t = decide("aggressive", dpd=[5, 65, 95, 125], claim=[3000.0] * 4)
     assert (t.night_calls > 0).all() and t.calls.sum() > decide("conventional", dpd=[5, 65, 95, 125]).calls.sum()
