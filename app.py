@@ -24,7 +24,8 @@ import tempfile
 import threading
 import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,8 @@ MAX_REPS = 30
 MAX_HOUSEHOLDS = 200_000  # the app's limit; bigger runs belong on the command line
 TRACED_HOUSEHOLDS = 40  # followed month by month in replication 1 (8 per income quintile)
 MAX_UPLOAD_MB = 1
+# household-months a set-up may need to be run in the background before Run is pressed (4x the default)
+PREFETCH_LIMIT = 4 * DEFAULT_REPS * len(PREFERRED_STRATEGIES) * DEFAULT_HOUSEHOLDS * 60
 
 def worker_count() -> int:
     """Worker processes for the runs: ``COLLECTION_LAB_WORKERS`` if set, else one per core (at most 4)."""
@@ -271,16 +274,30 @@ def tables_of(result, n_trace: int) -> dict[str, pd.DataFrame]:
     return {"monthly": monthly, "segments": result.segments, "summary": result.summary, "traces": traces}
 
 
+Job = tuple[str, int, int]  # (scenario TOML, seed, households to trace): one run, and its key
+
+
 class WorkerPool:
     """Worker processes kept for the life of the server, started in the background so that the page
     never waits for them. The workers import the engine once, through a fork server; until they are
     ready (or if they break), runs happen in the server process. Results are identical either way:
-    every run owns its seed."""
+    every run owns its seed.
+
+    Runs are keyed by their job (scenario TOML, seed, traced households): the set-up on screen is
+    started in the background before Run is pressed (:meth:`prefetch`), and Run collects whatever is
+    done or under way instead of starting it again. The last ``KEEP`` runs are kept; a prefetched run
+    that has not started when the set-up changes is cancelled, so stale work never delays a Run."""
+
+    KEEP = 36
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.ready = threading.Event()
+        self.lock = threading.Lock()
+        self.runs: OrderedDict[Job, Future] = OrderedDict()
+        self.speculative: set[Job] = set()  # prefetched runs nobody has asked for yet
+        self.orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collection-lab-prefetch")  # in order
         threading.Thread(target=self._start, name="collection-lab-pool", daemon=True).start()
 
     def _start(self) -> None:
@@ -300,15 +317,53 @@ class WorkerPool:
         finally:
             self.ready.set()
 
-    def map(self, calls: list[tuple[dict, int, int | None]], wait: float = 5.0) -> list | None:
-        """Run the calls in the workers, or return None when the workers are not usable (still
-        starting after ``wait`` seconds, or broken)."""
+    def _submit(self, job: Job) -> Future:
+        """The run of ``job``: the one kept or under way, else a new one (call with the lock held)."""
+        future = self.runs.get(job)
+        if future is None or future.cancelled() or (future.done() and future.exception() is not None):
+            text, seed, n_trace = job
+            future = self.pool.submit(sim.simulate, simconfig.parse_toml(text, "scenario"), seed=seed,
+                                      trace=n_trace or None)
+            self.runs[job] = future
+        self.runs.move_to_end(job)
+        while len(self.runs) > self.KEEP:
+            old_job, old = self.runs.popitem(last=False)
+            old.cancel()  # a run that has not started is dropped; one under way finishes unused
+            self.speculative.discard(old_job)
+        return future
+
+    def prefetch(self, jobs: list[Job]) -> None:
+        """Start ``jobs`` in the background, once the workers are up; cancel earlier prefetched runs
+        that have not started and are not among them."""
+        def start() -> None:
+            if not self.ready.wait(60) or self.pool is None:
+                return
+            with self.lock:
+                for job in self.speculative - set(jobs):
+                    future = self.runs.get(job)
+                    if future is not None and future.cancel():
+                        del self.runs[job]
+                # runs already kept or asked for by a Run are not speculative
+                self.speculative = {job for job in jobs if job not in self.runs or job in self.speculative}
+                try:
+                    for job in jobs:
+                        self._submit(job)
+                except (BrokenProcessPool, RuntimeError):
+                    self.pool = None
+
+        self.orders.submit(start)
+
+    def map(self, jobs: list[Job], wait: float = 5.0) -> list | None:
+        """Run the jobs in the workers (or collect them, when prefetched), or return None when the
+        workers are not usable (still starting after ``wait`` seconds, or broken)."""
         if not self.ready.wait(wait) or self.pool is None:
             return None
         try:
-            futures = [self.pool.submit(sim.simulate, data, seed=seed, trace=trace) for data, seed, trace in calls]
+            with self.lock:
+                futures = [self._submit(job) for job in jobs]
+                self.speculative -= set(jobs)
             return [f.result() for f in futures]
-        except BrokenProcessPool:
+        except (BrokenProcessPool, RuntimeError):
             self.pool = None
             return None
 
@@ -319,19 +374,45 @@ def worker_pool(workers: int) -> WorkerPool | None:
     return WorkerPool(workers) if workers >= 2 else None
 
 
-def simulate_all(jobs: list[tuple[str, int, int]]) -> list:
+def simulate_all(jobs: list[Job]) -> list:
     """Run ``(scenario TOML, seed, households to trace)`` jobs with :func:`sim.simulate`, in the
-    worker pool when it is ready."""
-    calls = [(simconfig.parse_toml(text, "scenario"), seed, n_trace or None) for text, seed, n_trace in jobs]
+    worker pool when it is ready (collecting runs it has prefetched)."""
     pool = worker_pool(worker_count())
     start = time.perf_counter()
-    results = pool.map(calls) if pool is not None and len(calls) > 1 else None
+    results = pool.map(jobs) if pool is not None and len(jobs) > 1 else None
     where = f"{pool.workers} worker processes" if results is not None else "server process"
     if results is None:
-        results = [sim.simulate(data, seed=seed, trace=trace) for data, seed, trace in calls]
+        results = [sim.simulate(simconfig.parse_toml(text, "scenario"), seed=seed, trace=n_trace or None)
+                   for text, seed, n_trace in jobs]
     if os.environ.get("COLLECTION_LAB_TIMING"):
-        print(f"collection-lab: {len(calls)} runs in {time.perf_counter() - start:.2f} s ({where})", file=sys.stderr)
+        print(f"collection-lab: {len(jobs)} runs in {time.perf_counter() - start:.2f} s ({where})", file=sys.stderr)
     return results
+
+
+def comparison_jobs(arms: tuple[tuple[str, str, str], ...], seed: int, reps: int) -> list[Job]:
+    """The runs of a comparison: every arm ``reps`` times, replication ``r`` on seed ``seed + r``;
+    the first replication traces households for the borrower explorer."""
+    return [(toml, seed + rep, TRACED_HOUSEHOLDS if rep == 0 else 0) for rep in range(reps) for _, _, toml in arms]
+
+
+def household_months(toml: str) -> int:
+    """Households times simulated months (burn-in included) of one run of a scenario."""
+    data = simconfig.parse_toml(toml, "scenario")
+    default = simconfig.Scenario()
+    months = data.get("burn_in_months", default.burn_in_months) + data.get("horizon_months", default.horizon_months)
+    return int(data.get("population", {}).get("n_borrowers", default.population.n_borrowers)) * int(months)
+
+
+def prefetch_comparison(setup: Setup) -> None:
+    """Start the runs of the set-up on screen in the background, so that Run finds them done. Only
+    for comparisons of the default's size or up to four times it: big ones wait for Run."""
+    pool = worker_pool(worker_count())
+    if pool is None or not setup.arms or setup.error:
+        return
+    work = setup.reps * sum(household_months(a.toml) for a in setup.arms)
+    if work <= PREFETCH_LIMIT:
+        pool.prefetch(comparison_jobs(tuple((a.label, a.strategy, a.toml) for a in setup.arms), setup.seed,
+                                      setup.reps))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -339,7 +420,7 @@ def run_comparison(arms: tuple[tuple[str, str, str], ...], seed: int, reps: int)
     """Run every arm ``(label, strategy, scenario TOML)`` ``reps`` times with common random numbers
     (replication ``r`` uses ``seed + r`` for every arm) and stack the tables. Cached by exactly these
     arguments: the configuration."""
-    jobs = [(toml, seed + rep, TRACED_HOUSEHOLDS if rep == 0 else 0) for rep in range(reps) for _, _, toml in arms]
+    jobs = comparison_jobs(arms, seed, reps)
     results = simulate_all(jobs)
     tables: dict[str, list[pd.DataFrame]] = {"monthly": [], "segments": [], "summary": [], "traces": []}
     runs = [(label, strategy, rep) for rep in range(reps) for label, strategy, _ in arms]
@@ -1201,7 +1282,10 @@ def main() -> None:
     st.title("Debt-collection lab")
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "
                "Choose a scenario and strategies in the set-up panel, then press Run.")
-    res = compute(setup) if st.session_state.get("ran") else None
+    ran = bool(st.session_state.get("ran"))
+    if not ran and not setup.error and len(setup.arms) >= 2:
+        prefetch_comparison(setup)  # the set-up on screen runs while the user reads it; Run collects it
+    res = compute(setup) if ran else None
     if res is not None and setup.error:
         st.warning("The set-up has a problem (see the panel); showing the last results that ran.")
     if res is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -438,13 +439,40 @@ def test_worker_pool_gives_the_same_numbers_as_serial_runs():
     pool = app.WorkerPool(2)
     assert pool.ready.wait(120) and pool.pool is not None
     try:
-        parallel = pool.map([(simconfig.parse_toml(t), seed, None) for t, seed, _ in jobs])
+        parallel = pool.map(jobs)
     finally:
         pool.pool.shutdown()
     assert parallel is not None
     for a, b in zip(serial, parallel, strict=True):
         pd.testing.assert_frame_equal(a.summary, b.summary)
         pd.testing.assert_frame_equal(a.monthly, b.monthly)
+
+
+def test_prefetched_runs_are_collected_not_rerun_and_stale_ones_cancelled():
+    def jobs_for(seed: int) -> list:
+        toml = simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=200, horizon=4, burn_in_months=1))
+        return [(toml, seed + rep, 0) for rep in range(3)]
+
+    pool = app.WorkerPool(2)
+    assert pool.ready.wait(120) and pool.pool is not None
+    try:
+        stale, wanted = jobs_for(100), jobs_for(0)
+        pool.prefetch(stale)
+        pool.prefetch(wanted)  # the set-up changed: runs of the old one that have not started are dropped
+        deadline = time.monotonic() + 120
+        while not all(job in pool.runs and pool.runs[job].done() for job in wanted):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert pool.speculative == set(wanted)
+        futures = [pool.runs[job] for job in wanted]
+        results = pool.map(wanted)  # Run collects the prefetched runs: the same futures, no new work
+        assert [pool.runs[job] for job in wanted] == futures and not pool.speculative
+        assert all(job not in pool.runs or pool.runs[job].done() for job in stale)
+        serial = app.simulate_all(wanted)  # COLLECTION_LAB_WORKERS=1: in this process
+        for a, b in zip(serial, results, strict=True):
+            pd.testing.assert_frame_equal(a.summary, b.summary)
+    finally:
+        pool.pool.shutdown()
 
 
 def test_scenario_zip_has_one_exact_file_per_arm(ran):
@@ -526,3 +554,24 @@ def test_portfolio_upload_is_validated_and_runs():
     at = run(shrink(at))
     toml = at.session_state["results"]["tomls"]["conventional"]
     assert simconfig.parse_toml(toml)["portfolio"].endswith(".csv")
+
+
+def test_only_small_setups_are_run_before_run_is_pressed(monkeypatch):
+    asked = []
+
+    class Pool:
+        def prefetch(self, jobs):
+            asked.append(jobs)
+
+    monkeypatch.setattr(app, "worker_pool", lambda workers: Pool())
+
+    def setup(n_borrowers: int) -> app.Setup:
+        arms = [app.ArmSpec(label=s, strategy=s, toml=simconfig.scenario_to_toml(
+            sim.load_scenario("baseline", n_borrowers=n_borrowers, strategy=s))) for s in app.default_strategies()]
+        return app.Setup(arms=arms, seed=0, reps=app.DEFAULT_REPS, error=None, title="t")
+
+    app.prefetch_comparison(setup(app.DEFAULT_HOUSEHOLDS))
+    assert len(asked) == 1 and len(asked[0]) == 3 * app.DEFAULT_REPS
+    assert asked[0] == app.comparison_jobs(tuple((a.label, a.strategy, a.toml) for a in setup(1000).arms), 0, 3)
+    app.prefetch_comparison(setup(50_000))  # 50 times the default: waits for Run
+    assert len(asked) == 1
