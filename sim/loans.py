@@ -152,7 +152,7 @@ class LoanBook:
     def _grow(self, needed: int) -> None:
         if needed <= self._capacity:
             return
-        new = max(needed, int(self._capacity * 1.25))  # a running book grows slowly: small steps
+        new = max(needed, int(self._capacity * 1.1))  # a running book grows slowly: small steps
         for name in COLUMNS:
             col = getattr(self, name)
             grown = np.zeros(new, dtype=col.dtype)
