@@ -137,7 +137,15 @@ class Borrower(FixedAgent):
 
     def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
-        self.row = row
+        # the row is not stored (a million agents: 40 MB): households are created in row order, so it is
+        # the unique id counted from the first household's
+        if self.row != row:
+            raise ValueError(f"Borrower agents must be created in row order: got row {row}, expected {self.row}")
+
+    @property
+    def row(self) -> int:
+        """The household's row in ``model.borrowers``."""
+        return self.unique_id - self.model.first_borrower_id
 
     @property
     def cell(self):

@@ -318,8 +318,11 @@ class CollectionModel(mesa.Model):
         book.schedule(interest, self.terms, forborne)
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne, month=m)
-        del interest, forborne  # (a million-loan book: every float column is 13 MB)
+        # free what the rest of the month does not use (a million-loan book: every float column is 13 MB)
+        del interest, forborne
         decision.pop("paid")
+        for name in ("missed", "paid_off", "broken_plan", "late_fee"):
+            events.pop(name)
         self._learn_scores(decision["due"], events["paid"])
         events["disputed"] = decision["disputed"] & (book.view("collector") != Collector.BUYER)
         settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
@@ -329,6 +332,8 @@ class CollectionModel(mesa.Model):
         # what restructuring forgives on the book is a loss like a charge-off
         events["gross_chargeoff"][settled] += np.where(settled_on_book, events["settled"], 0.0)
         events["gross_chargeoff"][contacts["writedown_rows"]] += contacts["writedown_amounts"]
+        if self.tracer is None or m < 0:
+            decision.pop("due")  # only the tracer's stories need it from here on
         self._litigation_clock()
         book.refresh_status()
         paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
