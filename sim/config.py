@@ -436,6 +436,11 @@ class Regulation(Strict):
     weekly_call_cap: Annotated[int, Field(ge=1, le=1000)] | Literal["regime", "unlimited"] = P(
         "regime", "Call attempts allowed per account in any 7 days, for every collector (first and third party): a "
         "number overrides the regime's cap, \"unlimited\" removes it, \"regime\" keeps the regime's.")
+    ability_to_pay_from: int | None = P(
+        None, "Recorded month from which card lenders must consider an applicant's ability to pay: applicants "
+        "without earnings (out of work) are declined. None: no such rule.",
+        "Credit CARD Act of 2009, section 109; Regulation Z, 12 CFR 1026.51, in force 22 February 2010",
+        ge=-1200, le=1200)
     adaptive: bool = P(False, "The regulator tightens contact caps when complaints stay high.")
     complaint_threshold: float = P(40.0, "Complaints per 1,000 accounts in collection a month that the adaptive "
                                    "regulator tolerates.", ge=0)

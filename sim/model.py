@@ -415,6 +415,9 @@ class CollectionModel(mesa.Model):
         for lend in self.lenders:
             mine = lender == lend.index
             approved[mine] = lend.approves(observed[mine])
+        atp = self.cfg.regulation.ability_to_pay_from
+        if atp is not None and self.month >= atp:
+            approved &= t.employed[applicants]  # no earnings, no ability to pay
         rows = self._originate_rows(applicants[approved], lender[approved], observed[approved], rng)
         self.last_approved = applicants[approved]
         self.last_originated = book.principal_lent[rows]

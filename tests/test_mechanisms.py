@@ -197,3 +197,23 @@ def test_regulation_clips_contacts():
     assert ruled["call_attempts"] < free["call_attempts"]
     assert free["would_clip_quiet_hours"] > 0 and free["clipped_quiet_hours"] == 0
     assert ruled["complaints_per_1000"] < free["complaints_per_1000"]
+
+
+def test_ability_to_pay_rule_declines_applicants_out_of_work_from_its_month():
+    """From ``regulation.ability_to_pay_from`` on (the CARD Act's rule, in force February 2010), no household
+    out of work gets a new loan; before it, some do; and before it the run is the same run."""
+    def approvals(rule_from):
+        model = sim.CollectionModel("recession", rng=4, n_borrowers=4000, horizon=10, burn_in_months=0,
+                                    **{"regulation.ability_to_pay_from": rule_from})
+        out = []
+        while model.running:
+            model.step()
+            t = model.borrowers
+            out.append((model.month - 1, t.employed[model.last_approved].copy(), len(model.last_applicants)))
+        return out
+
+    free, ruled = approvals(None), approvals(5)
+    assert any((~employed).any() for month, employed, _ in free if month >= 5)  # without the rule they can
+    assert all(employed.all() for month, employed, _ in ruled if month >= 5)
+    # before the rule's month the two runs are the same run
+    assert [(len(e), n) for m, e, n in ruled if m < 5] == [(len(e), n) for m, e, n in free if m < 5]
