@@ -31,6 +31,13 @@ class UsageError(ValueError):
     """Bad input on the command line."""
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (raised as UsageError, printed by :func:`run_main`)."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
 # name -> (label with unit, factor to the plotted unit)
 OUTCOMES: dict[str, tuple[str, float]] = {
     "recovery_rate_gross": ("gross recovery\n(% of delinquent exposure)", 100.0),
@@ -149,6 +156,23 @@ def add_common_args(parser: argparse.ArgumentParser, out_default: str) -> None:
                    help="address of a running Dask scheduler (implies --executor dask)")
 
 
+def add_study_args(parser: argparse.ArgumentParser, *, what: str, households: int, tiny: str,
+                   horizon_help: str = "recorded months") -> None:
+    """Options of the replicated studies (field effects, externality): where to write, how many
+    replications of how many households, seeds, run length, a tiny configuration for tests."""
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; "
+                        "figures go to OUT/img (default: %(default)s)")
+    parser.add_argument("--reps", type=int, default=5, help=f"replications per {what} (default: %(default)s)")
+    parser.add_argument("--households", type=int, default=households,
+                        help="households per run (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="first seed; replication r uses seed + r (default: %(default)s)")
+    parser.add_argument("--horizon", type=int, default=36, help=f"{horizon_help} (default: %(default)s)")
+    parser.add_argument("--burn-in", type=int, default=24, help="burn-in months (default: %(default)s)")
+    parser.add_argument("--tiny", action="store_true", help=f"a small, fast configuration for tests: {tiny}")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def base_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out = dict(TINY) if args.tiny else {}
     out.update(parse_assignments(args.set))
@@ -163,7 +187,8 @@ def executor_from(args: argparse.Namespace):
         yield ex
 
 
-def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = None, *,
+             resumable: bool = True) -> int:
     """Run a script's ``main``; bad input prints one line on stderr and returns 2."""
     try:
         return main(argv)
@@ -171,7 +196,8 @@ def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = N
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished runs are saved; run the same command again to resume", file=sys.stderr)
+        print("interrupted: finished runs are saved; run the same command again to resume" if resumable
+              else "interrupted: nothing was written", file=sys.stderr)
         return 130
 
 

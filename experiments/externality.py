@@ -43,10 +43,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from field_effects import Parser, UsageError, ci_row, fmt  # noqa: E402
+from common import Parser, UsageError, add_study_args, run_main  # noqa: E402
+from field_effects import ci_row, fmt  # noqa: E402
 
 import sim  # noqa: E402
-from sim.config import ScenarioError  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
 
 MARKETS = {
@@ -414,16 +414,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = Parser(
         description="Two lenders with shared borrowers: does an aggressive lender collect more at the other's "
                     "expense, and do both lenders together do worse when both are aggressive?")
-    p.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; the "
-                   "figure goes to OUT/img (default: %(default)s)")
-    p.add_argument("--reps", type=int, default=5, help="replications per market (default: %(default)s)")
-    p.add_argument("--households", type=int, default=6000, help="households per run (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; replication r uses seed + r (default: %(default)s)")
-    p.add_argument("--horizon", type=int, default=36, help="recorded months (default: %(default)s)")
-    p.add_argument("--burn-in", type=int, default=24, help="burn-in months (default: %(default)s)")
-    p.add_argument("--tiny", action="store_true", help="a small, fast configuration for tests: 2,000 households, "
-                   "2 replications, 18 recorded months, 12 of burn-in")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_study_args(p, what="market", households=6000,
+                   tiny="2,000 households, 2 replications, 18 recorded months, 12 of burn-in")
     args = p.parse_args(argv)
     if args.tiny:
         args.households, args.reps, args.horizon, args.burn_in = 2000, 2, 18, 12
@@ -463,14 +455,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_main(argv: list[str] | None = None) -> int:
-    """``main`` with bad input as one line on stderr and exit status 2."""
-    try:
-        return main(argv)
-    except (UsageError, ScenarioError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
 if __name__ == "__main__":
-    sys.exit(run_main())
+    sys.exit(run_main(main, resumable=False))

@@ -44,8 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from common import Parser, UsageError, add_study_args, run_main  # noqa: E402
+
 import sim  # noqa: E402
-from sim.config import ScenarioError  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
 from sim.strategies import make_strategy  # noqa: E402
 
@@ -626,38 +627,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = Parser(
         description="Reproduce field-experiment effect sizes: SMS reminders (Cadena & Schoar 2011), write-downs "
                     "against lower payments (Dobbie & Song 2020), financial education (Fernandes et al. 2014).")
-    p.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; figures go "
-                   "to OUT/img (default: %(default)s)")
-    p.add_argument("--reps", type=int, default=5, help="replications per arm (default: %(default)s)")
-    p.add_argument("--households", type=int, default=8000, help="households per run (default: %(default)s)")
+    add_study_args(p, what="arm", households=8000,
+                   horizon_help="recorded months, at least 31 with the education experiment",
+                   tiny="2,500 households (6,000 for education), 2 replications, 30 recorded months, 12 of burn-in")
     p.add_argument("--education-households", type=int, default=30000,
                    help="households per run in the education experiment, whose effect is small and needs a "
                         "larger sample (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; replication r uses seed + r (default: %(default)s)")
-    p.add_argument("--horizon", type=int, default=36, help="recorded months, at least 31 with the education "
-                   "experiment (default: %(default)s)")
-    p.add_argument("--burn-in", type=int, default=24, help="burn-in months (default: %(default)s)")
     p.add_argument("--only", default=",".join(EXPERIMENTS),
                    help=f"comma-separated experiments to run, of {', '.join(EXPERIMENTS)} (default: all)")
-    p.add_argument("--tiny", action="store_true", help="a small, fast configuration for tests: 2,500 households "
-                   "(6,000 for education), 2 replications, 30 recorded months, 12 of burn-in")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     if args.tiny:
         args.households, args.reps, args.horizon, args.burn_in = 2500, 2, 30, 12
         args.education_households = 6000
     return args
-
-
-class UsageError(ValueError):
-    """Bad input on the command line."""
-
-
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (raised as UsageError, printed by ``run_main``)."""
-
-    def error(self, message: str):
-        raise UsageError(message)
 
 
 def check(args: argparse.Namespace) -> list[str]:
@@ -721,14 +703,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_main(argv: list[str] | None = None) -> int:
-    """``main`` with bad input as one line on stderr and exit status 2."""
-    try:
-        return main(argv)
-    except (UsageError, ScenarioError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
 if __name__ == "__main__":
-    sys.exit(run_main())
+    sys.exit(run_main(main, resumable=False))
