@@ -279,57 +279,41 @@ def run_calendar(
     """
     n = len(calls)
     complies = np.ones(n, dtype=bool) if complies is None else complies
-    if n <= CALENDAR_BLOCK:
-        return _calendar_block(calls, night_calls, third_party, p_answer, rng, regime, reference, complies,
-                               keep_daily)
-    parts = [_calendar_block(calls[s], night_calls[s], third_party[s], p_answer[s], rng, regime, reference,
-                             complies[s], keep_daily)
-             for s in (slice(lo, lo + CALENDAR_BLOCK) for lo in range(0, n, CALENDAR_BLOCK))]
-    return CalendarResult(
-        attempts=np.concatenate([p.attempts for p in parts]),
-        night_attempts=np.concatenate([p.night_attempts for p in parts]),
-        conversations=np.concatenate([p.conversations for p in parts]),
-        clipped=sum(p.clipped for p in parts),
-        would_clip=sum(p.would_clip for p in parts),
-        violations=sum(p.violations for p in parts),
-        daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
-        daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
-    )
-
-
-def _calendar_block(
-    calls: np.ndarray,
-    night_calls: np.ndarray,
-    third_party: np.ndarray,
-    p_answer: np.ndarray,
-    rng: np.random.Generator,
-    regime: Regime,
-    reference: Regime,
-    complies: np.ndarray,
-    keep_daily: bool,
-) -> CalendarResult:
-    n = len(calls)
+    if n > CALENDAR_BLOCK:
+        parts = [run_calendar(calls[s], night_calls[s], third_party[s], p_answer[s], rng, regime, reference,
+                              complies[s], keep_daily)
+                 for s in (slice(lo, lo + CALENDAR_BLOCK) for lo in range(0, n, CALENDAR_BLOCK))]
+        return CalendarResult(
+            attempts=np.concatenate([p.attempts for p in parts]),
+            night_attempts=np.concatenate([p.night_attempts for p in parts]),
+            conversations=np.concatenate([p.conversations for p in parts]),
+            clipped=sum(p.clipped for p in parts),
+            would_clip=sum(p.would_clip for p in parts),
+            violations=sum(p.violations for p in parts),
+            daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
+            daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
+        )
     day_req = spread_over_month(calls)
     night_req = spread_over_month(night_calls)
     answer_u = rng.random((n, DAYS), dtype=np.float32)
     bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
     enforced = bound & complies
     made_day, made_night = day_req, night_req
-    conv = np.zeros(day_req.shape, dtype=bool)
     clipped = np.zeros(len(Rule), dtype=np.int64)
-    if enforced.any():
+    if not enforced.any():
+        # every requested attempt is made
+        conv = answer_u < _p_conversation(p_answer, made_day + made_night)
+    else:
+        conv = np.zeros(day_req.shape, dtype=bool)
         sub = np.flatnonzero(enforced)
         made_day, made_night = day_req.copy(), night_req.copy()
         md, mn, cv, clipped = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
                                        answer_u[sub], p_answer[sub])
         made_day[sub], made_night[sub], conv[sub] = md, mn, cv
-    if not enforced.any():
-        # every requested attempt is made
-        conv = answer_u < _p_conversation(p_answer, made_day + made_night)
-    elif not enforced.all():
-        free = np.flatnonzero(~enforced)
-        attempts = made_day[free] + made_night[free]
-        conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
+        free = np.flatnonzero(~enforced)  # uncovered or not complying: every requested attempt is made
+        if len(free):
+            attempts = made_day[free] + made_night[free]
+            conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
     breaking = bound & ~complies
     violations = (would_clip(made_day, made_night, conv, breaking, regime) if breaking.any()
                   else np.zeros(len(Rule), dtype=np.int64))
