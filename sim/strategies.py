@@ -76,6 +76,13 @@ class Strategy:
         raise NotImplementedError
 
 
+def _split_night(t: Treatment, calls: np.ndarray, night_share: float) -> None:
+    """Make a share of the calls at night (rounded), the rest by day."""
+    night = np.round(calls * night_share).astype(np.int16)
+    t.calls[:] = calls - night
+    t.night_calls[:] = night
+
+
 def _by_cycle(values: tuple[int, ...] | list[int], cycles: np.ndarray) -> np.ndarray:
     """Look up a per-cycle schedule (index 0 = current, last value repeats)."""
     table = np.asarray(values, dtype=np.int16)
@@ -162,9 +169,7 @@ class AggressivePressure(Strategy):
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
         calls = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 12)
-        night = np.round(calls * p["night_share"]).astype(np.int16)
-        t.calls[:] = calls - night
-        t.night_calls[:] = night
+        _split_night(t, calls, p["night_share"])
         t.reminders[:] = np.where(active, 3, 1)
         t.visits[:] = (active & (obs.cycles >= p["visit_from_cycle"])).astype(np.int16)
         t.threaten[:] = obs.cycles >= 2
@@ -237,9 +242,7 @@ class PhonebookPressure(Strategy):
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
         calls = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 10)
-        night = np.round(calls * p["night_share"]).astype(np.int16)
-        t.calls[:] = calls - night
-        t.night_calls[:] = night
+        _split_night(t, calls, p["night_share"])
         t.reminders[:] = 4
         t.third_party[:] = np.where(obs.cycles >= p["third_party_from_cycle"], 6, 0)
         t.social_media[:] = active & (obs.cycles >= p["social_media_from_cycle"])
