@@ -173,6 +173,22 @@ def add_study_args(parser: argparse.ArgumentParser, *, what: str, households: in
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def selection(args: argparse.Namespace, *, reps: int, tiny_reps: int, what: str
+              ) -> tuple[list[str], list[str], list[str], int]:
+    """The scenarios, strategies (all registered ones by default), outcomes and replications that
+    ``--scenarios``, ``--strategies``, ``--outcomes`` and ``--reps`` ask for, checked."""
+    from sim.strategies import STRATEGIES
+
+    scenarios = parse_list(args.scenarios, "--scenarios")
+    strategies = check_strategies(parse_list(args.strategies, "--strategies") if args.strategies
+                                  else sorted(STRATEGIES))
+    outcomes = check_outcomes(parse_list(args.outcomes, "--outcomes"))
+    n = args.reps if args.reps is not None else (tiny_reps if args.tiny else reps)
+    if n < 2:
+        raise UsageError(f"--reps must be at least 2 for {what}, got {n}")
+    return scenarios, strategies, outcomes, n
+
+
 def base_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out = dict(TINY) if args.tiny else {}
     out.update(parse_assignments(args.set))

@@ -127,13 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     from sim.sweep import plan, run_sweep, summarise
 
     args = parser().parse_args(argv)
-    scenarios = common.parse_list(args.scenarios, "--scenarios")
-    strategies = common.check_strategies(
-        common.parse_list(args.strategies, "--strategies") if args.strategies else sorted(STRATEGIES))
-    outcomes = common.check_outcomes(common.parse_list(args.outcomes, "--outcomes"))
-    reps = args.reps if args.reps is not None else (3 if args.tiny else 10)
-    if reps < 2:
-        raise UsageError(f"--reps must be at least 2 for confidence intervals, got {reps}")
+    scenarios, strategies, outcomes, reps = common.selection(args, reps=10, tiny_reps=3,
+                                                             what="confidence intervals")
     champion = args.champion or next(
         (s for s in strategies if STRATEGIES[s].classifier.get("champion")), strategies[0])
     if champion not in strategies:

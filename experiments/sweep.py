@@ -123,18 +123,11 @@ def figure(summary, name: str, values: list, scenarios: list[str], strategies: l
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.strategies import STRATEGIES
     from sim.sweep import plan, run_sweep, summarise
 
     args = parser().parse_args(argv)
     name, values = parse_axis(args)
-    scenarios = common.parse_list(args.scenarios, "--scenarios")
-    strategies = common.check_strategies(
-        common.parse_list(args.strategies, "--strategies") if args.strategies else sorted(STRATEGIES))
-    outcomes = common.check_outcomes(common.parse_list(args.outcomes, "--outcomes"))
-    reps = args.reps if args.reps is not None else (2 if args.tiny else 8)
-    if reps < 2:
-        raise UsageError(f"--reps must be at least 2 for confidence bands, got {reps}")
+    scenarios, strategies, outcomes, reps = common.selection(args, reps=8, tiny_reps=2, what="confidence bands")
     sweep = plan(scenarios, strategies, grid={name: values}, reps=reps, seed=args.seed,
                  description={"experiment": "sweep", "parameter": name, "values": values},
                  **common.base_overrides(args))
