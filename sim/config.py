@@ -259,6 +259,20 @@ def _tactic(cost, hours, pressure, stress, goodwill, source):
 
 
 class Tactics(Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_tactic_defaults(cls, data: Any) -> Any:
+        """A tactic given in part (``[tactics.call] cost = 3``) keeps that tactic's defaults for the rest,
+        not the zeros of a bare ``TacticParams``."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, value in data.items():
+            field = cls.model_fields.get(name)
+            if isinstance(value, dict) and field is not None and field.annotation in (TacticParams, "TacticParams"):
+                data[name] = {**field.default_factory().model_dump(), **value}
+        return data
+
     reminder: TacticParams = _tactic(0.05, 0.0, 0.02, 0.0, 0.0, "SMS cost of a few cents (trade figures)")
     call: TacticParams = _tactic(2.0, 0.08, 0.08, 0.01, -0.01,
                                  "about $17 per conversation fully loaded (US trade figure); attempts are cheaper")

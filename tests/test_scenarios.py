@@ -83,3 +83,22 @@ def test_data_file_has_its_provenance(helpers):
     assert "us_credit_cards_2006_2011.csv" in readme
     for source in ("UNRATE", "DRCCLACBS", "CORCCACBS"):
         assert source in readme
+
+
+def test_a_tactic_given_in_part_keeps_its_other_defaults(tmp_path):
+    """``[tactics.call] goodwill = 0`` changes that one number: the call's cost, hours, pressure and stress
+    stay at the call's defaults, not at the zeros of a bare tactic."""
+    default = load_scenario("baseline").tactics
+    by_override = load_scenario("baseline", **{"tactics.call.goodwill": 0.0}).tactics
+    assert by_override.call.goodwill == 0.0
+    assert by_override.call.model_dump(exclude={"goodwill"}) == default.call.model_dump(exclude={"goodwill"})
+    assert by_override.call.pressure > 0 and by_override.call.cost > 0
+    assert by_override.visit == default.visit
+    text = (SCENARIO_DIR / "baseline.toml").read_text() + "\n[tactics.visit]\ncost = 60.0\n"
+    path = tmp_path / "partial_tactic.toml"
+    path.write_text(text)
+    from_file = load_scenario(path).tactics
+    assert from_file.visit.cost == 60.0
+    assert from_file.visit.model_dump(exclude={"cost"}) == default.visit.model_dump(exclude={"cost"})
+    # a whole round trip through TOML keeps every value
+    assert load_scenario(tomllib.loads(scenario_to_toml(load_scenario(path)))).tactics == from_file
