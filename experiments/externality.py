@@ -6,7 +6,14 @@ splits its budget in proportion to pressure, goodwill, legal consequences and ho
 is (``sim.borrowers.split_budget``). Three markets are compared on the same seeds (common random
 numbers):
 
-(a) both lenders conventional; (b) A aggressive, B conventional; (c) both aggressive.
+(a) both lenders conventional; (b) A aggressive, B conventional; (c) both aggressive; (d) A pressing
+(the conventional ladder with 2.5 times the calls and threats from the second missed cycle), B
+conventional; (e) both pressing; and (f) to (h), which rerun (a), (d) and (e) with the side effects of
+contact switched off (goodwill and stress from calls and threats, reactance, reputation), compared with (f).
+
+Each lender hires the collectors its strategy needs (``STAFFING``: collectors per 1,000 loans), so that a
+pressing or aggressive lender's requests are not dropped for lack of collector hours; the share that still
+is, ``capacity_shortfall``, is reported per lender.
 
 Credit supply is held fixed (``supply_sensitivity = price_sensitivity = 0`` for both lenders) so that
 the comparison isolates collection: otherwise an aggressive lender's higher losses tighten its
@@ -55,7 +62,29 @@ MARKETS = {
     "(c) both aggressive": ("aggressive", "aggressive"),
     "(d) A pressing, B conventional": ("pressing", "conventional"),
     "(e) both pressing": ("pressing", "pressing"),
+    "(f) both conventional, no contact side effects": ("conventional", "conventional"),
+    "(g) A pressing, B conventional, no contact side effects": ("pressing", "conventional"),
+    "(h) both pressing, no contact side effects": ("pressing", "pressing"),
 }
+#: the market each one is compared with (paired by seed)
+CONTROL = {market: "(a) both conventional" for market in MARKETS}
+for _market in ("(g) A pressing, B conventional, no contact side effects",
+                "(h) both pressing, no contact side effects"):
+    CONTROL[_market] = "(f) both conventional, no contact side effects"
+CONTROLS = set(CONTROL.values())
+#: the side effects of contact switched off in markets (f) to (h): the goodwill and stress each call attempt
+#: and threat costs, reactance to contacts beyond the tolerance, and reputation's feedback on goodwill. What is
+#: left is pressure (in the intention to pay and in the split), promises, plans and the rest of each strategy.
+NO_SIDE_EFFECTS = {
+    "tactics.call.goodwill": 0.0, "tactics.call.stress": 0.0, "tactics.threat.goodwill": 0.0,
+    "tactics.threat.stress": 0.0, "behaviour.reactance_weight": 0.0, "network.reputation_weight": 0.0,
+}
+SENSITIVITY = {market for market in MARKETS if market.endswith("no contact side effects")}
+#: collectors per 1,000 loans by strategy: each lender hires the collectors its strategy needs, so that no
+#: requested contact is dropped for lack of collector hours (``capacity_shortfall`` reports what still is).
+#: With the default one collector per 1,000 loans, a pressing lender could make fewer than half its calls
+#: and the comparison would measure understaffing, not pressure. Calls are paid per attempt either way.
+STAFFING = {"conventional": 1.0, "pressing": 2.5, "aggressive": 5.0}
 #: what each label runs: a registered strategy and its parameters. "pressing" isolates pressure: the
 #: conventional ladder (same plans, suits, placement and sale) with 2.5 times its call attempts (about the
 #: aggressive strategy's 10-30 a month) and threats of legal action from the second missed cycle.
@@ -79,7 +108,12 @@ OUTCOMES = {
     "chargeoff_rate": ("charge-offs, % of balances a year", 100.0),
     "complaints_per_1000": ("complaints per 1,000 accounts in collection a month", 1.0),
     "wellbeing_mean": ("well-being of its borrowers in collection (index 0-100)", 1.0),
+    "capacity_shortfall": ("requested collector hours not available, %", 100.0),
+    "pressure_mean": ("mean pressure on its late accounts (0-1)", 1.0),
+    "goodwill_mean": ("mean goodwill of its late accounts towards it (-1..1)", 1.0),
 }
+#: per-lender outcomes that are states, not money: no relative change against the control
+STATES = ("capacity_shortfall", "pressure_mean", "goodwill_mean")
 
 PLOT_LABELS = {
     "collected": "collected on accounts\nin collection ($ million)",
@@ -96,7 +130,7 @@ DIAGNOSTICS = ("owes_both_share", "split_binding_share", "split_money_share")
 def lender(name: str, label: str) -> dict[str, Any]:
     strategy, params = STRATEGY_SPECS[label]
     return {"name": name, "strategy": strategy, "strategy_params": params, "market_share": 0.5,
-            "supply_sensitivity": 0.0,
+            "collectors": STAFFING[label], "supply_sensitivity": 0.0,
             "price_sensitivity": 0.0, "product": {"kind": "card", "chargeoff_days": 180}}
 
 
@@ -136,9 +170,11 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
     """One run of one market: the summary per lender and for all, and what households owing both paid
     each lender."""
     a, b = MARKETS[market]
-    model = sim.CollectionModel("baseline", rng=seed, **base, **MARKET,
+    extra = NO_SIDE_EFFECTS if market in SENSITIVITY else {}
+    model = sim.CollectionModel("baseline", rng=seed, **base, **MARKET, **extra,
                                 lenders=[lender("A", a), lender("B", b)])
     shared = np.zeros(2)
+    state = np.zeros((2, 3))  # per lender: sums of mean pressure, mean goodwill, months with late accounts
     shared_households = 0.0
     months = 0
     split = {"binding_households": 0.0, "at_stake": 0.0, "paid": 0.0}
@@ -156,14 +192,27 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
             rows = owes_both[owner]
             shared += np.bincount(lend[rows], weights=book.view("paid_last")[rows], minlength=2)
             shared_households += float(owes_both.mean())
+            late = live & (book.view("cycles") > 0)
+            for i in range(2):
+                mine = late & (lend == i)
+                if mine.any():
+                    state[i] += (float(book.view("pressure")[mine].mean()),
+                                 float(book.view("goodwill")[mine].mean()), 1)
             months += 1
     summary = model.results().summary.set_index("lender")
+    requested = [sum(used for _, used, _ in lend.capacity_log) + lend.capacity_shortfall_hours
+                 for lend in model.lenders]
+    dropped = [lend.capacity_shortfall_hours for lend in model.lenders]
+    shortfall = [*(d / r if r > 0 else 0.0 for d, r in zip(dropped, requested, strict=True)),
+                 sum(dropped) / max(sum(requested), 1e-9)]
     out = []
     for i, name in enumerate((*LENDERS, "all")):
         row = summary.loc[name]
         out.append({"market": market, "seed": seed, "lender": name,
                     "strategy": "-" if name == "all" else MARKETS[market][i],
-                    **{k: float(row[k]) for k in OUTCOMES if k != "shared_paid"},
+                    **{k: float(row[k]) for k in OUTCOMES if k not in ("shared_paid", *STATES)},
+                    "capacity_shortfall": shortfall[i],
+                    **_states(state, i),
                     "shared_paid": float(shared.sum() if name == "all" else shared[i]),
                     "owes_both_share": shared_households / max(months, 1),
                     "split_binding_share": split["binding_households"] / max(months, 1),
@@ -171,16 +220,24 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
     return out
 
 
+def _states(state: np.ndarray, i: int) -> dict[str, float]:
+    """Mean pressure and goodwill of a lender's late accounts over the recorded months (lender ``i``; 2: both,
+    weighting the lenders equally)."""
+    per = [state[j, :2] / max(state[j, 2], 1) for j in range(2)]
+    mean = per[i] if i < 2 else (per[0] + per[1]) / 2
+    return {"pressure_mean": float(mean[0]), "goodwill_mean": float(mean[1])}
+
+
 def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     levels, effects = [], []
-    control = "(a) both conventional"
     for market in MARKETS:
+        control = CONTROL[market]
         for name in (*LENDERS, "all"):
             sel = runs[(runs["market"] == market) & (runs["lender"] == name)].set_index("seed")
             ref = runs[(runs["market"] == control) & (runs["lender"] == name)].set_index("seed")
             for outcome in (*OUTCOMES, *DIAGNOSTICS):
                 levels.append(ci_row(outcome, sel[outcome].to_numpy(), market=market, lender=name))
-                if market != control and outcome not in DIAGNOSTICS:
+                if market != control and outcome not in DIAGNOSTICS and outcome not in STATES:
                     diff = (sel[outcome] - ref[outcome]).to_numpy()
                     rel = (sel[outcome] / ref[outcome] - 1.0).to_numpy()
                     effects.append(ci_row(outcome, diff, market=market, lender=name, kind="difference"))
@@ -236,7 +293,7 @@ def verdict(aggressor_gains: bool, other_loses: bool, together_worse: bool, word
         return (f"The claim is reproduced: the {word} lender collects more, the other lender collects less, "
                 f"and all lenders together do worse when both are {word}.")
     parts = [(f"all lenders together do worse when both are {word}", together_worse),
-             (f"a {word} lender collects more", aggressor_gains),
+             (f"{'an' if word[0] in 'aeiou' else 'a'} {word} lender collects more", aggressor_gains),
              ("the other lender collects less", other_loses)]
     met = [p for p, ok in parts if ok]
     missed = [p for p, ok in parts if not ok]
@@ -250,7 +307,8 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, args: argparse.Names
     def lv(market: str, name: str, outcome: str) -> str:
         r = levels[(levels["market"] == market) & (levels["lender"] == name) & (levels["quantity"] == outcome)].iloc[0]
         scale = OUTCOMES[outcome][1] if outcome in OUTCOMES else 100.0
-        return fmt(r["mean"], r["ci_low"], r["ci_high"], scale, 2 if scale == 1e-6 else 1)
+        digits = 2 if scale == 1e-6 or outcome in ("pressure_mean", "goodwill_mean") else 1
+        return fmt(r["mean"], r["ci_low"], r["ci_high"], scale, digits)
 
     def ef(market: str, name: str, outcome: str, kind: str = "relative") -> pd.Series:
         return effects[(effects["market"] == market) & (effects["lender"] == name)
@@ -276,14 +334,16 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, args: argparse.Names
         return [
             f"- **Does the {word} lender collect more?** "
             f"{'Yes' if gains else 'No'}: when A turns {word} in {b.split()[0]}, A's collections change by "
-            f"{rel(r['a_gain'])} against (a), and what A receives from households that owe both lenders by "
+            f"{rel(r['a_gain'])} against {CONTROL[b].split()[0]}, and what A receives from households that owe "
+            "both lenders by "
             f"{rel(r['a_shared'])}.",
             f"- **At the other lender's expense?** {'Yes' if loses else 'Not in collections'}: B's "
             f"collections change by {rel(r['b_loss'])} and what B receives from households owing both by "
             f"{rel(r['b_shared'])}; B's charge-off rate changes by "
             f"{fmt(b_co['mean'], b_co['ci_low'], b_co['ci_high'], 100, 2, ' pp')} a year.",
             f"- **All lenders together worse off?** {'Yes' if worse else 'No'}: with both {word} "
-            f"{c.split()[0]} against both conventional (a), total collections change by {rel(r['all_coll'])}, "
+            f"{c.split()[0]} against both conventional {CONTROL[c].split()[0]}, total collections change by "
+            f"{rel(r['all_coll'])}, "
             f"net recovery by {fmt(net['mean'], net['ci_low'], net['ci_high'], 100, 2, ' pp')}"
             f" of delinquent exposure, and mean household well-being by "
             f"{fmt(r['all_wb']['mean'], r['all_wb']['ci_low'], r['all_wb']['ci_high'], 1, 2, ' points')}.",
@@ -292,6 +352,16 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, args: argparse.Names
     aggressive_bullets, (aggressor_gains, other_loses, together_worse) = bullets(
         "(b) A aggressive, B conventional", "(c) both aggressive", "aggressive")
     pressing_bullets, pressing_claims = bullets("(d) A pressing, B conventional", "(e) both pressing", "pressing")
+    def mean_of(market: str, name: str, outcome: str) -> float:
+        sel = (levels["market"] == market) & (levels["lender"] == name) & (levels["quantity"] == outcome)
+        return float(levels[sel]["mean"].iloc[0])
+
+    g_market = "(g) A pressing, B conventional, no contact side effects"
+    split_edge = ((1 + 2 * mean_of(g_market, "A", "pressure_mean")) / (1 + 2 * mean_of(g_market, "B", "pressure_mean"))
+                  - 1)
+    bare_co = ef(g_market, "A", "chargeoff_rate", "difference")
+    bare_bullets, bare_claims = bullets("(g) A pressing, B conventional, no contact side effects",
+                                        "(h) both pressing, no contact side effects", "pressing")
 
     def diag(quantity: str, market: str = "(a) both conventional") -> pd.Series:
         sel = (levels["quantity"] == quantity) & (levels["lender"] == "all") & (levels["market"] == market)
@@ -338,19 +408,19 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, args: argparse.Names
                          + " | ".join(lv(market, name, o) for o in OUTCOMES) + " |")
     lines += [
         "",
-        "## Effects against market (a), paired by seed",
+        "## Effects against the control market, paired by seed",
         "",
-        "| market | lender | collected | paid by households owing both | net recovery (pp) | "
+        "| market | against | lender | collected | paid by households owing both | net recovery (pp) | "
         "charge-offs (pp a year) | well-being (points) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for market in list(MARKETS)[1:]:
+    for market in (m for m in MARKETS if m not in CONTROLS):
         for name in (*LENDERS, "all"):
             cells = [rel(ef(market, name, "collected")), rel(ef(market, name, "shared_paid"))]
             for outcome, scale in (("recovery_rate_net", 100), ("chargeoff_rate", 100), ("wellbeing_mean", 1)):
                 r = ef(market, name, outcome, "difference")
                 cells.append(fmt(r["mean"], r["ci_low"], r["ci_high"], scale, 2))
-            lines.append(f"| {market} | {name} | " + " | ".join(cells) + " |")
+            lines.append(f"| {market} | {CONTROL[market].split()[0]} | {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## What the model says",
@@ -372,28 +442,54 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, args: argparse.Names
         f"month {fmt(binding['mean'], binding['ci_low'], binding['ci_high'], 100, 2, '%')} of "
         "households pay something but less than both lenders ask, and what they pay is "
         f"{fmt(money['mean'], money['ci_low'], money['ci_high'], 100, 2, '%')} of all the money households "
-        "pay (counted by wrapping the engine's `split_budget`, read-only). Pressure does move that money "
-        "towards the lender that applies it; what decides the aggressor's overall result is its "
-        "strategy's other features (`sim/strategies.py`): 10-30 call attempts a month from the "
-        "first missed payment (past the contact tolerance of 4, so reactance lowers the household's "
-        "intention to pay every loan), no instalment plans (a plan re-ages the account, and the intention "
-        "to pay falls with every missed cycle, `behaviour.delinquency_weight`), and sale of charged-off "
-        "claims after 3 months at 10 cents on the dollar. The other lender is hurt through its "
-        "borrowers' well-being (stress from A's contacts), not through its collections.",
+        "pay (counted by wrapping the engine's `split_budget`, read-only). What decides the aggressor's "
+        "overall result is the rest of its strategy (`sim/strategies.py`): 10-30 call attempts a month from "
+        "the first missed payment, a quarter of them at night (past the contact tolerance of 4, so "
+        "reactance lowers the household's intention to pay every loan, and each attempt costs goodwill and "
+        "adds stress), home visits, no instalment plans (a plan re-ages the account, and the intention to pay "
+        "falls with every missed cycle, `behaviour.delinquency_weight`), and sale of charged-off claims after "
+        f"3 months at 10 cents on the dollar. The goodwill of A's late accounts towards it is "
+        f"{lv('(b) A aggressive, B conventional', 'A', 'goodwill_mean')} in (b) against "
+        f"{lv('(a) both conventional', 'A', 'goodwill_mean')} in (a). The other lender is hurt through the "
+        "households it shares with A (their stress, and the reactance that A's contacts cause on every loan "
+        "they hold), which shows in B's charge-offs and in what B receives from them more than in B's total "
+        "collections.",
         "",
         "Aggressive strategy: " + verdict(aggressor_gains, other_loses, together_worse),
         "",
         "Pressure alone: " + verdict(*pressing_claims, word="pressing"),
         "",
-        "Why pressure alone does not pay the lender that applies it. Pressure enters twice: the intention to "
-        "pay (`behaviour.pressure_weight` times pressure) and the split weight (`1 + 2 x pressure`); but "
-        "pressure is capped at 1 and the conventional ladder already reaches the cap from about the third "
-        "missed cycle, and most delinquent households are short of cash rather than of intention, so extra "
-        "pressure moves little money. Its side effects act every month: each call attempt costs goodwill "
-        "towards the lender (`tactics.call.goodwill`, which accumulates) and adds stress, and contacts "
-        "beyond the tolerance lower the intention to pay every loan the household holds (reactance), which "
-        "is how B loses. Switching those side effects off in a sensitivity run leaves a small, zero-sum "
-        "transfer from B to A; with them on, the pressing lender loses more than it wins.",
+        "Why pressure alone does not pay the lender that applies it. Markets (f) to (h) rerun (a), (d) and (e) "
+        "with the side effects of contact switched off: no goodwill or stress from call attempts and threats, "
+        "no reactance, and no feedback of reputation on goodwill (`NO_SIDE_EFFECTS` in the script). What is "
+        "left is pressure itself, in the intention to pay and in the split. Against (f):",
+        "",
+        *bare_bullets,
+        "",
+        "So even without side effects, extra pressure moves almost no money towards the lender that applies "
+        "it. The mean pressure on A's late accounts rises from "
+        f"{lv('(f) both conventional, no contact side effects', 'A', 'pressure_mean')} to "
+        f"{lv('(g) A pressing, B conventional, no contact side effects', 'A', 'pressure_mean')}, but pressure "
+        "is capped at 1, which the conventional ladder reaches from about the third missed cycle; the "
+        "intention to pay is rarely what holds a late household back (cash is, and the intention falls by "
+        "`behaviour.delinquency_weight` with every missed cycle); and the split weight `1 + 2 x pressure` "
+        f"gives the pressing lender about {100 * split_edge:.0f}% more weight than its rival. Money collected on "
+        "accounts in collection falls even so, while A's charge-off rate changes by "
+        f"{fmt(bare_co['mean'], bare_co['ci_low'], bare_co['ci_high'], 100, 2, ' pp')} a year: it counts only "
+        "payments on accounts that are late, restructured or charged off, so it also falls when accounts "
+        "leave collection sooner. With the side effects on, "
+        "markets (d) and (e), the balance turns negative: the goodwill that every call attempt costs "
+        "accumulates (there is no memory that lets it recover), so the goodwill of A's late accounts falls "
+        f"from {lv('(a) both conventional', 'A', 'goodwill_mean')} in (a) to "
+        f"{lv('(d) A pressing, B conventional', 'A', 'goodwill_mean')} in (d), and reactance and stress act "
+        "on every loan the household holds, B's included.",
+        "",
+        "What this means for the claim. The first half of it, that aggression pays the aggressor, needs a "
+        "marginal return to contact that this calibration does not have (markets (f) to (h)), while "
+        "Fedaseyeu (2020) finds that restricting collectors lowers recoveries. Re-specifying pressure "
+        "(a dose-response that does not saturate by the third cycle), goodwill (a memory, and loss from "
+        "harassment rather than from every attempt) and reactance (directed at the lender that causes it), "
+        "and refitting the calibration to that evidence, is open work.",
         "",
         "![outcomes by market and lender](img/externality.png)",
         "",
