@@ -430,6 +430,9 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
     split_edge = ((1 + 2 * mean_of(g_market, "A", "pressure_mean")) / (1 + 2 * mean_of(g_market, "B", "pressure_mean"))
                   - 1)
     bare_co = ef(g_market, "A", "chargeoff_rate", "difference")
+    beh = sim.load_scenario("baseline").behaviour
+    pressure_rise = (mean_of(g_market, "A", "pressure_mean")
+                     - mean_of("(f) both conventional, no contact side effects", "A", "pressure_mean"))
     bare_bullets, bare_claims = bullets("(g) A pressing, B conventional, no contact side effects",
                                         "(h) both pressing, no contact side effects", "pressing")
 
@@ -540,10 +543,12 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "it. The mean pressure on A's late accounts rises from "
         f"{lv('(f) both conventional, no contact side effects', 'A', 'pressure_mean')} to "
         f"{lv('(g) A pressing, B conventional, no contact side effects', 'A', 'pressure_mean')}, but pressure "
-        "is capped at 1, which the conventional ladder reaches from about the third missed cycle; the "
-        "intention to pay is rarely what holds a late household back (cash is, and the intention falls by "
-        "`behaviour.delinquency_weight` with every missed cycle); and the split weight `1 + 2 x pressure` "
-        f"gives the pressing lender about {100 * split_edge:.0f}% more weight than its rival. Money collected on "
+        "is capped at 1, which the conventional ladder reaches from about the third missed cycle; in the "
+        f"intention to pay, that rise adds about {beh.pressure_weight * pressure_rise:.2f} to the logit "
+        f"(`behaviour.pressure_weight` = {beh.pressure_weight:g}), against a fall of "
+        f"{-beh.delinquency_weight:.2f} with every missed cycle (`behaviour.delinquency_weight`); and the "
+        f"split weight `1 + 2 x pressure` gives the pressing lender about {100 * split_edge:.0f}% more weight "
+        "than its rival. Money collected on "
         "accounts in collection falls even so, while A's charge-off rate changes by "
         f"{fmt(bare_co['mean'], bare_co['ci_low'], bare_co['ci_high'], 100, 2, ' pp')} a year: it counts only "
         "payments on accounts that are late, restructured or charged off, so it also falls when accounts "
