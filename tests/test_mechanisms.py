@@ -217,3 +217,21 @@ def test_ability_to_pay_rule_declines_applicants_out_of_work_from_its_month():
     assert all(employed.all() for month, employed, _ in ruled if month >= 5)
     # before the rule's month the two runs are the same run
     assert [(len(e), n) for m, e, n in ruled if m < 5] == [(len(e), n) for m, e, n in free if m < 5]
+
+
+def test_debt_not_owed_is_the_largest_complaint_category_about_half():
+    """Issue 3, criterion 1: misread amounts, fees and due dates and the lenders' record errors make "attempts
+    to collect debt not owed" the largest complaint category, about half (CFPB complaint data). Baseline,
+    conventional ladder, 3 seeds x 8,000 households, 24 + 36 months: about 48% of complaints, then
+    communication tactics (about 20%) and legal action (about 18%). Checks: the largest category, with a share
+    of 40-60%."""
+    from sim.complaints import Category
+
+    counts = np.zeros(len(Category))
+    for seed in SEEDS:
+        summary = sim.CollectionModel("baseline", rng=seed, n_borrowers=8000).run().results().summary
+        row = summary.set_index("lender").loc["all"]
+        counts += [row[f"complaints_{c.label}_per_1000"] for c in Category]
+    shares = counts / counts.sum()
+    assert int(np.argmax(shares)) == Category.DEBT_NOT_OWED, dict(zip([c.label for c in Category], shares))
+    assert 0.40 <= shares[Category.DEBT_NOT_OWED] <= 0.60
