@@ -264,9 +264,17 @@ def summarise_single(runs: pd.DataFrame) -> pd.DataFrame:
                 rows.append(ci_row(outcome, sel[outcome].to_numpy(), scale=scale, side_effects=side_effects,
                                    kind="level"))
                 if scale != 1.0:
-                    rel = (sel[outcome] / ref[outcome] - 1.0).to_numpy()
-                    rows.append(ci_row(outcome, rel, scale=scale, side_effects=side_effects, kind="relative"))
+                    rows += _paired(sel, ref, outcome, ("relative",), scale=scale, side_effects=side_effects)
     return pd.DataFrame(rows)
+
+
+def _paired(sel: pd.DataFrame, ref: pd.DataFrame, outcome: str, kinds: tuple[str, ...], **labels: Any
+            ) -> list[dict[str, Any]]:
+    """Differences and/or relative changes of ``outcome`` against the control runs, paired by seed (both
+    frames indexed by seed)."""
+    change = {"difference": lambda: sel[outcome] - ref[outcome],
+              "relative": lambda: sel[outcome] / ref[outcome] - 1.0}
+    return [ci_row(outcome, change[kind]().to_numpy(), **labels, kind=kind) for kind in kinds]
 
 
 def _states(state: np.ndarray, i: int) -> dict[str, float]:
@@ -287,10 +295,7 @@ def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             for outcome in (*OUTCOMES, *DIAGNOSTICS):
                 levels.append(ci_row(outcome, sel[outcome].to_numpy(), market=market, lender=name))
                 if market != control and outcome not in DIAGNOSTICS and outcome not in STATES:
-                    diff = (sel[outcome] - ref[outcome]).to_numpy()
-                    rel = (sel[outcome] / ref[outcome] - 1.0).to_numpy()
-                    effects.append(ci_row(outcome, diff, market=market, lender=name, kind="difference"))
-                    effects.append(ci_row(outcome, rel, market=market, lender=name, kind="relative"))
+                    effects += _paired(sel, ref, outcome, ("difference", "relative"), market=market, lender=name)
     return pd.DataFrame(levels), pd.DataFrame(effects)
 
 
@@ -361,7 +366,7 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
     def single_rel(scale: float, side: bool) -> str:
         return rel(single_cell(scale, side, "net_chargeoff", "relative"))
 
-    def single_rows(_: pd.DataFrame) -> list[str]:
+    def single_rows() -> list[str]:
         out_rows = []
         for side in (True, False):
             for scale in CALL_SCALES:
@@ -374,8 +379,12 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
                                 + f" | {change} |")
         return out_rows
 
+    def level_row(market: str, name: str, outcome: str) -> pd.Series:
+        return levels[(levels["market"] == market) & (levels["lender"] == name)
+                      & (levels["quantity"] == outcome)].iloc[0]
+
     def lv(market: str, name: str, outcome: str) -> str:
-        r = levels[(levels["market"] == market) & (levels["lender"] == name) & (levels["quantity"] == outcome)].iloc[0]
+        r = level_row(market, name, outcome)
         scale = OUTCOMES[outcome][1] if outcome in OUTCOMES else 100.0
         digits = 2 if scale == 1e-6 or outcome in ("pressure_mean", "goodwill_mean") else 1
         return fmt(r["mean"], r["ci_low"], r["ci_high"], scale, digits)
@@ -423,8 +432,7 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "(b) A aggressive, B conventional", "(c) both aggressive", "aggressive")
     pressing_bullets, pressing_claims = bullets("(d) A pressing, B conventional", "(e) both pressing", "pressing")
     def mean_of(market: str, name: str, outcome: str) -> float:
-        sel = (levels["market"] == market) & (levels["lender"] == name) & (levels["quantity"] == outcome)
-        return float(levels[sel]["mean"].iloc[0])
+        return float(level_row(market, name, outcome)["mean"])
 
     g_market = "(g) A pressing, B conventional, no contact side effects"
     split_edge = ((1 + 2 * mean_of(g_market, "A", "pressure_mean")) / (1 + 2 * mean_of(g_market, "B", "pressure_mean"))
@@ -569,7 +577,7 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "| side effects of contact | call scale | " + " | ".join(SINGLE_OUTCOMES[o][0] for o in SINGLE_OUTCOMES)
         + " | net charge-offs against scale 1 |",
         "| --- | --- | " + " | ".join("---" for _ in SINGLE_OUTCOMES) + " | --- |",
-        *single_rows(single),
+        *single_rows(),
         "",
         f"With the defaults, halving the calls changes the lender's net charge-offs by {single_rel(0.5, True)} "
         f"and multiplying them by 2.5 by {single_rel(2.5, True)}; without the side effects, by "

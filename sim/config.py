@@ -269,7 +269,7 @@ class Tactics(Strict):
         data = dict(data)
         for name, value in data.items():
             field = cls.model_fields.get(name)
-            if isinstance(value, dict) and field is not None and field.annotation in (TacticParams, "TacticParams"):
+            if isinstance(value, dict) and field is not None and field.annotation is TacticParams:
                 data[name] = {**field.default_factory().model_dump(), **value}
         return data
 

@@ -233,5 +233,5 @@ def test_debt_not_owed_is_the_largest_complaint_category_about_half():
         row = summary.set_index("lender").loc["all"]
         counts += [row[f"complaints_{c.label}_per_1000"] for c in Category]
     shares = counts / counts.sum()
-    assert int(np.argmax(shares)) == Category.DEBT_NOT_OWED, dict(zip([c.label for c in Category], shares))
+    assert int(np.argmax(shares)) == Category.DEBT_NOT_OWED, dict(zip([c.label for c in Category], shares, strict=True))
     assert 0.40 <= shares[Category.DEBT_NOT_OWED] <= 0.60
