@@ -4,8 +4,8 @@ Fitted parameters (and their search ranges):
 
 - ``economy.unemployment_insurance_replacement``: income replaced while unemployed (0.15-0.6);
 - ``economy.duration_dependence``: fall in job finding per month of unemployment (0.85-0.99);
-- ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to -0.5);
-- ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-2.5 to -0.8);
+- ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to 1);
+- ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-4 to -1.5);
 - ``lenders.0.supply_sensitivity`` (written as the default of every lender): rise in the approval cutoff
   per unit of expected annual loss above target (1-30), that is how hard underwriting tightens after losses.
 
@@ -59,8 +59,8 @@ DATA = ROOT / "data" / "us_credit_cards_2006_2011.csv"
 PARAMETERS = {
     "economy.unemployment_insurance_replacement": (0.15, 0.6),
     "economy.duration_dependence": (0.85, 0.99),
-    "behaviour.willingness_intercept": (-2.5, -0.5),
-    "behaviour.delinquency_weight": (-2.5, -0.8),
+    "behaviour.willingness_intercept": (-2.5, 1.0),
+    "behaviour.delinquency_weight": (-4.0, -1.5),
     "lenders.0.supply_sensitivity": (1.0, 30.0),
 }
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")

@@ -5,7 +5,6 @@ and to whom, saving and consuming, and stress and well-being.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,9 @@ from mesa.discrete_space import FixedAgent
 
 from sim.config import Behaviour, Economy, Population
 
+#: literacy (0-1) at which `behaviour.misunderstanding_mean` is the mean monthly probability of misreading: the
+#: default `population.literacy_mean` (Lusardi & Mitchell 2011)
+REFERENCE_LITERACY = 0.55
 LOW_WELLBEING = 38.0  # CFPB Financial Well-Being Scale: "very low" 0-29 and "low" 30-37
 WELLBEING_BANDS = (0, 30, 38, 50, 58, 68, 101)
 WELLBEING_BAND_NAMES = ("very low", "low", "medium-low", "medium-high", "high", "very high")
@@ -72,9 +74,10 @@ class BorrowerTable:
         t.savings[:] = np.minimum(months, 60.0) * t.income_base * (0.6 + 0.4 * (t.quintile / 4))
         t.savings_target[:] = t.savings
         t.literacy[:] = _beta(rng, cfg.literacy_mean, 0.2, n)
-        t.attention[:] = _beta(rng, cfg.attention_mean, 0.05, n) * (0.95 + 0.05 * t.literacy)
+        t.attention[:] = _beta(rng, cfg.attention_mean, 0.05, n) * (0.98 + 0.02 * t.literacy)
         t.willingness[:] = _beta(rng, cfg.willingness_mean, cfg.willingness_sd, n)
-        t.misunderstanding[:] = (1.4 - t.literacy) * rng.gamma(2.0, 0.5, n)
+        # relative to a household of reference literacy; scaled to probabilities by `scale_misunderstanding`
+        t.misunderstanding[:] = (1.4 - t.literacy) / (1.4 - REFERENCE_LITERACY) * rng.gamma(2.0, 0.5, n)
         t.complaint_propensity[:] = cfg.complaint_propensity_mean * rng.gamma(2.0, 0.5, n)
         t.reachable[:] = rng.random(n) < cfg.reachable_share
         t.digital[:] = rng.random(n) < cfg.digital_share * (0.7 + 0.6 * t.literacy)
@@ -90,10 +93,10 @@ class BorrowerTable:
         return t
 
     def scale_misunderstanding(self, mean: float) -> None:
-        """Rescale the misunderstanding column to the given population mean."""
-        current = float(self.misunderstanding.mean()) if self.n else 0.0
-        if current > 0:
-            self.misunderstanding *= np.float32(mean / current)
+        """Turn the relative misunderstanding column into monthly probabilities: ``mean`` is the mean
+        probability of households of reference literacy (``REFERENCE_LITERACY``, the default mean). The scale is
+        fixed, not the population's mean, so a less literate population misreads more (ODD section 7.6)."""
+        self.misunderstanding *= np.float32(mean)
         np.clip(self.misunderstanding, 0, 1, out=self.misunderstanding)
 
 
@@ -226,33 +229,26 @@ def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
     return np.clip(np.minimum(budget, liquid), 0.0, None)
 
 
-def split_budget(budget: np.ndarray, wanted: np.ndarray, due: np.ndarray, owner: np.ndarray,
-                 weight: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Decide how much each household pays in all and split it across its loans.
+def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """How much each household pays on each loan.
 
-    A household's envelope is what it intends to pay (the sum of ``wanted``), capped by its budget. A
-    household with one loan due pays its envelope on it. A household with several loans due that does
-    not pay them all splits its envelope across every loan due in proportion to ``weight(rows) * due``
-    (pressure, salience, goodwill and consequences), capped at what each loan asks, and passes what a
-    loan cannot absorb once more to the others: so the lender that presses hardest is paid first, whichever
-    loans the household meant to pay. Only the loans of such households are touched after the first test.
+    A household pays what it means to pay on each loan (``wanted``) when its budget covers the total. When
+    it does not, it cannot pay every lender: it splits its budget across the loans it meant to pay in
+    proportion to ``priority * wanted`` (consequences first, then the loudest creditor: see
+    ``CollectionModel._decide_payments``), never paying a loan more than it meant to, and passes what a loan
+    cannot absorb to the others. Only the loans of such households are touched after the first test.
     """
     n = len(budget)
     total_wanted = np.bincount(owner, weights=wanted, minlength=n)
-    envelope = np.minimum(budget, total_wanted)
-    positive = due > 0
-    loans_due = np.bincount(owner[positive], minlength=n)
-    total_due = np.bincount(owner, weights=due, minlength=n)
-    split = (loans_due >= 2) & (envelope > 0) & (envelope < total_due - 1e-9)
-    # households that pay what they meant to, scaled down to their budget if it is short
-    scale = np.divide(envelope, total_wanted, out=np.zeros(n), where=total_wanted > 0)
-    pay = wanted * np.minimum(scale, 1.0)[owner]
-    rows = np.flatnonzero(split[owner] & positive)
+    short = budget < total_wanted - 1e-9
+    pay = wanted.copy()
+    rows = np.flatnonzero(short[owner] & (wanted > 0))
     if len(rows) == 0:
         return pay
     o = owner[rows]
-    ask = due[rows]
-    w = weight(rows) * ask
+    ask = wanted[rows]
+    envelope = np.maximum(budget, 0.0)
+    w = priority[rows] * ask
     w_sum = np.bincount(o, weights=w, minlength=n)[o]
     share = np.divide(w, w_sum, out=np.zeros_like(w), where=w_sum > 0)
     part = np.minimum(envelope[o] * share, ask)

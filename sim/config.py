@@ -160,8 +160,12 @@ class Population(Strict):
                            "buffer (never more than the month's surplus).", ge=0, le=1)
     literacy_mean: float = P(0.55, "Mean financial literacy (0-1).",
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
-    attention_mean: float = P(0.93, "Mean monthly probability of remembering a due date without a reminder.",
-                              "calibrated so that reminders raise on-time payment by about 7-9% (Cadena & Schoar 2011)",
+    attention_mean: float = P(0.99, "Mean monthly probability of remembering a due date without a reminder (before "
+                              "a small literacy effect: times 0.98 + 0.02 x literacy).",
+                              "calibrated to the card book's cycle-1 delinquency: about 2-3% of receivables up to 34 "
+                              "days past due (Citibank card trust 8-K, 2009 and 2012); US card holders pay largely by "
+                              "autopay (Gathergood, Sakaguchi, Stewart & Weber 2020). The reminder field experiment "
+                              "uses a less attentive population (docs/field_effects.md)",
                               ge=0, le=1)
     willingness_mean: float = P(0.85, "Mean intrinsic willingness to pay (0-1).", ge=0, le=1)
     willingness_sd: float = P(0.12, "Std. dev. of intrinsic willingness.", ge=0, le=1)
@@ -179,28 +183,50 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.5, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-1.0, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
-    pressure_weight: float = P(1.5, "Weight of collection pressure (0-1 scale) in the logit.",
-                               "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
-                               "restrictions lower recoveries)")
+    pressure_weight: float = P(4.0, "Weight of collection pressure in the logit. Pressure is concave in the "
+                               "contact stock: 1 - exp(-stock / `pressure_scale`), between 0 and 1.",
+                               "calibrated so that collection effort pays with diminishing returns (Fedaseyeu 2020: "
+                               "each state restriction on collectors lowers card recoveries by about 9% of the mean; "
+                               "Laudenbach, Pirschel & Siegel 2018: a conversation raises repayment)", ge=0, le=20)
+    pressure_scale: float = P(4.0, "Contact stock at which pressure reaches 63% of its maximum (1 - 1/e). The "
+                              "stock adds each use's dose (`tactics.*.pressure`; a right-party conversation adds "
+                              "`tactics.conversation_dose`) and keeps `pressure_memory` of itself each month.",
+                              "assumption (diminishing returns to contact: BRIEF section 4)", gt=0, le=100)
+    pressure_memory: float = P(0.5, "Share of the contact stock carried into the next month.",
+                               "assumption", ge=0, lt=1)
+    legal_weight: float = P(1.0, "Rise in the logit while a suit is pending or a judgment stands, and for a "
+                            "threat of suit in proportion to its credibility.",
+                            "assumption; the threat of garnishment raises repayment (Fedaseyeu 2020; Fonseca 2023)",
+                            ge=0, le=20)
+    threat_memory: float = P(0.5, "Share of a threat's weight carried into the next month.", ge=0, lt=1)
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
-    delinquency_weight: float = P(-1.7736, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+    delinquency_weight: float = P(-2.0, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   "fitted by experiments/calibrate.py (docs/calibration.md)")
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
+    catch_up_rate: float = P(0.6, "Chance that a delinquent household that means to pay clears all its arrears; "
+                             "otherwise it pays this month's payment only and stays as far behind.",
+                             "assumption, calibrated to the stay and cure shares of the delinquency buckets "
+                             "(docs/calibration.md); many delinquent card holders pay less than they owe (Philadelphia "
+                             "Fed large-bank card data)", ge=0, le=1)
     stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.")
     overhang_weight: float = P(2.0, "Fall in the logit per unit of log(1 + debt / annual income): debt overhang.",
                                "Dobbie & Song (2020): principal write-downs raise repayment, lower payments do not",
                                ge=0, le=20)
     reminder_attention_fix: float = P(0.6, "Share of inattentive lapses that a reminder prevents.",
                                       "calibrated to Cadena & Schoar (2011), 7-9%", ge=0, le=1)
-    misunderstanding_mean: float = P(0.08, "Mean probability a household misreads its contract in a month.",
+    misunderstanding_mean: float = P(0.08, "Mean probability that a household of reference literacy (0.55) misreads "
+                                     "its contract in a month; it rises as literacy falls, (1.4 - literacy) / 0.85.",
                                      "assumption; CFPB: about half of collection complaints are debt-not-owed",
                                      ge=0, le=1)
+    misread_current_share: float = P(0.1, "A current account's chance of a misread payment relative to a "
+                                     "delinquent one's (a regular statement is easier to read than arrears and fees).",
+                                     "assumption", ge=0, le=1)
     error_dispute_rate: float = P(0.5, "Monthly probability that a household in collection disputes an amount the "
                                   "lender's records got wrong.", ge=0, le=1)
     error_correction_rate: float = P(0.5, "Probability that a disputed record error is found and corrected.",
@@ -219,13 +245,31 @@ class Behaviour(Strict):
     wellbeing_stress_weight: float = P(30.0, "Index points lost at full stress.", ge=0, le=100)
     wellbeing_arrears_weight: float = P(6.0, "Index points lost while a loan is 30+ days past due.", ge=0, le=100)
     wellbeing_unemployment_weight: float = P(5.0, "Index points lost while unemployed.", ge=0, le=100)
-    contact_tolerance: float = P(4.0, "Contacts a month a household tolerates before reactance and complaints.",
-                                 "CFPB (2017) survey: 63% of contacted consumers said they were contacted too often",
-                                 ge=0, le=100)
-    reactance_weight: float = P(0.04, "Fall in the payment logit per contact above tolerance.", ge=0, le=10)
+    contact_tolerance: float = P(8.0, "Contacts a month from one collector that a household tolerates before "
+                                 "reactance and complaints (two a week).",
+                                 "assumption for the level; CFPB (2017) Survey of Consumer Views on Debt: 37% of "
+                                 "consumers contacted about a debt reported four or more attempts a week, and 42% asked "
+                                 "a collector to stop", ge=0, le=100)
+    reactance_weight: float = P(0.04, "Fall in the payment logit towards a collector per unit of its harassment this "
+                                "month: each contact above tolerance is one unit, and each use of a tactic adds "
+                                "its `tactics.*.reactance` units (night calls `night_reactance`).", ge=0, le=10)
+    night_reactance: float = P(1.0, "Harassment units of a call at night (21:00-08:00), on top of the attempt.",
+                               "assumption; conduct matters more than count: quiet hours are protected in the US "
+                               "(12 CFR 1006.6(b)(1)(i)) and China", ge=0, le=100)
+    goodwill_recovery: float = P(0.1, "Share of the gap between an account's goodwill and its level at origination "
+                                 "closed each month (goodwill recovers).", "assumption (BRIEF section 4: goodwill "
+                                 "recovers over time)", ge=0, le=1)
+    priority_consequence: float = P(2.0, "When a household cannot pay all it means to pay, the weight in its split "
+                                    "of a loan with a pending suit or judgment (and, halved, of a credible threat) "
+                                    "is multiplied by exp(this).",
+                                    "households pay debts with consequences first (Andersson, Chomsisengphet, Glennon "
+                                    "& Li 2013, the pecking order of consumer defaults); size is an assumption",
+                                    ge=0, le=20)
+    priority_loudness: float = P(1.0, "... and by exp(this x the loan's pressure, 0-1): the loudest creditor "
+                                 "tempts.", "assumption", ge=0, le=20)
     complaint_base: float = P(0.002, "Monthly complaint hazard of a delinquent account with no trigger.", ge=0, le=1)
     complaint_dispute: float = P(0.12, "Complaint hazard when a household disputes the amount.", ge=0, le=1)
-    complaint_excess_contact: float = P(0.0008, "Complaint hazard per contact above tolerance.", ge=0, le=1)
+    complaint_excess_contact: float = P(0.002, "Complaint hazard per contact above tolerance.", ge=0, le=1)
     complaint_threat: float = P(0.04, "Complaint hazard per month with a lawsuit or threat of one.", ge=0, le=1)
     complaint_visit: float = P(0.025, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
     complaint_third_party: float = P(0.02, "Complaint hazard per contact with a relative or phone-book contact.",
@@ -248,12 +292,14 @@ class TacticParams(Strict):
     pressure: float = P(0.0, "Collection pressure per use (added to the 0-1 pressure scale, capped at 1).", ge=0, le=1)
     stress: float = P(0.0, "Stress added to the borrower per use (negative: relief).", ge=-1, le=1)
     goodwill: float = P(0.0, "Change in goodwill towards the lender per use (-1..1).", ge=-1, le=1)
+    reactance: float = P(0.0, "Harassment units per use: each lowers the intention to pay this collector by "
+                         "`behaviour.reactance_weight` in the month of use.", ge=0, le=100)
 
 
-def _tactic(cost, hours, pressure, stress, goodwill, source):
+def _tactic(cost, hours, pressure, stress, goodwill, source, reactance=0.0):
     return Field(
         default_factory=lambda: TacticParams(cost=cost, hours=hours, pressure=pressure, stress=stress,
-                                             goodwill=goodwill),
+                                             goodwill=goodwill, reactance=reactance),
         json_schema_extra={"source": source},
     )
 
@@ -274,23 +320,27 @@ class Tactics(Strict):
         return data
 
     reminder: TacticParams = _tactic(0.05, 0.0, 0.02, 0.0, 0.0, "SMS cost of a few cents (trade figures)")
-    call: TacticParams = _tactic(2.0, 0.08, 0.08, 0.01, -0.01,
-                                 "about $17 per conversation fully loaded (US trade figure); attempts are cheaper")
-    visit: TacticParams = _tactic(45.0, 2.0, 0.35, 0.10, -0.10, "tens of dollars per field visit (BRIEF section 3)")
+    call: TacticParams = _tactic(1.0, 0.08, 0.05, 0.01, -0.01,
+                                 "collector wages of $10-20 an hour (CFPB 2016 study of third-party collection "
+                                 "operations) at about 20 dials an hour, with dialer, telephony and overhead. "
+                                 "Goodwill is lost only on attempts above `behaviour.contact_tolerance`")
+    visit: TacticParams = _tactic(45.0, 2.0, 0.35, 0.10, -0.10, "tens of dollars per field visit (BRIEF section 3)",
+                                  reactance=1.0)
     lawsuit: TacticParams = _tactic(400.0, 1.0, 0.60, 0.20, -0.30,
                                     "filing fees $50-400 plus attorney costs (Pew 2020; weak)")
     plan: TacticParams = _tactic(5.0, 0.25, 0.0, -0.05, 0.15, "assumption: one conversation to set up")
     placement: TacticParams = _tactic(0.0, 0.1, 0.30, 0.05, -0.05, "agency paid by contingency fee")
-    threat: TacticParams = _tactic(0.0, 0.0, 0.25, 0.05, -0.15,
-                                   "assumption; threats raise short-run payment (BRIEF section 3)")
+    threat: TacticParams = _tactic(0.0, 0.0, 0.0, 0.05, -0.15,
+                                   "assumption; threats raise short-run payment (BRIEF section 3)", reactance=2.0)
     push: TacticParams = _tactic(0.01, 0.0, 0.01, 0.0, 0.0, "assumption: app push costs a fraction of a cent")
     email: TacticParams = _tactic(0.01, 0.0, 0.01, 0.0, 0.0, "assumption")
     chat: TacticParams = _tactic(0.5, 0.02, 0.0, -0.02, 0.05,
                                  "assumption: self-service and chat are cheap (BRIEF section 3: low cost)")
     social_media: TacticParams = _tactic(0.5, 0.05, 0.5, 0.3, -0.5,
-                                         "assumption; harassment banned in the US and China (BRIEF section 3)")
+                                         "assumption; harassment banned in the US and China (BRIEF section 3)",
+                                         reactance=10.0)
     third_party: TacticParams = _tactic(1.0, 0.05, 0.15, 0.08, -0.2,
-                                        "assumption; harm to people who owe nothing (BRIEF section 3)")
+                                        "assumption; harm to people who owe nothing (BRIEF section 3)", reactance=3.0)
     education: TacticParams = _tactic(10.0, 0.25, 0.0, -0.02, 0.05, "assumption: a short course or coaching call")
     settlement: TacticParams = _tactic(5.0, 0.25, 0.0, -0.1, 0.2, "assumption: one conversation to agree")
     writedown: TacticParams = _tactic(5.0, 0.25, 0.0, -0.1, 0.25, "assumption: one conversation to agree")
@@ -309,8 +359,20 @@ class Tactics(Strict):
     education_decay: float = P(0.89, "Monthly persistence of the education effect (about 10% left after 20 months).",
                                "Fernandes, Lynch & Netemeyer (2014): effects fade within about 20 months", ge=0, le=1)
     third_party_audience: float = P(8.0, "People who learn of the debt from one social-media post.", ge=0, le=1e4)
+    conversation_dose: float = P(0.5, "Contact stock added by each day with a right-party conversation (by phone "
+                                 "or in a visit), on top of the attempts' own doses.",
+                                 "Laudenbach, Pirschel & Siegel (2018): a conversation with an agent raises the chance "
+                                 "that a delinquency is resolved; size calibrated (docs/calibration.md)", ge=0, le=100)
+    threat_credibility_full: float = P(0.1, "Share of its threatened accounts a collector has sued (a running "
+                                       "average) at which its threats of legal action carry full weight; below it they "
+                                       "carry proportionally less, and a collector that never sues threatens in vain.",
+                                       "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
     call_answer_rate: float = P(0.35, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 "assumption; industry right-party contact rates of 10-40%", ge=0, le=1)
+    call_avoidance: float = P(0.5, "How much an unwilling household screens collectors' calls: the answer rate is "
+                              "multiplied by 1 - call_avoidance x (1 - willingness).",
+                              "assumption; avoidance of collectors is what collection scoring reads as 'will not pay' "
+                              "(Thomas, Crook & Edelman 2017, ch. 13)", ge=0, le=1)
     promise_rate: float = P(0.45, "Probability a conversation ends in a promise to pay, at full willingness.",
                             ge=0, le=1)
     promise_boost: float = P(0.9, "Rise in the payment logit in the month of a promise to pay.", ge=0, le=10)
@@ -329,7 +391,8 @@ class Tactics(Strict):
     agency_calls: int = P(10, "Call attempts a month an agency makes on a placed account.", ge=0, le=300)
     sale_price: float = P(0.10, "Debt-buyer price per dollar of face value.",
                           "FTC (2013) 4 cents average; CFPB (2014) 9-16 cents for fresher card debt", ge=0, le=1)
-    buyer_pressure: float = P(0.3, "Collection pressure a debt buyer applies to a bought account (0-1).", ge=0, le=1)
+    buyer_pressure: float = P(0.3, "Contact stock a debt buyer's own collection adds to a bought account each month, "
+                              "besides its calls.", ge=0, le=10)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -478,8 +541,9 @@ class NetworkConfig(Strict):
     visit_exposure_stress: float = P(0.03, "Stress added to each neighbour of a visited household.", ge=0, le=1)
     third_party_stress: float = P(0.04, "Stress added to a household's contacts per collector call to them.",
                                   ge=0, le=1)
-    public_contagion: float = P(0.5, "Rise in the share of complaints made in public per unit share of neighbours "
-                                "who complained in public last month.", ge=0, le=10)
+    public_contagion: float = P(0.5, "Relative rise in the chance that a complaint is made in public per neighbour "
+                                "who complained in public last month (so more ties, more contagion).",
+                                "assumption; public complaints are visible to a household's ties", ge=0, le=10)
     reputation_sensitivity: float = P(0.1, "Fall in the reputation a lender tends to per public complaint a month "
                                       "per 1,000 of its accounts in collection above the norm.", ge=0, le=10)
     public_complaint_norm: float = P(3.0, "Public complaints a month per 1,000 accounts in collection that leave a "

@@ -78,7 +78,9 @@ FLOAT_COLUMNS = (
 COLUMNS = {
     **{name: np.float64 for name in FLOAT_COLUMNS},
     "goodwill": np.float32,
-    "pressure": np.float32,
+    "goodwill_base": np.float32,  # goodwill at origination, towards which goodwill recovers
+    "pressure": np.float32,  # the contact stock (pressure is concave in it: see CollectionModel._decide_payments)
+    "threat": np.float32,  # weight of threats of legal action, by their credibility, fading
     "score_observed": np.float32,
     "loan_id": np.int64,  # stable identifier (rows move when the book is compacted)
     "borrower": np.int32,
@@ -205,6 +207,7 @@ class LoanBook:
         cols["chargeoff_days"][rows] = terms.chargeoff_days[lender]
         cols["due_day"][rows] = due_day
         cols["goodwill"][rows] = goodwill
+        cols["goodwill_base"][rows] = goodwill
         cols["score_observed"][rows] = score_observed
         cols["litigation_age"][rows] = -1
         cols["reaged_month"][rows] = NEVER

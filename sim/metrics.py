@@ -48,7 +48,8 @@ MONTHLY_COLUMNS = [
     "balance_30plus", "delinquency_30plus_rate", "accounts_in_collection_start", "gross_chargeoff",
     "recoveries", "net_chargeoff", "chargeoff_rate", "collected", "exposure", "collection_cost",
     "agency_fees", "cures", "cure_rate", "complaints", "complaints_per_1000", *CATEGORY_COLUMNS,
-    *CHANNEL_COLUMNS, "call_attempts", "night_calls", "conversations", "visits", "lawsuits", "plans_accepted",
+    *CHANNEL_COLUMNS, "call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
+    "plans_accepted",
     "placements", "sales", "third_party_contacts", "social_media_posts", "violations", "fines", "third_party_harm",
     "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
     "utility_mean", "deprivation_share", "households", "due_while_current", "paid_on_time", "on_time_rate",
@@ -61,7 +62,7 @@ SUMMARY_KEYS = [
     *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "on_time_rate", "disputes_per_1000", "wellbeing_mean",
     "wellbeing_low_share", "utility_mean",
     "deprivation_share",
-    "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_attempts", "visits",
+    "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_requests", "call_attempts", "visits",
     "lawsuits", "plans_accepted", "complaints", "third_party_contacts", "social_media_posts", "violations", "fines",
     "third_party_harm", *[f"clipped_{r.name.lower()}" for r in Rule],
     *[f"would_clip_{r.name.lower()}" for r in Rule],
@@ -246,6 +247,7 @@ class MonthlyRecorder:
             v[-1] = float(sel.sum())
             d[col][month] = v
         crow = m.group_of(contacts["rows"])
+        d["call_requests"][month] = self._by_lender(contacts["call_requests"].astype(float), crow)
         d["call_attempts"][month] = self._by_lender((contacts["attempts"] + contacts["night"]).astype(float), crow)
         d["night_calls"][month] = self._by_lender(contacts["night"].astype(float), crow)
         d["conversations"][month] = self._by_lender(contacts["conversations"].astype(float), crow)
@@ -369,7 +371,7 @@ class MonthlyRecorder:
             }
             for col in [*CATEGORY_COLUMNS, *CHANNEL_COLUMNS]:
                 row[f"{col}_per_1000"] = 1000.0 * _scalar_ratio(s[col].sum(), start)
-            for col in ("call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", "third_party_contacts",
+            for col in ("call_requests", "call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", "third_party_contacts",
                         "social_media_posts", "violations", "fines", "third_party_harm", *RULE_COLUMNS, *WOULD_COLUMNS):
                 row[col] = float(s[col].sum())
             rows.append(row)

@@ -25,7 +25,7 @@ One month, in order (``CollectionModel.step``):
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,8 @@ class CollectionModel(mesa.Model):
         self.group_costs = np.zeros((len(self.groups), len(Tactic)))
         self.group_fines = np.zeros(len(self.groups))
         self.reputation = np.zeros(len(self.lenders))  # -1..1, falls with public complaints
+        # each lender's running share of threatened accounts that it sued: how credible its threats are
+        self.suit_share = np.zeros(len(self.lenders))
         self.agency = CollectionAgency(self, cfg.tactics.agency_fee, cfg.tactics.agency_calls)
         self.regulator = Regulator(self, cfg.regulation)
         self.buyer = DebtBuyer(self, cfg.tactics.sale_price, max(cfg.tactics.agency_calls // 2, 1))
@@ -166,6 +168,10 @@ class CollectionModel(mesa.Model):
                 "delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000",
                 "wellbeing_mean", "wellbeing_low_share", "collected", "collection_cost", "unemployment_rate")})
         self.tracer = Tracer(self, trace) if trace is not None else None
+        #: set ``keep_truth = True`` to keep each month's hidden reasons for not paying in ``truth`` (a
+        #: :class:`HiddenTruth`), against which experiments score what strategies infer; strategies never see it
+        self.keep_truth = False
+        self.truth: HiddenTruth | None = None
         self.running = True
 
     # ---------------------------------------------------------------------------------------------
@@ -504,6 +510,7 @@ class CollectionModel(mesa.Model):
         violations = np.zeros(len(Rule), dtype=np.int64)
         would = np.zeros(len(Rule), dtype=np.int64)
 
+        call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
         # a written dispute pauses collection until the debt is validated, where the regime requires it
         paused = (book.dispute_pause[rows] > 0) & bound
         if paused.any():
@@ -546,9 +553,11 @@ class CollectionModel(mesa.Model):
         has_calls = (treat.calls + treat.night_calls) > 0
         if has_calls.any():
             sub = np.flatnonzero(has_calls)
-            p_answer = tac.call_answer_rate * reachable[sub]
+            avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
+            p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
             cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, beh, regime, ref,
-                               complies=complies[sub], keep_daily=self.keep_contact_log)
+                               complies=complies[sub], keep_daily=self.keep_contact_log,
+                               due_day=book.due_day[rows[sub]] - 1)
             attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
             clipped += cal.clipped
             would += cal.would_clip
@@ -639,22 +648,10 @@ class CollectionModel(mesa.Model):
             Tactic.EDUCATION: educated.astype(np.int32),
         }
         uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
-        pressure_add = np.zeros(n)
-        goodwill_add = np.zeros(n)
-        stress_add = np.zeros(n)
-        for tactic, count in uses.items():
-            p = self._tactic_params[tactic]
-            pressure_add += count * p.pressure
-            goodwill_add += count * p.goodwill
-            stress_add += count * p.stress
-        goodwill_add += accepted * tac.plan.goodwill
-        collector_pressure = np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
+        effects = self._contact_effects(rows, who, uses, attempts + night + visits, night, conversations + visit_talk,
+                                        threatened, can_sue, accepted)
         legal = (book.litigation_age[rows] >= 0) | book.judgment[rows]
-        pressure = book.view("pressure")
-        pressure *= np.float32(0.5)
-        pressure[rows] = np.minimum(1.0, pressure[rows] + pressure_add + collector_pressure + 0.3 * legal)
-        goodwill = book.view("goodwill")
-        goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
+        stress_add = effects.stress
         book.promise[:] = False
         book.promise[rows] = promise
 
@@ -699,7 +696,7 @@ class CollectionModel(mesa.Model):
             if weights.sum() > 0:
                 violations_by_group = violations.sum() * weights / weights.sum()
         return {
-            "rows": rows, "who": who, "owner": owner, "attempts": attempts, "night": night, "visits": visits,
+            "rows": rows, "who": who, "owner": owner, "call_requests": call_requests, "attempts": attempts, "night": night, "visits": visits,
             "conversations": conversations + visit_talk, "talked": talked, "promise": promise,
             "offered": offered, "accepted": accepted, "sued": can_sue, "placed": place, "sold": sell,
             "threatened": threatened, "legal": legal, "reminded": reminded_all, "third_party": third_party,
@@ -710,7 +707,78 @@ class CollectionModel(mesa.Model):
             "violations": violations, "violations_by_group": violations_by_group,
             "third_party_harm": third_party_harm,
             "stress_by_household": stress_by_household, "contacts_by_household": contacts_by_household,
+            "reactance": effects.reactance, "harassment": effects.harassment,
         }
+
+    def _contact_effects(self, rows: np.ndarray, who: np.ndarray, uses: dict[Tactic, np.ndarray],
+                         contacts: np.ndarray, night: np.ndarray, conversations: np.ndarray, threatened: np.ndarray,
+                         sued: np.ndarray, accepted: np.ndarray) -> ContactEffects:
+        """What this month's contact does to each account in collection (ODD section 7.5).
+
+        - The contact stock: last month's, times ``behaviour.pressure_memory``, plus each use's dose
+          (``tactics.*.pressure``), ``tactics.conversation_dose`` per day with a right-party conversation,
+          and a debt buyer's own effort. Pressure is concave in it (diminishing returns).
+        - Threats of legal action weigh in proportion to their credibility: the share of its threatened
+          accounts that the collector has sued, as a running average, over ``tactics.threat_credibility_full``.
+        - Harassment units: contacts from this collector above ``behaviour.contact_tolerance``, plus each use's
+          ``tactics.*.reactance`` (a threat's in proportion to how little it is believed), plus night calls at
+          ``behaviour.night_reactance``; they lower the intention to pay this collector this month.
+        - Goodwill: each use's ``tactics.*.goodwill`` (a call's only above tolerance), an accepted offer's, and a
+          recovery of ``behaviour.goodwill_recovery`` of the gap to the account's goodwill at origination.
+        - Stress: each use's ``tactics.*.stress``.
+        """
+        cfg, book = self.cfg, self.book
+        tac, beh = cfg.tactics, cfg.behaviour
+        n = len(rows)
+        dose = np.zeros(n)
+        goodwill_add = np.zeros(n)
+        stress_add = np.zeros(n)
+        harassment = np.zeros(n)
+        excess = np.maximum(contacts - beh.contact_tolerance, 0.0)
+        lender_of_row = book.lender[rows]
+        credibility = self._threat_credibility(lender_of_row, who, threatened, sued)
+        for tactic, count in uses.items():
+            p = self._tactic_params[tactic]
+            dose += count * p.pressure
+            stress_add += count * p.stress
+            if tactic == Tactic.CALL:
+                goodwill_add += np.minimum(count, excess) * p.goodwill
+            elif tactic == Tactic.THREAT:
+                goodwill_add += count * p.goodwill
+                harassment += count * p.reactance * (1.0 - credibility)
+            else:
+                goodwill_add += count * p.goodwill
+                harassment += count * p.reactance
+        dose += tac.conversation_dose * conversations + np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
+        harassment += excess + beh.night_reactance * night
+        goodwill_add += accepted * tac.plan.goodwill
+        stock = book.view("pressure")
+        stock *= np.float32(beh.pressure_memory)
+        stock[rows] += dose.astype(np.float32)
+        threat = book.view("threat")
+        threat *= np.float32(beh.threat_memory)
+        threat[rows] = np.maximum(threat[rows], (threatened * credibility).astype(np.float32))
+        goodwill, base = book.view("goodwill"), book.view("goodwill_base")
+        goodwill += np.float32(beh.goodwill_recovery) * (base - goodwill)
+        goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
+        reactance = np.zeros(book.n, dtype=np.float32)
+        reactance[rows] = beh.reactance_weight * harassment
+        return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add)
+
+    def _threat_credibility(self, lender_of_row: np.ndarray, who: np.ndarray, threatened: np.ndarray,
+                            sued: np.ndarray) -> np.ndarray:
+        """Credibility (0-1) of each account's threat this month, by its collector: each lender's running share
+        of threatened accounts sued (the lender's own collection only; agencies and buyers sue through the
+        lender's suits), over ``tactics.threat_credibility_full``. Updated with this month's threats and suits."""
+        k = len(self.lenders)
+        own = who == Collector.LENDER
+        threats = np.bincount(lender_of_row[own & threatened], minlength=k).astype(float)
+        suits = np.bincount(lender_of_row[own & sued], minlength=k).astype(float)
+        active = threats > 0
+        rate = np.divide(suits, threats, out=np.zeros(k), where=active)
+        self.suit_share = np.where(active, 0.9 * self.suit_share + 0.1 * np.minimum(rate, 1.0), self.suit_share)
+        full = self.cfg.tactics.threat_credibility_full
+        return np.minimum(self.suit_share / full, 1.0)[lender_of_row] * own
 
     def _contacts_by_household(self, contacts: dict[str, Any]) -> dict[str, np.ndarray]:
         """Contacts each household received this month, by kind."""
@@ -741,7 +809,8 @@ class CollectionModel(mesa.Model):
         legal = np.bincount(book.view("borrower")[legal_loans], minlength=t.n) > 0
         self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
         self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
-        self._peer_state["public"] = self.peers @ self._public_now.astype(np.float32)
+        # complaining in public is catching: what counts is how many neighbours did it, so more ties, more contagion
+        self._peer_state["public"] = self.adjacency @ self._public_now.astype(np.float32)
 
     def _update_regime(self, month: int) -> None:
         """The regime in force this month: the scenario's starting regime, any scheduled change, and any
@@ -821,7 +890,6 @@ class CollectionModel(mesa.Model):
         rng = self.streams["behaviour"]
         u = rng.random((4, n), dtype=np.float32)
         f32 = np.float32
-        excess = np.maximum(contacts["contacts_by_household"] - beh.contact_tolerance, 0.0).astype(f32)
         cycles = book.view("cycles")
         net = cfg.network
         peer = (f32(net.peer_legal_deterrence) * self._peer_state["legal"]
@@ -830,22 +898,31 @@ class CollectionModel(mesa.Model):
         # debt overhang: the more a household owes relative to its income, the less it tries
         owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
         overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
+        pressure = self.pressure()
+        legal = (book.view("litigation_age") >= 0) | book.view("judgment")
+        consequence = legal + book.view("threat")
         logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
-                 + f32(beh.pressure_weight) * book.view("pressure")
+                 + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
                  + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
                  + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
                  + f32(beh.stress_weight) * t.stress[owner]
-                 + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
-        intends = u[0] * (f32(1.0) + np.exp(-logit)) < f32(1.0)  # u < 1 / (1 + e^-logit)
-        del logit, reputation
+                 + f32(cfg.tactics.promise_boost) * book.view("promise") - contacts["reactance"])
+        odds = u[0] * (f32(1.0) + np.exp(-logit))  # below 1 with the probability 1 / (1 + e^-logit)
+        intends = odds < f32(1.0)
+        # a delinquent household that means to pay clears its arrears only some of the time; otherwise it pays
+        # this month's payment and stays as far behind as it was (the same draw decides, so nothing shifts)
+        catches_up = odds < f32(beh.catch_up_rate)
+        del logit, reputation, odds
         lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
                                                               f32(1.0))
         forgets = u[1] < lapse
         del lapse
         delinquent = cycles > 0
         misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
-        misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(0.2))
-        wanted = np.where(intends & ~forgets, due, 0.0)
+        misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(beh.misread_current_share))
+        scheduled = np.minimum(book.view("scheduled"), due)
+        wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
+        del scheduled
         wanted[misreads] *= 0.5
         # garnishment after judgment takes part of earnings above essentials, before anything else
         garnish = np.zeros(n)
@@ -861,16 +938,20 @@ class CollectionModel(mesa.Model):
             budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
             wanted = np.maximum(wanted - garnish, 0.0)
 
-        def weight(rows: np.ndarray) -> np.ndarray:
-            return (1.0 + 2.0 * book.pressure[rows] + np.maximum(book.goodwill[rows], 0.0) + book.judgment[rows]
-                    + 0.5 * (book.cycles[rows] >= 3))
+        # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
+        priority = np.exp(f32(beh.priority_consequence) * np.minimum(legal + 0.5 * book.view("threat"), 1.0)
+                          + f32(beh.priority_loudness) * pressure)
+        del consequence, legal, pressure
 
         # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
         # pay an amount it disputes because of a record error
         record_error = book.view("record_error")
         error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
         wanted[error_dispute] = 0.0
-        voluntary = split_budget(np.maximum(budget, 0.0), wanted, np.maximum(due - garnish, 0.0), owner, weight)
+        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, priority)
+        if self.keep_truth:
+            self.truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
+                                     cash_short=voluntary < wanted - 1e-9)
         paid = voluntary + garnish
         disputed = (misreads & delinquent) | error_dispute
         book.view("disputed")[:] = disputed
@@ -881,6 +962,12 @@ class CollectionModel(mesa.Model):
         broken = book.view("promise") & (paid < due - 1e-9)
         book.view("broken_promises")[:] += broken
         return {"paid": paid, "disputed": disputed, "due": due}
+
+    def pressure(self) -> np.ndarray:
+        """Collection pressure on every loan of the book (0-1): concave in the contact stock,
+        ``1 - exp(-stock / behaviour.pressure_scale)``."""
+        scale = np.float32(self.cfg.behaviour.pressure_scale)
+        return -np.expm1(-self.book.view("pressure") / scale)
 
     def _litigation_clock(self) -> None:
         """Lawsuits age; at the lag a judgment is entered with the default-judgment probability or the
@@ -901,10 +988,8 @@ class CollectionModel(mesa.Model):
         t, book, beh = self.borrowers, self.book, self.cfg.behaviour
         rows, owner = contacts["rows"], contacts["owner"]
         disputed = book.disputed[rows]
-        hh_contacts = contacts["contacts_by_household"][owner]
         own_contacts = contacts["attempts"] + contacts["night"] + contacts["visits"]
-        excess = np.maximum(hh_contacts - beh.contact_tolerance, 0.0) * np.divide(
-            own_contacts, hh_contacts, out=np.zeros(len(rows)), where=hh_contacts > 0)
+        excess = np.maximum(own_contacts - beh.contact_tolerance, 0.0)  # tolerance is per collector
         lit_mean = max(float(t.literacy.mean()), 1e-6)
         x = ComplaintInputs(
             disputed=disputed, excess_contacts=excess, night_calls=contacts["night"],
@@ -971,6 +1056,25 @@ class CollectionModel(mesa.Model):
         if self.portfolio_report is not None:
             result.meta["portfolio"] = self.portfolio_report
         return result
+
+
+@dataclass(frozen=True)
+class HiddenTruth:
+    """Why each loan of the book was or was not paid this month, as only the model knows it."""
+
+    loan_id: np.ndarray
+    due: np.ndarray  # amount due this month
+    unwilling: np.ndarray  # the household did not intend to pay this loan
+    cash_short: np.ndarray  # it intended to, but its budget could not cover all it meant to pay
+
+
+@dataclass(frozen=True)
+class ContactEffects:
+    """What this month's contact did to the accounts in collection (one row per account contacted)."""
+
+    reactance: np.ndarray  # fall in the payment logit, one entry per loan row of the book
+    harassment: np.ndarray  # harassment units per contacted account
+    stress: np.ndarray  # stress added to the household per contacted account
 
 
 def _concat(parts: list[Treatment]) -> Treatment:

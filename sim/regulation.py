@@ -92,6 +92,23 @@ REGIMES: dict[str, Regime] = {
             dispute_pause=True,
         ),
         Regime(
+            "us_reg_f_creditors",
+            "Regulation F's rules applied to creditors collecting their own debts as well as to third-party "
+            "collectors, as some US states do: at most 7 call attempts in 7 days per debt, none within 7 days "
+            "after a telephone conversation, no calls before 08:00 or after 21:00, no third parties, no public "
+            "posts, no threats, collection paused on a written dispute.",
+            "12 CFR 1006 as for us_reg_f; applied to first-party creditors as by California's Rosenthal Fair Debt "
+            "Collection Practices Act (Cal. Civ. Code 1788.17 requires creditors to comply with FDCPA 1692b-1692j)",
+            max_attempts_per_7_days=7,
+            quiet_days_after_conversation=7,
+            quiet_hours=True,
+            applies_to_first_party=True,
+            third_party_allowed=False,
+            social_media_allowed=False,
+            threats_allowed=False,
+            dispute_pause=True,
+        ),
+        Regime(
             "china_2018",
             "China: no collection from unrelated third parties, no violence, threats or insults, at most 3 "
             "calls a day (the guidance counts connected calls; the model caps attempts) and no calls "
@@ -139,6 +156,32 @@ def spread_over_month(count: np.ndarray) -> np.ndarray:
     """Lay ``count`` attempts of each account evenly over 30 days: an (accounts, 30) matrix."""
     count = count.astype(np.int16)
     edges = (count[:, None] * np.arange(DAYS + 1, dtype=np.int16)[None, :]) // np.int16(DAYS)
+    return edges[:, 1:] - edges[:, :-1]
+
+
+WORKING_DAYS = np.arange(DAYS) % 7 < 5  # the month's days 0-29 run Monday to Sunday, four weeks and two days
+CLUSTER_DAYS = 7.0  # attempts fall off with the days since the due date, with this scale (ODD section 7.5)
+
+
+def _cluster_shares() -> np.ndarray:
+    """(30 start days, 31) cumulative shares of a month's attempts by day, for each due day: working days only,
+    falling off as exp(-days since the due date / CLUSTER_DAYS)."""
+    since = (np.arange(DAYS)[None, :] - np.arange(DAYS)[:, None]) % DAYS
+    weight = WORKING_DAYS[None, :] * np.exp(-since / CLUSTER_DAYS)
+    cum = np.cumsum(weight, axis=1) / weight.sum(axis=1, keepdims=True)
+    return np.concatenate([np.zeros((DAYS, 1)), cum], axis=1)
+
+
+CLUSTER_SHARES = _cluster_shares()
+
+
+def cluster_over_month(count: np.ndarray, due_day: np.ndarray) -> np.ndarray:
+    """Lay ``count`` attempts of each account on the days collectors make them: working days, most of them in
+    the days after the account's due date (day ``due_day``, 0-29), several on one day when there are more
+    attempts than days (a dialer retries the same day). An (accounts, 30) matrix; every attempt is placed."""
+    cum = CLUSTER_SHARES[np.asarray(due_day) % DAYS]
+    edges = np.floor(count.astype(np.float64)[:, None] * cum + 1e-9).astype(np.int16)
+    edges[:, -1] = count
     return edges[:, 1:] - edges[:, :-1]
 
 
@@ -264,6 +307,7 @@ def run_calendar(
     reference: Regime,
     complies: np.ndarray | None = None,
     keep_daily: bool = False,
+    due_day: np.ndarray | None = None,
 ) -> CalendarResult:
     """Execute a month of call requests under ``regime``.
 
@@ -273,6 +317,9 @@ def run_calendar(
     ``reference`` regime would have forbidden of the attempts actually made is counted as
     ``would_clip`` (when the two regimes differ).
 
+    Attempts are laid out as collectors make them (:func:`cluster_over_month`, from each account's ``due_day``,
+    0-29); without ``due_day`` they are spread evenly over the month.
+
     Accounts are independent, so the month is run in blocks of ``CALENDAR_BLOCK`` accounts: the day
     matrices stay small (in memory and in cache), and the random draws, taken block after block, are
     the same as in one piece.
@@ -281,7 +328,7 @@ def run_calendar(
     complies = np.ones(n, dtype=bool) if complies is None else complies
     if n > CALENDAR_BLOCK:
         parts = [run_calendar(calls[s], night_calls[s], third_party[s], p_answer[s], rng, regime, reference,
-                              complies[s], keep_daily)
+                              complies[s], keep_daily, None if due_day is None else due_day[s])
                  for s in (slice(lo, lo + CALENDAR_BLOCK) for lo in range(0, n, CALENDAR_BLOCK))]
         return CalendarResult(
             attempts=np.concatenate([p.attempts for p in parts]),
@@ -293,8 +340,10 @@ def run_calendar(
             daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
             daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
         )
-    day_req = spread_over_month(calls)
-    night_req = spread_over_month(night_calls)
+    if due_day is None:
+        day_req, night_req = spread_over_month(calls), spread_over_month(night_calls)
+    else:
+        day_req, night_req = cluster_over_month(calls, due_day), cluster_over_month(night_calls, due_day)
     answer_u = rng.random((n, DAYS), dtype=np.float32)
     bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
     enforced = bound & complies

@@ -389,10 +389,12 @@ class DataDriven(Strategy):
     "will not pay" and treats them differently.
 
     Each account carries running signals the lender observes: how much of what was asked it paid
-    (payment ratio), whether it answers (right-party contacts), promises broken, and the observed score.
-    Accounts that engage but pay little are classed "cannot pay" and offered a plan (or a write-down
-    after a broken plan); accounts that do not engage although their score says they could pay are
-    classed "will not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which
+    (payment ratio), whether it paid nothing at all, whether it answers (right-party contacts), promises
+    broken, and the observed score. They add up to a will-not-pay score (``will_not_score_``, kept for
+    inspection with the ids it scores, ``scored_ids_``): a score that says the household could pay,
+    unanswered calls, nothing paid and broken promises raise it; a part payment (trying but falling short)
+    lowers it. Accounts below zero are classed "cannot pay" and offered a plan (or a write-down after
+    broken promises); the others are classed "will not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which
     treatment works for each class from the payments that follow (Beta-Bernoulli counts), and explores
     the other treatment a share ``explore`` of the time.
 
@@ -435,10 +437,15 @@ class DataDriven(Strategy):
         seen = (left_class >= 0) & (left_treat >= 0)
         np.add.at(self.trials, (left_class[seen], left_treat[seen]), 1.0)
         np.add.at(self.successes, (left_class[seen], left_treat[seen]), obs.left_paid[seen].astype(float))
-        # classify: 0 = cannot pay, 1 = will not pay
-        will_not = (obs.score >= p["score_cutoff"]) & (engaged < 0.3) & (ratio < 0.3)
-        will_not |= obs.broken_promises >= 3
-        klass = will_not.astype(int)
+        # classify: 0 = cannot pay, 1 = will not pay. The will-not-pay score adds up what the lender observes:
+        # a score that says the household could pay, calls not answered, nothing paid at all and broken promises
+        # point to unwillingness; a part payment says the household tries but falls short.
+        paid_nothing = (keep * self.memory.recall(ids, "nothing", 0.5) + (1 - keep) * (obs.paid_last <= 0))
+        part = (obs.paid_last > 0) & (ratio_now < 0.999)
+        will_not_score = (3.0 * (obs.score - p["score_cutoff"]) + 2.0 * (0.5 - engaged) + 2.0 * (paid_nothing - 0.5)
+                          - 0.75 * part + 0.5 * np.minimum(obs.broken_promises, 4))
+        klass = (will_not_score > 0.0).astype(int)
+        self.scored_ids_, self.will_not_score_ = ids, will_not_score
         rates = self.successes / self.trials
         best = np.argmax(rates, axis=1)  # per class: 0 = offer, 1 = pressure
         treat = best[klass]
@@ -460,7 +467,7 @@ class DataDriven(Strategy):
         t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
         t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 12)
         t.priority[:] = obs.claim * np.where(klass == 1, 1.5, 1.0)
-        self.memory.store(ids, ratio=ratio, engaged=engaged, klass=np.where(active, klass, -1),
+        self.memory.store(ids, ratio=ratio, engaged=engaged, nothing=paid_nothing, klass=np.where(active, klass, -1),
                           treat=np.where(active, treat, -1))
         self.class_share_ = float(klass.mean()) if len(klass) else 0.0
         return t
