@@ -369,6 +369,9 @@ class Tactics(Strict):
                                        "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
     call_answer_rate: float = P(0.35, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 "assumption; industry right-party contact rates of 10-40%", ge=0, le=1)
+    offer_acceptance: float = P(0.9, "Chance that a household of full willingness accepts a restructuring offer "
+                                "made to it (in a conversation or the app); half of it at no willingness.",
+                                "assumption", ge=0, le=1)
     call_avoidance: float = P(0.5, "How much an unwilling household screens collectors' calls: the answer rate is "
                               "multiplied by 1 - call_avoidance x (1 - willingness).",
                               "assumption; avoidance of collectors is what collection scoring reads as 'will not pay' "

@@ -586,7 +586,7 @@ class CollectionModel(mesa.Model):
         offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
         reageable = book.can_reage(rows, self.month)
         needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
-        accepted = offered & (u[:, 2] < 0.45 + 0.45 * willing) & (reageable | ~needs_reage)
+        accepted = offered & (u[:, 2] < tac.offer_acceptance * (0.5 + 0.5 * willing)) & (reageable | ~needs_reage)
         plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
         defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
         write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]

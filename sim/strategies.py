@@ -391,9 +391,9 @@ class DataDriven(Strategy):
     Each account carries running signals the lender observes: how much of what was asked it paid
     (payment ratio), whether it paid nothing at all, whether it answers (right-party contacts), promises
     broken, and the observed score. They add up to a will-not-pay score (``will_not_score_``, kept for
-    inspection with the ids it scores, ``scored_ids_``): a score that says the household could pay,
-    unanswered calls, nothing paid and broken promises raise it; a part payment (trying but falling short)
-    lowers it. Accounts below zero are classed "cannot pay" and offered a plan (or a write-down after
+    inspection with the ids it scores, ``scored_ids_``): a poor payment record (a low observed score, which
+    the lender updates from payments), many missed cycles, unanswered calls, nothing paid and broken
+    promises raise it; a part payment (trying but falling short) lowers it. Accounts below zero are classed "cannot pay" and offered a plan (or a write-down after
     broken promises); the others are classed "will not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which
     treatment works for each class from the payments that follow (Beta-Bernoulli counts), and explores
     the other treatment a share ``explore`` of the time.
@@ -438,12 +438,13 @@ class DataDriven(Strategy):
         np.add.at(self.trials, (left_class[seen], left_treat[seen]), 1.0)
         np.add.at(self.successes, (left_class[seen], left_treat[seen]), obs.left_paid[seen].astype(float))
         # classify: 0 = cannot pay, 1 = will not pay. The will-not-pay score adds up what the lender observes:
-        # a score that says the household could pay, calls not answered, nothing paid at all and broken promises
-        # point to unwillingness; a part payment says the household tries but falls short.
+        # a poor payment record (the observed score), many missed cycles, calls not answered, nothing paid at all
+        # and broken promises point to unwillingness; a part payment says the household tries but falls short.
         paid_nothing = (keep * self.memory.recall(ids, "nothing", 0.5) + (1 - keep) * (obs.paid_last <= 0))
         part = (obs.paid_last > 0) & (ratio_now < 0.999)
-        will_not_score = (3.0 * (obs.score - p["score_cutoff"]) + 2.0 * (0.5 - engaged) + 2.0 * (paid_nothing - 0.5)
-                          - 0.75 * part + 0.5 * np.minimum(obs.broken_promises, 4))
+        will_not_score = (8.0 * (p["score_cutoff"] - obs.score) + 0.6 * np.minimum(obs.cycles, 6) - 2.0
+                          + 1.0 * (0.5 - engaged) + 1.0 * (paid_nothing - 0.5) - 1.0 * part
+                          + 0.5 * np.minimum(obs.broken_promises, 4))
         klass = (will_not_score > 0.0).astype(int)
         self.scored_ids_, self.will_not_score_ = ids, will_not_score
         rates = self.successes / self.trials

@@ -218,16 +218,17 @@ def test_sell_early_sells_at_90_days():
 
 
 def test_data_driven_learns_to_treat_cannot_and_will_not_differently():
-    """Scripted borrowers: "cannot pay" households answer and pay a little after an offer; "will not pay"
-    households never answer, have high scores, and pay only after pressure. The strategy must learn to
-    offer to the first and press the second."""
+    """Scripted borrowers: "cannot pay" households answer, have a fair payment record (score 0.5) and pay a
+    little after an offer; "will not pay" households never answer, have a poor payment record (score 0.3),
+    and pay only after pressure. The strategy must tell them apart, and learn to offer to the first and
+    press the second."""
     strategy = make_strategy("data_driven", {"explore": 0.1})
     n = 400
     will_not = np.arange(n) >= n // 2
     paid = np.zeros(n)
     for month in range(8):
         obs = Observation.scripted(
-            n, month=month, dpd=45, score=np.where(will_not, 0.9, 0.3), rpc_last=np.where(will_not, 0, 1),
+            n, month=month, dpd=45, score=np.where(will_not, 0.3, 0.5), rpc_last=np.where(will_not, 0, 1),
             paid_last=paid, loan_id=np.arange(n))
         t = strategy.decide(obs, RNG(month))
         pressed = t.calls >= 4
@@ -251,7 +252,7 @@ def test_data_driven_learns_from_accounts_that_cured():
         fresh = np.arange(next_id, next_id + 200)
         next_id += 200
         ids = np.concatenate([open_ids, fresh])
-        obs = Observation.scripted(len(ids), month=month, dpd=45, score=0.3, rpc_last=1, loan_id=ids,
+        obs = Observation.scripted(len(ids), month=month, dpd=45, score=0.5, rpc_last=1, loan_id=ids,
                                    left_ids=cured_ids, left_paid=cured_paid)
         t = strategy.decide(obs, RNG(month))
         offered = t.offer != Offer.NONE
