@@ -3,8 +3,10 @@
 Fitted parameters (and their search ranges):
 
 - ``population.attention_mean``: the chance of remembering a due date (0.97-0.999);
-- ``behaviour.catch_up_rate``: the chance that a delinquent household that means to pay clears its
-  arrears (0.3-0.95);
+- ``behaviour.catch_up_rate``: the chance that a household one payment behind that means to pay clears
+  its arrears (0.5-0.99);
+- ``tactics.offer_acceptance``: the chance that a willing household accepts a restructuring offer (0.2-1),
+  which sets how many accounts 60+ days past due are re-aged by a plan;
 - ``economy.unemployment_insurance_replacement``: income replaced while unemployed (0.15-0.6);
 - ``economy.duration_dependence``: fall in job finding per month of unemployment (0.85-0.99);
 - ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to 1);
@@ -66,7 +68,8 @@ from sim.progress import progress_bar  # noqa: E402
 DATA = ROOT / "data" / "us_credit_cards_2006_2011.csv"
 PARAMETERS = {
     "population.attention_mean": (0.97, 0.999),
-    "behaviour.catch_up_rate": (0.3, 0.95),
+    "behaviour.catch_up_rate": (0.5, 0.99),
+    "tactics.offer_acceptance": (0.2, 1.0),
     "economy.unemployment_insurance_replacement": (0.15, 0.6),
     "economy.duration_dependence": (0.85, 0.99),
     "behaviour.willingness_intercept": (-2.5, 1.0),

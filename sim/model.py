@@ -909,9 +909,10 @@ class CollectionModel(mesa.Model):
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - contacts["reactance"])
         odds = u[0] * (f32(1.0) + np.exp(-logit))  # below 1 with the probability 1 / (1 + e^-logit)
         intends = odds < f32(1.0)
-        # a delinquent household that means to pay clears its arrears only some of the time; otherwise it pays
-        # this month's payment and stays as far behind as it was (the same draw decides, so nothing shifts)
-        catches_up = odds < f32(beh.catch_up_rate)
+        # a delinquent household that means to pay clears its arrears only some of the time, the less often the
+        # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the
+        # same draw decides, so nothing shifts)
+        catches_up = odds < np.power(f32(beh.catch_up_rate), np.maximum(cycles, 1))
         del logit, reputation, odds
         lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
                                                               f32(1.0))
