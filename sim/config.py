@@ -93,11 +93,6 @@ class Period(Strict):
         return self
 
 
-class IncomeSupport(Period):
-    amount: float = P(600.0, "Monthly transfer to each unemployed borrower, $.",
-                      "CARES Act FPUC paid $600 a week; the default is a smaller monthly top-up", ge=0, le=1e5)
-
-
 class Forbearance(Period):
     unemployed_only: bool = P(True, "Only unemployed borrowers are granted forbearance.")
     interest_accrues: bool = P(False, "Interest keeps accruing during forbearance.")
@@ -118,6 +113,11 @@ class PhasedPeriod(Period):
         if self.end_month < month <= self.end_month + self.phase_out_months:
             return 1.0 - (month - self.end_month) / (self.phase_out_months + 1)
         return 0.0
+
+
+class IncomeSupport(PhasedPeriod):
+    amount: float = P(600.0, "Monthly transfer to each unemployed borrower, $.",
+                      "CARES Act FPUC paid $600 a week; the default is a smaller monthly top-up", ge=0, le=1e5)
 
 
 class Stimulus(PhasedPeriod):

@@ -16,8 +16,11 @@ from sim.config import (
     Accommodation,
     Anticipation,
     ConstantUnemployment,
+    Forbearance,
+    IncomeSupport,
     Lockdown,
     OtherDebtPause,
+    Period,
     Stimulus,
     UnemploymentProgramme,
     RegimeUnemployment,
@@ -124,7 +127,7 @@ def _in_force(periods, month: int) -> tuple:
 
 def levers_at(cfg: EconomyConfig, month: int) -> Levers:
     """The policy levers in force in ``month`` (0 = first recorded month)."""
-    support = sum(p.amount for p in cfg.income_support if p.start_month <= month <= p.end_month)
+    support = sum(p.amount * p.strength(month) for p in cfg.income_support)
     active = [p for p in cfg.forbearance if p.start_month <= month <= p.end_month]
     stimulus = tuple((p, 1.0) for p in cfg.stimulus if p.frequency == "once" and month == p.start_month)
     stimulus += tuple((p, w) for p, w in _in_force([p for p in cfg.stimulus if p.frequency == "monthly"], month))
@@ -202,3 +205,66 @@ def household_uniform(n: int, seed: int, salt: int) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+# --------------------------------------------------------------------------------------------------
+# the levers as an interface shows them
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeverInfo:
+    """A policy lever as a set-up panel shows it: where it lives in a scenario (a list of periods; ``N`` is
+    a lender's index), a label, the pydantic model of one period (its fields carry their descriptions,
+    bounds, defaults and sources), and a plain-language explanation for learn mode."""
+
+    path: str
+    label: str
+    period: type[Period]
+    explanation: str
+
+    @property
+    def per_lender(self) -> bool:
+        return self.path.startswith("lenders.N.")
+
+
+LEVERS: tuple[LeverInfo, ...] = (
+    LeverInfo("economy.income_support", "Income support for the unemployed", IncomeSupport,
+              "A flat monthly transfer to every household out of work, on top of its unemployment benefits, for "
+              "the months you choose. It adds to the cash a household has for essentials and debts, so fewer "
+              "fall behind; it reaches only the unemployed, and all of them alike."),
+    LeverInfo("economy.stimulus", "Stimulus payments", Stimulus,
+              "A payment to every household, once (a stimulus cheque) or every month (like the 2021 advance "
+              "child tax credit), that can shrink as usual earnings rise above a threshold. Households in work "
+              "get it too: it builds savings that later absorb job loss or shocks, but much of it goes to "
+              "households that would have paid their debts anyway."),
+    LeverInfo("economy.unemployment_programmes", "Unemployment insurance programmes", UnemploymentProgramme,
+              "Extra unemployment benefits for a period: a flat top-up (like the $600 a week of 2020), a "
+              "higher replacement of lost earnings, wider coverage (reaching workers regular insurance misses, "
+              "such as the self-employed) and a longer duration. Each programme reaches a fixed share of the "
+              "unemployed, only while they have been out of work for at most the duration you set."),
+    LeverInfo("economy.other_debt_pause", "Pauses on other debts", OtherDebtPause,
+              "A pause on payments of debts the lenders in the model do not hold (student loans, mortgages, "
+              "rent) for a share of households. Their essential spending falls by the paused payment while "
+              "they keep their home, so more cash is left for the loans in the model. The model does not "
+              "follow the paused debts: what comes due after the pause is not charged back."),
+    LeverInfo("economy.lockdown", "Lockdown", Lockdown,
+              "A period in which households cannot spend part of their usual essential budget (services are "
+              "closed). What they cannot spend is saved, so savings rise and consumption falls; the extra "
+              "savings later help pay debts."),
+    LeverInfo("economy.forbearance", "Forbearance", Forbearance,
+              "A public rule that pauses payments on all loans of eligible households (the unemployed, or "
+              "everyone) for the months you choose: nothing new falls due, no late fees, and arrears stop "
+              "ageing. When it ends, payments are due again at once."),
+    LeverInfo("economy.reporting_pause", "Credit-reporting pause", Period,
+              "Lenders report nothing adverse to credit records during the period, so households who fall "
+              "behind keep the score that lenders see when they apply for new loans."),
+    LeverInfo("lenders.N.accommodation", "Lender accommodation programme", Accommodation,
+              "The lender's own hardship programme: households who ask (by default only those out of work) "
+              "enrol their accounts and skip a few payments (skip-a-payment, or a deferral that can be "
+              "interest-free), with late fees waived. Enrolled accounts can be reported as current: arrears "
+              "are set aside and nothing adverse reaches the credit record. When enrolment closes, payments "
+              "come back in full at once (a cliff) or rise step by step over the phase-out (a ramp)."),
+    LeverInfo("lenders.N.anticipation", "Anticipatory tightening", Anticipation,
+              "The lender tightens new lending as soon as unemployment rises, before charge-offs show it: it "
+              "adds an overlay, and an amount per point of rise in unemployment, to the losses it expects. Its "
+              "approval cutoff and prices rise; fewer, safer loans are made."),
+)
