@@ -547,7 +547,7 @@ class Lender(Strict):
     @classmethod
     def _one_programme_at_a_time(cls, programmes: list[Accommodation]) -> list[Accommodation]:
         spans = sorted((p.start_month, p.end_month + p.phase_out_months) for p in programmes)
-        for (_, end), (start, _) in zip(spans, spans[1:]):
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
             if start <= end:
                 raise ValueError("accommodation programmes of a lender must not overlap (phase-out included): "
                                  f"one runs to month {end}, the next starts in month {start}")

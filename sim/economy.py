@@ -21,10 +21,10 @@ from sim.config import (
     Lockdown,
     OtherDebtPause,
     Period,
-    Stimulus,
-    UnemploymentProgramme,
     RegimeUnemployment,
     SeriesUnemployment,
+    Stimulus,
+    UnemploymentProgramme,
 )
 from sim.config import (
     Economy as EconomyConfig,

@@ -22,7 +22,7 @@ from sim.config import (
     ScenarioError,
     load_scenario,
 )
-from sim.economy import LEVERS, accommodation_at, anticipated_loss, household_uniform, levers_at
+from sim.economy import LEVERS, anticipated_loss, household_uniform, levers_at
 from sim.loans import ON_BOOK
 
 BASE = {"population.n_borrowers": 1500, "horizon_months": 8, "burn_in_months": 0, "economy.unemployment.rate": 10.0}
