@@ -444,6 +444,11 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, package: dict[str, A
         "- An accommodation programme that reports accounts as current re-ages them: the 30+ delinquency rate "
         "then counts them as current, so part of its fall in delinquency is the reporting rule, not better "
         "payment. Charge-offs are not affected by the reporting rule.",
+        "- The financial well-being index (ODD 7.7) rises with savings and does not see consumption itself, "
+        "so a lockdown, which turns spending it prevents into savings, raises it; consumption utility and the "
+        "share below the subsistence floor are the measures that count the lost consumption. A lockdown also "
+        "cuts every household's essentials by the same share, including households in deficit, whose deficit "
+        "shrinks: read its effects as those of fewer opportunities to spend, not of a closed economy.",
         "- Anticipatory tightening works through new lending: fewer, safer loans; the households refused "
         "credit are not counted as harmed by any outcome here.",
         "- Transfers (stimulus, unemployment programmes) are paid by nobody in the model: there is no "

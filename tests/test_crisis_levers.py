@@ -51,6 +51,12 @@ def test_strength_is_one_in_force_then_falls_linearly_over_the_phase_out():
     assert [cliff.strength(m) for m in range(7)] == [0, 0, 1, 1, 1, 0, 0]
 
 
+def test_income_support_can_phase_out():
+    cfg = Economy.model_validate({"income_support": [{"start_month": 1, "end_month": 2, "amount": 400.0,
+                                                      "phase_out_months": 3}]})
+    assert [levers_at(cfg, m).income_support for m in range(8)] == [0, 400, 400, 300, 200, 100, 0, 0]
+
+
 def test_every_new_lever_is_off_by_default():
     s = Scenario()
     e = s.economy
