@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,7 +275,7 @@ def effects_figure(effects: pd.DataFrame, img: Path) -> list[Path]:
         err = np.vstack([sel["mean"] - sel["ci_low"], sel["ci_high"] - sel["mean"]]) * o.scale
         ax.errorbar(mean, y, xerr=None if np.isnan(err).any() else err, fmt="o", color="#0072B2", capsize=3)
         ax.axvline(0.0, color="#555555", linewidth=1)
-        ax.set_title(f"change in {o.label}", fontsize=9, wrap=True)
+        ax.set_title(textwrap.fill(f"change in {o.label}", width=30), fontsize=9)
         ax.set_xlabel("difference from no response")
     axes[0].set_yticks(y, arms_shown)
     fig.suptitle("Effect of each lever alone and of the package against no response (mean, 95% CI, paired by seed)")
