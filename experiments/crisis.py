@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     monthly.to_csv(written[2], index=False)
     replacement.to_csv(written[3], index=False)
     written += series_figure(monthly, out / "img") + effects_figure(effects, out / "img")
-    command = " ".join(["python experiments/crisis.py", *argv])
+    command = " ".join(["python experiments/crisis.py", *(a for a in argv if a != "--no-progress")])
     written.append(write_page(levels, effects, package, args, command, out, replacement))
     for path in written:
         print(f"wrote {path}")
