@@ -12,7 +12,8 @@ Two blocks are generated:
 - ``regimes``: the regulation regimes and their rules (``sim/regulation.py``);
 - ``variants``: the parameters that a default scenario does not show because they belong to an
   alternative (``economy.unemployment`` of kind ``series`` or ``regime``) or to list entries that are
-  empty by default (policy levers, challengers, regime changes, declared strategies and their steps).
+  empty by default (policy levers, lenders' accommodation and anticipation periods, challengers, regime
+  changes, declared strategies and their steps).
 
 Each block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` lines; the text outside the
 markers is never touched.
@@ -59,15 +60,21 @@ def variants_table() -> str:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from sim.config import (
+        Accommodation,
+        Anticipation,
         Challenger,
         DeclaredStrategy,
         Forbearance,
         IncomeSupport,
         LadderStep,
+        Lockdown,
+        OtherDebtPause,
         Period,
         RegimeChange,
         RegimeUnemployment,
         SeriesUnemployment,
+        Stimulus,
+        UnemploymentProgramme,
     )
 
     groups = [
@@ -76,7 +83,13 @@ def variants_table() -> str:
         (IncomeSupport, "economy.income_support.N.", "each income-support period: "),
         (Forbearance, "economy.forbearance.N.", "each forbearance period: "),
         (Period, "economy.reporting_pause.N.", "each credit-reporting pause: "),
+        (Stimulus, "economy.stimulus.N.", "each stimulus payment: "),
+        (UnemploymentProgramme, "economy.unemployment_programmes.N.", "each unemployment-insurance programme: "),
+        (OtherDebtPause, "economy.other_debt_pause.N.", "each pause on other debts: "),
+        (Lockdown, "economy.lockdown.N.", "each lockdown: "),
         (Challenger, "lenders.N.challengers.K.", "each challenger arm: "),
+        (Accommodation, "lenders.N.accommodation.K.", "each accommodation programme of a lender: "),
+        (Anticipation, "lenders.N.anticipation.K.", "each anticipatory-tightening period of a lender: "),
         (RegimeChange, "regulation.changes.K.", "each scheduled regime change: "),
         (DeclaredStrategy, "strategies.N.", "each strategy declared in the scenario: "),
         (LadderStep, "strategies.N.steps.K.", "each step of a declared strategy: "),
@@ -95,6 +108,8 @@ def variants_table() -> str:
             extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
             source = str(extra.get("source", "assumption"))
             meaning = field.description or UNDESCRIBED.get(name, "")
+            # a dollar sign would open inline maths on GitHub (as in ``python -m sim params``)
+            meaning, source = meaning.replace("$", "USD"), source.replace("$", "USD ")
             lines.append(f"| `{prefix}{name}` | {default} | {context}{meaning} | {source} |")
     return "\n".join(lines)
 

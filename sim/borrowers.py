@@ -13,6 +13,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from sim.config import Behaviour, Economy, Population
+from sim.economy import Levers, household_uniform
 
 #: literacy (0-1) at which `behaviour.misunderstanding_mean` is the mean monthly probability of misreading: the
 #: default `population.literacy_mean` (Lusardi & Mitchell 2011)
@@ -220,6 +221,75 @@ def labour_and_shocks(
     return lost
 
 
+# salts of the fixed hashes that pick the households a lever reaches (one per lever, so that the sets are
+# independent of each other)
+STIMULUS_SALT, PROGRAMME_SALT, PAUSE_SALT = 1, 2, 3
+
+
+def crisis_income(t: BorrowerTable, levers: Levers, seed: int) -> np.ndarray:
+    """Stimulus payments and unemployment-programme benefits each household receives this month, $.
+
+    A stimulus pays ``amount`` (times its strength while a monthly payment phases out) less
+    ``income_phase_out_rate`` per $ of usual earnings above ``income_threshold``, to the share ``share`` of
+    households it reaches. An unemployment programme pays ``replacement`` times usual earnings plus
+    ``top_up`` (times its strength) to unemployed households it covers (a fixed share ``coverage``) that
+    have been out of work for at most ``max_months_unemployed`` months. Households are picked by fixed
+    hashes (:func:`sim.economy.household_uniform`), never by draws from the model's streams.
+    """
+    extra = np.zeros(t.n)
+    if levers.stimulus:
+        u = household_uniform(t.n, seed, STIMULUS_SALT)
+        for p, strength in levers.stimulus:
+            payment = np.maximum(p.amount - p.income_phase_out_rate * np.maximum(t.income_base - p.income_threshold,
+                                                                                 0.0), 0.0)
+            extra += np.where(u < p.share, strength * payment, 0.0)
+    if levers.unemployment_programmes:
+        u = household_uniform(t.n, seed, PROGRAMME_SALT)
+        for p, strength in levers.unemployment_programmes:
+            reached = ~t.employed & (u < p.coverage) & (t.months_unemployed <= p.max_months_unemployed)
+            extra += np.where(reached, strength * (p.replacement * t.income_base + p.top_up), 0.0)
+    return extra
+
+
+@dataclass(frozen=True)
+class MonthSpending:
+    """Essential spending of a month in which a pause on other debts or a lockdown is in force ($ per
+    household): the usual amount, the payments on other debts that are paused (the service they pay for,
+    a home, is still consumed) and the spending a lockdown prevents (it is saved)."""
+
+    usual: np.ndarray
+    paused: np.ndarray
+    locked: np.ndarray
+
+
+def lower_essentials(t: BorrowerTable, levers: Levers, seed: int) -> MonthSpending:
+    """Lower this month's essential spending ``t.essentials`` by the paused payments and the locked-down
+    spending; return what was taken off (:func:`restore_essentials` puts the usual amount back).
+
+    A household reached by a pause on other debts (a fixed share ``share``, picked by hash) pays
+    ``essentials_cut`` (times the pause's strength) less of its essentials; a lockdown keeps every
+    household from spending ``spending_cut`` (times its strength) of them. Overlapping periods of the same
+    lever do not add up: the strongest applies.
+    """
+    usual = t.essentials.copy()
+    paused = np.zeros(t.n)
+    if levers.other_debt_pause:
+        u = household_uniform(t.n, seed, PAUSE_SALT)
+        cut = np.zeros(t.n)
+        for p, strength in levers.other_debt_pause:
+            cut = np.maximum(cut, np.where(u < p.share, strength * p.essentials_cut, 0.0))
+        paused = usual * cut
+    lock = max((strength * p.spending_cut for p, strength in levers.lockdown), default=0.0)
+    locked = np.minimum(usual * lock, usual - paused)
+    t.essentials[:] = usual - paused - locked
+    return MonthSpending(usual=usual, paused=paused, locked=locked)
+
+
+def restore_essentials(t: BorrowerTable, spending: MonthSpending) -> None:
+    """Put the usual essential spending back after the month is settled."""
+    t.essentials[:] = spending.usual
+
+
 def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
     """Money a household can put towards its debts this month: what is left of income after
     essentials and shocks, plus part of its savings."""
@@ -261,14 +331,22 @@ def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, prio
     return pay
 
 
-def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: np.ndarray | float = 0.0) -> None:
+def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: np.ndarray | float = 0.0,
+                 spending: MonthSpending | None = None) -> None:
     """Households pay, save towards their buffer, and consume the rest; a deficit draws savings down,
     and what savings cannot cover is consumption below essentials (``shortfall``). New loans are spent in
-    the month they are taken (``borrowed``: the purchase the loan financed)."""
+    the month they are taken (``borrowed``: the purchase the loan financed).
+
+    With ``spending`` (a month with a pause on other debts or a lockdown; ``t.essentials`` is then the
+    lowered amount), what a lockdown kept the household from spending is saved, beyond the buffer target,
+    out of any surplus left after the usual saving; and the paused payments still count as consumption
+    (the home they pay for is lived in)."""
     t.paid[:] = paid
     surplus = t.income - t.essentials - t.shock - paid
     save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
     save = np.where(surplus > 0, np.minimum(save, surplus), 0.0)
+    if spending is not None:
+        save = save + np.where(surplus > 0, np.minimum(spending.locked, surplus - save), 0.0)
     savings = t.savings + np.where(surplus > 0, save, surplus)
     # essentials not covered (a deficit beyond the essentials is bills, such as the shock, left unpaid)
     t.shortfall[:] = np.minimum(np.maximum(-savings, 0.0), t.essentials)
@@ -276,6 +354,8 @@ def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: 
     # a shortfall larger than essentials means bills (the shock) went unpaid: consumption stops at zero
     t.consumption[:] = np.maximum(t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall, 0.0) \
         + borrowed
+    if spending is not None:
+        t.consumption += spending.paused
 
 
 def crra(c: np.ndarray, gamma: float) -> np.ndarray:

@@ -93,14 +93,83 @@ class Period(Strict):
         return self
 
 
-class IncomeSupport(Period):
+class Forbearance(Period):
+    unemployed_only: bool = P(True, "Only unemployed borrowers are granted forbearance.")
+    interest_accrues: bool = P(False, "Interest keeps accruing during forbearance.")
+
+
+class PhasedPeriod(Period):
+    """A lever in force from ``start_month`` to ``end_month`` and then phased out: over the next
+    ``phase_out_months`` months its strength falls linearly to zero (0 = it stops at once: a cliff)."""
+
+    phase_out_months: int = P(0, "Months after `end_month` over which the lever fades out linearly (0: it ends "
+                              "at once, a cliff).", ge=0, le=120)
+
+    def strength(self, month: int) -> float:
+        """Share of the lever in force in ``month``: 1 from start to end, falling by ``1 / (phase_out_months
+        + 1)`` a month after the end, 0 before the start and after the phase-out."""
+        if self.start_month <= month <= self.end_month:
+            return 1.0
+        if self.end_month < month <= self.end_month + self.phase_out_months:
+            return 1.0 - (month - self.end_month) / (self.phase_out_months + 1)
+        return 0.0
+
+
+class IncomeSupport(PhasedPeriod):
     amount: float = P(600.0, "Monthly transfer to each unemployed borrower, $.",
                       "CARES Act FPUC paid $600 a week; the default is a smaller monthly top-up", ge=0, le=1e5)
 
 
-class Forbearance(Period):
-    unemployed_only: bool = P(True, "Only unemployed borrowers are granted forbearance.")
-    interest_accrues: bool = P(False, "Interest keeps accruing during forbearance.")
+class Stimulus(PhasedPeriod):
+    amount: float = P(1200.0, "Payment to each household, $ (once, or each month), before the income phase-out.",
+                      "CARES Act (2020) Economic Impact Payment: $1,200 per adult, once", ge=0, le=1e5)
+    frequency: Literal["once", "monthly"] = P(
+        "once", "\"once\": paid in `start_month` only (a stimulus cheque); \"monthly\": paid every month in force, "
+        "scaled down during the phase-out (an advance child tax credit).",
+        "CARES Act (2020) one-off payments; American Rescue Plan (2021) monthly advance child tax credit")
+    income_threshold: float = P(1e7, "Monthly earnings (the household's usual earnings) above which the payment "
+                                "shrinks, $; the default reaches everyone.",
+                                "CARES Act: phase-out from $75,000 a year (single), about $6,250 a month",
+                                ge=0, le=1e7)
+    income_phase_out_rate: float = P(0.0, "Fall in the payment per $ of monthly earnings above "
+                                     "`income_threshold` (0.6 a month is the CARES Act's 5% of annual income).",
+                                     "CARES Act: the payment falls by 5% of income above the threshold", ge=0, le=100)
+    share: float = P(1.0, "Share of households that receive it (the rest are missed by the programme: no tax "
+                      "filing, no bank account), chosen by a fixed hash of the household, not by a draw.",
+                      "assumption; some eligible households did not receive the 2020 payments (GAO-21-191)",
+                      ge=0, le=1)
+
+
+class UnemploymentProgramme(PhasedPeriod):
+    coverage: float = P(1.0, "Share of unemployed households the programme reaches (a fixed set, chosen by a hash "
+                        "of the household: widening coverage adds households, never swaps them).",
+                        "PUA (2020) reached self-employed and gig workers outside regular UI; regular UI reaches "
+                        "about 30-40% of the unemployed (US DOL recipiency rates)", ge=0, le=1)
+    max_months_unemployed: int = P(600, "Only households unemployed for at most this many months receive it "
+                                   "(duration; regular UI lasts about 6 months, extensions added 3-12).",
+                                   "26 weeks of regular state UI; PEUC (2020) added 13, later up to 53 weeks",
+                                   ge=0, le=600)
+    replacement: float = P(0.0, "Extra share of usual earnings paid to each household reached.", ge=0, le=2)
+    top_up: float = P(0.0, "Flat monthly top-up to each household reached, $.",
+                      "FPUC: $600 a week (Apr-Jul 2020), $300 a week (Jan-Sep 2021)", ge=0, le=1e5)
+
+
+class OtherDebtPause(PhasedPeriod):
+    share: float = P(0.2, "Share of households whose payments on other debts (student loans, mortgage, rent) are "
+                     "paused, chosen by a fixed hash of the household.",
+                     "assumption; about 1 in 6 US adults held federal student loans in 2020 (Federal Reserve "
+                     "SHED 2020); mortgage forbearance peaked near 8% of mortgages (Black Knight, June 2020)",
+                     ge=0, le=1)
+    essentials_cut: float = P(0.25, "Share of the household's essential spending the pause removes while in force "
+                              "(the paused payment; the service, a home, continues).",
+                              "assumption; housing is about a third of US spending (BLS CEX)", ge=0, le=1)
+
+
+class Lockdown(PhasedPeriod):
+    spending_cut: float = P(0.1, "Share of every household's essential spending it cannot make while in force "
+                            "(services closed); what is not spent is saved.",
+                            "assumption; US personal saving rate rose from about 7% to 33% in April 2020 "
+                            "(BEA) as spending on services fell", ge=0, le=1)
 
 
 class Economy(Strict):
@@ -135,6 +204,10 @@ class Economy(Strict):
     income_support: list[IncomeSupport] = Field(default_factory=list)
     forbearance: list[Forbearance] = Field(default_factory=list)
     reporting_pause: list[Period] = Field(default_factory=list)
+    stimulus: list[Stimulus] = Field(default_factory=list, max_length=50)
+    unemployment_programmes: list[UnemploymentProgramme] = Field(default_factory=list, max_length=50)
+    other_debt_pause: list[OtherDebtPause] = Field(default_factory=list, max_length=50)
+    lockdown: list[Lockdown] = Field(default_factory=list, max_length=50)
     credit_record_weight: float = P(0.08, "Fall in the score lenders see per adverse mark on the credit record.",
                                     "assumption; FICO: a 60-day late payment costs tens of points", ge=0, le=1)
     credit_record_memory: float = P(0.988,
@@ -470,6 +543,42 @@ class Challenger(Strict):
     share: float = P(..., "Share of the lender's accounts assigned to this arm at random.", gt=0, lt=1)
 
 
+class Accommodation(PhasedPeriod):
+    """A lender's own accommodation programme: households ask, the lender enrols their accounts."""
+
+    take_up: float = P(0.3, "Monthly probability that an eligible household asks to enrol its accounts with this "
+                       "lender while enrolment is open (from `start_month` to `end_month`).",
+                       "assumption; about 1 in 5 US card and loan holders had an accommodation by mid-2020 "
+                       "(CFPB 2020, Consumer credit accommodations)", ge=0, le=1)
+    unemployed_only: bool = P(True, "Only households out of work may enrol (else any household that asks).")
+    pause_months: int = P(3, "Months of payments skipped or deferred after enrolment (0 = payments stay due: a "
+                          "fee-waiver-only programme; 1 = skip-a-payment).",
+                          "skip-a-payment programmes skip 1; pandemic deferrals of 3 months were common "
+                          "(CFPB 2020)", ge=0, le=24)
+    interest_free: bool = P(True, "No interest accrues while payments are paused (an interest-free deferral).")
+    waive_late_fees: bool = P(True, "No late fee is charged on an enrolled account from enrolment to the end of the "
+                              "phase-out (the fee is never charged, not charged and written off).")
+    report_current: bool = P(True, "An enrolled account is reported as current: arrears at enrolment are set aside "
+                             "(the account is re-aged; what was owed stays owed), and nothing adverse reaches the "
+                             "credit record from enrolment to the end of the phase-out.",
+                             "CARES Act section 4021 (15 U.S.C. 1681s-2(a)(1)(F)); the Act itself keeps earlier "
+                             "delinquency on record, here the lender re-ages (assumption)")
+
+
+class Anticipation(PhasedPeriod):
+    """Underwriting tightened on a forecast of losses, before they show in charge-offs."""
+
+    overlay: float = P(0.0, "Annual loss rate the lender adds to its expected loss while in force (a management "
+                       "overlay), as a share of balances.",
+                       "assumption; CECL reserve builds in 2020Q1-Q2 were driven by forecasts, not charge-offs",
+                       ge=0, le=1)
+    unemployment_weight: float = P(0.0, "Rise in the expected annual loss rate per percentage point by which "
+                                   "unemployment exceeds its level `lookback_months` earlier.",
+                                   "assumption; card charge-offs rose about 1 point per point of unemployment in "
+                                   "2008-10 (Fed CORCCACBS vs UNRATE)", ge=0, le=1)
+    lookback_months: int = P(6, "Months back to the unemployment rate the lender compares with.", ge=1, le=60)
+
+
 class Lender(Strict):
     name: str = P("Lender", "Display name.", min_length=1, max_length=80)
     strategy: str = P("conventional", "Name of a registered collection strategy (`python -m sim strategies`) or of "
@@ -498,6 +607,18 @@ class Lender(Strict):
                                  ge=0, le=100)
     loss_memory: float = P(0.9, "Monthly persistence of the lender's expected loss (exponential average).",
                            ge=0, le=1)
+    accommodation: list[Accommodation] = Field(default_factory=list, max_length=20)
+    anticipation: list[Anticipation] = Field(default_factory=list, max_length=20)
+
+    @field_validator("accommodation")
+    @classmethod
+    def _one_programme_at_a_time(cls, programmes: list[Accommodation]) -> list[Accommodation]:
+        spans = sorted((p.start_month, p.end_month + p.phase_out_months) for p in programmes)
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            if start <= end:
+                raise ValueError("accommodation programmes of a lender must not overlap (phase-out included): "
+                                 f"one runs to month {end}, the next starts in month {start}")
+        return programmes
 
 
 class RegimeChange(Strict):

@@ -1,5 +1,10 @@
 """The economy: the unemployment path, the job-loss and job-finding hazards that follow it, and the
-policy levers (income support, forbearance) that a scenario switches on for a period."""
+policy levers that a scenario switches on for a period: income support, forbearance and a pause in credit
+reporting, and the crisis-response levers (stimulus payments, unemployment-insurance programmes, pauses
+on other debts, lockdowns, lenders' accommodation programmes and anticipatory tightening).
+
+``LEVERS`` lists the crisis levers with a label and a plain-language explanation, for interfaces that
+expose them (the app's set-up panel reads it)."""
 
 from __future__ import annotations
 
@@ -8,12 +13,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import (
+    Accommodation,
+    Anticipation,
     ConstantUnemployment,
+    Forbearance,
+    IncomeSupport,
+    Lockdown,
+    OtherDebtPause,
+    Period,
     RegimeUnemployment,
     SeriesUnemployment,
+    Stimulus,
+    UnemploymentProgramme,
 )
 from sim.config import (
     Economy as EconomyConfig,
+)
+from sim.config import (
+    Lender as LenderConfig,
 )
 
 
@@ -80,23 +97,174 @@ def labour_hazards(cfg: EconomyConfig, u_now: float, u_next: float, outflow_shar
 
 @dataclass(frozen=True)
 class Levers:
-    """Which policy levers are on in a month."""
+    """Which policy levers are on in a month, and how strongly (1 in force, 0-1 while phasing out)."""
 
     income_support: float  # monthly transfer to each unemployed household, $
     forbearance: bool
     forbearance_unemployed_only: bool
     forbearance_interest_accrues: bool
     reporting_paused: bool = False
+    stimulus: tuple[tuple[Stimulus, float], ...] = ()  # payments due this month, with the share paid
+    unemployment_programmes: tuple[tuple[UnemploymentProgramme, float], ...] = ()
+    other_debt_pause: tuple[tuple[OtherDebtPause, float], ...] = ()
+    lockdown: tuple[tuple[Lockdown, float], ...] = ()
+
+    @property
+    def household_income_levers(self) -> bool:
+        """Stimulus payments or unemployment programmes pay something this month."""
+        return bool(self.stimulus or self.unemployment_programmes)
+
+    @property
+    def spending_levers(self) -> bool:
+        """A pause on other debts or a lockdown lowers essential spending this month."""
+        return bool(self.other_debt_pause or self.lockdown)
+
+
+def _in_force(periods, month: int) -> tuple:
+    """The periods with a positive strength in ``month``, each with its strength."""
+    return tuple((p, p.strength(month)) for p in periods if p.strength(month) > 0.0)
 
 
 def levers_at(cfg: EconomyConfig, month: int) -> Levers:
     """The policy levers in force in ``month`` (0 = first recorded month)."""
-    support = sum(p.amount for p in cfg.income_support if p.start_month <= month <= p.end_month)
+    support = sum(p.amount * p.strength(month) for p in cfg.income_support)
     active = [p for p in cfg.forbearance if p.start_month <= month <= p.end_month]
+    stimulus = tuple((p, 1.0) for p in cfg.stimulus if p.frequency == "once" and month == p.start_month)
+    stimulus += tuple((p, w) for p, w in _in_force([p for p in cfg.stimulus if p.frequency == "monthly"], month))
     return Levers(
         income_support=float(support),
         forbearance=bool(active),
         forbearance_unemployed_only=all(p.unemployed_only for p in active) if active else True,
         forbearance_interest_accrues=any(p.interest_accrues for p in active),
         reporting_paused=any(p.start_month <= month <= p.end_month for p in cfg.reporting_pause),
+        stimulus=stimulus,
+        unemployment_programmes=_in_force(cfg.unemployment_programmes, month),
+        other_debt_pause=_in_force(cfg.other_debt_pause, month),
+        lockdown=_in_force(cfg.lockdown, month),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# lenders' levers: accommodation programmes and anticipatory tightening
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccommodationInForce:
+    """A lender's accommodation programme in a month: enrolment is open from start to end; during the
+    phase-out payments of enrolled accounts come back at ``1 - strength`` of the contractual payment."""
+
+    programme: Accommodation
+    strength: float
+    enrolling: bool
+
+    @property
+    def payment_share(self) -> float:
+        """Share of the contractual payment that enrolled accounts whose pause is over must pay."""
+        return 1.0 if self.enrolling else 1.0 - self.strength
+
+
+def accommodation_at(cfg: LenderConfig, month: int) -> AccommodationInForce | None:
+    """The lender's accommodation programme in force in ``month`` (programmes never overlap)."""
+    for p in cfg.accommodation:
+        w = p.strength(month)
+        if w > 0.0:
+            return AccommodationInForce(p, w, p.start_month <= month <= p.end_month)
+    return None
+
+
+def programme_over(cfg: LenderConfig, month: int) -> bool:
+    """A programme of the lender ended (phase-out included) with the previous month."""
+    return any(month == p.end_month + p.phase_out_months + 1 for p in cfg.accommodation)
+
+
+def anticipated_loss(programmes: list[Anticipation], month: int, path: np.ndarray, index: int) -> float:
+    """Annual loss rate a lender adds to its learned expected loss in ``month`` when it tightens in
+    anticipation: for each programme in force, its strength times ``overlay`` plus ``unemployment_weight``
+    per percentage point by which the published rate ``path[index]`` exceeds ``path[index -
+    lookback_months]`` (the path as a fraction; the earliest value stands in for months before it). Zero
+    when no programme is in force."""
+    total = 0.0
+    for p in programmes:
+        w = p.strength(month)
+        if w > 0.0:
+            rise = max(100.0 * (float(path[index]) - float(path[max(index - p.lookback_months, 0)])), 0.0)
+            total += w * (p.overlay + p.unemployment_weight * rise)
+    return total
+
+
+# --------------------------------------------------------------------------------------------------
+# fixed household selection
+# --------------------------------------------------------------------------------------------------
+def household_uniform(n: int, seed: int, salt: int) -> np.ndarray:
+    """A fixed uniform in [0, 1) for each of ``n`` households, from a splitmix64 hash of the row, the seed
+    and a salt (one per lever). Levers that reach a share of households pick those below the share: no
+    random stream is drawn from, and raising the share only adds households."""
+    with np.errstate(over="ignore"):
+        key = (seed * 0x9E3779B97F4A7C15 + salt * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF
+        z = np.arange(n, dtype=np.uint64) + np.uint64(key)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+# --------------------------------------------------------------------------------------------------
+# the levers as an interface shows them
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeverInfo:
+    """A policy lever as a set-up panel shows it: where it lives in a scenario (a list of periods; ``N`` is
+    a lender's index), a label, the pydantic model of one period (its fields carry their descriptions,
+    bounds, defaults and sources), and a plain-language explanation for learn mode."""
+
+    path: str
+    label: str
+    period: type[Period]
+    explanation: str
+
+    @property
+    def per_lender(self) -> bool:
+        return self.path.startswith("lenders.N.")
+
+
+LEVERS: tuple[LeverInfo, ...] = (
+    LeverInfo("economy.income_support", "Income support for the unemployed", IncomeSupport,
+              "A flat monthly transfer to every household out of work, on top of its unemployment benefits, for "
+              "the months you choose. It adds to the cash a household has for essentials and debts, so fewer "
+              "fall behind; it reaches only the unemployed, and all of them alike."),
+    LeverInfo("economy.stimulus", "Stimulus payments", Stimulus,
+              "A payment to every household, once (a stimulus cheque) or every month (like the 2021 advance "
+              "child tax credit), that can shrink as usual earnings rise above a threshold. Households in work "
+              "get it too: it builds savings that later absorb job loss or shocks, but much of it goes to "
+              "households that would have paid their debts anyway."),
+    LeverInfo("economy.unemployment_programmes", "Unemployment insurance programmes", UnemploymentProgramme,
+              "Extra unemployment benefits for a period: a flat top-up (like the $600 a week of 2020), a "
+              "higher replacement of lost earnings, wider coverage (reaching workers regular insurance misses, "
+              "such as the self-employed) and a longer duration. Each programme reaches a fixed share of the "
+              "unemployed, only while they have been out of work for at most the duration you set."),
+    LeverInfo("economy.other_debt_pause", "Pauses on other debts", OtherDebtPause,
+              "A pause on payments of debts the lenders in the model do not hold (student loans, mortgages, "
+              "rent) for a share of households. Their essential spending falls by the paused payment while "
+              "they keep their home, so more cash is left for the loans in the model. The model does not "
+              "follow the paused debts: what comes due after the pause is not charged back."),
+    LeverInfo("economy.lockdown", "Lockdown", Lockdown,
+              "A period in which households cannot spend part of their usual essential budget (services are "
+              "closed). What they cannot spend is saved, so savings rise and consumption falls; the extra "
+              "savings later help pay debts."),
+    LeverInfo("economy.forbearance", "Forbearance", Forbearance,
+              "A public rule that pauses payments on all loans of eligible households (the unemployed, or "
+              "everyone) for the months you choose: nothing new falls due, no late fees, and arrears stop "
+              "ageing. When it ends, payments are due again at once."),
+    LeverInfo("economy.reporting_pause", "Credit-reporting pause", Period,
+              "Lenders report nothing adverse to credit records during the period, so households who fall "
+              "behind keep the score that lenders see when they apply for new loans."),
+    LeverInfo("lenders.N.accommodation", "Lender accommodation programme", Accommodation,
+              "The lender's own hardship programme: households who ask (by default only those out of work) "
+              "enrol their accounts and skip a few payments (skip-a-payment, or a deferral that can be "
+              "interest-free), with late fees waived. Enrolled accounts can be reported as current: arrears "
+              "are set aside and nothing adverse reaches the credit record. When enrolment closes, payments "
+              "come back in full at once (a cliff) or rise step by step over the phase-out (a ramp)."),
+    LeverInfo("lenders.N.anticipation", "Anticipatory tightening", Anticipation,
+              "The lender tightens new lending as soon as unemployment rises, before charge-offs show it: it "
+              "adds an overlay, and an amount per point of rise in unemployment, to the losses it expects. Its "
+              "approval cutoff and prices rise; fewer, safer loans are made."),
+)

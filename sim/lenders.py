@@ -40,13 +40,20 @@ class Lender(mesa.Agent):
         self.agency_fees = 0.0
         self.fines = 0.0
         self.capacity_shortfall_hours = 0.0
-        self.expected_loss = cfg.target_loss_rate  # expected annual net charge-off rate
+        self.expected_loss = cfg.target_loss_rate  # expected annual net charge-off rate, learned from charge-offs
+        self.anticipated_loss = 0.0  # annual loss rate added in anticipation (lenders.N.anticipation), set monthly
         self.capacity_log: list[tuple[int, float, float]] = []  # (month, hours used, hours available) per plan
 
     @property
+    def underwriting_loss(self) -> float:
+        """The annual loss rate underwriting plans for: the learned expected loss plus any anticipated loss."""
+        return self.expected_loss + self.anticipated_loss
+
+    @property
     def cutoff(self) -> float:
-        """Today's approval cutoff: the base cutoff moved by expected losses against the target."""
-        excess = self.expected_loss - self.cfg.target_loss_rate
+        """Today's approval cutoff: the base cutoff moved by expected losses (learned and anticipated)
+        against the target."""
+        excess = self.underwriting_loss - self.cfg.target_loss_rate
         return float(np.clip(self.cfg.approval_cutoff + self.cfg.supply_sensitivity * excess, 0.0, 0.95))
 
     def approves(self, observed_score: np.ndarray) -> np.ndarray:
@@ -58,7 +65,7 @@ class Lender(mesa.Agent):
         exceed the target."""
         cut = self.cutoff
         risk = np.clip((1.0 - observed_score) / max(1.0 - cut, 1e-6), 0.0, 1.0)
-        excess = max(self.expected_loss - self.cfg.target_loss_rate, 0.0)
+        excess = max(self.underwriting_loss - self.cfg.target_loss_rate, 0.0)
         spread = self.cfg.product.apr_risk_spread * (1.0 + self.cfg.price_sensitivity * excess)
         return self.cfg.product.apr + spread * risk
 

@@ -110,6 +110,8 @@ COLUMNS = {
     "disputed": np.bool_,
     "record_error": np.bool_,  # the lender's record of the amount owed is wrong
     "in_episode": np.bool_,  # in a delinquency episode (from the first missed payment to a cure by payment)
+    "accommodated": np.bool_,  # enrolled in its lender's accommodation programme (until the programme ends)
+    "accommodation_left": np.int8,  # months of payments still paused by the accommodation
 }
 
 
@@ -126,6 +128,17 @@ class ProductTerms:
     late_fee: np.ndarray
     chargeoff_days: np.ndarray
     limit_income_multiple: np.ndarray
+
+
+@dataclass(frozen=True)
+class AccommodationMonth:
+    """What lenders' accommodation programmes do to each loan row this month (``CollectionModel._accommodate``)."""
+
+    paused: np.ndarray  # payments paused (treated like forbearance: nothing scheduled, no ageing, no late fee)
+    interest_free: np.ndarray  # no interest accrues
+    fee_waived: np.ndarray  # no late fee even if a payment is missed
+    shielded: np.ndarray  # nothing adverse reaches the credit record (reported as current)
+    payment_share: np.ndarray  # share of the contractual payment scheduled (below 1 on a ramp back)
 
 
 class LoanBook:
@@ -293,6 +306,25 @@ class LoanBook:
         self.dpd[rows] = 0
         return forgiven
 
+    def enrol(self, rows: np.ndarray, pause_months: int, report_current: bool, month: int) -> None:
+        """Enrol accounts in their lender's accommodation programme: payments pause for ``pause_months``;
+        with ``report_current``, an account in arrears is re-aged to current (its arrears stop being due now
+        but stay part of the claim; ``plan_arrears`` is left alone)."""
+        self.accommodated[rows] = True
+        self.accommodation_left[rows] = pause_months
+        if report_current:
+            late = rows[self.cycles[rows] > 0]
+            self.arrears[late] = 0.0
+            self.cycles[late] = 0
+            self.dpd[late] = 0
+            self.reaged_month[late] = month
+
+    def end_accommodation(self, lender: int) -> None:
+        """The lender's programme is over: its accounts are no longer accommodated."""
+        mine = self.view("lender") == lender
+        self.view("accommodated")[mine] = False
+        self.view("accommodation_left")[mine] = 0
+
     def can_reage(self, rows: np.ndarray, month: int) -> np.ndarray:
         return month - self.reaged_month[rows].astype(np.int32) >= REAGE_INTERVAL
 
@@ -306,9 +338,12 @@ class LoanBook:
         self.view("interest_charged")[:] += interest
         return interest
 
-    def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray) -> np.ndarray:
+    def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
+                 payment_share: np.ndarray | None = None) -> np.ndarray:
         """Set and return this month's contractual payment of every loan (zero while forborne or
-        deferred). Charged-off and sold claims are asked for a twelfth of the claim a month."""
+        deferred). Charged-off and sold claims are asked for a twelfth of the claim a month. With
+        ``payment_share`` (accounts coming back from an accommodation on a ramp), only that share of the
+        contractual payment is scheduled."""
         claim = self.claim()
         lender = self.view("lender")
         status = self.view("status")
@@ -325,6 +360,8 @@ class LoanBook:
         self.view("contractual")[:] = np.minimum(contractual, claim)
         scheduled = np.where(paused, 0.0, np.minimum(contractual, claim))
         scheduled = np.where(self.collecting(), scheduled, 0.0)
+        if payment_share is not None:
+            scheduled = scheduled * payment_share
         self.view("scheduled")[:] = scheduled
         return scheduled
 
@@ -333,9 +370,11 @@ class LoanBook:
         return np.minimum(self.view("scheduled") + self.view("arrears"), self.claim())
 
     def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
-                       month: int | None = None) -> dict[str, np.ndarray]:
+                       month: int | None = None, fee_waived: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Apply payments (fees, then interest, then principal), update arrears, cycles, days past due,
         late fees, plans, cures and charge-offs. Return this month's events as boolean or money arrays.
+        Accounts in ``fee_waived`` (an accommodation that waives late fees) are charged no late fee: the fee
+        is never charged, so nothing is written off for it.
         """
         claim_before = self.claim()
         paid = np.minimum(paid, claim_before)
@@ -384,6 +423,8 @@ class LoanBook:
         # late fee on a missed payment of an on-book loan (none while forborne or deferred)
         paused = forborne | (self.view("deferral_left") > 0)
         late = missed & ~paused
+        if fee_waived is not None:
+            late &= ~fee_waived
         fee = np.where(late, terms.late_fee[self.view("lender")], 0.0)
         fees += fee
         self.view("fees_charged")[:] += fee

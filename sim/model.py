@@ -36,26 +36,36 @@ from sim.borrowers import (
     LOW_WELLBEING,
     Borrower,
     BorrowerTable,
+    crisis_income,
     draw_labour,
     effective_consumption,
     labour_and_shocks,
+    lower_essentials,
     payment_budget,
+    restore_essentials,
     settle_month,
     split_budget,
     update_stress_and_wellbeing,
 )
 from sim.complaints import Category, Channel, ComplaintInputs, draw_complaints
 from sim.config import Scenario, load_scenario
-from sim.economy import labour_hazards, levers_at, unemployment_path
+from sim.economy import (
+    accommodation_at,
+    anticipated_loss,
+    labour_hazards,
+    levers_at,
+    programme_over,
+    unemployment_path,
+)
 from sim.lenders import CollectionAgency, DebtBuyer, Lender, Regulator
-from sim.loans import ON_BOOK, LoanBook, ProductTerms, Status, observe
+from sim.loans import ON_BOOK, AccommodationMonth, LoanBook, ProductTerms, Status, observe
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, small_world
 from sim.regulation import REGIMES, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
-           "complaints", "lenders", "prepayment", "trace", "regulator", "network")
+           "complaints", "lenders", "prepayment", "trace", "regulator", "network", "policy")
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -161,6 +171,8 @@ class CollectionModel(mesa.Model):
         self.book = LoanBook(len(self.lenders), capacity=n_loans)
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
         self._seed_initial_book()
+        self._accommodating = any(lc.accommodation for lc in cfg.lenders)
+        self._anticipating = any(lc.anticipation for lc in cfg.lenders)
         self.recorder = MonthlyRecorder(self)
         # Mesa's DataCollector holds the headline series too (mesa.batch_run reads it)
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -223,17 +235,67 @@ class CollectionModel(mesa.Model):
         t = self.borrowers
         return t.risk_score[households] - self.cfg.economy.credit_record_weight * t.derogatory[households]
 
-    def _report_credit(self, events: dict[str, np.ndarray], paused: bool) -> None:
+    def _report_credit(self, events: dict[str, np.ndarray], paused: bool, shielded: np.ndarray | None = None) -> None:
         """Adverse marks: one when a loan reaches 60 days past due, two at charge-off; they fade. Nothing is
-        reported while a reporting pause is on."""
+        reported while a reporting pause is on, nor for loans ``shielded`` by an accommodation programme that
+        reports its accounts as current."""
         t, owner = self.borrowers, self.book.view("borrower")
         t.derogatory *= np.float32(self.cfg.economy.credit_record_memory)
         if paused:
             return
         marks = events["rolled_60"].astype(np.float32) + 2.0 * events["chargeoff"]
+        if shielded is not None:
+            marks[shielded] = 0.0
         hit = np.flatnonzero(marks)
         if len(hit):
             t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
+
+    def _accommodate(self, month: int) -> AccommodationMonth | None:
+        """Lenders' accommodation programmes (``lenders.N.accommodation``, ODD 7.9): while enrolment is open,
+        households that ask (one draw per household and lender from the ``policy`` stream, so the draws do
+        not depend on the strategy) enrol their current or delinquent accounts with the lender; enrolled
+        accounts skip ``pause_months`` payments, then pay in full, or a rising share during the phase-out; a
+        programme's end clears its enrolments. Returns None when no programme is in force."""
+        book, t = self.book, self.borrowers
+        for lend in self.lenders:
+            if programme_over(lend.cfg, month):
+                book.end_accommodation(lend.index)
+        in_force = [accommodation_at(lend.cfg, month) for lend in self.lenders]
+        if not any(in_force):
+            return None
+        n = book.n
+        lender, status = book.view("lender"), book.view("status")
+        accommodated, left = book.view("accommodated"), book.view("accommodation_left")
+        on_book = book.on_book()
+        paused, interest_free = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        waived, shielded = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        share = np.ones(n)
+        rng = self.streams["policy"]
+        for lend, state in zip(self.lenders, in_force, strict=True):
+            if state is None:
+                continue
+            p = state.programme
+            mine = lender == lend.index
+            if state.enrolling:
+                asks = rng.random(t.n) < p.take_up
+                if p.unemployed_only:
+                    asks &= ~t.employed
+                eligible = (mine & ((status == Status.CURRENT) | (status == Status.DELINQUENT)) & ~accommodated
+                            & (book.view("collector") == Collector.LENDER) & asks[book.view("borrower")])
+                book.enrol(np.flatnonzero(eligible), p.pause_months, p.report_current, month)
+            enrolled = mine & accommodated & on_book
+            pausing = enrolled & (left > 0) & state.enrolling
+            left[pausing] -= 1
+            paused |= pausing
+            if p.interest_free:
+                interest_free |= pausing
+            if p.waive_late_fees:
+                waived |= enrolled
+            if p.report_current:
+                shielded |= enrolled
+            share[enrolled & ~pausing] = state.payment_share
+        return AccommodationMonth(paused=paused, interest_free=interest_free, fee_waived=waived, shielded=shielded,
+                                  payment_share=share)
 
     def _learn_losses(self, events: dict[str, np.ndarray], contacts: dict[str, Any]) -> None:
         """Each lender updates its expected loss rate from this month's annualised net charge-offs; its
@@ -297,6 +359,9 @@ class CollectionModel(mesa.Model):
         finding_weights = cfg.economy.duration_dependence ** np.minimum(t.months_unemployed, 24)
         outflow_share = float(finding_weights[~t.employed].mean()) if u_now > 0 else 1.0
         hazards = labour_hazards(cfg.economy, u_now, float(self.unemployment[idx + 1]), outflow_share)
+        if self._anticipating:  # lenders tighten on the published unemployment rate, ahead of losses
+            for lend in self.lenders:
+                lend.anticipated_loss = anticipated_loss(lend.cfg.anticipation, m, self.unemployment, idx)
 
         # 2. jobs, income and shocks (fixed-size draws: common random numbers across strategies)
         draws = draw_labour(self.streams["labour"], self.streams["shocks"], t.n)
@@ -304,16 +369,28 @@ class CollectionModel(mesa.Model):
         employed_mean = float(self._separation_weights[t.employed].mean()) if t.employed.any() else 1.0
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
                                      draws, self._separation_weights / employed_mean, finding_weights)
+        # crisis levers on households: stimulus payments and unemployment programmes add income; a pause on
+        # other debts or a lockdown lowers this month's essential spending until the month is settled
+        if levers.household_income_levers:
+            t.income += crisis_income(t, levers, self.seed)
+        spending = lower_essentials(t, levers, self.seed) if levers.spending_levers else None
 
         # 3. originations, early repayment, interest, plans
         originated = self._originate()
         prepaid = self._prepay()
         owner = book.view("borrower")
         on_book = book.on_book()
+        accommodation = self._accommodate(m) if self._accommodating else None
         forborne = np.zeros(book.n, dtype=bool)
         if levers.forbearance:
             forborne = on_book & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
-        interest = book.accrue_interest(forborne, levers.forbearance_interest_accrues)
+        if accommodation is None:
+            interest = book.accrue_interest(forborne, levers.forbearance_interest_accrues)
+        else:  # accommodated accounts are paused like forborne ones; interest-free ones accrue nothing
+            no_interest = (np.zeros(book.n, dtype=bool) if levers.forbearance_interest_accrues else forborne) \
+                | (accommodation.paused & accommodation.interest_free)
+            forborne = forborne | accommodation.paused
+            interest = book.accrue_interest(no_interest, False)
         accounts_on_book = np.bincount(book.view("lender")[on_book], minlength=len(self.lenders))
         rows, treat, who = self._plan_treatments(accounts_on_book)
 
@@ -321,9 +398,10 @@ class CollectionModel(mesa.Model):
         contacts = self._run_contacts(rows, treat, who)
 
         # 5-6. the schedule, what households pay, and the accounting
-        book.schedule(interest, self.terms, forborne)
+        book.schedule(interest, self.terms, forborne, None if accommodation is None else accommodation.payment_share)
         decision = self._decide_payments(contacts, lost_job)
-        events = book.apply_payments(decision["paid"], self.terms, forborne, month=m)
+        events = book.apply_payments(decision["paid"], self.terms, forborne, month=m,
+                                     fee_waived=None if accommodation is None else accommodation.fee_waived)
         # free what the rest of the month does not use (a million-loan book: every float column is 13 MB)
         del interest, forborne
         decision.pop("paid")
@@ -344,7 +422,9 @@ class CollectionModel(mesa.Model):
         book.refresh_status()
         paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
         borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
-        settle_month(t, paid_by_household, cfg.population, borrowed)
+        settle_month(t, paid_by_household, cfg.population, borrowed, spending)
+        if spending is not None:
+            restore_essentials(t, spending)
 
         # 7. stress, well-being, complaints
         in_30 = (book.view("dpd") >= 30) & book.on_book()
@@ -357,7 +437,8 @@ class CollectionModel(mesa.Model):
         agency_fee = self._agency_fees(events["paid"])
         self._learn_losses(events, contacts)
         self._update_peers(any_30)
-        self._report_credit(events, levers.reporting_paused)
+        self._report_credit(events, levers.reporting_paused,
+                            None if accommodation is None else accommodation.shielded)
         self._enforce_rules(contacts, complaints, decision)
         book.view("contacts_last")[:] = 0
         book.view("rpc_last")[:] = 0

@@ -178,3 +178,28 @@ def test_model_benchmark_small(tmp_path):
     assert all(len(r["month_s"]) == 24 and r["peak_mb"] > 0 and r["borrower_months_per_s"] > 0 for r in rows)
     bad = run("benchmark", "--burn-in", "soon", timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--burn-in" in bad.stderr
+
+
+@pytest.mark.timeout(400)
+def test_crisis_tiny(tmp_path):
+    """experiments/crisis.py end to end (issue 17): every arm and outcome in the tables, effects against
+    no response with intervals, the figures, and a page that says how to reproduce it."""
+    proc = run("crisis", "--tiny", "--no-progress", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    levels = pd.read_csv(tmp_path / "crisis.csv")
+    effects = pd.read_csv(tmp_path / "crisis_effects.csv")
+    arms = ["no response", "forbearance only", "stimulus", "unemployment programme", "other-debt pause", "lockdown",
+            "accommodation (ramp)", "accommodation (cliff)", "anticipatory tightening", "package"]
+    assert list(dict.fromkeys(levels["arm"])) == arms
+    assert list(dict.fromkeys(effects["arm"])) == arms[1:]
+    assert {"delinquency_mean", "net_chargeoffs", "collected", "wellbeing_mean", "transfers"} <= set(levels["outcome"])
+    assert (levels["n"] == 2).all() and effects["ci_low"].notna().all()
+    level = levels.set_index(["arm", "outcome"])["mean"]
+    assert level["no response", "transfers"] == 0 and level["stimulus", "transfers"] > 0
+    assert level["accommodation (ramp)", "accommodated_peak"] > 0 and level["stimulus", "accommodated_peak"] == 0
+    page = (tmp_path / "crisis.md").read_text()
+    assert "python experiments/crisis.py --tiny" in page and "P&L" in page
+    assert_figure(tmp_path / "img" / "crisis_series", "month of the recorded horizon", "30+ days delinquent")
+    assert_figure(tmp_path / "img" / "crisis_effects", "difference from no response")
+    bad = run("crisis", "--reps", "1", "--out", str(tmp_path), timeout=120)
+    assert bad.returncode == 2 and "--reps must be at least 2" in bad.stderr
