@@ -128,7 +128,7 @@ def test_monthly_stimulus_is_scaled_down_over_its_phase_out():
 def test_unemployment_programme_pays_covered_unemployed_within_its_duration_only():
     programme = {"start_month": 3, "end_month": 5, "coverage": 0.6, "max_months_unemployed": 2,
                  "replacement": 0.1, "top_up": 800.0}
-    a, b = twins({"economy.unemployment_programmes": [programme]}, **{"population.n_borrowers": 4000})
+    a, b = twins({"economy.unemployment_programmes": [programme]}, **{"population.n_borrowers": 6000})
     t = b.borrowers
     covered = household_uniform(t.n, b.seed, PROGRAMME_SALT) < 0.6
     for _ in range(3):
