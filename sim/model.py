@@ -968,6 +968,7 @@ class CollectionModel(mesa.Model):
         return fees
 
     def _compact(self) -> None:
+        self.recorder.note_closed()  # what households still owe on claims that leave the book
         self.book.compact()
 
     # ---------------------------------------------------------------------------------------------
