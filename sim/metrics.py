@@ -63,6 +63,32 @@ MONTHLY_COLUMNS = [
     "disputes",
     *RULE_COLUMNS, *WOULD_COLUMNS, *MONEY_COLUMNS, *KPI_COLUMNS,
 ]
+# How the all-lenders value of each monthly column relates to the per-lender (per-arm) values:
+# "sum": the sum of the lender rows; "lender_held": the lender rows count what happened on the lender's own and
+# its agency's accounts, the all row adds the claims sold to the debt buyer (so the lender rows sum to at most
+# the all row, exactly to it without sales); "ratio": a ratio of sums, recomputed for each row; "households":
+# over the households with an account in the lender's book (overlapping: a household can owe several lenders);
+# "mean": the all row is the mean of the lenders' values; "economy": the same value in every row.
+LENDER_HELD = {"complaints", *CATEGORY_COLUMNS, *CHANNEL_COLUMNS, *RULE_COLUMNS, *WOULD_COLUMNS}
+RATIOS = {"delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000", "on_time_rate"}
+HOUSEHOLD_MEANS = {"wellbeing_mean", "wellbeing_low_share", "utility_mean", "deprivation_share", "households"}
+
+
+def aggregation(column: str) -> str:
+    """How the all-lenders value of a monthly column relates to the per-lender values (see above)."""
+    if column in LENDER_HELD:
+        return "lender_held"
+    if column in RATIOS:
+        return "ratio"
+    if column in HOUSEHOLD_MEANS:
+        return "households"
+    if column in ("approval_cutoff", "expected_loss"):
+        return "mean"
+    if column == "unemployment_rate":
+        return "economy"
+    return "sum"
+
+
 # the money outcomes first: what a lender made, and recovery on a base that the strategy does not move
 MONEY_KEYS = ["npv", "pnl", "cash_in", "cash_out", "book_value_start", "book_value_end", "payments_received",
               "recovery_payments", "prepaid", "sale_proceeds", "principal_lent", *TACTIC_COST_COLUMNS,
@@ -177,10 +203,10 @@ class MonthlyRecorder:
         self.value_start = np.zeros(self.n_groups)
         self.balance_start = np.zeros(self.n_groups)
         # for welfare after the horizon (sim/welfare.py): claims that stopped being worked (archived from the
-        # book), and each household's consumption out of its own resources in the last recorded year
+        # book), and each household's income over the last recorded year
         self.owed_closed = np.zeros(t.n)
-        self.resources_sum = np.zeros(t.n)
-        self.resources_months = 0
+        self.income_sum = np.zeros(t.n)
+        self.income_months = 0
         self._last_fines = np.zeros(len(self.names))
         self.third_party_harm = 0.0
         # welfare accumulators by (income quintile, literacy tercile) cell: discounted utility W, discounted
@@ -392,11 +418,9 @@ class MonthlyRecorder:
             d[col][month] = [*contacts["would_clip_by_group"][:, r], contacts["would_clip"][r]]
         self._record_money(month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow)
-        paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
         if month >= m.cfg.horizon_months - 12:
-            borrowed = np.bincount(m.last_approved, weights=m.last_originated, minlength=t.n)
-            self.resources_sum += c_eff + (paid_by_household - borrowed) / 1000.0
-            self.resources_months += 1
+            self.income_sum += t.income
+            self.income_months += 1
 
     def _record_money(self, month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines,
                       agency_fee) -> None:
@@ -497,8 +521,10 @@ class MonthlyRecorder:
         summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]
         from sim.welfare import future_welfare
 
-        future = future_welfare(m, self.owed_closed, self.resources_sum / max(self.resources_months, 1), self.cell_of)
+        future = future_welfare(m, self.owed_closed, self.income_sum / max(self.income_months, 1), self.cell_of)
         meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1]),
+                "groups": [{"name": name, "lender": m.lenders[li].name, "arm": arm,
+                            "share": float(m.lenders[li].arm_shares[arm])} for li, arm, name in m.groups],
                 "welfare": {"risk_aversion": m.cfg.welfare.risk_aversion, "W": self.welfare_w.tolist(),
                             "A": self.welfare_a.tolist(), "B": self.welfare_b.tolist(),
                             "cell_to_segment": self.cell_to_segment.tolist(), **future}}

@@ -93,6 +93,7 @@ class Vintages:
         n_cohorts = (months + 2) // 3
         self.lent = np.zeros((n_groups, n_cohorts))
         self.loss = np.zeros((n_groups, n_cohorts, months))
+        self.loss_unrecorded = np.zeros(n_groups)  # net loss of loans originated before recording started
 
     def update(self, month: int, vintage: np.ndarray, principal_lent: np.ndarray, net_loss: np.ndarray,
                group: np.ndarray) -> None:
@@ -105,6 +106,9 @@ class Vintages:
                            minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
+        early = np.bincount(group[~recorded], weights=net_loss[~recorded], minlength=n_groups)
+        self.loss_unrecorded[:-1] += early
+        self.loss_unrecorded[-1] += early.sum()
         lossy = recorded & (net_loss != 0.0)
         if lossy.any():
             age = month - vintage[lossy]  # months since origination (0 in the month of origination)

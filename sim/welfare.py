@@ -5,13 +5,13 @@ money-equivalent disutility of collection contacts (more at night, via third par
 cap) and of stress, floored near zero (``sim.borrowers.effective_consumption``). A run accumulates, by
 income quintile and literacy tercile, the discounted sum of utility ``W``, of ``c^(1-g)`` (``A``) and of
 household-months (``B``) over the recorded months, and the same sums over ``welfare.future_months`` after
-the horizon (:func:`future_welfare`): in each of those months a household consumes what its own resources
-gave it in the last recorded year, less
+the horizon (:func:`future_welfare`). In each of those months a household consumes its mean income of the
+last recorded year plus the annuity of its net worth at the end, less the cost of its credit record:
 
-- the repayment of what it still owes at the end (on the book, charged off, sold, or no longer worked),
-  with court costs on claims under judgment, as an annuity over the future months at the welfare discount
-  rate (so its present value at the horizon is the amount owed), and
-- the cost of the adverse marks on its credit record (higher prices, lost access), a share of its income
+- net worth: its savings less what it still owes (on the book, charged off, sold, or no longer worked),
+  with court costs added to claims under judgment; the annuity runs over the future months at the welfare
+  discount rate, so its present value at the horizon is the net worth itself;
+- the cost of the adverse marks on its credit record (higher prices, lost access): a share of its income
   per mark, fading as the marks do.
 
 The consumption-equivalent welfare change of a scenario against the counterfactual in which lenders do not
@@ -30,6 +30,7 @@ sources: ``docs/ODD.md`` section 7.18 and ``docs/outcomes.md``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.borrowers import crra
-from sim.config import Scenario, load_scenario
+from sim.config import Scenario, Welfare, load_scenario
 from sim.loans import Status
 from sim.metrics import SEGMENT_LABELS, RunResult
 
@@ -65,46 +66,79 @@ def consumption_equivalent(policy: RunResult | dict, counterfactual: RunResult |
     return out
 
 
-def future_welfare(model: CollectionModel, owed_closed: np.ndarray, resources: np.ndarray,
-                   cell_of: np.ndarray) -> dict[str, Any]:
-    """Discounted sums of utility (``W_future``), of ``c^(1-g)`` (``A_future``) and of household-months
-    (``B_future``) by (income quintile, literacy tercile) cell over ``welfare.future_months`` after the
-    horizon, from the state at the end of a run (module docstring; ``docs/ODD.md`` section 7.18).
+@dataclass(frozen=True)
+class HouseholdEnd:
+    """What each household holds and owes at the end of a run (arrays, one value a household)."""
 
-    Args:
-        model: the model at the end of its run.
-        owed_closed: per household, claims that left the book after they stopped being worked, $.
-        resources: per household, mean monthly effective consumption plus debt service less new borrowing
-            over the last recorded year, thousands of $.
-        cell_of: the cell of each household.
-    """
-    cfg, t, book = model.cfg.welfare, model.borrowers, model.book
-    gamma, beta = cfg.risk_aversion, cfg.discount
-    horizon, months = model.cfg.horizon_months, cfg.future_months
+    income: np.ndarray  # mean monthly income over the last recorded year, $
+    savings: np.ndarray  # $
+    owed: np.ndarray  # every claim not repaid or forgiven: on the book, charged off, sold or no longer worked, $
+    owed_judged: np.ndarray  # the part of ``owed`` under a court judgment, $
+    marks: np.ndarray  # adverse marks on the credit record
+    income_base: np.ndarray  # monthly earnings when employed, $ (the scale of the marks' cost)
+    essentials: np.ndarray  # essential spending a month, $ (the scale of the consumption floor)
+
+
+def future_consumption(end: HouseholdEnd, cfg: Welfare, mark_memory: float, k: int) -> np.ndarray:
+    """Consumption of each household in the ``k``-th month after the horizon (k = 1, 2, ...), thousands of $:
+    its income plus the annuity of its net worth (savings less what it owes, with court costs on judged
+    claims, times ``owed_repaid_share``) over ``future_months`` at the welfare discount rate, less the cost of
+    its credit marks fading at ``mark_memory`` a month, floored as in the recorded months."""
+    rate = 1.0 / cfg.discount - 1.0 if cfg.discount > 0 else 0.0
+    months = max(cfg.future_months, 1)
+    annuity = rate / -np.expm1(-months * np.log1p(rate)) if rate > 1e-12 else 1.0 / months
+    net_worth = end.savings - cfg.owed_repaid_share * (end.owed + cfg.judgment_cost_share * end.owed_judged)
+    marks_cost = cfg.mark_cost * end.income_base * end.marks * mark_memory**k
+    floor = 0.2 * cfg.subsistence_share * end.essentials
+    return np.maximum(end.income + annuity * net_worth - marks_cost, floor) / 1000.0
+
+
+def future_utility(end: HouseholdEnd, cfg: Welfare, mark_memory: float, horizon: int) -> np.ndarray:
+    """Each household's discounted utility over the ``future_months`` after a ``horizon`` of recorded months
+    (discounted to the first recorded month, as the recorded months are)."""
+    total = np.zeros(len(end.income))
+    for k in range(1, cfg.future_months + 1):
+        total += cfg.discount ** (horizon - 1 + k) * crra(future_consumption(end, cfg, mark_memory, k),
+                                                           cfg.risk_aversion)
+    return total
+
+
+def household_end(model: CollectionModel, owed_closed: np.ndarray, income: np.ndarray) -> HouseholdEnd:
+    """The households' position at the end of ``model``'s run. ``owed_closed``: claims that left the book
+    after they stopped being worked; ``income``: mean monthly income over the last recorded year."""
+    t, book = model.borrowers, model.book
     owner, claim = book.view("borrower"), book.claim()
     unpaid = book.view("status") != Status.PAID_OFF
     owed = np.bincount(owner[unpaid], weights=claim[unpaid], minlength=t.n) + owed_closed
     judged = book.view("judgment") & book.collecting()
     owed_judged = np.bincount(owner[judged], weights=claim[judged], minlength=t.n)
-    rate = 1.0 / beta - 1.0 if beta > 0 else 0.0
-    annuity = rate / -np.expm1(-months * np.log1p(rate)) if rate > 1e-12 else 1.0 / max(months, 1)
-    repayment = cfg.owed_repaid_share * (owed + cfg.judgment_cost_share * owed_judged) * annuity / 1000.0
-    marks = t.derogatory.astype(np.float64)
-    mark_cost = cfg.mark_cost * t.income_base * marks / 1000.0
-    memory = model.cfg.economy.credit_record_memory
-    floor = 0.2 * cfg.subsistence_share * t.essentials / 1000.0
+    return HouseholdEnd(income=np.asarray(income, dtype=float), savings=t.savings.astype(float), owed=owed,
+                        owed_judged=owed_judged, marks=t.derogatory.astype(np.float64),
+                        income_base=t.income_base.astype(float), essentials=t.essentials.astype(float))
+
+
+def future_welfare(model: CollectionModel, owed_closed: np.ndarray, income: np.ndarray,
+                   cell_of: np.ndarray) -> dict[str, Any]:
+    """Discounted sums of utility (``W_future``), of ``c^(1-g)`` (``A_future``) and of household-months
+    (``B_future``) by (income quintile, literacy tercile) cell over ``welfare.future_months`` after the
+    horizon, from the state at the end of a run (:func:`future_consumption`; ``docs/ODD.md`` section 7.18),
+    with totals of what households owe, their marks and savings at the end."""
+    cfg = model.cfg.welfare
+    end = household_end(model, owed_closed, income)
+    gamma, memory = cfg.risk_aversion, model.cfg.economy.credit_record_memory
     w_sum, a_sum, b_sum = np.zeros(15), np.zeros(15), np.zeros(15)
     households = np.bincount(cell_of, minlength=15).astype(float)
-    for k in range(1, months + 1):
-        weight = beta ** (horizon - 1 + k)
-        c = np.maximum(resources - repayment - mark_cost * memory**k, floor)
+    for k in range(1, cfg.future_months + 1):
+        weight = cfg.discount ** (model.cfg.horizon_months - 1 + k)
+        c = future_consumption(end, cfg, memory, k)
         w_sum += weight * np.bincount(cell_of, weights=crra(c, gamma), minlength=15)
         power = np.log(c) if abs(gamma - 1.0) < 1e-9 else c ** (1.0 - gamma)
         a_sum += weight * np.bincount(cell_of, weights=power, minlength=15)
         b_sum += weight * households
     return {"W_future": w_sum.tolist(), "A_future": a_sum.tolist(), "B_future": b_sum.tolist(),
-            "owed_end": float(owed.sum()), "owed_judged_end": float(owed_judged.sum()),
-            "marks_end": float(marks.sum()), "households": int(t.n)}
+            "owed_end": float(end.owed.sum()), "owed_judged_end": float(end.owed_judged.sum()),
+            "marks_end": float(end.marks.sum()), "savings_end": float(end.savings.sum()),
+            "households": int(len(end.owed))}
 
 
 def _ce(w: float, w_cf: float, a_cf: float, b: float, gamma: float) -> float:
