@@ -33,8 +33,8 @@ from sim.borrowers import LOW_WELLBEING, crra
 from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
 from sim.loans import Status
-from sim.reports import FROM_STATES, TO_STATES, Redefaults, RollRates, Vintages, account_states
 from sim.regulation import Rule
+from sim.reports import FROM_STATES, NOT_ON_BOOK, TO_STATES, Redefaults, RollRates, Vintages, account_states
 from sim.tactics import Collector, Tactic
 
 if TYPE_CHECKING:
@@ -242,6 +242,8 @@ class MonthlyRecorder:
         self._collection_count = self._by_lender(self.in_collection, group)
         # where every account starts the month (roll rates), and the book's worth (money at the start)
         claim = book.claim()
+        self._start_ids = book.view("loan_id").copy()
+        self._start_group = group
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
         self._value_now = _with_total(book_value(book, group, len(self.names), self.model.cfg.finance))
@@ -443,7 +445,12 @@ class MonthlyRecorder:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         m, d, book = self.model, self.data, self.model.book
         status, dpd = book.view("status"), book.view("dpd")
-        self.rolls.update(month, self._start_state, self._start_claim, account_states(status, dpd), lender)
+        # the accounts of the start of the month, found by id (rows move if the book was compacted in between)
+        ids = book.view("loan_id")
+        pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
+        found = (ids[pos] == self._start_ids) if book.n else np.zeros(len(self._start_ids), dtype=bool)
+        end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+        self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
         net_loss = events["gross_chargeoff"] - events["paid_on_charged_off"]

@@ -543,7 +543,8 @@ class CollectionModel(mesa.Model):
         violations[Rule.VISIT_BAN] += v
         for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
                                           (treat.social_media, social, Rule.SOCIAL_MEDIA),
-                                          (treat.threaten, threats, Rule.THREATS), (treat.visits, visits, Rule.VISIT_BAN)):
+                                          (treat.threaten, threats, Rule.THREATS),
+                                          (treat.visits, visits, Rule.VISIT_BAN)):
             clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
         ref = self.reference_regime
         if ref.name != regime.name:

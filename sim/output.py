@@ -44,10 +44,6 @@ def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None
     ``meta.json``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    if welfare is not None:
-        frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
-        frame.to_csv(out / "welfare.csv", index=False)
-        paths.append(out / "welfare.csv")
     for name in ("monthly", "segments", "summary", "roll_rates", "vintages", "traces"):
         frame = getattr(result, name)
         if frame is None:
@@ -55,6 +51,10 @@ def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None
         frame.to_parquet(out / f"{name}.parquet", index=False)
         frame.to_csv(out / f"{name}.csv", index=False)
         paths += [out / f"{name}.parquet", out / f"{name}.csv"]
+    if welfare is not None:
+        frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
+        frame.to_csv(out / "welfare.csv", index=False)
+        paths.append(out / "welfare.csv")
     meta = {
         "scenario": result.meta.get("scenario"),
         "seed": result.meta.get("seed"),

@@ -41,12 +41,11 @@ class RollRates:
 
     def update(self, month: int, start: np.ndarray, start_claim: np.ndarray, end: np.ndarray,
                group: np.ndarray) -> None:
-        """``start``/``start_claim``: state and claim of rows ``0..len(start)-1`` at the start of the month;
-        ``end`` and ``group``: their state and outcome group now (the last group is "all")."""
-        k = len(start)
-        ok = (start >= 0) & (start < len(FROM_STATES)) & (end[:k] >= 0)
-        cell = start[ok].astype(np.int64) * len(TO_STATES) + end[:k][ok]
-        g = group[:k][ok]
+        """One entry per account on the book at the start of the month: its state and claim then, its state
+        now (``NOT_ON_BOOK`` if unknown) and its outcome group (the "all" group is added here)."""
+        ok = (start >= 0) & (start < len(FROM_STATES)) & (end >= 0)
+        cell = start[ok].astype(np.int64) * len(TO_STATES) + end[ok]
+        g = group[ok]
         size = len(FROM_STATES) * len(TO_STATES)
         n_groups = self.count.shape[1] - 1
         flat = g * size + cell
@@ -133,7 +132,8 @@ class Vintages:
                 for age in range(observed):
                     rows.append({"lender": name, "cohort": f"Q{q + 1} (months {3 * q}-{last_month})",
                                  "months_on_book": age, "principal_lent": self.lent[g, q],
-                                 "net_loss": self.loss[g, q, age], "cumulative_loss_rate": cumulative[age] / self.lent[g, q]})
+                                 "net_loss": self.loss[g, q, age],
+                                 "cumulative_loss_rate": cumulative[age] / self.lent[g, q]})
         return pd.DataFrame(rows, columns=["lender", "cohort", "months_on_book", "principal_lent", "net_loss",
                                            "cumulative_loss_rate"])
 

@@ -21,7 +21,7 @@ from sim.model import CollectionModel
 from sim.reports import FROM_STATES, TO_STATES, Redefaults
 from sim.runner import add_common_base, arm_outcomes, compare
 from sim.stats import paired_difference, paired_table, replications_needed
-from sim.welfare import HouseholdEnd, consumption_equivalent, future_utility, future_welfare, welfare_outcomes
+from sim.welfare import HouseholdEnd, consumption_equivalent, future_utility, future_welfare
 
 SMALL = {"population.n_borrowers": 1500, "horizon_months": 18, "burn_in_months": 12}
 
