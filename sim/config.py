@@ -541,6 +541,11 @@ class Finance(Strict):
         "rates of roughly 15-20% from current-to-30 cured, 50-60% from 30 to 60 and 70-90% from 90 onwards "
         "(Philadelphia Fed large-bank card reports), with partial recovery after charge-off",
         min_length=6, max_length=6)
+    value_restructured: float = P(0.60, "Expected recovery per dollar of an account that counts as current only "
+                                  "because a plan, deferral or write-down re-aged it (still in its delinquency "
+                                  "episode, 7.10).", "assumption (weak): restructured loans re-default often (OCC "
+                                  "Mortgage Metrics: about 30-50% of modified loans 60+ days late within a year); "
+                                  "valued near a 30-59 day balance", ge=0, le=1)
     value_judgment: float = P(0.35, "Expected recovery per dollar of a claim under judgment (wage garnishment).",
                               "assumption (weak)", ge=0, le=1)
     value_charged_off: float = P(0.10, "Expected recovery per dollar of a charged-off claim the lender still holds.",

@@ -7,8 +7,8 @@ Cash flows of a lender (or of one arm of a champion/challenger test), month by m
 - out: principal lent, collection costs by tactic, agency fees and regulatory fines.
 
 The book is valued at its expected recovery: every claim the lender still holds times the expected recovery
-per dollar of its state (``[finance]`` in the scenario: current, each days-past-due bucket, judgment,
-charged off). A claim sold or no longer worked is worth nothing to the lender. Then::
+per dollar of its state (``[finance]`` in the scenario: current, re-aged by a restructuring, each
+days-past-due bucket, judgment, charged off). A claim sold or no longer worked is worth nothing to the lender. Then::
 
     P&L = value at the end - value at the start + sum of net cash flows
     NPV = - value at the start + sum_t net cash flow_t / (1 + r)^((t + 1) / 12) + value at the end / (1 + r)^(T / 12)
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     """Expected recovery per dollar of each loan's claim, from the lender's point of view: by days-past-due
-    bucket on the book (a claim under judgment at ``value_judgment``), ``value_charged_off`` for a
-    charged-off claim the lender still works, zero for sold, closed and paid-off claims."""
+    bucket on the book (``value_restructured`` for an account current only because it was re-aged, and
+    ``value_judgment`` under judgment), ``value_charged_off`` for a charged-off claim the lender still works,
+    zero for sold, closed and paid-off claims."""
     status = book.view("status")
     dpd = book.view("dpd")
     on_book = ON_BOOK[status]
@@ -43,6 +44,9 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     # buckets: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+ (the last two share a value)
     bucket = np.searchsorted(BUCKET_EDGES, dpd, side="right")
     value = np.where(on_book, by_bucket[bucket], 0.0)
+    # current only because a plan, deferral or write-down re-aged it: not valued as a current account
+    restructured = on_book & (bucket == 0) & book.view("in_episode")
+    value = np.where(restructured, cfg.value_restructured, value)
     value = np.where(on_book & book.view("judgment"), cfg.value_judgment, value)
     held_after_chargeoff = (status == Status.CHARGED_OFF) & (book.view("collector") != Collector.BUYER)
     return np.where(held_after_chargeoff, cfg.value_charged_off, value)

@@ -109,7 +109,8 @@ def test_pnl_and_npv_follow_their_formulas(cc_run):
 
 def test_book_value_is_the_held_claims_at_their_stated_recovery(cc_run):
     """At the end, the book's value is every claim the lender holds times the recovery of its state: a sold,
-    closed or paid-off claim is worth nothing; with every recovery set to 1 the value is the held claim."""
+    closed or paid-off claim is worth nothing, an account current only because it was re-aged is valued as
+    restructured, not as current; with every recovery set to 1 the value is the held claim."""
     model, result, _, _ = cc_run
     book = model.book
     per_dollar = recovery_per_dollar(book, model.cfg.finance)
@@ -118,8 +119,11 @@ def test_book_value_is_the_held_claims_at_their_stated_recovery(cc_run):
     assert (per_dollar[status == Status.CHARGED_OFF] == model.cfg.finance.value_charged_off).all()
     value = float((book.claim() * per_dollar).sum())
     assert result.summary.set_index("lender").loc["all", "book_value_end"] == pytest.approx(value, rel=1e-12)
+    restructured = book.on_book() & (book.view("dpd") == 0) & book.view("in_episode") & ~book.view("judgment")
+    assert restructured.any() and (per_dollar[restructured] == model.cfg.finance.value_restructured).all()
     ones = model.cfg.finance.model_copy(update={"value_current": 1.0, "value_by_bucket": [1.0] * 6,
-                                                "value_judgment": 1.0, "value_charged_off": 1.0})
+                                                "value_restructured": 1.0, "value_judgment": 1.0,
+                                                "value_charged_off": 1.0})
     held = book.on_book() | (status == Status.CHARGED_OFF)
     assert float((book.claim() * recovery_per_dollar(book, ones)).sum()) == pytest.approx(
         float(book.claim()[held].sum()), rel=1e-12)
