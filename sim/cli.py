@@ -142,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_welfare:
         from sim.welfare import welfare_outcomes
 
-        welfare = welfare_outcomes(result)
+        welfare = welfare_outcomes(result, args.scenario)
     lenders = list(result.summary["lender"])
     rows = []
     for key, label, fmt in KPIS:

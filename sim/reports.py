@@ -145,9 +145,9 @@ class Redefaults:
     KINDS = ("cured", "reaged")
 
     def __init__(self, months: int, n_groups: int) -> None:
-        self.fix_month = np.full(1024, -1, dtype=np.int32)
+        self.fix_month = np.full(1024, -1, dtype=np.int16)
         self.fix_kind = np.zeros(1024, dtype=np.int8)
-        self.fix_group = np.zeros(1024, dtype=np.int32)
+        self.fix_group = np.zeros(1024, dtype=np.int16)
         self.fixes = np.zeros((2, months, n_groups))  # by kind, month of the cure or re-ageing, group
         self.redefaults = np.zeros((2, months, REDEFAULT_WINDOW + 1, n_groups))  # ... by months until re-default
         self.months = months

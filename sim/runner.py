@@ -63,7 +63,7 @@ def run_scenario(scenario: str | Path | Scenario | dict = "baseline", *, seed: i
     if welfare:
         from sim.welfare import welfare_outcomes
 
-        out.update(welfare_outcomes(result))
+        out.update(welfare_outcomes(result, scenario))
     return out
 
 

@@ -176,11 +176,16 @@ def counterfactual_welfare(cfg: Scenario, seed: int) -> dict[str, Any]:
     return _counterfactual_welfare(json.dumps(cf.model_dump(mode="json"), sort_keys=True), int(seed))
 
 
-def welfare_outcomes(result: RunResult) -> dict[str, float]:
+def welfare_outcomes(result: RunResult, scenario: Any = None) -> dict[str, float]:
     """The consumption-equivalent welfare changes of a run (``simulate`` result) against its no-collection
     counterfactual on the same seed, overall and by segment, and what households owe and the marks on their
-    records at the end (per household), in the run and in the counterfactual."""
+    records at the end (per household), in the run and in the counterfactual. ``scenario``: what the run
+    was made from (a path finds a portfolio file named relative to it)."""
     cfg = load_scenario(result.meta["config"])
+    if cfg.portfolio is not None:
+        from sim.portfolio import portfolio_path
+
+        cfg = cfg.model_copy(update={"portfolio": str(portfolio_path(cfg.portfolio, scenario).resolve())})
     cf = counterfactual_welfare(cfg, int(result.meta["seed"]))
     out = consumption_equivalent(result, cf)
     p = result.meta["welfare"]
