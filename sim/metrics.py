@@ -1,6 +1,8 @@
-"""Outcomes: monthly series per lender and overall, and the run summary.
+"""Outcomes: monthly series per lender and overall, the run summary, and the bank's reports.
 
-Definitions (per lender and for all lenders together):
+Every outcome is defined in one place, ``docs/outcomes.md``: money (cash flows, book value, P&L and NPV:
+``sim/finance.py``), recovery on a fixed base, roll rates, vintages, cures and re-defaults and collection
+KPIs (``sim/reports.py``), complaints, rules and harm, and welfare (``sim/welfare.py``). The main ones:
 
 - ``delinquency_30plus_rate``: balance of on-book loans 30+ days past due over the on-book balance, end
   of month (as the Federal Reserve's DRCCLACBS series).
@@ -9,8 +11,13 @@ Definitions (per lender and for all lenders together):
 - ``recovery_rate_gross``: money collected from accounts in collection (delinquent at the start of the
   month, or charged off and still collected by the lender or its agency) plus debt-sale proceeds, over
   the delinquent exposure: the claim of accounts in collection when recording starts plus the claim of
-  every account when it enters delinquency. ``recovery_rate_net`` subtracts collection costs, agency
-  fees and fines from the numerator. ``cost_to_collect`` is those costs over the money collected.
+  every account when it enters delinquency. This denominator moves with the strategy (a strategy that keeps
+  accounts from falling behind shrinks it): to rank strategies use ``recovery_rate_on_book`` (over the book
+  at the start plus originations) or, in comparisons, ``recovery_rate_common_base`` (``sim.runner``).
+  ``recovery_rate_net`` subtracts collection costs, agency fees and fines from the numerator.
+  ``cost_to_collect`` is those costs over the money collected.
+- ``npv`` and ``pnl``: the lender's (or arm's) net present value at the cost of funds and its undiscounted
+  P&L over the run, from its cash in and out and its book valued at expected recovery (``sim.finance``).
 - ``cure_rate``: accounts that return to current in the month over accounts delinquent at its start.
 - ``complaints_per_1000``: complaints in the month per 1,000 accounts in collection at its start, in
   total and by category and channel.
@@ -139,7 +146,8 @@ class RunResult:
                 out[f"{key}{suffix}"] = float(row[key])
         allm = self.monthly[self.monthly["lender"] == "all"].sort_values("month")
         for key in ("delinquency_30plus_rate", "chargeoff_rate", "recovery_rate_gross", "complaints_per_1000",
-                    "wellbeing_mean", "wellbeing_low_share", "unemployment_rate", "cure_rate"):
+                    "wellbeing_mean", "wellbeing_low_share", "unemployment_rate", "cure_rate", "net_cash_flow",
+                    "book_value"):
             if key in allm:
                 out[f"series.{key}"] = allm[key].to_numpy(dtype=float)
             elif key == "recovery_rate_gross":
