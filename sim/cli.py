@@ -22,10 +22,18 @@ from sim.runner import compare, confidence_table, simulate
 from sim.strategies import STRATEGIES
 
 KPIS = [
-    ("recovery_rate_gross", "gross recovery rate", "{:.2%}"),
-    ("recovery_rate_net", "net recovery rate", "{:.2%}"),
+    # money first: what the lender made, and recovery on a base the strategy does not move (docs/outcomes.md)
+    ("npv", "NPV at the cost of funds, $", "{:,.0f}"),
+    ("pnl", "P&L over the run (undiscounted), $", "{:,.0f}"),
+    ("recovery_rate_on_book", "recovered / (book at start + originations)", "{:.2%}"),
+    ("recovery_rate_gross", "recovered / delinquent exposure (gross)", "{:.2%}"),
+    ("recovery_rate_net", "recovered net of costs / delinquent exposure", "{:.2%}"),
     ("cost_to_collect", "cost to collect", "{:.2%}"),
+    ("collected_per_collector_hour", "collected per collector hour, $", "{:,.0f}"),
+    ("rpc_per_attempt", "right-party contacts per call attempt", "{:.2%}"),
+    ("promise_kept_rate", "promises to pay kept", "{:.2%}"),
     ("cure_rate", "cure rate (monthly)", "{:.2%}"),
+    ("redefault_rate_cured", "re-default rate after a cure", "{:.2%}"),
     ("delinquency_30plus_rate", "30+ delinquency rate", "{:.2%}"),
     ("chargeoff_rate", "charge-off rate (annualised)", "{:.2%}"),
     ("complaints_per_1000", "complaints per 1,000 in collection a month", "{:.1f}"),
@@ -33,6 +41,22 @@ KPIS = [
     ("complaints_communication_tactics_per_1000", "  of which communication tactics", "{:.1f}"),
     ("wellbeing_mean", "well-being index (0-100)", "{:.1f}"),
     ("wellbeing_low_share", "share with low well-being (<38)", "{:.1%}"),
+]
+# outcomes of a champion/challenger or strategy comparison, paired replication by replication, with the
+# difference a lender wants to see by default (``--detect`` overrides; ``None``: 1% of the reference's mean)
+PAIRED = [
+    ("npv", "NPV, $", "{:,.0f}", None),
+    ("pnl", "P&L, $", "{:,.0f}", None),
+    ("recovery_rate_common_base", "recovered / common base", "{:.2%}", 0.01),
+    ("chargeoff_rate", "charge-off rate", "{:.2%}", 0.01),
+    ("complaints_per_1000", "complaints per 1,000", "{:.2f}", 1.0),
+    ("wellbeing_mean", "well-being index", "{:.2f}", 0.5),
+    ("ce_change", "welfare (consumption equivalent)", "{:.2%}", 0.001),
+]
+WELFARE = [
+    ("ce_change", "consumption-equivalent change against no collection, future included"),
+    ("ce_change_horizon", "  recorded months only (counts unpaid debt as consumption)"),
+    ("owed_end_per_household", "owed at the end per household, $ (no collection: {counterfactual})"),
 ]
 
 
@@ -114,6 +138,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_replicated(args, overrides)
     result = simulate(args.scenario, seed=args.seed, **overrides)
     summary = result.to_dict()
+    welfare = {}
+    if not args.no_welfare:
+        from sim.welfare import welfare_outcomes
+
+        welfare = welfare_outcomes(result, args.scenario)
     lenders = list(result.summary["lender"])
     rows = []
     for key, label, fmt in KPIS:
@@ -136,34 +165,117 @@ def cmd_run(args: argparse.Namespace) -> int:
     if violations:
         print("contact requests clipped by the regime (clipped_*) or that the reference regime would forbid "
               "(would_clip_*): " + ", ".join(f"{k} {v:,.0f}" for k, v in violations.items()))
+    if welfare:
+        print(_welfare_lines(welfare))
     if args.out:
-        paths = write_outputs(Path(args.out), result)
+        paths = write_outputs(Path(args.out), result, welfare=welfare or None)
         print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
 
 
+def _welfare_lines(welfare: dict[str, float]) -> str:
+    """The welfare block of ``run``: households, against the no-collection counterfactual on the same seed."""
+    lines = ["welfare of households against no collection (same seed; docs/outcomes.md):"]
+    for key, label in WELFARE:
+        if key == "owed_end_per_household":
+            text = label.format(counterfactual=f"{welfare['counterfactual.owed_end_per_household']:,.0f}")
+            lines.append(f"  {text}: {welfare[key]:,.0f}")
+        else:
+            lines.append(f"  {label}: {welfare[key]:.2%}")
+    segments = [k for k in welfare if k.startswith("ce_change.")]
+    lines.append("  by segment (future included): " + ", ".join(
+        f"{k.split('.', 1)[1]} {welfare[k]:.2%}" for k in segments))
+    return "\n".join(lines)
+
+
 def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    """Run a scenario ``--reps`` times and print each outcome per lender (or arm) with a 95% CI."""
+    """Run a scenario ``--reps`` times and print each outcome per lender (or arm) with a 95% CI; on a
+    champion/challenger scenario, each challenger against its champion, paired replication by replication."""
     from sim.progress import progress_bar
+    from sim.runner import arm_outcomes
 
     first = 0 if args.seed is None else args.seed
-    rows = []
+    frames = []
     with progress_bar(args.reps, "runs") as bar:
         for rep in range(args.reps):
             result = simulate(args.scenario, seed=first + rep, **overrides)
-            for _, row in result.summary.iterrows():
-                rows.append({"group": row["lender"], "rep": rep, **{k: row[k] for k, _, _ in KPIS}})
+            frame = arm_outcomes(result)
+            frame.insert(1, "rep", rep)
+            frames.append(frame)
             bar.update(1)
-    runs = pd.DataFrame(rows)
+    runs = pd.concat(frames, ignore_index=True)
     groups = list(dict.fromkeys(runs["group"]))
     table = confidence_table(runs, [k for k, _, _ in KPIS], by="group", order=groups)
     print(f"{result.meta['scenario']}: {args.reps} replications, seeds {first}..{first + args.reps - 1}; "
           "mean [95% CI] per lender or arm")
     print(_confidence_grid(table, "group", groups))
+    paired = []
+    for lender, arms in runs[runs["arm"] >= 0].groupby("lender_name", sort=False):
+        names = list(dict.fromkeys(arms["group"]))
+        if len(names) < 2:
+            continue
+        champion = names[0]
+        print(f"\n{lender}: challengers against the champion, paired by replication (same seed); money scaled "
+              "to the whole book (divided by the arm's share of accounts)")
+        scaled = arms.assign(npv=arms["npv_scaled"], pnl=arms["pnl_scaled"])
+        part = _paired(scaled, "group", champion, args.detect, welfare=False)
+        paired.append(part)
     if args.out:
         out = _write_runs(Path(args.out), runs, table)
-        print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}")
+        written = [out / "runs.parquet", out / "runs.csv", out / "confidence.csv"]
+        if paired:
+            pd.concat(paired, ignore_index=True).to_csv(out / "paired.csv", index=False)
+            written.append(out / "paired.csv")
+        print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def _detect(pairs: list[str] | None) -> dict[str, float]:
+    """``--detect OUTCOME=DIFFERENCE`` pairs as a dict."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        try:
+            out[key.strip()] = abs(float(value))
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise UsageError(f"--detect {pair}: expected OUTCOME=DIFFERENCE, for example chargeoff_rate=0.01")
+    return out
+
+
+def _paired(runs: pd.DataFrame, by: str, reference: str, detect_args: list[str] | None,
+            welfare: bool) -> pd.DataFrame:
+    """Print and return the paired comparison of every group against ``reference``, with the replications
+    needed to detect the default (or ``--detect``) difference of each outcome."""
+    from sim.stats import paired_table
+
+    rows = [r for r in PAIRED if welfare or r[0] != "ce_change"]
+    detect = _detect(detect_args)
+    unknown = sorted(set(detect) - {k for k, *_ in rows})
+    if unknown:
+        raise UsageError(f"--detect {unknown[0]}: not a compared outcome; known: {', '.join(k for k, *_ in rows)}")
+    ref_rows = runs[runs[by] == reference]
+    for key, _, _, default in rows:
+        if key not in detect:
+            detect[key] = default if default is not None else 0.01 * abs(float(ref_rows[key].mean()))
+    table = paired_table(runs, by, reference, [k for k, *_ in rows], detect=detect)
+    fmt = {k: (label, f) for k, label, f, _ in rows}
+    lines = []
+    for _, r in table.iterrows():
+        label, f = fmt[r["outcome"]]
+        cell = f.format(r["difference"])
+        if np.isfinite(r["ci_low"]):
+            cell += f" [{f.format(r['ci_low'])}, {f.format(r['ci_high'])}]  p = {r['p_value']:.3g}"
+        needed = r["replications_needed"]
+        reps = "n/a" if not np.isfinite(needed) and np.isnan(needed) else (
+            "more than 100,000" if not np.isfinite(needed) else f"{int(needed):,}")
+        lines.append({"outcome": label, by: r[by], "difference [95% CI]": cell,
+                      "to detect": f.format(r["detect"]), "replications needed": reps})
+    print(f"difference against {reference}: mean [95% CI] and paired t-test p-value; replications needed to detect "
+          "the stated difference with 80% power at the 5% level (--detect OUTCOME=DIFFERENCE to change it)")
+    print(pd.DataFrame(lines).to_string(index=False))
+    return table
 
 
 def _confidence_grid(table: pd.DataFrame, by: str, columns: list[str]) -> str:
@@ -198,21 +310,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"--reps must be at least 1, got {args.reps}")
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, **overrides)
-    runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True, **overrides)
+    _detect(args.detect)  # fail fast on a malformed --detect
+    runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True,
+                   welfare=not args.no_welfare, **overrides)
     keys = [k for k, _, _ in KPIS]
     table = confidence_table(runs, keys, order=strategies)
     print(f"{scenario.name}: {args.reps} replication(s) per strategy, seeds {args.seed}..{args.seed + args.reps - 1}, "
           f"common random numbers; mean [95% CI]")
     print(_confidence_grid(table, "strategy", strategies))
+    paired = None
+    if len(strategies) > 1:
+        print(f"\npaired under common random numbers, the first strategy ({strategies[0]}) as the reference; "
+              "recovered / common base divides by its book at the start plus originations")
+        paired = _paired(runs, "strategy", strategies[0], args.detect, welfare=not args.no_welfare)
     if args.out:
         out = _write_runs(Path(args.out), runs, table)
+        if paired is not None:
+            paired.to_csv(out / "paired.csv", index=False)
         meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
                 "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
         from sim.output import provenance
 
         meta.update(provenance())
         (out / "meta.json").write_text(json.dumps(meta, indent=2))
-        print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}, {out / 'meta.json'}")
+        extra = f", {out / 'paired.csv'}" if paired is not None else ""
+        print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}{extra}, {out / 'meta.json'}")
     return 0
 
 
@@ -295,6 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reps", type=int, default=1,
                    help="replications (seeds SEED..SEED+REPS-1); above 1, print means with 95%% CIs per lender or arm")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
+    p.add_argument("--no-welfare", action="store_true",
+                   help="skip the no-collection counterfactual run behind the welfare change")
+    p.add_argument("--detect", action="append", metavar="OUTCOME=DIFFERENCE",
+                   help="with --reps on a champion/challenger scenario: the difference to detect for the power "
+                        "calculation (e.g. npv=50000, chargeoff_rate=0.01)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare strategies with replications and 95%% confidence intervals")
@@ -302,8 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategies", required=True, help="comma-separated strategy names")
     p.add_argument("--reps", type=int, default=5, help="replications per strategy (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first replication (default 0)")
-    p.add_argument("--out", help="write every run's outcomes and the confidence table here")
+    p.add_argument("--out", help="write every run's outcomes, the confidence table and the paired comparison here")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
+    p.add_argument("--no-welfare", action="store_true",
+                   help="skip the no-collection counterfactual runs behind the welfare change")
+    p.add_argument("--detect", action="append", metavar="OUTCOME=DIFFERENCE",
+                   help="difference to detect for the power calculation (e.g. npv=50000, chargeoff_rate=0.01); "
+                        "defaults: 1%% of the reference's NPV and P&L, one point of a rate")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("validate", help="check a scenario file")

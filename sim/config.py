@@ -694,6 +694,52 @@ class Welfare(Strict):
     legal_cap: int = P(28, "Contacts a month above which contact counts as excessive (about 7 in 7 days, Reg F).",
                        ge=0, le=1000)
     stress_cost: float = P(0.15, "Disutility of full stress, as a share of essentials a month.", ge=0, le=10)
+    # the future after the horizon (issue 13): what a household still owes, judgments and credit marks
+    future_months: int = P(84, "Months after the horizon over which what a household still owes is repaid and the "
+                           "marks on its credit record weigh on it.", "FCRA 15 U.S.C. 1681c(a)(4): delinquencies and "
+                           "charge-offs stay on a credit report for 7 years", ge=0, le=600)
+    owed_repaid_share: float = P(1.0, "Share of what a household still owes at the end (on the book, charged off, "
+                                 "sold or no longer worked) that it repays over `future_months`, with interest at "
+                                 "the welfare discount rate.", "design choice: a debt stays owed until paid or "
+                                 "settled, so default is never counted as a gain (BRIEF section 3)", ge=0, le=1)
+    judgment_cost_share: float = P(0.15, "Court costs, attorney fees and post-judgment interest added to a claim "
+                                   "under judgment, as a share of the claim.", "assumption (weak): filing fees of "
+                                   "$50-400 plus attorney costs (BRIEF section 3), statutory post-judgment "
+                                   "interest of 5-10% a year in most US states", ge=0, le=5)
+    mark_cost: float = P(0.01, "Consumption lost a month per adverse credit mark, as a share of the household's "
+                         "monthly income (higher prices and lost access to credit); fades like the mark "
+                         "(`economy.credit_record_memory`).", "assumption (weak): removing a bankruptcy flag "
+                         "raises credit limits and lowers borrowing costs (Dobbie, Goldsmith-Pinkham, Mahoney & "
+                         "Song 2020, Journal of Finance)", ge=0, le=1)
+
+
+class Finance(Strict):
+    """The lender's money outcomes: the cost of funds that discounts its cash flows, and the expected recovery
+    per dollar that values the book at the start and the end of the run (issue 13)."""
+
+    cost_of_funds: float = P(0.05, "Annual rate at which a lender's cash flows are discounted (its cost of funds).",
+                             "Fed funds rate 5.0-5.25% in 2006-07 (FRED FEDFUNDS); assumption for other markets",
+                             ge=0, le=1)
+    value_current: float = P(0.96, "Expected recovery per dollar of a current (or re-aged) balance.",
+                             "1 less about a year of card net charge-offs, 3-4% in 2006-07 (Fed CORCCACBS)",
+                             ge=0, le=1)
+    value_by_bucket: list[Annotated[float, Field(ge=0, le=1)]] = P(
+        [0.80, 0.55, 0.38, 0.27, 0.20, 0.15],
+        "Expected recovery per dollar of a delinquent balance by days past due: 1-29, 30-59, 60-89, 90-119, "
+        "120-149, 150+.", "assumption (weak): one minus the share that rolls to charge-off, from card roll "
+        "rates of roughly 15-20% from current-to-30 cured, 50-60% from 30 to 60 and 70-90% from 90 onwards "
+        "(Philadelphia Fed large-bank card reports), with partial recovery after charge-off",
+        min_length=6, max_length=6)
+    value_restructured: float = P(0.60, "Expected recovery per dollar of an account that counts as current only "
+                                  "because a plan, deferral or write-down re-aged it (still in its delinquency "
+                                  "episode, 7.10).", "assumption (weak): restructured loans re-default often (OCC "
+                                  "Mortgage Metrics: about 30-50% of modified loans 60+ days late within a year); "
+                                  "valued near a 30-59 day balance", ge=0, le=1)
+    value_judgment: float = P(0.35, "Expected recovery per dollar of a claim under judgment (wage garnishment).",
+                              "assumption (weak)", ge=0, le=1)
+    value_charged_off: float = P(0.10, "Expected recovery per dollar of a charged-off claim the lender still holds.",
+                                 "debt-sale prices: FTC (2013) 4 cents average; CFPB (2014) 9-16 cents for fresher "
+                                 "card debt", ge=0, le=1)
 
 
 class Scenario(Strict):
@@ -710,6 +756,7 @@ class Scenario(Strict):
     lenders: list[Lender] = Field(default_factory=lambda: [Lender()], min_length=1, max_length=50)
     regulation: Regulation = Field(default_factory=Regulation)
     welfare: Welfare = Field(default_factory=Welfare)
+    finance: Finance = Field(default_factory=Finance)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     strategies: list[DeclaredStrategy] = Field(default_factory=list, max_length=50)
     portfolio: str | None = P(

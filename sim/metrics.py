@@ -1,6 +1,8 @@
-"""Outcomes: monthly series per lender and overall, and the run summary.
+"""Outcomes: monthly series per lender and overall, the run summary, and the bank's reports.
 
-Definitions (per lender and for all lenders together):
+Every outcome is defined in one place, ``docs/outcomes.md``: money (cash flows, book value, P&L and NPV:
+``sim/finance.py``), recovery on a fixed base, roll rates, vintages, cures and re-defaults and collection
+KPIs (``sim/reports.py``), complaints, rules and harm, and welfare (``sim/welfare.py``). The main ones:
 
 - ``delinquency_30plus_rate``: balance of on-book loans 30+ days past due over the on-book balance, end
   of month (as the Federal Reserve's DRCCLACBS series).
@@ -9,8 +11,13 @@ Definitions (per lender and for all lenders together):
 - ``recovery_rate_gross``: money collected from accounts in collection (delinquent at the start of the
   month, or charged off and still collected by the lender or its agency) plus debt-sale proceeds, over
   the delinquent exposure: the claim of accounts in collection when recording starts plus the claim of
-  every account when it enters delinquency. ``recovery_rate_net`` subtracts collection costs, agency
-  fees and fines from the numerator. ``cost_to_collect`` is those costs over the money collected.
+  every account when it enters delinquency. This denominator moves with the strategy (a strategy that keeps
+  accounts from falling behind shrinks it): to rank strategies use ``recovery_rate_on_book`` (over the book
+  at the start plus originations) or, in comparisons, ``recovery_rate_common_base`` (``sim.runner``).
+  ``recovery_rate_net`` subtracts collection costs, agency fees and fines from the numerator.
+  ``cost_to_collect`` is those costs over the money collected.
+- ``npv`` and ``pnl``: the lender's (or arm's) net present value at the cost of funds and its undiscounted
+  P&L over the run, from its cash in and out and its book valued at expected recovery (``sim.finance``).
 - ``cure_rate``: accounts that return to current in the month over accounts delinquent at its start.
 - ``complaints_per_1000``: complaints in the month per 1,000 accounts in collection at its start, in
   total and by category and channel.
@@ -31,8 +38,10 @@ import pandas as pd
 
 from sim.borrowers import LOW_WELLBEING, crra
 from sim.complaints import Category, Channel
+from sim.finance import book_value, net_present_value
 from sim.loans import Status
 from sim.regulation import Rule
+from sim.reports import FROM_STATES, NOT_ON_BOOK, TO_STATES, Redefaults, RollRates, Vintages, account_states
 from sim.tactics import Collector, Tactic
 
 if TYPE_CHECKING:
@@ -42,6 +51,12 @@ CATEGORY_COLUMNS = [f"complaints_{c.label}" for c in Category]
 CHANNEL_COLUMNS = [f"complaints_via_{c.label}" for c in Channel]
 RULE_COLUMNS = [f"clipped_{r.name.lower()}" for r in Rule]
 WOULD_COLUMNS = [f"would_clip_{r.name.lower()}" for r in Rule]
+TACTIC_COST_COLUMNS = [f"cost_{t.key}" for t in Tactic]
+# money (sim/finance.py): cash in and out of each lender or arm, and its book valued at expected recovery
+MONEY_COLUMNS = ["payments_received", "recovery_payments", "sale_proceeds", "cash_in", *TACTIC_COST_COLUMNS,
+                 "cash_out", "net_cash_flow", "book_value"]
+# collection KPIs: promises, right-party contacts (``conversations``) and collector hours
+KPI_COLUMNS = ["promises_made", "promises_kept", "collector_hours"]
 
 MONTHLY_COLUMNS = [
     "unemployment_rate", "accounts_open", "book_balance", "accounts_delinquent", "accounts_30plus",
@@ -54,9 +69,44 @@ MONTHLY_COLUMNS = [
     "originated", "prepaid", "approval_cutoff", "expected_loss", "wellbeing_mean", "wellbeing_low_share",
     "utility_mean", "deprivation_share", "households", "due_while_current", "paid_on_time", "on_time_rate",
     "disputes",
-    *RULE_COLUMNS, *WOULD_COLUMNS,
+    *RULE_COLUMNS, *WOULD_COLUMNS, *MONEY_COLUMNS, *KPI_COLUMNS,
 ]
-SUMMARY_KEYS = [
+# How the all-lenders value of each monthly column relates to the per-lender (per-arm) values:
+# "sum": the sum of the lender rows; "lender_held": the lender rows count what happened on the lender's own and
+# its agency's accounts, the all row adds the claims sold to the debt buyer (so the lender rows sum to at most
+# the all row, exactly to it without sales); "ratio": a ratio of sums, recomputed for each row; "households":
+# over the households with an account in the lender's book (overlapping: a household can owe several lenders);
+# "mean": the all row is the mean of the lenders' values; "economy": the same value in every row.
+LENDER_HELD = {"complaints", *CATEGORY_COLUMNS, *CHANNEL_COLUMNS, *RULE_COLUMNS, *WOULD_COLUMNS}
+RATIOS = {"delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000", "on_time_rate"}
+HOUSEHOLD_MEANS = {"wellbeing_mean", "wellbeing_low_share", "utility_mean", "deprivation_share", "households"}
+
+
+def aggregation(column: str) -> str:
+    """How the all-lenders value of a monthly column relates to the per-lender values (see above)."""
+    if column in LENDER_HELD:
+        return "lender_held"
+    if column in RATIOS:
+        return "ratio"
+    if column in HOUSEHOLD_MEANS:
+        return "households"
+    if column in ("approval_cutoff", "expected_loss"):
+        return "mean"
+    if column == "unemployment_rate":
+        return "economy"
+    return "sum"
+
+
+# the money outcomes first: what a lender made, and recovery on a base that the strategy does not move
+MONEY_KEYS = ["npv", "pnl", "cash_in", "cash_out", "book_value_start", "book_value_end", "payments_received",
+              "recovery_payments", "prepaid", "sale_proceeds", "principal_lent", *TACTIC_COST_COLUMNS,
+              "agency_fees", "recovery_base", "recovery_rate_on_book", "net_recovery_rate_on_book"]
+BANK_KEYS = ["rpc_per_attempt", "conversations", "promises_made", "promises_kept", "promise_kept_rate",
+             "collector_hours", "collected_per_collector_hour", "redefault_rate_cured", "redefault_rate_reaged",
+             "cured_watched", "reaged_watched", "redefault_window_months",
+             *[f"roll_rate_{a}_to_{b}" for a, b in zip(FROM_STATES[:-2], FROM_STATES[1:-1], strict=True)],
+             "roll_rate_150-179_to_charged_off"]
+SUMMARY_KEYS = [*MONEY_KEYS, *BANK_KEYS,
     "recovery_rate_gross", "recovery_rate_net", "cost_to_collect", "cure_rate", "delinquency_30plus_rate",
     "chargeoff_rate", "complaints_per_1000", *[f"{c}_per_1000" for c in CATEGORY_COLUMNS],
     *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "on_time_rate", "disputes_per_1000", "wellbeing_mean",
@@ -83,6 +133,8 @@ class RunResult:
     summary: pd.DataFrame  # one row per lender ("all" included)
     meta: dict[str, Any] = field(default_factory=dict)
     traces: pd.DataFrame | None = None  # month-by-month stories of traced households
+    roll_rates: pd.DataFrame | None = None  # one row per month, lender, from-bucket and to-state (sim/reports.py)
+    vintages: pd.DataFrame | None = None  # one row per lender, origination quarter and months on book
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values: every summary outcome for all lenders as a float, the same per lender as
@@ -95,7 +147,8 @@ class RunResult:
                 out[f"{key}{suffix}"] = float(row[key])
         allm = self.monthly[self.monthly["lender"] == "all"].sort_values("month")
         for key in ("delinquency_30plus_rate", "chargeoff_rate", "recovery_rate_gross", "complaints_per_1000",
-                    "wellbeing_mean", "wellbeing_low_share", "unemployment_rate", "cure_rate"):
+                    "wellbeing_mean", "wellbeing_low_share", "unemployment_rate", "cure_rate", "net_cash_flow",
+                    "book_value"):
             if key in allm:
                 out[f"series.{key}"] = allm[key].to_numpy(dtype=float)
             elif key == "recovery_rate_gross":
@@ -109,6 +162,21 @@ class RunResult:
             approved = row["approvals_per_1000_households"]
             out[f"approval_rate.{label}"] = float(approved / applied) if applied > 0 else 0.0
         return out
+
+    def roll_rate_matrix(self, lender: str = "all", weight: str = "accounts") -> pd.DataFrame:
+        """The monthly roll-rate matrix pooled over the run: rows are buckets at the start of a month, columns
+        the state at its end, cells the share of the row's accounts (``weight="accounts"``) or balance
+        (``"balance"``) that moved there."""
+        if self.roll_rates is None:
+            raise ValueError("this result has no roll-rate table")
+        sel = self.roll_rates[self.roll_rates["lender"] == lender]
+        if sel.empty:
+            raise ValueError(f"no lender {lender!r} in the roll-rate table")
+        from sim.reports import FROM_STATES, TO_STATES
+
+        moved = sel.pivot_table(index="from_state", columns="to_state", values=weight, aggfunc="sum", fill_value=0.0)
+        moved = moved.reindex(index=FROM_STATES, columns=TO_STATES, fill_value=0.0)
+        return moved.div(moved.sum(axis=1).where(lambda x: x > 0), axis=0).fillna(0.0)
 
     def segment_summary(self) -> pd.DataFrame:
         """Mean over recorded months of each segment's outcomes."""
@@ -137,6 +205,17 @@ class MonthlyRecorder:
         self.segment_sizes = np.maximum(np.bincount(self.cell_of, minlength=15) @ self.cell_to_segment, 1)
         self.exposure_start = np.zeros(self.n_groups)
         self._last_costs = np.zeros((len(self.names), len(Tactic)))
+        # the bank's reports (sim/reports.py) and the book at the start of recording (sim/finance.py)
+        self.rolls = RollRates(h, self.n_groups)
+        self.vintages = Vintages(h, self.n_groups)
+        self.redefaults = Redefaults(h, self.n_groups)
+        self.value_start = np.zeros(self.n_groups)
+        self.balance_start = np.zeros(self.n_groups)
+        # for welfare after the horizon (sim/welfare.py): claims that stopped being worked (archived from the
+        # book), and each household's income over the last recorded year
+        self.owed_closed = np.zeros(t.n)
+        self.income_sum = np.zeros(t.n)
+        self.income_months = 0
         self._last_fines = np.zeros(len(self.names))
         self.third_party_harm = 0.0
         # welfare accumulators by (income quintile, literacy tercile) cell: discounted utility W, discounted
@@ -168,7 +247,25 @@ class MonthlyRecorder:
         worked = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
                   | (book.view("litigation_age") >= 0) | book.view("judgment"))
         self.in_collection = (worked & on_book) | (status == Status.CHARGED_OFF)
-        self._collection_count = self._by_lender(self.in_collection, self.model.groups_in_book())
+        group = self.model.groups_in_book()
+        self._collection_count = self._by_lender(self.in_collection, group)
+        # where every account starts the month (roll rates), and the book's worth (money at the start)
+        claim = book.claim()
+        self._start_ids = book.view("loan_id").copy()
+        self._start_group = group
+        self._start_state = account_states(status, book.view("dpd"))
+        self._start_claim = claim
+        self._value_now = _with_total(book_value(book, group, len(self.names), self.model.cfg.finance))
+        self._balance_now = self._by_lender(np.where(on_book, claim, 0.0), group)
+
+    def note_closed(self) -> None:
+        """Before the book is compacted: remember what households still owe on claims that are no longer
+        worked (closed after charge-off or sale), which leave the book."""
+        book = self.model.book
+        closed = book.view("status") == Status.CLOSED
+        if closed.any():
+            self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim()[closed],
+                                            minlength=len(self.owed_closed))
 
     def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
                unemployment, any_30plus, c_eff) -> None:
@@ -183,6 +280,8 @@ class MonthlyRecorder:
         was[:k] = self.in_collection[:k]
         if month == 0:
             self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
+            self.value_start = self._value_now.copy()
+            self.balance_start = self._balance_now.copy()
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = unemployment
@@ -215,7 +314,9 @@ class MonthlyRecorder:
                                                lender)
         costs = m.group_costs.copy()
         fines = m.group_fines.copy()
-        month_cost = (costs - self._last_costs).sum(axis=1) + (fines - self._last_fines) + agency_fee
+        tactic_cost = costs - self._last_costs
+        month_fines = fines - self._last_fines
+        month_cost = tactic_cost.sum(axis=1) + month_fines + agency_fee
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
@@ -264,6 +365,7 @@ class MonthlyRecorder:
         fines_now[-1] = fines_now[:-1].sum()
         d["fines"][month] = fines_now
         harm = np.zeros(self.n_groups)
+        harm[:-1] = contacts["third_party_harm_by_group"]
         harm[-1] = contacts["third_party_harm"]
         d["third_party_harm"][month] = harm
         d["originated"][month] = np.append(originated, originated.sum())
@@ -277,11 +379,12 @@ class MonthlyRecorder:
         low = wb < LOW_WELLBEING
         owner = book.view("borrower")
         holding = book.collecting()
-        per_wb, per_low, per_hh = [], [], []
+        per_wb, per_low, per_hh, per_households = [], [], [], []
         all_wb, all_low = float(wb.mean()), float(low.mean())
         for i in range(len(self.names)):
             mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
             hh = np.bincount(owner[mine], minlength=t.n) > 0
+            per_households.append(hh)
             k = np.count_nonzero(hh)
             # a lender with no households reports the population's figures (its `households` is 0)
             per_wb.append(float(wb[hh].sum() / k) if k else all_wb)
@@ -297,9 +400,15 @@ class MonthlyRecorder:
         power = np.log(c_eff) if abs(gamma - 1.0) < 1e-9 else c_eff ** (1.0 - gamma)
         self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
         self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
-        d["utility_mean"][month] = float(crra(c_eff, gamma).mean())
         floor = m.cfg.welfare.subsistence_share * t.essentials
-        d["deprivation_share"][month] = float(np.count_nonzero(t.consumption < floor)) / max(t.n, 1)
+        utility, deprived = crra(c_eff, gamma), t.consumption < floor
+        # per lender, over the households with an account in its book (as well-being)
+        d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
+                                      for hh in per_households), float(utility.mean())]
+        d["deprivation_share"][month] = [*(float(np.count_nonzero(deprived & hh) / np.count_nonzero(hh)) if hh.any()
+                                           else float(np.count_nonzero(deprived)) / max(t.n, 1)
+                                           for hh in per_households),
+                                         float(np.count_nonzero(deprived)) / max(t.n, 1)]
         hh_values = (wb, low, any_30plus, t.shortfall > 0)
         for j, values in enumerate(hh_values):
             weights = values if values.dtype != bool else values.view(np.int8)
@@ -314,15 +423,63 @@ class MonthlyRecorder:
         approved = np.bincount(self.cell_of[m.last_approved], minlength=15) @ self.cell_to_segment
         self.segment_data[month, :, 6] = 1000.0 * applied / self.segment_sizes
         self.segment_data[month, :, 7] = 1000.0 * approved / self.segment_sizes
-        clipped = np.zeros(self.n_groups)
+        # per lender: what was clipped on its own and its agency's accounts; all lenders: the debt buyer's too
         for r, col in zip(Rule, RULE_COLUMNS, strict=True):
-            clipped[:] = 0
-            clipped[-1] = contacts["clipped"][r]
-            d[col][month] = clipped
+            d[col][month] = [*contacts["clipped_by_group"][:, r], contacts["clipped"][r]]
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
-            clipped[:] = 0
-            clipped[-1] = contacts["would_clip"][r]
-            d[col][month] = clipped
+            d[col][month] = [*contacts["would_clip_by_group"][:, r], contacts["would_clip"][r]]
+        self._record_money(month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
+        self._record_reports(month, events, contacts, lender, crow)
+        if month >= m.cfg.horizon_months - 12:
+            self.income_sum += t.income
+            self.income_months += 1
+
+    def _record_money(self, month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines,
+                      agency_fee) -> None:
+        """Cash in and out of each lender or arm this month, and its book valued at expected recovery."""
+        m, d, book = self.model, self.data, self.model.book
+        lender_held = book.view("collector") != Collector.BUYER
+        on_book_paid = np.where(lender_held, events["paid"], 0.0) - events["paid_on_charged_off"]
+        d["payments_received"][month] = self._by_lender(on_book_paid, lender)
+        d["recovery_payments"][month] = co_paid
+        d["sale_proceeds"][month] = proceeds
+        d["cash_in"][month] = (d["payments_received"][month] + co_paid + d["prepaid"][month] + proceeds)
+        for k, col in enumerate(TACTIC_COST_COLUMNS):
+            d[col][month] = _with_total(tactic_cost[:, k])
+        d["cash_out"][month] = (d["originated"][month] + _with_total(tactic_cost.sum(axis=1))
+                                + _with_total(agency_fee) + _with_total(month_fines))
+        d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
+        d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), m.cfg.finance))
+
+    def _record_reports(self, month, events, contacts, lender, crow) -> None:
+        """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
+        m, d, book = self.model, self.data, self.model.book
+        status, dpd = book.view("status"), book.view("dpd")
+        # the accounts of the start of the month, found by id (rows move if the book was compacted in between)
+        ids = book.view("loan_id")
+        pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
+        found = (ids[pos] == self._start_ids) if book.n else np.zeros(len(self._start_ids), dtype=bool)
+        end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+        self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
+        # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
+        # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
+        net_loss = events["gross_chargeoff"] - events["paid_on_charged_off"]
+        sold, face = contacts["sold_rows"], contacts["sold_face"]
+        price = m.buyer.price
+        np.add.at(net_loss, sold, np.where(contacts["sold_was_charged_off"], -face * price, face * (1.0 - price)))
+        vintage = month + 1 - book.view("months_on_book").astype(np.int64)
+        self.vintages.update(month, vintage, book.view("principal_lent"), net_loss, lender)
+        on_book = book.on_book()
+        bad = (on_book & (dpd >= 30)) | events["chargeoff"]
+        self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events["cured"]),
+                               np.flatnonzero(on_book & (book.view("reaged_month") == month)), bad, lender)
+        d["promises_made"][month] = self._by_lender(contacts["promise"].astype(float), crow)
+        d["promises_kept"][month] = self._by_lender(events["promise_kept"], lender)
+        hours = []
+        for lend in m.lenders:
+            entries = lend.capacity_log[-len(lend.strategies):]
+            hours += [used for _, used, _ in entries]
+        d["collector_hours"][month] = _with_total(np.asarray(hours, dtype=float))
 
     def result(self) -> RunResult:
         m = self.model
@@ -343,6 +500,7 @@ class MonthlyRecorder:
             **{col: self.segment_data[:, :, j].ravel() for j, col in enumerate(SEGMENT_COLUMNS)},
         })
         rows = []
+        redefault = self.redefaults.rates()
         for g, name in enumerate(groups):
             s = {col: self.data[col][:, g] for col in MONTHLY_COLUMNS}
             exposure = self.exposure_start[g] + s["exposure"].sum()
@@ -374,13 +532,63 @@ class MonthlyRecorder:
             for col in ("call_requests", "call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", "third_party_contacts",
                         "social_media_posts", "violations", "fines", "third_party_harm", *RULE_COLUMNS, *WOULD_COLUMNS):
                 row[col] = float(s[col].sum())
+            row.update(self._money_summary(g, s, collected, cost))
+            row.update(self._bank_summary(g, s, collected, redefault))
             rows.append(row)
         summary = pd.DataFrame(rows)[["lender", *SUMMARY_KEYS]]
+        from sim.welfare import future_welfare
+
+        future = future_welfare(m, self.owed_closed, self.income_sum / max(self.income_months, 1), self.cell_of)
         meta = {"seed": m.seed, "scenario": m.cfg.name, "exposure_start": float(self.exposure_start[-1]),
+                "groups": [{"name": name, "lender": m.lenders[li].name, "arm": arm,
+                            "share": float(m.lenders[li].arm_shares[arm])} for li, arm, name in m.groups],
                 "welfare": {"risk_aversion": m.cfg.welfare.risk_aversion, "W": self.welfare_w.tolist(),
                             "A": self.welfare_a.tolist(), "B": self.welfare_b.tolist(),
-                            "cell_to_segment": self.cell_to_segment.tolist()}}
-        return RunResult(monthly=monthly, segments=segments, summary=summary, meta=meta)
+                            "cell_to_segment": self.cell_to_segment.tolist(), **future}}
+        return RunResult(monthly=monthly, segments=segments, summary=summary, meta=meta,
+                         roll_rates=self.rolls.table(groups), vintages=self.vintages.table(groups))
+
+    def _money_summary(self, g: int, s: dict[str, np.ndarray], collected: float, cost: float) -> dict[str, float]:
+        """P&L, NPV and recovery on the book at the start plus originations, for group ``g``."""
+        fin = self.model.cfg.finance
+        value_start, value_end = float(self.value_start[g]), float(s["book_value"][-1])
+        net = s["net_cash_flow"]
+        base = float(self.balance_start[g] + s["originated"].sum())
+        out = {"npv": net_present_value(net, value_start, value_end, fin.cost_of_funds),
+               "pnl": float(value_end - value_start + net.sum()), "book_value_start": value_start,
+               "book_value_end": value_end, "principal_lent": float(s["originated"].sum()),
+               "recovery_base": base, "recovery_rate_on_book": _scalar_ratio(collected, base),
+               "net_recovery_rate_on_book": _scalar_ratio(collected - cost, base)}
+        for col in ("cash_in", "cash_out", "payments_received", "recovery_payments", "prepaid", "sale_proceeds",
+                    "agency_fees", *TACTIC_COST_COLUMNS):
+            out[col] = float(s[col].sum())
+        return out
+
+    def _bank_summary(self, g: int, s: dict[str, np.ndarray], collected: float,
+                      redefault: dict[str, np.ndarray]) -> dict[str, float]:
+        """Collection KPIs, re-default rates and the forward roll rates (by count) for group ``g``."""
+        hours = float(s["collector_hours"].sum())
+        out = {"rpc_per_attempt": _scalar_ratio(s["conversations"].sum(), s["call_attempts"].sum()),
+               "conversations": float(s["conversations"].sum()),
+               "promises_made": float(s["promises_made"].sum()), "promises_kept": float(s["promises_kept"].sum()),
+               "promise_kept_rate": _scalar_ratio(s["promises_kept"].sum(), s["promises_made"].sum()),
+               "collector_hours": hours, "collected_per_collector_hour": _scalar_ratio(collected, hours),
+               "redefault_window_months": float(self.redefaults.window())}
+        for key, values in redefault.items():
+            out[key] = float(values[g])
+        count = self.rolls.count[:, g].sum(axis=0)
+        for i in range(len(FROM_STATES) - 2):
+            out[f"roll_rate_{FROM_STATES[i]}_to_{FROM_STATES[i + 1]}"] = _scalar_ratio(count[i, i + 1], count[i].sum())
+        last = FROM_STATES.index("150-179")
+        out["roll_rate_150-179_to_charged_off"] = _scalar_ratio(count[last, TO_STATES.index("charged_off")],
+                                                                count[last].sum())
+        return out
+
+
+def _with_total(per_group: np.ndarray) -> np.ndarray:
+    """Per-group values with their sum appended (the "all" column)."""
+    per_group = np.asarray(per_group, dtype=float)
+    return np.append(per_group, per_group.sum())
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -402,6 +402,7 @@ class CollectionModel(mesa.Model):
         decision = self._decide_payments(contacts, lost_job)
         events = book.apply_payments(decision["paid"], self.terms, forborne, month=m,
                                      fee_waived=None if accommodation is None else accommodation.fee_waived)
+        events["promise_kept"] = book.view("promise") & (events["paid"] >= decision["due"] - 1e-9)
         # free what the rest of the month does not use (a million-loan book: every float column is 13 MB)
         del interest, forborne
         decision.pop("paid")
@@ -590,6 +591,16 @@ class CollectionModel(mesa.Model):
         clipped = np.zeros(len(Rule), dtype=np.int64)
         violations = np.zeros(len(Rule), dtype=np.int64)
         would = np.zeros(len(Rule), dtype=np.int64)
+        # the same counts by outcome group, for the lender's own and its agency's accounts (a debt buyer's
+        # claims count only in the all-lenders totals, as their complaints do)
+        row_group = self.group_of(rows)
+        lender_held = who != Collector.BUYER
+        clipped_by_group = np.zeros((len(self.groups), len(Rule)))
+        would_by_group = np.zeros((len(self.groups), len(Rule)))
+
+        def by_group(per_row: np.ndarray) -> np.ndarray:
+            return np.bincount(row_group[lender_held], weights=per_row[lender_held].astype(np.float64),
+                               minlength=len(self.groups))
 
         call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
         # a written dispute pauses collection until the debt is validated, where the regime requires it
@@ -598,6 +609,7 @@ class CollectionModel(mesa.Model):
             stop = paused & complies
             requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
             clipped[Rule.DISPUTE_PAUSE] += int(requests[stop].sum())
+            clipped_by_group[:, Rule.DISPUTE_PAUSE] += by_group(np.where(stop, requests, 0))
             violations[Rule.DISPUTE_PAUSE] += int(requests[paused & ~complies].sum())
             for name in ("calls", "night_calls", "visits", "third_party"):
                 getattr(treat, name)[stop] = 0
@@ -617,6 +629,11 @@ class CollectionModel(mesa.Model):
         visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
         clipped[Rule.VISIT_BAN] += c
         violations[Rule.VISIT_BAN] += v
+        for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
+                                          (treat.social_media, social, Rule.SOCIAL_MEDIA),
+                                          (treat.threaten, threats, Rule.THREATS),
+                                          (treat.visits, visits, Rule.VISIT_BAN)):
+            clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
         ref = self.reference_regime
         if ref.name != regime.name:
             ref_bound = ref.binds(third)
@@ -626,6 +643,7 @@ class CollectionModel(mesa.Model):
                                              (visits, ref.visits_allowed, Rule.VISIT_BAN)):
                 if not allowed:
                     would[rule] += int(requested[ref_bound].astype(np.int64).sum())
+                    would_by_group[:, rule] += by_group(np.where(ref_bound, requested.astype(np.int64), 0))
 
         # the call calendar
         attempts = np.zeros(n, dtype=np.int32)
@@ -642,6 +660,9 @@ class CollectionModel(mesa.Model):
             attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
             clipped += cal.clipped
             would += cal.would_clip
+            for r in Rule:
+                clipped_by_group[:, r] += by_group(_scatter(n, sub, cal.clipped_rows[:, r]))
+                would_by_group[:, r] += by_group(_scatter(n, sub, cal.would_clip_rows[:, r]))
             violations += cal.violations
             if self.keep_contact_log:
                 self.contact_log.append({"month": self.month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
@@ -694,10 +715,13 @@ class CollectionModel(mesa.Model):
         proceeds_by_group = np.zeros(len(self.groups))
         proceeds_co_by_group = np.zeros(len(self.groups))
         sale_loss_by_group = np.zeros(len(self.groups))
+        sale = {"sold_rows": np.zeros(0, dtype=np.int64), "sold_was_charged_off": np.zeros(0, dtype=bool),
+                "sold_face": np.zeros(0)}
         if sell.any():
             sell_rows = rows[sell]
             was_co = book.status[sell_rows] == Status.CHARGED_OFF
             face = book.claim()[sell_rows]
+            sale = {"sold_rows": sell_rows, "sold_was_charged_off": was_co, "sold_face": face}
             group_sold = self.group_of(sell_rows)
             proceeds = book.sell(sell_rows, self.buyer.price)
             k = len(self.groups)
@@ -759,6 +783,7 @@ class CollectionModel(mesa.Model):
         reminded_all[rows] |= reminded
         # harm to people who owe nothing: relatives and contacts called, audiences of public posts
         third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
+        harm_by_group = by_group(third_party + (social > 0) * tac.third_party_audience)
         stress_by_household = np.bincount(owner, weights=stress_add, minlength=t.n)
         # neighbours see home visits; relatives and contacts called about a debt bear stress too
         net = self.cfg.network
@@ -786,7 +811,8 @@ class CollectionModel(mesa.Model):
             "proceeds_by_group": proceeds_by_group, "proceeds_co_by_group": proceeds_co_by_group,
             "sale_loss_by_group": sale_loss_by_group, "clipped": clipped, "would_clip": would,
             "violations": violations, "violations_by_group": violations_by_group,
-            "third_party_harm": third_party_harm,
+            "third_party_harm": third_party_harm, "third_party_harm_by_group": harm_by_group,
+            "clipped_by_group": clipped_by_group, "would_clip_by_group": would_by_group, **sale,
             "stress_by_household": stress_by_household, "contacts_by_household": contacts_by_household,
             "reactance": effects.reactance, "harassment": effects.harassment,
         }
@@ -1110,6 +1136,7 @@ class CollectionModel(mesa.Model):
         return fees
 
     def _compact(self) -> None:
+        self.recorder.note_closed()  # what households still owe on claims that leave the book
         self.book.compact()
 
     # ---------------------------------------------------------------------------------------------
@@ -1165,6 +1192,13 @@ def _concat(parts: list[Treatment]) -> Treatment:
     if not parts:
         return Treatment.empty(0)
     return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
+
+
+def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A length-``n`` array with ``values`` at ``rows`` and zero elsewhere."""
+    out = np.zeros(n, dtype=values.dtype)
+    out[rows] = values
+    return out
 
 
 def _latest(recorder: MonthlyRecorder, name: str):

@@ -10,6 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.metrics import RunResult
 
 PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "scipy")
@@ -36,18 +38,23 @@ def provenance() -> dict[str, Any]:
     return {"python": platform.python_version(), "packages": versions, "git_commit": git_commit()}
 
 
-def write_outputs(out: Path, result: RunResult) -> list[Path]:
-    """Write ``monthly``, ``segments``, ``summary`` (and ``traces`` if any) as Parquet and CSV, and
+def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None = None) -> list[Path]:
+    """Write ``monthly``, ``segments``, ``summary``, the bank's reports ``roll_rates`` and ``vintages`` (and
+    ``traces`` if any) as Parquet and CSV, ``welfare.csv`` when the welfare changes were computed, and
     ``meta.json``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in ("monthly", "segments", "summary", "traces"):
+    for name in ("monthly", "segments", "summary", "roll_rates", "vintages", "traces"):
         frame = getattr(result, name)
         if frame is None:
             continue
         frame.to_parquet(out / f"{name}.parquet", index=False)
         frame.to_csv(out / f"{name}.csv", index=False)
         paths += [out / f"{name}.parquet", out / f"{name}.csv"]
+    if welfare is not None:
+        frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
+        frame.to_csv(out / "welfare.csv", index=False)
+        paths.append(out / "welfare.csv")
     meta = {
         "scenario": result.meta.get("scenario"),
         "seed": result.meta.get("seed"),

@@ -148,6 +148,8 @@ class CalendarResult:
     clipped: np.ndarray  # attempts dropped by the enforced regime, by Rule (len(Rule),)
     would_clip: np.ndarray  # attempts the reference regime would have dropped, by Rule
     violations: np.ndarray  # attempts made against the enforced regime by collectors that do not comply, by Rule
+    clipped_rows: np.ndarray | None = None  # (accounts, len(Rule)) attempts dropped per account; sums to clipped
+    would_clip_rows: np.ndarray | None = None  # (accounts, len(Rule)) per account; sums to would_clip
     daily: np.ndarray | None = None  # (accounts, DAYS) day attempts made each day, when kept
     daily_night: np.ndarray | None = None  # (accounts, DAYS) night attempts made each day, when kept
 
@@ -205,33 +207,33 @@ def _enforce(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run the calendar day by day under ``regime`` for covered accounts (uncovered ones are free).
 
-    Returns (day attempts made, night attempts made, conversations per day, clipped by rule).
+    Returns (day attempts made, night attempts made, conversations per day, clipped by account and rule).
     The loop is over the 30 days; every step is vectorised over accounts.
     """
     n = day_req.shape[0]
     made_day = np.zeros_like(day_req)
     made_night = np.zeros_like(night_req)
     conv = np.zeros(day_req.shape, dtype=bool)
-    clipped = np.zeros(len(Rule), dtype=np.int64)
+    clipped = np.zeros((n, len(Rule)), dtype=np.int64)
     last_conversation = np.full(n, -10_000)
     window = regime.max_attempts_per_7_days
     for d in range(DAYS):
         day = day_req[:, d].astype(np.int32)
         night = night_req[:, d].astype(np.int32)
         if regime.quiet_hours:
-            clipped[Rule.QUIET_HOURS] += int(night[covered].sum())
+            clipped[:, Rule.QUIET_HOURS] += np.where(covered, night, 0)
             night = np.where(covered, 0, night)
         if regime.quiet_days_after_conversation:
             # Regulation F counts the day of the conversation as the first of the seven
             silent = covered & (d - last_conversation < regime.quiet_days_after_conversation)
-            clipped[Rule.AFTER_CONVERSATION] += int((day + night)[silent].sum())
+            clipped[:, Rule.AFTER_CONVERSATION] += np.where(silent, day + night, 0)
             day = np.where(silent, 0, day)
             night = np.where(silent, 0, night)
         if regime.max_attempts_per_day is not None:
             total = day + night
             over = covered & (total > regime.max_attempts_per_day)
             cap = regime.max_attempts_per_day
-            clipped[Rule.DAILY_CAP] += int((total - cap)[over].sum())
+            clipped[:, Rule.DAILY_CAP] += np.where(over, total - cap, 0)
             night = np.where(over, np.minimum(night, cap), night)
             day = np.where(over, np.minimum(day, cap - night), day)
         if window is not None:
@@ -240,7 +242,7 @@ def _enforce(
             room = np.maximum(window - used, 0)
             total = day + night
             over = covered & (total > room)
-            clipped[Rule.WEEKLY_CAP] += int((total - room)[over].sum())
+            clipped[:, Rule.WEEKLY_CAP] += np.where(over, total - room, 0)
             night = np.where(over, np.minimum(night, room), night)
             day = np.where(over, np.minimum(day, room - night), day)
         made_day[:, d] = day
@@ -258,21 +260,29 @@ def would_clip(
 ) -> np.ndarray:
     """Attempts that ``regime`` would have dropped from a calendar that was executed without it
     (conversations as they happened), counted by rule without changing anything."""
-    clipped = np.zeros(len(Rule), dtype=np.int64)
+    return would_clip_rows(day_req, night_req, conv_days, covered, regime).sum(axis=0)
+
+
+def would_clip_rows(
+    day_req: np.ndarray, night_req: np.ndarray, conv_days: np.ndarray, covered: np.ndarray, regime: Regime,
+) -> np.ndarray:
+    """:func:`would_clip` account by account: an (accounts, len(Rule)) array, zero for accounts not covered."""
+    n = day_req.shape[0]
+    clipped = np.zeros((n, len(Rule)), dtype=np.int64)
     if not covered.any():
         return clipped
-    if not covered.all():
-        day_req, night_req, conv_days = day_req[covered], night_req[covered], conv_days[covered]
+    cov = np.flatnonzero(covered)
+    day_req, night_req, conv_days = day_req[cov], night_req[cov], conv_days[cov]
     night_month = night_req.sum(axis=1, dtype=np.int64)
     month_total = day_req.sum(axis=1, dtype=np.int64) + night_month
     if regime.quiet_hours:
-        clipped[Rule.QUIET_HOURS] = int(night_month.sum())
+        clipped[cov, Rule.QUIET_HOURS] = night_month
     # each cap is checked only on the accounts that could break it: a month with no more attempts than the
     # cap cannot exceed it on any day or in any 7 days
     if regime.max_attempts_per_day is not None:
         rows = month_total > regime.max_attempts_per_day
         total = day_req[rows].astype(np.int32) + night_req[rows]
-        clipped[Rule.DAILY_CAP] = int(np.maximum(total - regime.max_attempts_per_day, 0).sum())
+        clipped[cov[rows], Rule.DAILY_CAP] = np.maximum(total - regime.max_attempts_per_day, 0).sum(axis=1)
     if regime.max_attempts_per_7_days is not None:
         rows = month_total > regime.max_attempts_per_7_days
         total = day_req[rows].astype(np.int32) + night_req[rows]
@@ -280,7 +290,7 @@ def would_clip(
         window = csum - np.concatenate([np.zeros((len(total), 7), dtype=csum.dtype), csum[:, :-7]], axis=1)
         # attempts beyond the cap in the 7-day window ending each day, counted once per day
         excess = np.maximum(window - regime.max_attempts_per_7_days, 0)
-        clipped[Rule.WEEKLY_CAP] = int(np.minimum(excess, total).sum())
+        clipped[cov[rows], Rule.WEEKLY_CAP] = np.minimum(excess, total).sum(axis=1)
     if regime.quiet_days_after_conversation:
         # only accounts with a conversation and another attempt can be called in the silent days after it
         rows = (month_total >= 2) & conv_days.any(axis=1)
@@ -290,7 +300,7 @@ def would_clip(
         lagged = np.concatenate([np.zeros((len(total), 1), dtype=conv_c.dtype), conv_c[:, :-1]], axis=1)
         before = np.concatenate([np.zeros((len(total), k), dtype=conv_c.dtype), conv_c[:, :-k]], axis=1)
         recent = (lagged - before) > 0
-        clipped[Rule.AFTER_CONVERSATION] = int(total[recent].sum())
+        clipped[cov[rows], Rule.AFTER_CONVERSATION] = np.where(recent, total, 0).sum(axis=1)
     return clipped
 
 
@@ -337,6 +347,8 @@ def run_calendar(
             clipped=sum(p.clipped for p in parts),
             would_clip=sum(p.would_clip for p in parts),
             violations=sum(p.violations for p in parts),
+            clipped_rows=np.concatenate([p.clipped_rows for p in parts]),
+            would_clip_rows=np.concatenate([p.would_clip_rows for p in parts]),
             daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
             daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
         )
@@ -348,7 +360,7 @@ def run_calendar(
     bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
     enforced = bound & complies
     made_day, made_night = day_req, night_req
-    clipped = np.zeros(len(Rule), dtype=np.int64)
+    clipped_rows = np.zeros((n, len(Rule)), dtype=np.int64)
     if not enforced.any():
         # every requested attempt is made
         conv = answer_u < _p_conversation(p_answer, made_day + made_night)
@@ -356,7 +368,7 @@ def run_calendar(
         conv = np.zeros(day_req.shape, dtype=bool)
         sub = np.flatnonzero(enforced)
         made_day, made_night = day_req.copy(), night_req.copy()
-        md, mn, cv, clipped = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
+        md, mn, cv, clipped_rows[sub] = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
                                        answer_u[sub], p_answer[sub])
         made_day[sub], made_night[sub], conv[sub] = md, mn, cv
         free = np.flatnonzero(~enforced)  # uncovered or not complying: every requested attempt is made
@@ -368,16 +380,18 @@ def run_calendar(
                   else np.zeros(len(Rule), dtype=np.int64))
     ref_covered = reference.binds(third_party)
     if reference.name != regime.name and ref_covered.any():
-        would = would_clip(made_day, made_night, conv, ref_covered, reference)
+        would_rows = would_clip_rows(made_day, made_night, conv, ref_covered, reference)
     else:
-        would = np.zeros(len(Rule), dtype=np.int64)
+        would_rows = np.zeros((n, len(Rule)), dtype=np.int64)
     return CalendarResult(
         attempts=made_day.sum(axis=1).astype(np.int32),
         night_attempts=made_night.sum(axis=1).astype(np.int32),
         conversations=conv.sum(axis=1).astype(np.int32),
-        clipped=clipped,
-        would_clip=would,
+        clipped=clipped_rows.sum(axis=0),
+        would_clip=would_rows.sum(axis=0),
         violations=violations,
+        clipped_rows=clipped_rows,
+        would_clip_rows=would_rows,
         daily=made_day if keep_daily else None,
         daily_night=made_night if keep_daily else None,
     )

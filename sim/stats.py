@@ -56,3 +56,114 @@ def grouped_mean_ci(frame: pd.DataFrame, by: Sequence[str], outcomes: Sequence[s
             rows.append({**dict(zip(by, key, strict=True)), "outcome": outcome, "mean": ci.mean, "sd": ci.sd,
                          "n": ci.n, "ci_low": ci.low, "ci_high": ci.high})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """The mean of paired differences (challenger minus reference) with its Student-t interval, the two-sided
+    p-value of "no difference" (paired t test), and the standard deviation of the differences."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    sd: float
+    p_value: float
+
+
+def paired_difference(challenger: Sequence[float], reference: Sequence[float], level: float = 0.95) -> PairedDifference:
+    """Paired comparison of two outcomes measured on the same replications (common random numbers): the
+    differences ``challenger[i] - reference[i]``, their mean, its confidence interval and the p-value of a
+    paired t test. Pairs with a non-finite value are dropped; with fewer than two pairs the interval and
+    p-value are NaN.
+
+    Raises:
+        ValueError: the two sequences differ in length.
+    """
+    a = np.asarray(challenger, dtype=float)
+    b = np.asarray(reference, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired_difference: {len(a)} challenger values against {len(b)} reference values")
+    d = a - b
+    d = d[np.isfinite(d)]
+    ci = mean_ci(d, level)
+    if ci.n < 2:
+        return PairedDifference(ci.mean, math.nan, math.nan, ci.n, math.nan, math.nan)
+    if ci.sd == 0.0:
+        p = 1.0 if ci.mean == 0.0 else 0.0
+    else:
+        t = ci.mean / (ci.sd / math.sqrt(ci.n))
+        p = float(2.0 * stats.t.sf(abs(t), ci.n - 1))
+    return PairedDifference(ci.mean, ci.low, ci.high, ci.n, ci.sd, p)
+
+
+def replications_needed(sd_difference: float, detect: float, level: float = 0.95, power: float = 0.8,
+                        most: int = 100_000) -> float:
+    """Smallest number of paired replications for which a two-sided paired t test at ``1 - level`` detects a
+    true mean difference of ``detect`` with probability ``power``, given the standard deviation of the
+    paired differences (from a pilot comparison). Exact for normal differences: the power of the test is
+    the tail of a noncentral t with ``n - 1`` degrees of freedom and noncentrality ``detect sqrt(n) / sd``.
+
+    Returns at least 2; ``math.inf`` if ``detect`` is 0 or more than ``most`` replications would be needed;
+    NaN if the standard deviation is not known (NaN).
+
+    Raises:
+        ValueError: ``level`` or ``power`` outside (0, 1), or a negative standard deviation.
+    """
+    if not (0.0 < level < 1.0 and 0.0 < power < 1.0):
+        raise ValueError(f"replications_needed: level and power must be in (0, 1), got {level} and {power}")
+    if not math.isfinite(sd_difference):
+        return math.nan
+    if sd_difference < 0:
+        raise ValueError(f"replications_needed: negative standard deviation {sd_difference}")
+    detect = abs(float(detect))
+    if detect == 0.0:
+        return math.inf
+    if sd_difference == 0.0:
+        return 2
+
+    def achieved(n: int) -> float:
+        df = n - 1
+        crit = stats.t.ppf(0.5 + level / 2.0, df)
+        nc = detect * math.sqrt(n) / sd_difference
+        return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+
+    # start from the normal approximation and step to the exact answer
+    z = stats.norm.ppf(0.5 + level / 2.0) + stats.norm.ppf(power)
+    n = max(2, int(math.ceil((z * sd_difference / detect) ** 2)))
+    if n > most:
+        return math.inf
+    while n > 2 and achieved(n - 1) >= power:
+        n -= 1
+    while achieved(n) < power:
+        n += 1
+        if n > most:
+            return math.inf
+    return n
+
+
+def paired_table(runs: pd.DataFrame, by: str, reference: str, outcomes: Sequence[str], pair_on: str = "rep",
+                 detect: dict[str, float] | None = None, level: float = 0.95, power: float = 0.8) -> pd.DataFrame:
+    """Every group of ``runs[by]`` other than ``reference`` against ``reference``, outcome by outcome, paired
+    on ``pair_on`` (the replication, whose seed every group shares): the mean difference with its interval,
+    the p-value, the standard deviation of the differences and, where ``detect`` gives a difference to
+    detect for the outcome, the replications needed to detect it with ``power`` (:func:`replications_needed`).
+    """
+    detect = detect or {}
+    ref = runs[runs[by] == reference].set_index(pair_on)
+    rows = []
+    for group in dict.fromkeys(runs[by]):
+        if group == reference:
+            continue
+        other = runs[runs[by] == group].set_index(pair_on)
+        common = ref.index.intersection(other.index)
+        for outcome in outcomes:
+            diff = paired_difference(other.loc[common, outcome].to_numpy(dtype=float),
+                                     ref.loc[common, outcome].to_numpy(dtype=float), level)
+            delta = detect.get(outcome, math.nan)
+            needed = replications_needed(diff.sd, delta, level, power) if math.isfinite(delta) else math.nan
+            rows.append({by: group, "reference": reference, "outcome": outcome, "difference": diff.mean,
+                         "ci_low": diff.low, "ci_high": diff.high, "p_value": diff.p_value, "sd_difference": diff.sd,
+                         "n": diff.n, "detect": delta, "replications_needed": needed})
+    return pd.DataFrame(rows, columns=[by, "reference", "outcome", "difference", "ci_low", "ci_high", "p_value",
+                                       "sd_difference", "n", "detect", "replications_needed"])

@@ -1,0 +1,205 @@
+"""A bank's reports on its book: the monthly roll-rate matrix between delinquency buckets, vintage loss
+curves by origination cohort, and cure and re-default rates. Each report is an accumulator that the
+:class:`~sim.metrics.MonthlyRecorder` feeds once a recorded month and that returns a tidy table at the end.
+Definitions: ``docs/outcomes.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.loans import ON_BOOK, Bucket, Status, bucket_of
+
+FROM_STATES = [b.label for b in Bucket]  # where an account on the book starts the month
+TO_STATES = [*FROM_STATES, "charged_off", "paid_off", "sold"]  # where it ends it
+CHARGED_OFF_STATE, PAID_OFF_STATE, SOLD_STATE = len(Bucket), len(Bucket) + 1, len(Bucket) + 2
+NOT_ON_BOOK = -1
+REDEFAULT_WINDOW = 12  # months after a cure or re-ageing in which a return to 30+ days past due is a re-default
+
+
+def account_states(status: np.ndarray, dpd: np.ndarray) -> np.ndarray:
+    """Report state of each loan: its days-past-due bucket on the book, or charged off, paid off (settled
+    and prepaid included) or sold; ``NOT_ON_BOOK`` for claims closed after charge-off or sale."""
+    state = np.full(len(status), NOT_ON_BOOK, dtype=np.int8)
+    on_book = ON_BOOK[status]
+    state[on_book] = bucket_of(dpd[on_book])
+    state[status == Status.CHARGED_OFF] = CHARGED_OFF_STATE
+    state[status == Status.PAID_OFF] = PAID_OFF_STATE
+    state[status == Status.SOLD] = SOLD_STATE
+    return state
+
+
+class RollRates:
+    """Transitions of accounts on the book from their bucket at the start of a month to their state at its
+    end, by count and by balance (the claim at the start), per outcome group and month."""
+
+    def __init__(self, months: int, n_groups: int) -> None:
+        shape = (months, n_groups, len(FROM_STATES), len(TO_STATES))
+        self.count = np.zeros(shape)
+        self.balance = np.zeros(shape)
+
+    def update(self, month: int, start: np.ndarray, start_claim: np.ndarray, end: np.ndarray,
+               group: np.ndarray) -> None:
+        """One entry per account on the book at the start of the month: its state and claim then, its state
+        now (``NOT_ON_BOOK`` if unknown) and its outcome group (the "all" group is added here)."""
+        ok = (start >= 0) & (start < len(FROM_STATES)) & (end >= 0)
+        cell = start[ok].astype(np.int64) * len(TO_STATES) + end[ok]
+        g = group[ok]
+        size = len(FROM_STATES) * len(TO_STATES)
+        n_groups = self.count.shape[1] - 1
+        flat = g * size + cell
+        counts = np.bincount(flat, minlength=n_groups * size).reshape(n_groups, len(FROM_STATES), len(TO_STATES))
+        balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(counts.shape)
+        self.count[month, :-1] = counts
+        self.balance[month, :-1] = balances
+        self.count[month, -1] = counts.sum(axis=0)
+        self.balance[month, -1] = balances.sum(axis=0)
+
+    def table(self, names: list[str]) -> pd.DataFrame:
+        """One row per month, group, from-bucket and to-state with accounts and balance moving, and the
+        shares of the from-bucket's accounts and balance (the roll rates)."""
+        months, n_groups, nf, nt = self.count.shape
+        count_share = self.count / np.maximum(self.count.sum(axis=3, keepdims=True), 1e-300)
+        balance_share = self.balance / np.maximum(self.balance.sum(axis=3, keepdims=True), 1e-300)
+        index = pd.MultiIndex.from_product([range(months), names, FROM_STATES, TO_STATES],
+                                           names=["month", "lender", "from_state", "to_state"])
+        frame = pd.DataFrame({"accounts": self.count.ravel(), "balance": self.balance.ravel(),
+                              "roll_rate_accounts": count_share.ravel(), "roll_rate_balance": balance_share.ravel()},
+                             index=index).reset_index()
+        return frame[frame.groupby(["month", "lender", "from_state"])["accounts"].transform("sum") > 0].reset_index(
+            drop=True)
+
+    def pooled(self, names: list[str]) -> pd.DataFrame:
+        """The roll-rate matrix pooled over the run's months: one row per group, from-bucket and to-state."""
+        count, balance = self.count.sum(axis=0), self.balance.sum(axis=0)
+        index = pd.MultiIndex.from_product([names, FROM_STATES, TO_STATES], names=["lender", "from_state", "to_state"])
+        return pd.DataFrame({
+            "accounts": count.ravel(), "balance": balance.ravel(),
+            "roll_rate_accounts": (count / np.maximum(count.sum(axis=2, keepdims=True), 1e-300)).ravel(),
+            "roll_rate_balance": (balance / np.maximum(balance.sum(axis=2, keepdims=True), 1e-300)).ravel(),
+        }, index=index).reset_index()
+
+
+class Vintages:
+    """Net losses of the loans originated in each recorded quarter, by months on book.
+
+    Net loss of a loan in a month: what was charged off (settlements and write-downs included) plus the loss
+    on a sale before charge-off, less recoveries after charge-off (payments and sale proceeds)."""
+
+    def __init__(self, months: int, n_groups: int) -> None:
+        self.months = months
+        n_cohorts = (months + 2) // 3
+        self.lent = np.zeros((n_groups, n_cohorts))
+        self.loss = np.zeros((n_groups, n_cohorts, months))
+        self.loss_unrecorded = np.zeros(n_groups)  # net loss of loans originated before recording started
+
+    def update(self, month: int, vintage: np.ndarray, principal_lent: np.ndarray, net_loss: np.ndarray,
+               group: np.ndarray) -> None:
+        """``vintage``: recorded month in which each loan was originated (negative: before recording)."""
+        recorded = vintage >= 0
+        new = recorded & (vintage == month)
+        n_groups = self.lent.shape[0] - 1
+        cohort = vintage // 3
+        lent = np.bincount(group[new] * self.lent.shape[1] + cohort[new], weights=principal_lent[new],
+                           minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
+        self.lent[:-1] += lent
+        self.lent[-1] += lent.sum(axis=0)
+        early = np.bincount(group[~recorded], weights=net_loss[~recorded], minlength=n_groups)
+        self.loss_unrecorded[:-1] += early
+        self.loss_unrecorded[-1] += early.sum()
+        lossy = recorded & (net_loss != 0.0)
+        if lossy.any():
+            age = month - vintage[lossy]  # months since origination (0 in the month of origination)
+            flat = (group[lossy] * self.loss.shape[1] + cohort[lossy]) * self.months + age
+            loss = np.bincount(flat, weights=net_loss[lossy], minlength=self.loss[:-1].size).reshape(
+                self.loss[:-1].shape)
+            self.loss[:-1] += loss
+            self.loss[-1] += loss.sum(axis=0)
+
+    def table(self, names: list[str]) -> pd.DataFrame:
+        """One row per group, origination quarter (``cohort``: recorded months 3q..3q+2) and months since
+        origination up to what every loan of the cohort has been observed for: principal lent, net loss in
+        that month of age and the cumulative net loss rate (cumulative net loss over principal lent)."""
+        rows = []
+        for g, name in enumerate(names):
+            for q in range(self.lent.shape[1]):
+                if self.lent[g, q] <= 0:
+                    continue
+                last_month = min(3 * q + 2, self.months - 1)
+                observed = self.months - last_month  # ages 0..observed-1 are seen for every loan of the cohort
+                cumulative = np.cumsum(self.loss[g, q, :observed])
+                for age in range(observed):
+                    rows.append({"lender": name, "cohort": f"Q{q + 1} (months {3 * q}-{last_month})",
+                                 "months_on_book": age, "principal_lent": self.lent[g, q],
+                                 "net_loss": self.loss[g, q, age],
+                                 "cumulative_loss_rate": cumulative[age] / self.lent[g, q]})
+        return pd.DataFrame(rows, columns=["lender", "cohort", "months_on_book", "principal_lent", "net_loss",
+                                           "cumulative_loss_rate"])
+
+
+class Redefaults:
+    """Cures and re-ageings (plans, deferrals, write-downs) and whether the account is back at 30+ days past
+    due, or charged off, within ``REDEFAULT_WINDOW`` months: tracked by loan id."""
+
+    KINDS = ("cured", "reaged")
+
+    def __init__(self, months: int, n_groups: int) -> None:
+        self.fix_month = np.full(1024, -1, dtype=np.int16)
+        self.fix_kind = np.zeros(1024, dtype=np.int8)
+        self.fix_group = np.zeros(1024, dtype=np.int16)
+        self.fixes = np.zeros((2, months, n_groups))  # by kind, month of the cure or re-ageing, group
+        self.redefaults = np.zeros((2, months, REDEFAULT_WINDOW + 1, n_groups))  # ... by months until re-default
+        self.months = months
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self.fix_month):
+            return
+        new = max(size, 2 * len(self.fix_month))
+        for name, fill in (("fix_month", -1), ("fix_kind", 0), ("fix_group", 0)):
+            col = getattr(self, name)
+            grown = np.full(new, fill, dtype=col.dtype)
+            grown[: len(col)] = col
+            setattr(self, name, grown)
+
+    def update(self, month: int, loan_id: np.ndarray, cured: np.ndarray, reaged: np.ndarray,
+               bad: np.ndarray, group: np.ndarray) -> None:
+        """``cured``/``reaged``: rows cured or re-aged this month; ``bad``: rows 30+ days past due on the
+        book or charged off this month."""
+        self._grow(int(loan_id.max(initial=0)) + 1)
+        n_groups = self.fixes.shape[2] - 1
+        # a re-default ends the watch over the last cure or re-ageing
+        watched = loan_id[bad]
+        since = month - self.fix_month[watched]
+        hit = watched[(self.fix_month[watched] >= 0) & (since >= 1) & (since <= REDEFAULT_WINDOW)]
+        if len(hit):
+            kind, when, g = self.fix_kind[hit], self.fix_month[hit], self.fix_group[hit]
+            np.add.at(self.redefaults, (kind, when, month - when, g), 1.0)
+            np.add.at(self.redefaults, (kind, when, month - when, np.full(len(hit), n_groups)), 1.0)
+        self.fix_month[watched] = -1
+        for k, rows in enumerate((cured, reaged)):
+            ids = loan_id[rows]
+            self.fix_month[ids] = month
+            self.fix_kind[ids] = k
+            self.fix_group[ids] = group[rows]
+            counts = np.bincount(group[rows], minlength=n_groups)
+            self.fixes[k, month, :-1] += counts
+            self.fixes[k, month, -1] += counts.sum()
+
+    def window(self) -> int:
+        """Months watched after a cure or re-ageing: ``REDEFAULT_WINDOW``, or fewer in a shorter run."""
+        return max(min(REDEFAULT_WINDOW, self.months - 1), 0)
+
+    def rates(self) -> dict[str, np.ndarray]:
+        """Per group: cures and re-ageings watched for the whole window within the run (``<kind>_watched``)
+        and the share of them back at 30+ days past due or charged off within it (``redefault_rate_<kind>``,
+        0 when none was watched)."""
+        w = self.window()
+        complete = self.months - w  # fixes in months 0..complete-1 are watched for w months
+        out = {}
+        for k, kind in enumerate(self.KINDS):
+            fixes = self.fixes[k, :complete].sum(axis=0)
+            again = self.redefaults[k, :complete, 1:w + 1].sum(axis=(0, 1))
+            out[f"{kind}_watched"] = fixes
+            out[f"redefault_rate_{kind}"] = np.divide(again, fixes, out=np.zeros_like(again), where=fixes > 0)
+        return out
