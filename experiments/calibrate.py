@@ -58,11 +58,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 sys.path.insert(0, str(ROOT / "experiments"))
 
-import sim  # noqa: E402
 from patterns import BOOK_TARGETS  # noqa: E402
+
+import sim  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
 
 DATA = ROOT / "data" / "us_credit_cards_2006_2011.csv"

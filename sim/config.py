@@ -322,8 +322,8 @@ class Behaviour(Strict):
     contact_tolerance: float = P(8.0, "Contacts a month from one collector that a household tolerates before "
                                  "reactance and complaints (two a week).",
                                  "assumption for the level; CFPB (2017) Survey of Consumer Views on Debt: 37% of "
-                                 "consumers contacted about a debt reported four or more attempts a week, and 42% asked "
-                                 "a collector to stop", ge=0, le=100)
+                                 "consumers contacted about a debt reported four or more attempts a week, and 42% "
+                                 "asked a collector to stop", ge=0, le=100)
     reactance_weight: float = P(0.04, "Fall in the payment logit towards a collector per unit of its harassment this "
                                 "month: each contact above tolerance is one unit, and each use of a tactic adds "
                                 "its `tactics.*.reactance` units (night calls `night_reactance`).", ge=0, le=10)

@@ -112,7 +112,8 @@ SUMMARY_KEYS = [*MONEY_KEYS, *BANK_KEYS,
     *[f"{c}_per_1000" for c in CHANNEL_COLUMNS], "on_time_rate", "disputes_per_1000", "wellbeing_mean",
     "wellbeing_low_share", "utility_mean",
     "deprivation_share",
-    "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_requests", "call_attempts", "visits",
+    "collected", "collection_cost", "exposure", "gross_chargeoff", "originated", "call_requests", "call_attempts",
+    "visits",
     "lawsuits", "plans_accepted", "complaints", "third_party_contacts", "social_media_posts", "violations", "fines",
     "third_party_harm", *[f"clipped_{r.name.lower()}" for r in Rule],
     *[f"would_clip_{r.name.lower()}" for r in Rule],
@@ -529,7 +530,8 @@ class MonthlyRecorder:
             }
             for col in [*CATEGORY_COLUMNS, *CHANNEL_COLUMNS]:
                 row[f"{col}_per_1000"] = 1000.0 * _scalar_ratio(s[col].sum(), start)
-            for col in ("call_requests", "call_attempts", "visits", "lawsuits", "plans_accepted", "complaints", "third_party_contacts",
+            for col in ("call_requests", "call_attempts", "visits", "lawsuits", "plans_accepted", "complaints",
+                        "third_party_contacts",
                         "social_media_posts", "violations", "fines", "third_party_harm", *RULE_COLUMNS, *WOULD_COLUMNS):
                 row[col] = float(s[col].sum())
             row.update(self._money_summary(g, s, collected, cost))

@@ -802,7 +802,8 @@ class CollectionModel(mesa.Model):
             if weights.sum() > 0:
                 violations_by_group = violations.sum() * weights / weights.sum()
         return {
-            "rows": rows, "who": who, "owner": owner, "call_requests": call_requests, "attempts": attempts, "night": night, "visits": visits,
+            "rows": rows, "who": who, "owner": owner, "call_requests": call_requests, "attempts": attempts,
+            "night": night, "visits": visits,
             "conversations": conversations + visit_talk, "talked": talked, "promise": promise,
             "offered": offered, "accepted": accepted, "sued": can_sue, "placed": place, "sold": sell,
             "threatened": threatened, "legal": legal, "reminded": reminded_all, "third_party": third_party,

@@ -393,10 +393,11 @@ class DataDriven(Strategy):
     broken, and the observed score. They add up to a will-not-pay score (``will_not_score_``, kept for
     inspection with the ids it scores, ``scored_ids_``): a poor payment record (a low observed score, which
     the lender updates from payments), many missed cycles, unanswered calls, nothing paid and broken
-    promises raise it; a part payment (trying but falling short) lowers it. Accounts below zero are classed "cannot pay" and offered a plan (or a write-down after
-    broken promises); the others are classed "will not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which
-    treatment works for each class from the payments that follow (Beta-Bernoulli counts), and explores
-    the other treatment a share ``explore`` of the time.
+    promises raise it; a part payment (trying but falling short) lowers it. Accounts below zero are classed
+    "cannot pay" and offered a plan (or a write-down after broken promises); the others are classed "will
+    not pay" and get calls, threats and, past 90 days, a suit. The strategy learns which treatment works for
+    each class from the payments that follow (Beta-Bernoulli counts), and explores the other treatment a
+    share ``explore`` of the time.
 
     Source: collection-scoring practice ("ability vs willingness to pay" segmentation, e.g. Thomas,
     Crook & Edelman (2017) "Credit Scoring and Its Applications", ch. 13) and bandit learning.

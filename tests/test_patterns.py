@@ -59,8 +59,8 @@ def test_doing_nothing_loses_clearly_more(intensity):
     ladder = _by_seed(intensity, "calls x1", "chargeoff_rate")
     nothing = _by_seed(intensity, "no collection", "chargeoff_rate")
     assert (nothing >= 1.5 * ladder).all(), (nothing, ladder)
-    money_ladder = _by_seed(intensity, "calls x1", "net_cash")
-    money_nothing = _by_seed(intensity, "no collection", "net_cash")
+    money_ladder = _by_seed(intensity, "calls x1", "pnl")
+    money_nothing = _by_seed(intensity, "no collection", "pnl")
     assert (money_nothing < 0.8 * money_ladder).all(), (money_nothing, money_ladder)
 
 
@@ -72,13 +72,13 @@ def test_halving_the_calls_raises_losses_and_costs_the_lender(intensity):
     half = _by_seed(intensity, "calls x0.5", "net_chargeoff")
     rise = float(np.mean(half / ladder - 1.0))
     assert 0.01 <= rise <= 0.30, rise
-    assert np.mean(_by_seed(intensity, "calls x0.5", "net_cash") - _by_seed(intensity, "calls x1", "net_cash")) < 0
+    assert np.mean(_by_seed(intensity, "calls x0.5", "pnl") - _by_seed(intensity, "calls x1", "pnl")) < 0
 
 
 def test_returns_to_contact_diminish_and_turn_negative(intensity):
     """Money gained per step of calls falls: x0.5 to x1 gains more than x1 to x2, and x4 earns less than x2
     (past some intensity more contact stops paying) while complaints rise steeply (at least 30% above x1)."""
-    money = {arm: float(np.mean(_by_seed(intensity, arm, "net_cash"))) for arm in _patterns().INTENSITY}
+    money = {arm: float(np.mean(_by_seed(intensity, arm, "pnl"))) for arm in _patterns().INTENSITY}
     assert money["calls x1"] - money["calls x0.5"] > money["calls x2"] - money["calls x1"]
     assert money["calls x4"] < money["calls x2"]
     complaints = {arm: float(np.mean(_by_seed(intensity, arm, "complaints_per_1000"))) for arm in ("calls x1",
@@ -93,8 +93,8 @@ def test_no_strategy_is_best_on_money_complaints_and_wellbeing_at_once():
     """The default comparison's strategies: more than one is on the frontier of money, complaints and
     well-being (no single strategy beats all others on all three)."""
     frame = study("frontier", 2, 3000)
-    means = frame.groupby("arm")[["net_cash", "complaints_per_1000", "wellbeing_mean"]].mean()
-    best = {"net_cash": means["net_cash"].idxmax(), "complaints": means["complaints_per_1000"].idxmin(),
+    means = frame.groupby("arm")[["pnl", "complaints_per_1000", "wellbeing_mean"]].mean()
+    best = {"pnl": means["pnl"].idxmax(), "complaints": means["complaints_per_1000"].idxmin(),
             "wellbeing": means["wellbeing_mean"].idxmax()}
     assert len(set(best.values())) > 1, best
     assert _patterns()._dominance(frame).count("`") >= 4  # at least two names, each in backticks
