@@ -1,10 +1,10 @@
 """Several lenders, one budget: does an aggressive lender collect more at the expense of the others?
 
 A market of two lenders, A and B, with half the applications each. Households may hold up to four loans
-and apply often, so that many owe both lenders; a household that cannot pay everything it wants to pay
-splits its budget in proportion to pressure, goodwill, legal consequences and how far behind each loan
-is (``sim.borrowers.split_budget``). Three markets are compared on the same seeds (common random
-numbers):
+and apply often, so that many owe both lenders; a household that cannot pay everything it means to pay
+pays first the loans with legal consequences and then the loudest creditor (``sim.borrowers.split_budget``
+with the priorities of ``CollectionModel._decide_payments``). Eight markets are compared on the same seeds
+(common random numbers):
 
 (a) both lenders conventional; (b) A aggressive, B conventional; (c) both aggressive; (d) A pressing
 (the conventional ladder with 2.5 times the calls and threats from the second missed cycle), B
@@ -77,9 +77,10 @@ for _market in ("(g) A pressing, B conventional, no contact side effects",
                 "(h) both pressing, no contact side effects"):
     CONTROL[_market] = "(f) both conventional, no contact side effects"
 CONTROLS = set(CONTROL.values())
-#: the side effects of contact switched off in markets (f) to (h): the goodwill and stress each call attempt
-#: and threat costs, reactance to contacts beyond the tolerance, and reputation's feedback on goodwill. What is
-#: left is pressure (in the intention to pay and in the split), promises, plans and the rest of each strategy.
+#: the side effects of contact switched off in markets (f) to (h): the goodwill and stress that calls beyond the
+#: tolerance and threats cost, reactance to harassment (contacts beyond the tolerance, night calls, visits,
+#: unbelieved threats), and reputation's feedback on goodwill. What is left is pressure (in the intention to
+#: pay and in the split), credible threats, promises, plans and the rest of each strategy.
 NO_SIDE_EFFECTS = {
     "tactics.call.goodwill": 0.0, "tactics.call.stress": 0.0, "tactics.threat.goodwill": 0.0,
     "tactics.threat.stress": 0.0, "behaviour.reactance_weight": 0.0, "network.reputation_weight": 0.0,
@@ -141,26 +142,25 @@ def lender(name: str, label: str) -> dict[str, Any]:
 
 @contextmanager
 def watch_split(model: sim.CollectionModel, counts: dict[str, float]):
-    """Count, in recorded months, the households for which the split decides who gets paid: a positive
-    payment envelope below what both lenders ask of them. Read-only instrumentation: the engine's
-    ``split_budget`` is wrapped and called unchanged."""
+    """Count, in recorded months, the households for which the split decides who gets paid: they mean to pay
+    both lenders, and their budget is positive but short of what they mean to pay. Read-only
+    instrumentation: the engine's ``split_budget`` is wrapped and called unchanged."""
     import sim.model as engine
 
     original = engine.split_budget
 
-    def counted(budget, wanted, due, owner, weight):
-        paid = original(budget, wanted, due, owner, weight)
+    def counted(budget, wanted, owner, priority):
+        paid = original(budget, wanted, owner, priority)
         if model.month >= 0:
             n = len(budget)
-            envelope = np.minimum(budget, np.bincount(owner, weights=wanted, minlength=n))
-            total_due = np.bincount(owner, weights=due, minlength=n)
+            total_wanted = np.bincount(owner, weights=wanted, minlength=n)
             lend = model.book.view("lender")
-            asks = due > 0
-            both = ((np.bincount(owner[asks & (lend == 0)], minlength=n) > 0)
-                    & (np.bincount(owner[asks & (lend == 1)], minlength=n) > 0))
-            binding = both & (envelope > 0) & (envelope < total_due - 1e-9)
+            wants = wanted > 0
+            both = ((np.bincount(owner[wants & (lend == 0)], minlength=n) > 0)
+                    & (np.bincount(owner[wants & (lend == 1)], minlength=n) > 0))
+            binding = both & (budget > 0) & (budget < total_wanted - 1e-9)
             counts["binding_households"] += float(binding.sum()) / n
-            counts["at_stake"] += float(envelope[binding].sum())
+            counts["at_stake"] += float(budget[binding].sum())
             counts["paid"] += float(paid.sum())
         return paid
 
@@ -198,10 +198,11 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
             shared += np.bincount(lend[rows], weights=book.view("paid_last")[rows], minlength=2)
             shared_households += float(owes_both.mean())
             late = live & (book.view("cycles") > 0)
+            pressure = model.pressure()
             for i in range(2):
                 mine = late & (lend == i)
                 if mine.any():
-                    state[i] += (float(book.view("pressure")[mine].mean()),
+                    state[i] += (float(pressure[mine].mean()),
                                  float(book.view("goodwill")[mine].mean()), 1)
             months += 1
     summary = model.results().summary.set_index("lender")
@@ -435,8 +436,9 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         return float(level_row(market, name, outcome)["mean"])
 
     g_market = "(g) A pressing, B conventional, no contact side effects"
-    split_edge = ((1 + 2 * mean_of(g_market, "A", "pressure_mean")) / (1 + 2 * mean_of(g_market, "B", "pressure_mean"))
-                  - 1)
+    loudness = sim.load_scenario("baseline").behaviour.priority_loudness
+    split_edge = float(np.exp(loudness * (mean_of(g_market, "A", "pressure_mean")
+                                          - mean_of(g_market, "B", "pressure_mean"))) - 1.0)
     bare_co = ef(g_market, "A", "chargeoff_rate", "difference")
     beh = sim.load_scenario("baseline").behaviour
     pressure_rise = (mean_of(g_market, "A", "pressure_mean")
@@ -470,12 +472,14 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "markets. All markets run on the same seeds (common random numbers); differences are paired by "
         "seed; intervals are 95% Student-t intervals across replications.",
         "",
-        "How a household's payment is split (`sim/borrowers.py`, `split_budget`): a household decides how "
-        "much to pay in all (what it intends to pay, capped by its budget); if that does not cover every "
-        "loan due, it shares the amount across all its loans due in proportion to `(1 + 2 x pressure + "
-        "goodwill+ + judgment + 0.5 x [3+ cycles behind]) x amount due`. Pressure also raises the "
-        "intention to pay each loan; contacts beyond the household's tolerance lower the intention to pay "
-        "*every* loan it holds (reactance), and stress lowers it too.",
+        "How a household's payment is split (`sim/borrowers.py`, `split_budget`; docs/ODD.md 7.5): a household "
+        "whose budget covers what it means to pay pays it, loan by loan. One that cannot pay every lender "
+        "pays first what has consequences and then the loudest creditor: its budget is shared across the "
+        "loans it meant to pay in proportion to `exp(priority_consequence x [suit, judgment or credible "
+        "threat] + priority_loudness x pressure) x amount meant`. Pressure (concave in the contact stock) "
+        "also raises the intention to pay each loan; harassment by a collector lowers the intention to pay "
+        "*that* collector (reactance); stress, which every collector's contact adds to, lowers the intention "
+        "to pay every loan.",
         "",
         "## Per lender",
         "",
@@ -517,24 +521,19 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "",
         *pressing_bullets,
         "",
-        f"{'Why the aggressive lender does not gain.' if not aggressor_gains else 'How often the split binds.'} "
-        "The split, the channel through which pressure wins money from other lenders, binds often: in "
-        "market (a), in an average "
-        f"month {fmt(binding['mean'], binding['ci_low'], binding['ci_high'], 100, 2, '%')} of "
-        "households pay something but less than both lenders ask, and what they pay is "
+        "How often the split binds. In market (a), in an average month "
+        f"{fmt(binding['mean'], binding['ci_low'], binding['ci_high'], 100, 2, '%')} of households mean to pay "
+        "both lenders and are short of cash, and the budget they share is "
         f"{fmt(money['mean'], money['ci_low'], money['ci_high'], 100, 2, '%')} of all the money households "
-        "pay (counted by wrapping the engine's `split_budget`, read-only). What decides the aggressor's "
-        "overall result is the rest of its strategy (`sim/strategies.py`): 10-30 call attempts a month from "
-        "the first missed payment, a quarter of them at night (past the contact tolerance of 4, so "
-        "reactance lowers the household's intention to pay every loan, and each attempt costs goodwill and "
-        "adds stress), home visits, no instalment plans (a plan re-ages the account, and the intention to pay "
-        "falls with every missed cycle, `behaviour.delinquency_weight`), and sale of charged-off claims after "
-        f"3 months at 10 cents on the dollar. The goodwill of A's late accounts towards it is "
+        "pay (counted by wrapping the engine's `split_budget`, read-only). What decides the aggressor's overall "
+        "result is also the rest of its strategy (`sim/strategies.py`): 10-30 call attempts a month from the "
+        "first missed payment, a quarter of them at night (harassment that lowers the intention to pay it), "
+        "home visits, threats, early suits, no instalment plans, and sale of charged-off claims after 3 months "
+        f"at 10 cents on the dollar. The goodwill of A's late accounts towards it is "
         f"{lv('(b) A aggressive, B conventional', 'A', 'goodwill_mean')} in (b) against "
-        f"{lv('(a) both conventional', 'A', 'goodwill_mean')} in (a). The other lender is hurt through the "
-        "households it shares with A (their stress, and the reactance that A's contacts cause on every loan "
-        "they hold), which shows in B's charge-offs and in what B receives from them more than in B's total "
-        "collections.",
+        f"{lv('(a) both conventional', 'A', 'goodwill_mean')} in (a). The other lender is touched through the "
+        "households it shares with A: A's suits and credible threats put A first in a short budget, and A's "
+        "contacts add to the stress that lowers the intention to pay every loan.",
         "",
         "Aggressive strategy: " + verdict(aggressor_gains, other_loses, together_worse),
         "",
@@ -547,25 +546,18 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "",
         *bare_bullets,
         "",
-        "So even without side effects, extra pressure moves almost no money towards the lender that applies "
-        "it. The mean pressure on A's late accounts rises from "
+        "Without side effects, the mean pressure on A's late accounts rises from "
         f"{lv('(f) both conventional, no contact side effects', 'A', 'pressure_mean')} to "
-        f"{lv('(g) A pressing, B conventional, no contact side effects', 'A', 'pressure_mean')}, but pressure "
-        "is capped at 1, which the conventional ladder reaches from about the third missed cycle; in the "
-        f"intention to pay, that rise adds about {beh.pressure_weight * pressure_rise:.2f} to the logit "
-        f"(`behaviour.pressure_weight` = {beh.pressure_weight:g}), against a fall of "
-        f"{-beh.delinquency_weight:.2f} with every missed cycle (`behaviour.delinquency_weight`); and the "
-        f"split weight `1 + 2 x pressure` gives the pressing lender about {100 * split_edge:.0f}% more weight "
-        "than its rival. Money collected on "
-        "accounts in collection falls even so, while A's charge-off rate changes by "
-        f"{fmt(bare_co['mean'], bare_co['ci_low'], bare_co['ci_high'], 100, 2, ' pp')} a year: it counts only "
-        "payments on accounts that are late, restructured or charged off, so it also falls when accounts "
-        "leave collection sooner. With the side effects on, "
-        "markets (d) and (e), the balance turns negative: the goodwill that every call attempt costs "
-        "accumulates (there is no memory that lets it recover), so the goodwill of A's late accounts falls "
-        f"from {lv('(a) both conventional', 'A', 'goodwill_mean')} in (a) to "
-        f"{lv('(d) A pressing, B conventional', 'A', 'goodwill_mean')} in (d), and reactance and stress act "
-        "on every loan the household holds, B's included.",
+        f"{lv('(g) A pressing, B conventional, no contact side effects', 'A', 'pressure_mean')}: in the "
+        f"intention to pay that adds about {beh.pressure_weight * pressure_rise:.2f} to the logit "
+        f"(`behaviour.pressure_weight` = {beh.pressure_weight:g}; pressure is concave in the contact stock, so "
+        "more calls add less and less), and in a short budget it gives the pressing lender about "
+        f"{100 * split_edge:.0f}% more weight than its rival (`behaviour.priority_loudness`). A's charge-off "
+        f"rate changes by {fmt(bare_co['mean'], bare_co['ci_low'], bare_co['ci_high'], 100, 2, ' pp')} a year. "
+        "With the side effects on, markets (d) and (e), the goodwill of A's late accounts is "
+        f"{lv('(d) A pressing, B conventional', 'A', 'goodwill_mean')} in (d) against "
+        f"{lv('(a) both conventional', 'A', 'goodwill_mean')} in (a): calls beyond the household's tolerance and "
+        "threats cost goodwill, which recovers when contact stops.",
         "",
         "## The marginal return to contact, one lender",
         "",
@@ -583,15 +575,12 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         f"and multiplying them by 2.5 by {single_rel(2.5, True)}; without the side effects, by "
         f"{single_rel(0.5, False)} and {single_rel(2.5, False)}. Fedaseyeu (2020) finds that restricting "
         "debt collectors lowers recoveries: fewer contacts should mean larger losses. "
-        + ("With the defaults the model says the opposite: the side effects of each attempt (goodwill and "
-           "stress that accumulate, reactance) outweigh the pressure it adds, so a lender that calls more "
-           "loses more, and the externality's first half cannot appear. "
+        + ("With the defaults the model says the opposite in this market: halving the calls lowers the losses. "
            if single_cell(0.5, True, "net_chargeoff", "relative")["mean"] < 0 else
-           "With the defaults, fewer calls do mean larger losses. ")
-        + "Re-specifying pressure (a dose-response that does not "
-        "saturate by the third cycle), goodwill (a memory, and loss from harassment rather than from every "
-        "attempt) and reactance (directed at the lender that causes it), and refitting the calibration to "
-        "that evidence as well as to the card cycle, is open work.",
+           "With the defaults, fewer calls do mean larger losses, as the contact mechanism is calibrated to "
+           "(docs/patterns.md measures the same pattern on the baseline market). ")
+        + "Whether aggression pays the aggressor, and at whose expense, is then what the markets above report; "
+        "it is an outcome of the calibrated mechanisms, not a target.",
         "",
         "![outcomes by market and lender](img/externality.png)",
         "",
