@@ -151,37 +151,38 @@ def _outside(x: float, bounds: tuple[float, float]) -> float:
     return max(bounds[0] - x, 0.0, x - bounds[1])
 
 
-def to_overrides(x: np.ndarray) -> dict:
-    return {name: float(v) for name, v in zip(PARAMETERS, x, strict=True)}
+def to_overrides(x: np.ndarray, names: list[str] | None = None) -> dict:
+    return {name: float(v) for name, v in zip(names or list(PARAMETERS), x, strict=True)}
 
 
 def fit(args: argparse.Namespace, pool: ProcessPoolExecutor) -> tuple[dict, float]:
     from scipy.optimize import minimize
     from scipy.stats import qmc
 
-    lo = np.array([b[0] for b in PARAMETERS.values()])
-    hi = np.array([b[1] for b in PARAMETERS.values()])
+    names = args.fit or list(PARAMETERS)
+    lo = np.array([PARAMETERS[name][0] for name in names])
+    hi = np.array([PARAMETERS[name][1] for name in names])
     seeds = list(range(args.fit_seeds))
-    current = np.array([_default(name) for name in PARAMETERS])
+    current = np.array([_default(name) for name in names])
     candidates = [current] + list(qmc.scale(qmc.LatinHypercube(d=len(lo), seed=args.seed).random(args.points), lo, hi))
     best_x, best = current, np.inf
     with progress_bar(len(candidates) + args.iterations, "evaluations") as bar:
         for x in candidates:
-            value, _, _ = evaluate(to_overrides(x), seeds, args.households, pool)
+            value, _, _ = evaluate(to_overrides(x, names), seeds, args.households, pool)
             if value < best:
                 best_x, best = x, value
             bar.update(1)
         if args.iterations:
             def objective(z: np.ndarray) -> float:
                 bar.update(1)
-                return evaluate(to_overrides(np.clip(z, lo, hi)), seeds, args.households, pool)[0]
+                return evaluate(to_overrides(np.clip(z, lo, hi), names), seeds, args.households, pool)[0]
 
             res = minimize(objective, best_x, method="Nelder-Mead",
                            options={"maxfev": args.iterations, "xatol": 1e-3, "fatol": 1e-3,
                                     "initial_simplex": _simplex(best_x, lo, hi)})
             if res.fun < best:
                 best_x, best = np.clip(res.x, lo, hi), float(res.fun)
-    return to_overrides(best_x), best
+    return {**{name: _default(name) for name in PARAMETERS}, **to_overrides(best_x, names)}, best
 
 
 def _simplex(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -314,12 +315,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the figure and tables")
     parser.add_argument("--report-only", action="store_true", help="no fit: report the current defaults")
+    parser.add_argument("--fit", type=lambda text: [p.strip() for p in text.split(",") if p.strip()], default=None,
+                        help="comma-separated subset of the fitted parameters to fit (the rest keep their defaults)")
     parser.add_argument("--write", action="store_true", help="write the fitted values into sim/config.py")
     parser.add_argument("--tiny", action="store_true", help="a fast smoke run")
     args = parser.parse_args(argv)
     args.command = " ".join(["python experiments/calibrate.py", *(sys.argv[1:] if argv is None else argv)])
     if args.tiny:
         args.points, args.iterations, args.reps, args.households, args.fit_seeds = 2, 0, 2, 600, 1
+    unknown = sorted(set(args.fit or []) - set(PARAMETERS))
+    if unknown:
+        print(f"error: --fit: not a fitted parameter: {', '.join(unknown)} (known: {', '.join(PARAMETERS)})",
+              file=sys.stderr)
+        return 2
     if min(args.points, args.reps, args.households, args.workers, args.fit_seeds) < 1 or args.iterations < 0:
         print("error: --points, --reps, --households, --workers and --fit-seeds must be positive", file=sys.stderr)
         return 2

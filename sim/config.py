@@ -178,7 +178,7 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.8675,
+    duration_dependence: float = P(0.98,
                                    "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
                                    "Kroft, Lange & Notowidigdo (2013)",
@@ -191,7 +191,7 @@ class Economy(Strict):
         min_length=5, max_length=5,
     )
     unemployment_insurance_replacement: float = P(
-        0.2756, "Share of earnings replaced while unemployed (on average over the unemployed).",
+        0.3446, "Share of earnings replaced while unemployed (on average over the unemployed).",
         "fitted by experiments/calibrate.py (docs/calibration.md); UI replaces 40-50% of earnings for recipients "
         "and far fewer than all unemployed receive it (US DOL)", ge=0, le=1)
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
@@ -233,12 +233,13 @@ class Population(Strict):
                            "buffer (never more than the month's surplus).", ge=0, le=1)
     literacy_mean: float = P(0.55, "Mean financial literacy (0-1).",
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
-    attention_mean: float = P(0.9803, "Mean monthly probability of remembering a due date without a reminder (before "
+    attention_mean: float = P(0.985, "Mean monthly probability of remembering a due date without a reminder (before "
                               "a small literacy effect: times 0.98 + 0.02 x literacy).",
-                              "calibrated to the card book's cycle-1 delinquency: about 2-3% of receivables up to 34 "
-                              "days past due (Citibank card trust 8-K, 2009 and 2012); US card holders pay largely by "
-                              "autopay (Gathergood, Sakaguchi, Stewart & Weber 2020). The reminder field experiment "
-                              "uses a less attentive population (docs/field_effects.md)",
+                              "fitted by experiments/calibrate.py (docs/calibration.md) to the card book's on-time "
+                              "payment and cycle-1 delinquency (about 2-3% of receivables up to 34 days past due, "
+                              "Citibank card trust 8-K, 2009 and 2012); US card holders pay largely by autopay "
+                              "(Gathergood, Sakaguchi, Stewart & Weber 2020). The reminder field experiment uses a less "
+                              "attentive population (docs/field_effects.md)",
                               ge=0, le=1)
     willingness_mean: float = P(0.85, "Mean intrinsic willingness to pay (0-1).", ge=0, le=1)
     willingness_sd: float = P(0.12, "Std. dev. of intrinsic willingness.", ge=0, le=1)
@@ -256,7 +257,7 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.5207, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(0.2543, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)")
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
@@ -277,17 +278,17 @@ class Behaviour(Strict):
                             ge=0, le=20)
     threat_memory: float = P(0.5, "Share of a threat's weight carried into the next month.", ge=0, lt=1)
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
-    delinquency_weight: float = P(-3.201, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+    delinquency_weight: float = P(-3.866, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   "fitted by experiments/calibrate.py (docs/calibration.md)")
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
-    catch_up_rate: float = P(0.8, "Chance that a household one payment behind that means to pay clears its "
+    catch_up_rate: float = P(0.7475, "Chance that a household one payment behind that means to pay clears its "
                              "arrears (to the power of the missed cycles further behind); otherwise it pays this "
                              "month's payment only and stays as far behind.",
-                             "assumption, calibrated to the stay and cure shares of the delinquency buckets "
-                             "(docs/calibration.md); many delinquent card holders pay less than they owe (Philadelphia "
-                             "Fed large-bank card data)", ge=0, le=1)
+                             "fitted by experiments/calibrate.py (docs/calibration.md) to the card cycle and the roll "
+                             "rates between delinquency buckets; many delinquent card holders pay less than they owe "
+                             "(Philadelphia Fed large-bank card data)", ge=0, le=1)
     stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.")
     overhang_weight: float = P(2.0, "Fall in the logit per unit of log(1 + debt / annual income): debt overhang.",
                                "Dobbie & Song (2020): principal write-downs raise repayment, lower payments do not",
@@ -443,9 +444,10 @@ class Tactics(Strict):
                                        "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
     call_answer_rate: float = P(0.35, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 "assumption; industry right-party contact rates of 10-40%", ge=0, le=1)
-    offer_acceptance: float = P(0.5, "Chance that a household of full willingness accepts a restructuring offer "
+    offer_acceptance: float = P(0.7968, "Chance that a household of full willingness accepts a restructuring offer "
                                 "made to it (in a conversation or the app); half of it at no willingness.",
-                                "assumption", ge=0, le=1)
+                                "fitted by experiments/calibrate.py (docs/calibration.md) to the roll rates between "
+                                "delinquency buckets (plans re-age accounts 60+ days past due)", ge=0, le=1)
     call_avoidance: float = P(0.5, "How much an unwilling household screens collectors' calls: the answer rate is "
                               "multiplied by 1 - call_avoidance x (1 - willingness).",
                               "assumption; avoidance of collectors is what collection scoring reads as 'will not pay' "
@@ -600,9 +602,10 @@ class Lender(Strict):
                              "account's capacity and willingness (its observed score).", ge=0, le=1)
     target_loss_rate: float = P(0.04, "Annual net charge-off rate the lender prices for.",
                                 "US card charge-offs of 3-4% in 2006-07 (Fed CORCCACBS)", ge=0, le=1)
-    supply_sensitivity: float = P(17.43, "Rise in the approval cutoff per unit of expected annual loss above target "
-                                  "(and fall below it).", "assumption; lenders tighten as losses rise (Fed SLOOS "
-                                  "2008-09)", ge=0, le=100)
+    supply_sensitivity: float = P(11.92, "Rise in the approval cutoff per unit of expected annual loss above target "
+                                  "(and fall below it).", "fitted by experiments/calibrate.py (docs/calibration.md) "
+                                  "to the fall in new card lending (Equifax: about half of 2007 at the trough); "
+                                  "lenders tighten as losses rise (Fed SLOOS 2008-09)", ge=0, le=100)
     price_sensitivity: float = P(1.0, "Relative rise of the risk spread per unit of expected loss above target.",
                                  ge=0, le=100)
     loss_memory: float = P(0.9, "Monthly persistence of the lender's expected loss (exponential average).",

@@ -199,15 +199,15 @@ def test_each_lender_has_the_collectors_its_strategy_needs(market):
 
 def test_side_effect_free_markets_isolate_pressure(market):
     """Markets (f) to (h) switch off the goodwill, stress, reactance and reputation effects of contact: the
-    goodwill of late accounts then no longer falls with calls (tiny run: about -0.11 in (a), +0.32 in (f)),
-    pressing raises the pressure on A's late accounts (about 0.42 to 0.59), and (g) and (h) are compared
-    with (f), not (a). Checks: goodwill in (f) above (a) by at least 0.2; A's pressure in (g) above (f) by
-    at least 0.08; the page reports the side-effect-free comparison."""
+    goodwill of late accounts then no longer falls with calls beyond the tolerance and threats (tiny run:
+    about 0.20 in (a), 0.27 in (f)), pressing raises the pressure on A's late accounts, and (g) and (h) are
+    compared with (f), not (a). Checks: goodwill in (f) above (a) by at least 0.03; A's pressure in (g)
+    above (f) by at least 0.08; the page reports the side-effect-free comparison."""
     levels = pd.read_csv(market / "externality.csv")
     effects = pd.read_csv(market / "externality_effects.csv")
     f, g = "(f) both conventional, no contact side effects", "(g) A pressing, B conventional, no contact side effects"
     gw = {m: value(levels, "goodwill_mean", market=m, lender="A")["mean"] for m in ("(a) both conventional", f)}
-    assert gw[f] - gw["(a) both conventional"] > 0.2
+    assert gw[f] - gw["(a) both conventional"] > 0.03
     pressure = {m: value(levels, "pressure_mean", market=m, lender="A")["mean"] for m in (f, g)}
     assert pressure[g] - pressure[f] > 0.08
     # (g)'s effects are differences against (f), paired by seed: their mean is the difference of the means
@@ -222,10 +222,11 @@ def test_side_effect_free_markets_isolate_pressure(market):
 def test_single_lender_call_intensity_study(market):
     """The single-lender study behind the claim's first half: one lender runs the conventional ladder with its
     calls scaled by 0.5, 1 and 2.5, side effects of contact on and off. Tiny run: with the defaults, 2.5 times
-    the calls raise complaints per 1,000 from about 23 to 35 and cut the well-being of its borrowers in
-    collection from about 49.7 to 45.4. Checks: both move that way by at least 3 complaints and 1 point; with
-    the side effects off, well-being at 2.5 times the calls is within 1 point of the ladder's (no stress from
-    calls); relative changes are against scale 1; the page shows the table."""
+    the calls raise complaints per 1,000 and cut the well-being of its borrowers in collection from about
+    50.9 to 50.1 (calls within the household's tolerance cost no goodwill, but each adds stress). Checks: both
+    move that way, by at least 3 complaints and 0.4 points; with the side effects off, well-being at 2.5 times
+    the calls is within 1 point of the ladder's (no stress from calls); relative changes are against scale 1;
+    the page shows the table."""
     single = pd.read_csv(market / "externality_single_lender.csv")
 
     def level(scale: float, side: bool, outcome: str) -> float:
@@ -235,7 +236,7 @@ def test_single_lender_call_intensity_study(market):
         return float(single[sel]["mean"].iloc[0])
 
     assert level(2.5, True, "complaints_per_1000") - level(1.0, True, "complaints_per_1000") > 3
-    assert level(1.0, True, "wellbeing_mean") - level(2.5, True, "wellbeing_mean") > 1
+    assert level(1.0, True, "wellbeing_mean") - level(2.5, True, "wellbeing_mean") > 0.4
     assert abs(level(2.5, False, "wellbeing_mean") - level(1.0, False, "wellbeing_mean")) < 1
     relative = single[single["kind"] == "relative"]
     assert set(relative["scale"]) == {0.5, 2.5}
