@@ -335,7 +335,7 @@ def setup_panel() -> Setup:
     keys = [OWN, *[p.key for p in PRESETS]]
     titles = {OWN: "My own comparison", **{p.key: f"Tour: {p.title}" for p in PRESETS}}
     c1, c2 = st.sidebar.columns([3, 2], vertical_alignment="bottom")
-    tour = c1.selectbox("Comparison", keys, format_func=titles.get, key="tour", bind="query-params")
+    tour = _widget(c1.selectbox, "Comparison", "tour", OWN, keys, format_func=titles.get)
     c2.toggle("Learn mode", key="learn", bind="query-params",
               help="Plain-language explanations beside every mechanism and chart.")
     c1, c2 = st.sidebar.columns(2)
