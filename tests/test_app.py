@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.proto.Metric_pb2 import Metric
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 sys.path.insert(0, str(ROOT))
 import app  # noqa: E402  (the page only runs under Streamlit, as __main__)
-from ui import link, outcomes  # noqa: E402
+from ui import charts, link, outcomes  # noqa: E402
 from ui import texts as uitexts  # noqa: E402
 from ui import run as uirun  # noqa: E402
 from ui import setup as uisetup  # noqa: E402
@@ -628,3 +629,195 @@ def test_only_small_setups_are_run_before_run_is_pressed(monkeypatch):
     assert asked[0][0] == setup(1000).jobs
     uirun.prefetch(setup(50_000))  # 50 times the default: waits for Run
     assert len(asked) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 15: links, uploads, chart data, readability, the Rules tab, the package
+# ------------------------------------------------------------------------------------------------
+def query_of(at: AppTest) -> dict:
+    return {k: (v if isinstance(v, list) and len(v) > 1 else (v[0] if isinstance(v, list) else v))
+            for k, v in at.query_params.items()}
+
+
+def test_a_link_reproduces_every_setting():
+    """Every setting that changes a result travels in the URL; opening the link reruns exactly the shared
+    comparison, with the same cards."""
+    at = shrink(ok(new_app()), "baseline")
+    at.multiselect(key="strategies").set_value(["hardship_first", "conventional"])
+    at.number_input(key="seed").set_value(5)
+    at.radio(key="upath.baseline").set_value("sudden shock")
+    ok(at.run())
+    at.slider(key="upeak.baseline").set_value(11.5)
+    at.number_input(key="uat.baseline").set_value(2)
+    at.slider(key="ulen.baseline").set_value(4)
+    at.slider(key="shock.baseline").set_value(0.06)
+    at.checkbox(key="support.baseline").check()
+    ok(at.run())
+    at.number_input(key="support_amt.baseline").set_value(350.0)
+    at.slider(key="support_months.baseline").set_value((1, 7))
+    at.slider(key="lit.baseline").set_value(0.35)
+    at.slider(key="reach.baseline").set_value(0.6)
+    at.slider(key="sav.baseline").set_value(1.5)
+    at.selectbox(key="regime.baseline").select("china_2018")
+    at.text_area(key="extra.baseline").input("[behaviour]\ncontact_tolerance = 6.5\n")
+    at = show(run(at), "Costs")
+    shared = at.session_state["results"]
+    query = query_of(at)  # the parameters the page writes itself
+    assert query.get("run") == "1" and len(query["s"]) < 400, query
+    # the widgets Streamlit binds to the URL (the browser writes those; AppTest does not)
+    query |= {"strategies": ["hardship_first", "conventional"], "seed": "5", "reps": str(SMALL["reps"]),
+              "tab": "Costs"}
+    opened = ok(new_app(**query))
+    res = opened.session_state["results"]  # run=1: the comparison runs on opening
+    assert res.key == shared.key and res.tomls == shared.tomls
+    assert opened.session_state["tab"] == "Costs"
+    scn = res.scenario("conventional")
+    assert scn.regulation.regime == "china_2018" and scn.economy.unemployment.values[2:6] == [11.5] * 4
+    assert scn.economy.income_support[0].end_month == 7 and scn.behaviour.contact_tolerance == 6.5
+    assert scn.population.n_borrowers == SMALL["n"] and scn.horizon_months == SMALL["horizon"]
+    # the exported file says what was edited, not the base file's "no contact rules"
+    assert "no contact rules" not in scn.description and "regulation.regime = china_2018" in scn.description
+    cards = [(m.label, m.value) for m in show(at, "Results").metric]
+    del opened.query_params["tab"]  # (AppTest does not update the URL when a bound widget changes)
+    assert [(m.label, m.value) for m in show(opened, "Results").metric] == cards
+    with pytest.raises(ValueError, match="could not be read"):
+        link.decode("not-a-link")
+
+
+def test_a_damaged_link_is_reported_not_fatal():
+    at = ok(new_app(s="garbage!!"))
+    assert any("could not be read" in w.value for w in at.warning)
+
+
+def test_results_are_marked_stale_until_run(ran):
+    at = show(ran, "Results")
+    before = at.session_state["results"].key
+    at.number_input(key="seed").set_value(3)
+    ok(at.run())
+    assert any("belong to the previous set-up" in w.value for w in at.warning)
+    assert at.session_state["results"].key == before  # nothing recomputed without Run
+    assert "run" not in at.query_params  # the link describes the set-up, which has not run
+    at = run(at)
+    assert not any("previous set-up" in w.value for w in at.warning)
+    at.number_input(key="seed").set_value(0)
+    run(at)
+
+
+def big_portfolio(path: Path, megabytes: float = 19.5) -> Path:
+    """A synthetic portfolio CSV of about ``megabytes`` (about 220,000 accounts at 19.5 MB)."""
+    from sim.portfolio import load_portfolio, synthesize_portfolio
+
+    if not path.exists():
+        sample = load_portfolio(ROOT / "data" / "sample_portfolio.csv")
+        rows = int(megabytes * 1e6 / 88)
+        path.write_bytes(synthesize_portfolio(sample, rows=rows, seed=1).to_csv(index=False).encode())
+    return path
+
+
+def test_upload_limits_agree_and_a_20_mb_portfolio_runs(tmp_path):
+    """The uploader states the server's limit; a portfolio just under it validates and runs; the page says
+    the upload cannot travel in a link."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] >= uisetup.MAX_PORTFOLIO_MB
+    at = ok(new_app())
+    uploader = next(u for u in at.get("file_uploader") if u.proto.id and "portfolio" in u.proto.label.lower())
+    assert uploader.proto.max_upload_size_mb == uisetup.MAX_PORTFOLIO_MB
+    assert f"at most {uisetup.MAX_PORTFOLIO_MB} MB" in uploader.proto.label
+    book = big_portfolio(tmp_path / "book.csv")
+    assert 18e6 < book.stat().st_size < uisetup.MAX_PORTFOLIO_MB * 1024 * 1024
+    uploader.set_value(("book.csv", book.read_bytes(), "text/csv"))
+    at.multiselect(key="strategies").set_value(["conventional", "aggressive"])
+    at.number_input(key="reps").set_value(1)
+    at.number_input(key="horizon.baseline").set_value(2)
+    at.number_input(key="burn.baseline").set_value(0)
+    at = run(ok(at.run()))
+    assert not at.error, [e.value for e in at.error]
+    assert any("book.csv" in s.value and "accounts, no problems" in s.value for s in at.success)
+    assert any("cannot travel in a link" in c.value for c in at.caption)
+    assert len(at.metric) == 2 * len(CARDS)
+
+
+def test_chart_data_match_the_outcome_tables(ran):
+    """The numbers behind the charts are the outcome tables': complaints by category add up to the total
+    (which is not a category), segment dots are the segment table's means, monthly bands are the monthly
+    table's means, and no interval of a quantity that cannot be negative goes below zero."""
+    res = ran.session_state["results"]
+    s = res.summary_all()
+    for _, labels in complaints.PARTS:
+        part = complaints.breakdown(res, labels)
+        assert "per 1000" not in set(part["kind"]) and set(part["kind"]) == set(labels.values())
+        totals = part.groupby("arm")["per_1000"].sum()
+        expected = s.groupby("arm")["complaints_per_1000"].mean()
+        for arm in res.labels:
+            assert totals[arm] == pytest.approx(expected[arm], rel=1e-6, abs=1e-9), arm
+    key = "wellbeing_mean"
+    b = segments.segment_band(res, key).set_index(["arm", "segment"])
+    direct = res.tables["segments"].groupby(["arm", "segment"])[key].mean()
+    for (arm, segment), value in direct.items():
+        assert b.loc[(arm, segment), "mean"] == pytest.approx(value)
+    monthly = res.monthly_all()
+    for key in outcomes.SERIES:
+        band = charts.band(monthly, key).set_index(["arm", "month"])
+        direct = monthly.groupby(["arm", "month"])[key].mean()
+        assert np.allclose(band.loc[direct.index, "mean"], direct)
+        assert (band["lo"] <= band["mean"] + 1e-12).all() and (band["hi"] >= band["mean"] - 1e-12).all()
+        if not outcome(key).can_be_negative:
+            assert (band["lo"] >= 0).all()
+    ci = charts.summary_ci(s, ["complaints_legal_action_per_1000"], res.labels)
+    assert (ci["ci_low"].dropna() >= 0).all()
+
+
+def test_numbers_are_shown_with_units():
+    assert outcomes.fmt(0.09846, "pct") == "9.8%"
+    assert outcomes.fmt(3_390_000.0, "money") == "$3,390,000"
+    assert outcomes.fmt(412.6, "count") == "413"
+    assert outcomes.difference(-0.00004, "pct") is None  # never a red "-0.0 pp"
+    assert outcomes.difference(0.0123, "pct") == "+1.2 pp"
+    assert outcomes.difference(-3400.0, "money") == "-$3,400"
+
+
+def test_every_engine_outcome_has_a_human_label():
+    """No internal name on screen: every column the engine reports has an entry in ui.outcomes."""
+    keys = [*sim.metrics.SUMMARY_KEYS, *sim.metrics.MONTHLY_COLUMNS, *sim.metrics.SEGMENT_COLUMNS]
+    missing = [k for k in keys if k not in outcomes.OUTCOMES]
+    assert not missing, missing
+    assert all("_" not in o.label for o in outcomes.OUTCOMES.values())
+
+
+def test_trade_off_and_cost_tables_are_formatted(ran):
+    at = show(ran, "Trade-offs")
+    table = at.dataframe[0].value
+    row = table.loc[outcome("recovery_rate_net").label].iloc[0]
+    assert row.endswith(")") and "%" in row and " to " in row  # mean (interval) as percentages
+    at = show(at, "Costs")
+    costs = at.dataframe[0].value
+    assert costs.loc[outcome("collection_cost").label].iloc[0].startswith("$")
+    assert "." not in costs.loc[outcome("lawsuits").label].iloc[0].split(" ")[0]  # whole lawsuits
+
+
+def test_rules_tab_names_the_reference_regime_and_shows_shares(ran):
+    at = show(ran, "Rules")
+    assert any("reference regime" in m.value and "us_reg_f" in m.value for m in at.markdown)
+    assert any("clipped by the regime in force" in i.value and "none" in i.value for i in at.info)
+    titles = chart_titles(at)
+    assert "clipped by the regime in force" not in titles  # no empty chart under regime none
+    res = at.session_state["results"]
+    shares = rules.rule_shares(res)
+    values = shares.drop(columns=["arm", "rep"]).to_numpy()
+    assert (values >= 0).all() and (values <= 1).all()
+    at.selectbox(key="regime.baseline").select("china_2018")
+    at = run(at)
+    assert "clipped by the regime in force" in chart_titles(at)
+    at.selectbox(key="regime.baseline").select("none")
+    run(at)
+
+
+def test_the_ui_is_presentation_only():
+    """app.py is a short entry point; no statistics or processes in the UI package."""
+    assert len((ROOT / "app.py").read_text().splitlines()) < 150
+    for path in [ROOT / "app.py", *(ROOT / "ui").rglob("*.py")]:
+        text = path.read_text()
+        for word in ("scipy", "multiprocessing", "ProcessPoolExecutor", "t.ppf", "np.std", ".std("):
+            assert word not in text, (path.name, word)

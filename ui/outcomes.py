@@ -146,6 +146,8 @@ OUTCOMES: dict[str, Outcome] = _entries(
       for k, v in CATEGORY_LABELS.items()],
     *[Outcome(k, v, RATE, "Complaints sent this way a month per 1,000 accounts in collection.", False)
       for k, v in CHANNEL_LABELS.items()],
+    *[Outcome(k.removesuffix("_per_1000"), f"{v} (number)", COUNT, "Complaints of this category or channel in "
+              "the month.", False) for k, v in {**CATEGORY_LABELS, **CHANNEL_LABELS}.items()],
     Outcome("disputes_per_1000", "Disputes", RATE, "Disputes of the debt a month per 1,000 accounts in "
             "collection.", False),
     Outcome("complaints", "Complaints (number)", COUNT, "Complaints over the run.", False),
