@@ -46,7 +46,7 @@ def main() -> None:
         st.session_state["want"] = setup.key
         st.session_state.pop("cancelled", None)
     if setup.uploads:
-        portfolio = " and, for the portfolio, send the file itself" if "portfolio" in setup.uploads else ""
+        portfolio = " and the portfolio file" if "portfolio" in setup.uploads else ""
         top.caption(texts.LINK_NOT_PORTABLE.format(what=" and ".join(setup.uploads), portfolio=portfolio))
     if not setup.error and setup.arms and estimate_seconds(setup) > CLI_HINT_S and st.session_state.get("tour") == OWN:
         top.info(f"This comparison takes about {estimate_seconds(setup) / 60:.0f} min here; other users are not "

@@ -318,11 +318,13 @@ class RunService:
 
     # -- the dispatcher -------------------------------------------------------------------------------
     def _dispatch(self) -> None:
-        self.ready.wait()
+        """Start runs as lanes free up. Until the pool has started, one quick run at a time runs in a thread
+        of this process, so that the first Run after the server starts does not wait for the workers."""
         while True:
             with self.lock:
                 started = []
-                while self.quick_busy < self.workers and (run := self._next(big=False)) is not None:
+                capacity = self.workers if self.ready.is_set() else 1
+                while self.quick_busy < capacity and (run := self._next(big=False)) is not None:
                     self.quick_busy += 1
                     started.append(run)
                 while self.big_busy < self.big_lanes and (run := self._next(big=True)) is not None:
@@ -334,7 +336,7 @@ class RunService:
             for run in started:
                 if run.big:
                     threading.Thread(target=self._run_big, args=(run,), daemon=True).start()
-                elif self.pool is not None:
+                elif self.ready.is_set() and self.pool is not None:
                     self.pool.submit(run_job, run.job).add_done_callback(lambda f, r=run: self._finish(r, f))
                 else:
                     threading.Thread(target=self._run_thread, args=(run,), daemon=True).start()

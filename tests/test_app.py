@@ -703,18 +703,7 @@ def test_results_are_marked_stale_until_run(ran):
     run(at)
 
 
-def big_portfolio(path: Path, megabytes: float = 19.5) -> Path:
-    """A synthetic portfolio CSV of about ``megabytes`` (about 220,000 accounts at 19.5 MB)."""
-    from sim.portfolio import load_portfolio, synthesize_portfolio
-
-    if not path.exists():
-        sample = load_portfolio(ROOT / "data" / "sample_portfolio.csv")
-        rows = int(megabytes * 1e6 / 88)
-        path.write_bytes(synthesize_portfolio(sample, rows=rows, seed=1).to_csv(index=False).encode())
-    return path
-
-
-def test_upload_limits_agree_and_a_20_mb_portfolio_runs(tmp_path):
+def test_upload_limits_agree_and_a_20_mb_portfolio_runs(big_portfolio_csv):
     """The uploader states the server's limit; a portfolio just under it validates and runs; the page says
     the upload cannot travel in a link."""
     import tomllib
@@ -725,7 +714,7 @@ def test_upload_limits_agree_and_a_20_mb_portfolio_runs(tmp_path):
     uploader = next(u for u in at.get("file_uploader") if u.proto.id and "portfolio" in u.proto.label.lower())
     assert uploader.proto.max_upload_size_mb == uisetup.MAX_PORTFOLIO_MB
     assert f"at most {uisetup.MAX_PORTFOLIO_MB} MB" in uploader.proto.label
-    book = big_portfolio(tmp_path / "book.csv")
+    book = big_portfolio_csv
     assert 18e6 < book.stat().st_size < uisetup.MAX_PORTFOLIO_MB * 1024 * 1024
     uploader.set_value(("book.csv", book.read_bytes(), "text/csv"))
     at.multiselect(key="strategies").set_value(["conventional", "aggressive"])

@@ -55,7 +55,7 @@ def with_ci(mean: float, lo: float, hi: float, kind: str) -> str:
     """ "12.3% (11.0% to 13.6%)", or the mean alone when there is no interval."""
     from ui.outcomes import fmt
 
-    if not np.isfinite(lo):
+    if not np.isfinite(lo) or fmt(lo, kind) == fmt(hi, kind):  # no interval, or one too narrow to show
         return fmt(mean, kind)
     return f"{fmt(mean, kind)} ({fmt(lo, kind)} to {fmt(hi, kind)})"
 
@@ -108,7 +108,7 @@ def show_chart(data: pd.DataFrame, spec: dict, note_key: str) -> None:
 def series_spec(labels: list[str], key: str, title: str | None = None) -> dict:
     """Mean by month with a 95% band, one line per arm (data: :func:`band` of the monthly table)."""
     o = outcome(key)
-    title = title or f"{o.label}" + (f" ({o.unit})" if o.unit not in ("", "%") else "")
+    title = title or o.axis_title
     tip = [N("arm", "Strategy"), Q("month", "Month"), Q("mean", o.label, format=o.axis_format),
            Q("lo", "95% low", format=o.axis_format), Q("hi", "95% high", format=o.axis_format)]
     return {
@@ -136,15 +136,15 @@ def tradeoff_frame(summary: pd.DataFrame, labels: list[str], x: str, y: str) -> 
 
 def tradeoff_spec(labels: list[str], x: str, y: str, title: str) -> dict:
     ox, oy = outcome(x), outcome(y)
-    xs = Q(f"mean__{x}", ox.label, scale={"zero": False}, axis={"format": ox.axis_format})
-    ys = Q(f"mean__{y}", oy.label, scale={"zero": False}, axis={"format": oy.axis_format})
+    xs = Q(f"mean__{x}", ox.axis_title, scale={"zero": False}, axis={"format": ox.axis_format})
+    ys = Q(f"mean__{y}", oy.axis_title, scale={"zero": False}, axis={"format": oy.axis_format})
     return {
         "title": title, "height": 400,
         "encoding": {"color": color_scale(labels)},
         "layer": [
-            {"mark": "rule", "encoding": {"x": Q(f"ci_low__{x}", ox.label), "x2": {"field": f"ci_high__{x}"},
+            {"mark": "rule", "encoding": {"x": Q(f"ci_low__{x}", ox.axis_title), "x2": {"field": f"ci_high__{x}"},
                                           "y": ys}},
-            {"mark": "rule", "encoding": {"y": Q(f"ci_low__{y}", oy.label), "y2": {"field": f"ci_high__{y}"},
+            {"mark": "rule", "encoding": {"y": Q(f"ci_low__{y}", oy.axis_title), "y2": {"field": f"ci_high__{y}"},
                                           "x": xs}},
             {"mark": {"type": "point", "size": 120, "filled": True}, "encoding": {
                 "x": xs, "y": ys, "tooltip": [N("arm", "Strategy"), Q(f"mean__{x}", ox.label, format=ox.axis_format),
@@ -215,8 +215,8 @@ def png_tradeoff(summary: pd.DataFrame, labels: list[str], pairs: list[tuple[str
             ax.annotate(label, (r[f"mean__{x}"], r[f"mean__{y}"]), textcoords="offset points", xytext=(0, 8),
                         ha="center", fontsize=8)
         ax.set_title(sub, fontsize=9)
-        ax.set_xlabel(outcome(x).label)
-        ax.set_ylabel(outcome(y).label)
+        ax.set_xlabel(outcome(x).axis_title)
+        ax.set_ylabel(outcome(y).axis_title)
         ax.xaxis.set_major_formatter(_axis_formatter(outcome(x).kind))
         ax.yaxis.set_major_formatter(_axis_formatter(outcome(y).kind))
     axes[0].legend(fontsize=8)

@@ -42,6 +42,13 @@ class Outcome:
         return {PCT: ".1%", MONEY: "$,.3~s", COUNT: ",.0f", INDEX: ",.1f", RATE: ",.1f"}[self.kind]
 
     @property
+    def axis_title(self) -> str:
+        """The label with its unit, for an axis ("Complaints (per 1,000)"); percentages show on the ticks."""
+        unit = {MONEY: "$", INDEX: "0-100" if self.key.startswith("wellbeing") else "", RATE: "per 1,000"}.get(
+            self.kind, "")
+        return f"{self.label} ({unit})" if unit else self.label
+
+    @property
     def unit(self) -> str:
         return {PCT: "%", MONEY: CURRENCY, COUNT: "", INDEX: "0-100", RATE: "per 1,000"}[self.kind]
 
@@ -128,7 +135,7 @@ OUTCOMES: dict[str, Outcome] = _entries(
     # book
     Outcome("delinquency_30plus_rate", "30+ delinquency", PCT, "Balance 30+ days past due over the book, as "
             "banks report it. About 4% in calm US times (2006-07).", False),
-    Outcome("chargeoff_rate", "Charge-offs (annualised)", PCT, "Net charge-offs in a month, times 12, over the "
+    Outcome("chargeoff_rate", "Charge-offs", PCT, "Net charge-offs in a month, times 12, over the "
             "book: the yearly loss rate banks report.", False, can_be_negative=True),
     Outcome("cure_rate", "Cure rate", PCT, "Accounts that return to current in a month over accounts "
             "delinquent at its start.", True),

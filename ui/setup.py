@@ -215,10 +215,10 @@ def strategy_picker(declared: dict[str, str]) -> list[str]:
     current = st.session_state.get("strategies")
     if current is not None and any(n not in names for n in current):
         st.session_state["strategies"] = [n for n in current if n in names]
-    chosen = st.sidebar.multiselect(
+    chosen = st.multiselect(
         "Strategies (the first is the champion)", names, default=default_strategies(), key="strategies",
         bind="query-params", help="The registered strategies, and those the scenario file declares.")
-    with st.sidebar.expander("What the strategies do", expanded=False):
+    with st.expander("What the strategies do", expanded=False):
         for name in names:
             st.markdown(f"**{name}**: {strategy_description(name, declared)}")
     return list(chosen)
@@ -233,6 +233,7 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
         st.sidebar.error(error)
         return [], error, uploads
     base = simconfig.validate(data, sid)
+    picker = st.sidebar.container()  # the strategies, near the top (drawn once the scenario is known)
     overrides: dict = {}
     with st.sidebar.expander("Population", expanded=False):
         overrides["population.n_borrowers"] = _widget(
@@ -297,7 +298,8 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
         st.sidebar.error(msg)
         return [], msg, uploads
     declared = {d.name: d.description or "declared in the scenario file" for d in scenario.strategies}
-    strategies = strategy_picker(declared)
+    with picker:
+        strategies = strategy_picker(declared)
     if len(strategies) < 2:
         msg = "Choose two or more strategies to compare."
         st.sidebar.error(msg)
@@ -334,10 +336,9 @@ def setup_panel() -> Setup:
     """The whole panel; the Run button is drawn at its top by the page (see ``app.py``)."""
     keys = [OWN, *[p.key for p in PRESETS]]
     titles = {OWN: "My own comparison", **{p.key: f"Tour: {p.title}" for p in PRESETS}}
-    c1, c2 = st.sidebar.columns([3, 2], vertical_alignment="bottom")
-    tour = _widget(c1.selectbox, "Comparison", "tour", OWN, keys, format_func=titles.get)
-    c2.toggle("Learn mode", key="learn", bind="query-params",
-              help="Plain-language explanations beside every mechanism and chart.")
+    tour = _widget(st.sidebar.selectbox, "Comparison", "tour", OWN, keys, format_func=titles.get)
+    st.sidebar.toggle("Learn mode: explanations beside every chart", key="learn", bind="query-params",
+                      help="Plain-language explanations beside every mechanism and chart.")
     c1, c2 = st.sidebar.columns(2)
     reps = c1.number_input("Replications", 1, MAX_REPS, DEFAULT_REPS, key="reps", bind="query-params",
                            help="Each replication draws new households and shocks (seed + r).")

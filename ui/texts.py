@@ -106,8 +106,7 @@ TACTIC_EVIDENCE = [
                                                        "employment (Dobbie & Song 2020)."),
 ]
 
-LINK_NOT_PORTABLE = ("This comparison uses an uploaded {what}, which cannot travel in a link: whoever opens "
-                     "the link gets the built-in scenario instead. Share the scenario file (download it "
-                     "under Downloads or in the set-up panel){portfolio}.")
+LINK_NOT_PORTABLE = ("An uploaded {what} cannot travel in a link. To share this comparison, send the scenario "
+                     "file (Downloads){portfolio}.")
 STALE_RESULTS = ("The results below belong to the previous set-up, not to the one in the panel. Press "
                  "**Run** to compare the new set-up.")
