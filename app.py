@@ -35,7 +35,6 @@ def main() -> None:
     service()  # start the workers while the user chooses
     top = st.sidebar.container()  # the Run button, at the top of the panel: visible without scrolling
     setup = setup_panel()
-    link.publish()
     if link_error:
         st.sidebar.warning(link_error)
     run_clicked = top.button("Run", type="primary", key="run", width="stretch", disabled=bool(setup.error),
@@ -73,10 +72,7 @@ def main() -> None:
     if stale:
         banner.warning(texts.STALE_RESULTS + (" The set-up has a problem: see the panel." if setup.error else ""),
                        icon=":material/history:")
-    if res is not None and not stale:
-        st.query_params["run"] = "1"
-    elif "run" in st.query_params:
-        del st.query_params["run"]
+    link.publish(ran=res is not None and not stale)
     if (res is None or stale) and not pending and not setup.error and len(setup.arms) >= 2:
         prefetch(setup)  # the set-up on screen runs while the user reads it; Run collects it
     if res is not None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -38,7 +39,9 @@ import sim
 from sim import config as simconfig
 
 BIG_JOB = 2_000_000  # household-months (e.g. 33,000 households over 60 months): above this, the big lane
+BIG_NICE = 10  # the big lane's processes run at this niceness (lower priority than the quick lane's)
 PRIOR_RATE = 400_000.0  # household-months a second per process, until runs have been timed
+JOB_OVERHEAD_S = 0.05  # seconds a run costs besides its household-months (set-up, transfer of tables)
 
 
 class Job(NamedTuple):
@@ -101,7 +104,12 @@ def stack_results(results: list, labels: list[str], strategies: list[str], jobs:
 
 
 def _run_in_child(job: Job, conn) -> None:
-    """The body of a big-lane process: run the job, send back the result or the exception."""
+    """The body of a big-lane process: at a lower scheduling priority (so that the quick lane's short runs
+    take the processor first), run the job and send back the result or the exception."""
+    try:
+        os.nice(BIG_NICE)
+    except OSError:  # not allowed here: the run goes ahead at normal priority
+        pass
     try:
         conn.send((True, run_job(job)))
     except BaseException as exc:  # noqa: BLE001  (sent to the parent, which raises it)
@@ -141,19 +149,15 @@ class Comparison:
 
     def progress(self) -> tuple[float, float]:
         """The share of the work done (0-1) and an estimate of the seconds left."""
-        rate = self.service.rate
         now = time.perf_counter()
         done = 0.0
-        running = 0
         for r in self.runs:
             if r.future.done():
                 done += r.work
             elif r.started is not None:
-                running += 1
-                done += min(rate * (now - r.started), 0.95 * r.work)
-        left = self.total - done
-        lanes = max(1, min(self.service.workers, sum(not r.future.done() for r in self.runs)))
-        return min(done / self.total, 1.0), left / (rate * lanes)
+                done += min(self.service.rates[r.big] * (now - r.started), 0.95 * r.work)
+        pending = [r for r in self.runs if not r.future.done()]
+        return min(done / self.total, 1.0), self.service.seconds_for(pending, self.total - done)
 
     def results(self, timeout: float | None = None) -> list:
         """The results, in the order of the jobs (waits; raises what a run raised)."""
@@ -169,7 +173,7 @@ class RunService:
         self.workers = max(1, workers)
         self.big_lanes = big_lanes
         self.inline = workers < 2
-        self.rate = PRIOR_RATE
+        self.rates = {False: PRIOR_RATE, True: PRIOR_RATE}  # household-months a second: quick lane, big lane
         self.lock = threading.Condition()
         self.runs: OrderedDict[Job, _Run] = OrderedDict()
         self.queues: dict[str, deque[_Run]] = {}
@@ -206,6 +210,24 @@ class RunService:
             self.ready.set()
             with self.lock:
                 self.lock.notify_all()
+
+    def seconds_for(self, runs: list[_Run], work: float | None = None) -> float:
+        """An estimate of the seconds that ``work`` household-months (default: the runs' own) take, given
+        how many of the runs can go at once (big ones one at a time per big lane)."""
+        if not runs:
+            return 0.0
+        total = sum(r.work for r in runs) or 1
+        share = 1.0 if work is None else work / total  # the part of the runs' work still to do
+        big = [r for r in runs if r.big]
+        quick = [r for r in runs if not r.big]
+        big_s = sum(r.work / self.rates[True] + JOB_OVERHEAD_S for r in big) / self.big_lanes
+        quick_s = sum(r.work / self.rates[False] + JOB_OVERHEAD_S for r in quick) / max(1, min(self.workers,
+                                                                                               len(quick)))
+        return share * max(big_s, quick_s)
+
+    def estimate(self, jobs: list[Job]) -> float:
+        """An estimate of the seconds a request for ``jobs`` takes, from the measured speed of past runs."""
+        return self.seconds_for([_Run(job, household_months(job.toml)) for job in jobs])
 
     # -- requests -----------------------------------------------------------------------------------
     def submit(self, session: str, jobs: list[Job], speculative: bool = False) -> Comparison:
@@ -383,9 +405,11 @@ class RunService:
             run.finished = time.perf_counter()
             run.process = None
             exc = f.exception() if not f.cancelled() else CancelledError()
-            if exc is None and run.work > 50_000 and run.started is not None:
-                observed = run.work / max(run.finished - run.started, 1e-3)
-                self.rate = 0.7 * self.rate + 0.3 * observed
+            if exc is None and run.started is not None:
+                seconds = run.finished - run.started - JOB_OVERHEAD_S
+                if seconds > 0.2:
+                    observed = run.work / seconds
+                    self.rates[run.big] = 0.7 * self.rates[run.big] + 0.3 * observed
             if not run.future.done():
                 if exc is None:
                     run.future.set_result(f.result())

@@ -388,6 +388,7 @@ def test_guided_tour(ran):
     assert {res.scenario(label).regulation.regime for label in res.labels} == {
         a.overrides["regulation.regime"] for a in PRESETS[0].arms}
     at.selectbox(key="tour").select(uisetup.OWN)
+    at.number_input(key="reps").set_value(SMALL["reps"])
     run(at)
 
 

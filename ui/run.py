@@ -136,8 +136,7 @@ def cancel() -> None:
 
 
 def estimate_seconds(setup: Setup) -> float:
-    svc = service()
-    return setup.work / (svc.rate * max(1, min(svc.workers, len(setup.jobs))))
+    return service().estimate(setup.jobs)
 
 
 def cli_command(setup: Setup, file_name: str = "scenario.toml") -> str:

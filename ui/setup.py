@@ -112,8 +112,12 @@ def load_base_scenario(source: str) -> tuple[dict | None, str, str | None]:
         except sim.ScenarioError as exc:
             return None, "upload", str(exc)
         return data, "up" + hashlib.sha256(raw).hexdigest()[:8], None
-    name = st.sidebar.selectbox("Scenario", builtin_scenarios(), key="scenario", bind="query-params",
-                                help="The files in scenarios/. A new file there appears here.")
+    names = builtin_scenarios()
+    if st.session_state.get("scenario") not in (None, *names):
+        st.sidebar.warning(f"No built-in scenario {st.session_state['scenario']!r}: showing {DEFAULT_SCENARIO}.")
+        st.session_state["scenario"] = DEFAULT_SCENARIO
+    name = _widget(st.sidebar.selectbox, "Scenario", "scenario", DEFAULT_SCENARIO, names,
+                   help="The files in scenarios/. A new file there appears here.")
     try:
         data = simconfig.parse_toml((simconfig.SCENARIO_DIR / f"{name}.toml").read_bytes(), f"{name}.toml")
         simconfig.validate(data, f"{name}.toml")
@@ -215,9 +219,8 @@ def strategy_picker(declared: dict[str, str]) -> list[str]:
     current = st.session_state.get("strategies")
     if current is not None and any(n not in names for n in current):
         st.session_state["strategies"] = [n for n in current if n in names]
-    chosen = st.multiselect(
-        "Strategies (the first is the champion)", names, default=default_strategies(), key="strategies",
-        bind="query-params", help="The registered strategies, and those the scenario file declares.")
+    chosen = _widget(st.multiselect, "Strategies (the first is the champion)", "strategies", default_strategies(),
+                     names, help="The registered strategies, and those the scenario file declares.")
     with st.expander("What the strategies do", expanded=False):
         for name in names:
             st.markdown(f"**{name}**: {strategy_description(name, declared)}")
@@ -337,12 +340,14 @@ def setup_panel() -> Setup:
     keys = [OWN, *[p.key for p in PRESETS]]
     titles = {OWN: "My own comparison", **{p.key: f"Tour: {p.title}" for p in PRESETS}}
     tour = _widget(st.sidebar.selectbox, "Comparison", "tour", OWN, keys, format_func=titles.get)
-    st.sidebar.toggle("Learn mode: explanations beside every chart", key="learn", bind="query-params",
-                      help="Plain-language explanations beside every mechanism and chart.")
+    _widget(st.sidebar.toggle, "Learn mode: explanations beside every chart", "learn", False,
+            help="Plain-language explanations beside every mechanism and chart.")
     c1, c2 = st.sidebar.columns(2)
-    reps = c1.number_input("Replications", 1, MAX_REPS, DEFAULT_REPS, key="reps", bind="query-params",
-                           help="Each replication draws new households and shocks (seed + r).")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="seed", bind="query-params")
+    st.session_state["reps"] = min(max(int(st.session_state.get("reps", DEFAULT_REPS)), 1), MAX_REPS)
+    st.session_state["seed"] = min(max(int(st.session_state.get("seed", 0)), 0), 2**31 - 1)
+    reps = _widget(c1.number_input, "Replications", "reps", DEFAULT_REPS, 1, MAX_REPS,
+                   help="Each replication draws new households and shocks (seed + r).")
+    seed = _widget(c2.number_input, "Seed", "seed", 0, 0, 2**31 - 1)
     uploads: list[str] = []
     if tour == OWN:
         arms, error, uploads = own_setup()
