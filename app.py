@@ -47,10 +47,12 @@ def main() -> None:
     if setup.uploads:
         portfolio = " and the portfolio file" if "portfolio" in setup.uploads else ""
         top.caption(texts.LINK_NOT_PORTABLE.format(what=" and ".join(setup.uploads), portfolio=portfolio))
-    if not setup.error and setup.arms and estimate_seconds(setup) > CLI_HINT_S and st.session_state.get("tour") == OWN:
-        top.info(f"This comparison takes about {estimate_seconds(setup) / 60:.0f} min here; other users are not "
-                 f"slowed down, and you can cancel it. On your own machine: `{cli_command(setup)}` with the "
-                 "scenario file of the champion (Downloads, after a run).")
+    if not setup.error and setup.arms and st.session_state.get("tour") == OWN and estimate_seconds(setup) > CLI_HINT_S:
+        top.caption(f"This comparison takes about {estimate_seconds(setup) / 60:.0f} min here (you can cancel "
+                    "it; other users are not slowed down). On your own machine, with this scenario file:")
+        top.code(cli_command(setup), language="bash", wrap_lines=True)
+        top.download_button("scenario.toml", setup.arms[0].toml, file_name="scenario.toml", key="toml_setup",
+                            mime="application/toml", icon=":material/download:")
 
     st.title("Debt-collection lab")
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "
