@@ -52,7 +52,7 @@ def main() -> None:
                     "it; other users are not slowed down). On your own machine, with this scenario file:")
         top.code(cli_command(setup), language="bash", wrap_lines=True)
         top.download_button("scenario.toml", setup.arms[0].toml, file_name="scenario.toml", key="toml_setup",
-                            mime="application/toml", icon=":material/download:")
+                            mime="application/toml", icon=":material/download:", on_click="ignore")
 
     st.title("Debt-collection lab")
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "

@@ -49,7 +49,9 @@ def story(h: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@st.fragment
 def show(res: Results) -> None:
+    """The tab (a fragment: choosing a household reruns only this tab, not the page)."""
     st.subheader("Borrower explorer: one household's story")
     note("explorer")
     traces = res.tables["traces"]

@@ -55,7 +55,7 @@ def toml_download(res: Results, where, key: str) -> None:
                            f"# arm: {label}; replication r uses seed {res.seed} + r\n{tomls[label]}")
         data, name, mime = buf.getvalue(), "scenarios.zip", "application/zip"
     where.download_button("Download the scenario files (TOML)", data, file_name=name, mime=mime,
-                          key=key, help="The exact validated scenario of every arm: rerun "
+                          key=key, on_click="ignore", help="The exact validated scenario of every arm: rerun "
                           "with `python -m sim` or upload it here.")
 
 
@@ -81,22 +81,23 @@ def show(res: Results) -> None:
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.markdown(f"**{name}** · {len(frame):,} rows")
         c2.download_button("CSV", lambda f=frame: f.to_csv(index=False).encode(), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"csv_{name}")
+                           mime="text/csv", key=f"csv_{name}", on_click="ignore")
         c3.download_button("Parquet", lambda f=frame: parquet_bytes(f), file_name=f"{name}.parquet",
-                           mime="application/vnd.apache.parquet", key=f"parquet_{name}")
+                           mime="application/vnd.apache.parquet", key=f"parquet_{name}", on_click="ignore")
     st.markdown("**Figures** (the charts of the Results and Trade-offs tabs, with their title and seeds)")
     c1, c2 = st.columns(2)
     c1.download_button("Monthly series (PNG)", lambda: png_series(res), file_name="series.png", mime="image/png",
-                       key="png_series")
+                       key="png_series", on_click="ignore")
     c2.download_button("Trade-offs (PNG)", lambda: png_tradeoff(res), file_name="tradeoffs.png", mime="image/png",
-                       key="png_tradeoff")
+                       key="png_tradeoff", on_click="ignore")
     st.markdown("**Scenario files** (the exact validated scenario of each arm)")
     toml_download(res, st, "toml_downloads")
     cols = st.columns(min(len(res.labels), 4))
     for i, label in enumerate(res.labels):
         cols[i % len(cols)].download_button(
             f"{label}.toml", f"# arm: {label}; replication r uses seed {res.seed} + r\n{res.tomls[label]}",
-            file_name=f"{i + 1}_{safe(label)}.toml", mime="application/toml", key=f"toml_arm_{i}")
+            file_name=f"{i + 1}_{safe(label)}.toml", mime="application/toml", key=f"toml_arm_{i}",
+            on_click="ignore")
     st.markdown("**On the command line** (for big comparisons: the same runs, with a progress bar)")
     st.code(commands(res), language="bash")
     with st.expander("Show the scenario files"):

@@ -51,13 +51,13 @@ def view_cards(res: Results) -> None:
 
 
 def series_keys(res: Results) -> list[str]:
-    """The monthly charts to draw: unemployment first when it moves (over time or between arms)."""
+    """The monthly charts to draw: unemployment first when the scenario moves it (a path that is not
+    constant) or when the arms live in different economies."""
     monthly = res.monthly_all()
     keys = [k for k in SERIES if k in monthly.columns]
-    if "unemployment_rate" in monthly.columns:
-        u = monthly.groupby(["arm", "month"])["unemployment_rate"].mean()
-        if u.max() - u.min() > 1e-9:
-            keys.insert(0, "unemployment_rate")
+    moving = any(res.scenario(label).economy.unemployment.kind != "constant" for label in res.labels)
+    if "unemployment_rate" in monthly.columns and (moving or economies_differ(res)):
+        keys.insert(0, "unemployment_rate")
     return keys
 
 
@@ -70,6 +70,13 @@ def show(res: Results) -> None:
     monthly = res.monthly_all()
     for key in series_keys(res):
         show_chart(band(monthly, key), series_spec(res.labels, key), key)
+    any_outcome(res)
+
+
+@st.fragment
+def any_outcome(res: Results) -> None:
+    """A picker of any monthly outcome and its chart (a fragment: picking reruns only this part)."""
+    monthly = res.monthly_all()
     st.markdown("#### Any outcome")
     cols = [c for c in MONTHLY_COLUMNS if c in monthly.columns]
     pick = st.selectbox("Monthly outcome", cols, key="any_outcome", format_func=lambda k: outcome(k).label,

@@ -42,7 +42,9 @@ def segment_spec(res: Results, key: str, title: str, order: list[str]) -> dict:
     }
 
 
+@st.fragment
 def show(res: Results) -> None:
+    """The tab (a fragment: picking another outcome reruns only this tab)."""
     st.subheader("Who bears it: by income and financial literacy")
     seg = res.tables["segments"]
     cols = [c for c in SEGMENT_COLUMNS if c in seg.columns]
