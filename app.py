@@ -72,8 +72,9 @@ def main() -> None:
             st.session_state["results"] = res = new
     stale = res is not None and res.key != setup.key
     if stale:
-        banner.warning(texts.STALE_RESULTS + (" The set-up has a problem: see the panel." if setup.error else ""),
-                       icon=":material/history:")
+        banner.warning(texts.STALE_RESULTS, icon=":material/history:")
+    if setup.error and setup.error not in (texts.NEED_TWO, texts.UPLOAD_PROMPT):
+        banner.error(f"The set-up has a problem: {setup.error}", icon=":material/error:")
     link.publish(ran=res is not None and not stale)
     if (res is None or stale) and not pending and not setup.error and len(setup.arms) >= 2:
         prefetch(setup)  # the set-up on screen runs while the user reads it; Run collects it

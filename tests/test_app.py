@@ -712,12 +712,19 @@ def test_upload_limits_agree_and_a_20_mb_portfolio_runs(big_portfolio_csv):
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] >= uisetup.MAX_PORTFOLIO_MB
     at = ok(new_app())
-    uploader = next(u for u in at.get("file_uploader") if u.proto.id and "portfolio" in u.proto.label.lower())
-    assert uploader.proto.max_upload_size_mb == uisetup.MAX_PORTFOLIO_MB
+    uploader = next(u for u in at.get("file_uploader") if "portfolio" in u.proto.label.lower())
     assert f"at most {uisetup.MAX_PORTFOLIO_MB} MB" in uploader.proto.label
+    # a file over the stated limit reaches the app (the server's limit is higher) and gets a banner
+    assert uploader.proto.max_upload_size_mb in (0, config["server"]["maxUploadSize"])
+    uploader.set_value(("huge.csv", b"x" * int(uisetup.MAX_PORTFOLIO_MB * 1e6 + 1), "text/csv"))
+    at = ok(at.run())
+    assert any("huge.csv" in e.value and "more than the app's limit of 20 MB" in e.value for e in at.error)
+    assert any(e.value.startswith("The set-up has a problem: huge.csv") for e in at.error)  # in the main area
+    uploader = next(u for u in at.get("file_uploader") if "portfolio" in u.proto.label.lower())
     book = big_portfolio_csv
     assert 18e6 < book.stat().st_size < uisetup.MAX_PORTFOLIO_MB * 1024 * 1024
     uploader.set_value(("book.csv", book.read_bytes(), "text/csv"))
+    at = ok(at.run())
     at.multiselect(key="strategies").set_value(["conventional", "aggressive"])
     at.number_input(key="reps").set_value(1)
     at.number_input(key="horizon.baseline").set_value(2)

@@ -18,7 +18,7 @@ import sim
 from sim import config as simconfig
 from sim.presets import PRESETS, preset
 from sim.regulation import REGIMES
-from ui import link
+from ui import link, texts
 from ui.run import Arm, Setup
 
 PREFERRED_STRATEGIES = ("conventional", "aggressive", "hardship_first")  # filtered by the registry
@@ -27,8 +27,10 @@ DEFAULT_HOUSEHOLDS = 1000
 DEFAULT_REPS = 3
 MAX_REPS = 30
 MAX_HOUSEHOLDS = 200_000  # the app's limit; bigger runs belong on the command line
-MAX_SCENARIO_MB = 1  # sim.config.MAX_SCENARIO_BYTES
-MAX_PORTFOLIO_MB = 20  # .streamlit/config.toml's server.maxUploadSize must be at least this
+MAX_SCENARIO_MB = simconfig.MAX_SCENARIO_BYTES / 1e6  # checked by sim.config.parse_toml, with a message
+MAX_PORTFOLIO_MB = 20  # checked here, with a message naming the file and its size
+# Files up to server.maxUploadSize (.streamlit/config.toml, 50 MB) reach the app, which refuses those above
+# the limits stated on the page with an error naming the problem; only bigger ones are stopped by the browser.
 MAX_PORTFOLIO_ACCOUNTS = 300_000  # a 20 MB CSV holds about 250,000 accounts
 OWN = "own"  # the "comparison" selector: your own, or a guided-tour preset key
 
@@ -100,11 +102,10 @@ def load_base_scenario(source: str) -> tuple[dict | None, str, str | None]:
     """The base scenario as a dict, an id for widget keys, and an error message."""
     if source == "Upload a file":
         upload = st.sidebar.file_uploader(
-            f"Scenario file (TOML, at most {MAX_SCENARIO_MB} MB)", type=["toml"], key="upload",
-            max_upload_size=MAX_SCENARIO_MB,
+            f"Scenario file (TOML, at most {MAX_SCENARIO_MB:g} MB)", type=["toml"], key="upload",
             help="The file is parsed as TOML and validated; nothing in it is executed.")
         if upload is None:
-            return None, "upload", "Upload a scenario file, or choose a built-in one."
+            return None, "upload", texts.UPLOAD_PROMPT
         raw = upload.getvalue()
         try:
             data = simconfig.parse_toml(raw, upload.name)
@@ -184,7 +185,7 @@ def portfolio_upload(sid: str) -> tuple[Path | None, str | None]:
 
     upload = st.file_uploader(
         f"Portfolio file (CSV or Parquet, at most {MAX_PORTFOLIO_MB} MB, about 250,000 accounts)",
-        type=["csv", "parquet"], key=f"portfolio.{sid}", max_upload_size=MAX_PORTFOLIO_MB,
+        type=["csv", "parquet"], key=f"portfolio.{sid}",
         help="Start from your own accounts instead of a synthetic population; schema in docs/portfolio.md.")
     st.caption("Columns: account_id, lender, product, balance, rate, remaining_term, days_past_due, and where "
                "known income or income_band, score, region, borrower_id. Missing columns are filled from "
@@ -192,6 +193,10 @@ def portfolio_upload(sid: str) -> tuple[Path | None, str | None]:
     if upload is None:
         return None, None
     raw = upload.getvalue()
+    if len(raw) > MAX_PORTFOLIO_MB * 1e6:
+        return None, (f"{upload.name}: {len(raw) / 1e6:,.1f} MB is more than the app's limit of {MAX_PORTFOLIO_MB} MB "
+                      "(about 250,000 accounts); check it with `python -m sim portfolio validate` and run it with "
+                      "`python -m sim`")
     problems = validate_portfolio(raw, name=upload.name)
     if problems:
         shown = "; ".join(str(p) for p in problems[:5])
@@ -304,7 +309,7 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
     with picker:
         strategies = strategy_picker(declared)
     if len(strategies) < 2:
-        msg = "Choose two or more strategies to compare."
+        msg = texts.NEED_TWO
         st.sidebar.error(msg)
         return [], msg, uploads
     arms = [Arm(name, name, simconfig.scenario_to_toml(sim.load_scenario(scenario, strategy=name)),

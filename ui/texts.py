@@ -108,5 +108,7 @@ TACTIC_EVIDENCE = [
 
 LINK_NOT_PORTABLE = ("An uploaded {what} cannot travel in a link. To share this comparison, send the scenario "
                      "file (Downloads){portfolio}.")
+NEED_TWO = "Choose two or more strategies to compare."
+UPLOAD_PROMPT = "Upload a scenario file, or choose a built-in one."
 STALE_RESULTS = ("The results below belong to the previous set-up, not to the one in the panel. Press "
                  "**Run** to compare the new set-up.")
