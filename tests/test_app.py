@@ -22,9 +22,9 @@ from streamlit.testing.v1 import AppTest
 
 import sim
 from sim import config as simconfig
+from sim import service as service_module
 from sim.metrics import SEGMENT_LABELS
 from sim.presets import PRESETS, preset
-from sim import service as service_module
 from sim.regulation import REGIMES
 from sim.service import Job, RunService
 
@@ -33,9 +33,9 @@ APP = str(ROOT / "app.py")
 sys.path.insert(0, str(ROOT))
 import app  # noqa: E402  (the page only runs under Streamlit, as __main__)
 from ui import charts, link, outcomes  # noqa: E402
-from ui import texts as uitexts  # noqa: E402
 from ui import run as uirun  # noqa: E402
 from ui import setup as uisetup  # noqa: E402
+from ui import texts as uitexts  # noqa: E402
 from ui.outcomes import CARDS, outcome  # noqa: E402
 from ui.tabs import borrowers, complaints, downloads, learn, results, rules, segments  # noqa: E402
 

@@ -4,8 +4,8 @@ An outcome of the engine (a column of :mod:`sim.metrics`) appears on screen with
 entry of the same key: the label on axes, tables and cards, the format of its numbers, whether higher is
 better (for the colour of a difference), whether it can be negative (intervals are clipped at zero when
 it cannot) and the explanation shown in learn mode and in tooltips. To show a new outcome, add one entry
-here (and name it in :data:`CARDS` or :data:`SERIES` to give it a card or a chart); a key without an
-entry is still shown, with a label made from its name.
+here (with ``card=`` or ``series=`` to give it a place on the strategy cards or among the monthly charts);
+a key without an entry is still shown, with a label made from its name.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class Outcome:
     explanation: str = ""
     higher_is_better: bool | None = None
     can_be_negative: bool = False
+    card: int | None = None  # its place on the strategy cards (None: not on the cards)
+    series: int | None = None  # its place among the monthly charts of the Results tab (None: not drawn there)
 
     def format(self, value: float | None, signed: bool = False) -> str:
         return fmt(value, self.kind, signed)
@@ -111,11 +113,12 @@ SEGMENT_NAMES = {label: (f"Income Q{label[-1]}" if label.startswith("income_q")
 OUTCOMES: dict[str, Outcome] = _entries(
     # money
     Outcome("recovery_rate_net", "Net recovery", PCT, "Money recovered net of collection costs, agency fees and "
-            "fines, over delinquent exposure (the same base for every strategy).", True, can_be_negative=True),
+            "fines, over delinquent exposure (the same base for every strategy).", True, can_be_negative=True, card=1),
     Outcome("recovery_rate_gross", "Gross recovery", PCT, "Money recovered from accounts in collection plus what "
-            "debt buyers paid, over delinquent exposure. Over time it is the cumulative share so far.", True),
+            "debt buyers paid, over delinquent exposure. Over time it is the cumulative share so far.", True,
+            card=2, series=1),
     Outcome("cost_to_collect", "Cost to collect", PCT, "Collection costs, agency fees and fines over money "
-            "collected.", False),
+            "collected.", False, card=8),
     Outcome("collected", "Money collected", MONEY, "Payments from accounts in collection and debt-sale "
             "proceeds, over the run.", True),
     Outcome("collection_cost", "Collection cost", MONEY, "Calls, visits, lawsuits, plan set-up and other "
@@ -134,9 +137,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
             "contacted about someone else's debt.", False),
     # book
     Outcome("delinquency_30plus_rate", "30+ delinquency", PCT, "Balance 30+ days past due over the book, as "
-            "banks report it. About 4% in calm US times (2006-07).", False),
+            "banks report it. About 4% in calm US times (2006-07).", False, card=6, series=2),
     Outcome("chargeoff_rate", "Charge-offs", PCT, "Net charge-offs in a month, times 12, over the "
-            "book: the yearly loss rate banks report.", False, can_be_negative=True),
+            "book: the yearly loss rate banks report.", False, can_be_negative=True, card=7, series=3),
     Outcome("cure_rate", "Cure rate", PCT, "Accounts that return to current in a month over accounts "
             "delinquent at its start.", True),
     Outcome("on_time_rate", "Paid on time", PCT, "Share of instalments due on current accounts paid on time.",
@@ -148,7 +151,7 @@ OUTCOMES: dict[str, Outcome] = _entries(
             False),
     # complaints
     Outcome("complaints_per_1000", "Complaints", RATE, "Complaints a month per 1,000 accounts in collection.",
-            False),
+            False, card=3, series=4),
     *[Outcome(k, v, RATE, "Complaints of this category a month per 1,000 accounts in collection.", False)
       for k, v in CATEGORY_LABELS.items()],
     *[Outcome(k, v, RATE, "Complaints sent this way a month per 1,000 accounts in collection.", False)
@@ -161,9 +164,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
     Outcome("violations", "Rule violations", COUNT, "Contacts that broke a rule of the regime in force.", False),
     # well-being
     Outcome("wellbeing_mean", "Well-being", INDEX, "Mean financial well-being index (0-100, scaled like the CFPB "
-            "Financial Well-Being Scale; US mean about 54).", True),
+            "Financial Well-Being Scale; US mean about 54).", True, card=4, series=5),
     Outcome("wellbeing_low_share", "Low well-being", PCT, "Share of households in the low and very low "
-            "well-being bands (index below 38).", False),
+            "well-being bands (index below 38).", False, card=5),
     Outcome("utility_mean", "Mean utility", INDEX, "Mean period utility of consumption (CRRA).", True,
             can_be_negative=True),
     Outcome("deprivation_share", "Below subsistence", PCT, "Share of households consuming below a subsistence "
@@ -213,12 +216,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
               "would have dropped, over the run.") for k, v in RULE_LABELS.items()],
 )
 
-# The strategy cards, in order (keys of OUTCOMES).
-CARDS = ["recovery_rate_net", "recovery_rate_gross", "complaints_per_1000", "wellbeing_mean", "wellbeing_low_share",
-         "delinquency_30plus_rate", "chargeoff_rate", "cost_to_collect"]
-# Monthly charts on the Results tab, in order (keys of OUTCOMES; drawn when the monthly table has them).
-SERIES = ["recovery_rate_gross", "delinquency_30plus_rate", "chargeoff_rate", "complaints_per_1000",
-          "wellbeing_mean"]
+# The strategy cards and the Results tab's monthly charts, in order (from the entries' ``card`` and ``series``).
+CARDS = sorted((k for k, o in OUTCOMES.items() if o.card is not None), key=lambda k: OUTCOMES[k].card)
+SERIES = sorted((k for k, o in OUTCOMES.items() if o.series is not None), key=lambda k: OUTCOMES[k].series)
 # The Costs tab's table.
 COSTS = ["collected", "collection_cost", "agency_fees", "fines", "cost_to_collect", "call_attempts", "visits",
          "lawsuits", "plans_accepted"]

@@ -109,7 +109,8 @@ def show(res: Results) -> None:
     contacts["channel"] = contacts["channel"].map(lambda c: CHANNEL_NAMES.get(c, outcome(c).label))
     chart(st, contacts, {"title": "Contacts by channel", "height": 300, "mark": "bar", "encoding": {
         "x": {"field": "month", "type": "ordinal", "title": "Month"}, "y": Q("count", "Contacts"),
-        "color": N("channel", "Channel"), "tooltip": [Q("month", "Month"), N("channel", "Channel"), Q("count", "Number")]}})
+        "color": N("channel", "Channel"),
+        "tooltip": [Q("month", "Month"), N("channel", "Channel"), Q("count", "Number")]}})
     left, right = st.columns(2)
     chart(left, h, {"title": "Stress (0-1)", "height": 240, "mark": {"type": "line", "color": "#d62728"},
                     "encoding": {"x": Q("month", "Month"), "y": Q("stress", "Stress", scale={"domain": [0, 1]})}})

@@ -33,7 +33,8 @@ def segment_spec(res: Results, key: str, title: str, order: list[str]) -> dict:
         "encoding": {"x": N("segment_label", "", sort=order, axis={"labelAngle": 0}),
                      "xOffset": N("arm", sort=res.labels), "color": color_scale(res.labels)},
         "layer": [
-            {"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {"y": Q("lo", o.axis_title), "y2": {"field": "hi"}}},
+            {"mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {"y": Q("lo", o.axis_title), "y2": {"field": "hi"}}},
             {"mark": {"type": "point", "filled": True, "size": 90}, "encoding": {
                 "y": y, "tooltip": [N("arm", "Strategy"), N("segment_label", "Segment"),
                                     Q("mean", o.label, format=o.axis_format), Q("lo", "95% low", format=o.axis_format),
