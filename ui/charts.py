@@ -12,7 +12,7 @@ import streamlit as st
 
 from sim.stats import grouped_mean_ci
 from ui import texts
-from ui.outcomes import MONEY, PCT, outcome
+from ui.outcomes import MONEY, OUTCOMES, PCT, outcome
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
@@ -88,15 +88,20 @@ def chart(where, data: pd.DataFrame, spec: dict) -> None:
     where.vega_lite_chart(data, spec, width="stretch", height=height)
 
 
+def explanation(key: str) -> str:
+    """The learn-mode text of a chart or an outcome: its note, else the outcome's own explanation."""
+    return texts.NOTES.get(key) or (OUTCOMES[key].explanation if key in OUTCOMES else "")
+
+
 def note(key: str) -> None:
     """In learn mode, a plain-language explanation."""
-    if st.session_state.get("learn") and key in texts.NOTES:
-        st.info(texts.NOTES[key], icon=":material/school:")
+    if st.session_state.get("learn") and explanation(key):
+        st.info(explanation(key), icon=":material/school:")
 
 
 def show_chart(data: pd.DataFrame, spec: dict, note_key: str) -> None:
     """A chart, with its explanation beside it in learn mode."""
-    if st.session_state.get("learn") and note_key in texts.NOTES:
+    if st.session_state.get("learn") and explanation(note_key):
         left, right = st.columns([3, 1])
         chart(left, data, spec)
         with right:

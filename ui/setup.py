@@ -262,7 +262,7 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
         regimes = list(REGIMES)
         current = base.regulation.regime if base.regulation.regime in regimes else regimes[0]
         regime = _widget(st.selectbox, "Regulation regime", f"regime.{sid}", current, regimes,
-                         help="The rules the contact calendar enforces (sim.regulation.REGIMES).")
+                         help="The rules the contact calendar enforces; the Learn tab lists every regime.")
         st.caption(REGIMES[regime].description)
         if regime != base.regulation.regime:
             overrides["regulation.regime"] = regime

@@ -81,7 +81,7 @@ def any_outcome(res: Results) -> None:
     cols = [c for c in MONTHLY_COLUMNS if c in monthly.columns]
     pick = st.selectbox("Monthly outcome", cols, key="any_outcome", format_func=lambda k: outcome(k).label,
                         index=cols.index("cure_rate") if "cure_rate" in cols else 0,
-                        help="Every monthly outcome the model records (sim.metrics).")
+                        help="Every monthly outcome the model records.")
     if outcome(pick).explanation:
         st.caption(outcome(pick).explanation)
     show_chart(band(monthly, pick), series_spec(res.labels, pick), "any")
