@@ -76,7 +76,7 @@ def main() -> None:
     if setup.error and setup.error not in (texts.NEED_TWO, texts.UPLOAD_PROMPT):
         banner.error(f"The set-up has a problem: {setup.error}", icon=":material/error:")
     link.publish(ran=res is not None and not stale)
-    if (res is None or stale) and not pending and not setup.error and len(setup.arms) >= 2:
+    if (res is None or stale) and not pending:
         prefetch(setup)  # the set-up on screen runs while the user reads it; Run collects it
     if res is not None:
         st.sidebar.markdown("---")

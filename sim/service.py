@@ -21,6 +21,7 @@ service runs jobs in the calling thread (what the app's tests use).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -58,9 +60,35 @@ def run_job(job: Job):
 
 
 def household_months(toml: str) -> int:
-    """Households times simulated months (burn-in included) of one run of a scenario's TOML."""
+    """Households times simulated months (burn-in included) of one run of a scenario's TOML; a scenario
+    that starts from a portfolio counts one household per account of the file (an upper bound)."""
     scenario = simconfig.validate(simconfig.parse_toml(toml, "scenario"))
-    return scenario.population.n_borrowers * (scenario.burn_in_months + scenario.horizon_months)
+    households = scenario.population.n_borrowers
+    if scenario.portfolio is not None:
+        households = max(households, portfolio_accounts(scenario.portfolio))
+    return households * (scenario.burn_in_months + scenario.horizon_months)
+
+
+@functools.lru_cache(maxsize=64)
+def _accounts(path: str, size: int, mtime: float) -> int:
+    if Path(path).suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with open(path, "rb") as f:
+        return max(sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
+
+
+def portfolio_accounts(value: str) -> int:
+    """Accounts in a scenario's portfolio file (rows of a CSV or Parquet file; 0 if it cannot be read)."""
+    from sim.portfolio import PortfolioError, portfolio_path
+
+    try:
+        path = portfolio_path(value)
+        stat = path.stat()
+        return _accounts(str(path), stat.st_size, stat.st_mtime)
+    except (PortfolioError, OSError, ValueError):
+        return 0
 
 
 def comparison_jobs(tomls: Iterable[str], seed: int, reps: int, trace: int = 0) -> list[Job]:

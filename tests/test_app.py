@@ -628,8 +628,18 @@ def test_only_small_setups_are_run_before_run_is_pressed(monkeypatch):
     uirun.prefetch(setup(uisetup.DEFAULT_HOUSEHOLDS))
     assert len(asked) == 1 and len(asked[0][0]) == 3 * uisetup.DEFAULT_REPS and asked[0][1]
     assert asked[0][0] == setup(1000).jobs
-    uirun.prefetch(setup(50_000))  # 50 times the default: waits for Run
-    assert len(asked) == 1
+    uirun.prefetch(setup(50_000))  # 50 times the default: waits for Run, and earlier prefetches are dropped
+    assert len(asked) == 2 and asked[1] == ([], True)
+
+
+def test_a_portfolio_run_is_sized_by_its_accounts(big_portfolio_csv):
+    """The size of a run that starts from a portfolio counts its accounts, not the scenario's households, so
+    that a big book goes to the big lane and is never started before Run."""
+    toml = simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=1000,
+                                                        portfolio=str(big_portfolio_csv)))
+    accounts = len(big_portfolio_csv.read_bytes().splitlines()) - 1
+    assert service_module.household_months(toml) == accounts * 60
+    assert service_module.household_months(toml) > service_module.BIG_JOB
 
 
 # ------------------------------------------------------------------------------------------------

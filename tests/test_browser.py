@@ -215,7 +215,8 @@ def test_app_in_real_browser(server, browser, tmp_path, big_portfolio_csv):
     bad.write_text('name = "bad"\n[population]\nn_borrowers = -5\n')
     page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".toml"]').set_input_files(str(bad))
     error = page.locator('[data-testid="stAlertContentError"]').filter(has_text="population.n_borrowers")
-    expect(error).to_be_visible()
+    expect(error.first).to_be_visible()
+    expect(error).to_have_count(2)  # in the panel, and as a banner over the results
     expect(page.get_by_text("belong to the previous set-up")).to_be_visible()
     page.get_by_role("tab", name="Learn").click()
     expect(page.get_by_text("Guided tour")).to_be_visible()

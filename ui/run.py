@@ -123,9 +123,10 @@ def prefetch(setup: Setup) -> None:
     """Start the runs of the set-up on screen in the background, so that Run finds them done. Only for
     comparisons up to four times the default's size: bigger ones wait for Run."""
     svc = service()
-    if svc.inline or not setup.arms or setup.error or setup.work > PREFETCH_LIMIT:
+    if svc.inline:
         return
-    svc.submit(session_id(), setup.jobs, speculative=True)
+    eligible = setup.arms and not setup.error and setup.work <= PREFETCH_LIMIT
+    svc.submit(session_id(), setup.jobs if eligible else [], speculative=True)  # drops earlier prefetches
 
 
 def cancel() -> None:
