@@ -19,7 +19,7 @@ import time
 import streamlit as st
 
 from ui import link, texts
-from ui.run import CLI_HINT_S, cli_command, compute, estimate_seconds, prefetch, service
+from ui.run import CLI_HINT_S, cli_command, compute, estimate_seconds, forget_abandoned, prefetch, service
 from ui.setup import OWN, setup_panel
 from ui.tabs import borrowers, complaints, costs, downloads, learn, results, rules, segments, tradeoffs
 
@@ -54,10 +54,12 @@ def main() -> None:
         top.download_button("scenario.toml", setup.arms[0].toml, file_name="scenario.toml", key="toml_setup",
                             mime="application/toml", icon=":material/download:", on_click="ignore")
 
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")  # more results in view
     st.title("Debt-collection lab")
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "
                "Choose a scenario and strategies in the set-up panel, then press Run.")
     res = st.session_state.get("results")
+    forget_abandoned(setup, res)
     wanted = st.session_state.get("want") == setup.key and not setup.error and setup.arms
     pending = wanted and (res is None or res.key != setup.key)
     banner = st.container()

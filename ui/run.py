@@ -129,6 +129,15 @@ def prefetch(setup: Setup) -> None:
     svc.submit(session_id(), setup.jobs if eligible else [], speculative=True)  # drops earlier prefetches
 
 
+def forget_abandoned(setup: Setup, res: Results | None) -> None:
+    """A Run whose set-up was changed before its results came back is withdrawn (its runs are dropped or
+    stopped unless another session wants them): its results would never be shown."""
+    want = st.session_state.get("want")
+    if want is not None and want != setup.key and (res is None or res.key != want):
+        service().cancel(session_id())
+        st.session_state["want"] = None
+
+
 def cancel() -> None:
     """The Cancel button: withdraw this session's runs; nothing is shown for the cancelled set-up."""
     service().cancel(session_id())

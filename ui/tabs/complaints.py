@@ -20,7 +20,9 @@ def breakdown(res: Results, labels: dict[str, str]) -> pd.DataFrame:
     s = res.summary_all()
     keys = [k for k in labels if k in s.columns]
     ci = summary_ci(s, keys, res.labels)
-    return pd.DataFrame({"arm": ci["arm"], "kind": ci["outcome"].map(labels), "per_1000": ci["mean"]})
+    order = {key: i for i, key in enumerate(labels)}
+    return pd.DataFrame({"arm": ci["arm"], "kind": ci["outcome"].map(labels), "per_1000": ci["mean"],
+                         "order": ci["outcome"].map(order)})
 
 
 def show(res: Results) -> None:
@@ -30,7 +32,9 @@ def show(res: Results) -> None:
         spec = {"title": title, "height": 150 + 35 * len(res.labels), "mark": "bar", "encoding": {
             "y": N("arm", "", sort=res.labels),
             "x": Q("per_1000", "Complaints a month per 1,000 accounts in collection"),
-            "color": N("kind", title.removeprefix("By ").capitalize(), sort=list(labels.values())),
+            "color": N("kind", title.removeprefix("By ").capitalize(), sort=list(labels.values()),
+                       legend={"labelLimit": 260}),
+            "order": {"field": "order", "type": "quantitative"},  # stacked in the legend's order
             "tooltip": [N("arm", "Strategy"), N("kind", title.removeprefix("By ").capitalize()),
                         Q("per_1000", "per 1,000", format=",.2f")]}}
         show_chart(long, spec, "complaints")
