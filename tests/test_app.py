@@ -776,6 +776,25 @@ def test_chart_data_match_the_outcome_tables(ran):
     assert (ci["ci_low"].dropna() >= 0).all()
 
 
+def test_the_downloaded_figure_is_the_screen(ran):
+    """The PNG of the monthly series draws the same charts, data and colours as the Results tab."""
+    from matplotlib.colors import to_hex
+
+    res = ran.session_state["results"]
+    keys = results.series_keys(res)
+    fig = charts.series_figure(res.monthly_all(), res.labels, keys, downloads.figure_title(res, "over time"))
+    assert f"seeds {res.seeds}" in fig._suptitle.get_text()
+    palette = charts.colours(res.labels)
+    for ax, key in zip(fig.axes, keys, strict=True):
+        assert ax.get_title() == charts.series_spec(res.labels, key)["title"]
+        band = charts.band(res.monthly_all(), key)
+        for line, label in zip(ax.get_lines(), res.labels, strict=True):
+            assert to_hex(line.get_color()) == palette[label]
+            assert np.allclose(line.get_ydata(), band.loc[band["arm"] == label, "mean"])
+    spec = charts.series_spec(res.labels, keys[0])
+    assert spec["layer"][1]["encoding"]["color"]["scale"]["range"] == [palette[label] for label in res.labels]
+
+
 def test_numbers_are_shown_with_units():
     assert outcomes.fmt(0.09846, "pct") == "9.8%"
     assert outcomes.fmt(3_390_000.0, "money") == "$3,390,000"

@@ -179,7 +179,12 @@ def _png(fig) -> bytes:
 
 
 def png_series(monthly: pd.DataFrame, labels: list[str], keys: list[str], title: str) -> bytes:
-    """The monthly charts of the Results tab, side by side: the same bands, colours and formats."""
+    """The monthly charts of the Results tab, side by side, as a PNG."""
+    return _png(series_figure(monthly, labels, keys, title))
+
+
+def series_figure(monthly: pd.DataFrame, labels: list[str], keys: list[str], title: str):
+    """The monthly charts of the Results tab as a matplotlib figure: the same bands, colours and formats."""
     from matplotlib.figure import Figure  # no pyplot: its global state is not for a threaded server
 
     keys = [k for k in keys if k in monthly.columns]
@@ -198,7 +203,7 @@ def png_series(monthly: pd.DataFrame, labels: list[str], keys: list[str], title:
         ax.set_xlabel("Month")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(len(labels), 5),
                fontsize=8)
-    return _png(fig)
+    return fig
 
 
 def png_tradeoff(summary: pd.DataFrame, labels: list[str], pairs: list[tuple[str, str, str]], title: str) -> bytes:
