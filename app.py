@@ -18,8 +18,7 @@ import time
 
 import streamlit as st
 
-from ui import link, texts
-from ui.run import CLI_HINT_S, cli_command, compute, estimate_seconds, forget_abandoned, prefetch, service
+from ui import link, run, texts
 from ui.setup import OWN, setup_panel
 from ui.tabs import borrowers, complaints, costs, downloads, learn, results, rules, segments, tradeoffs
 
@@ -32,7 +31,8 @@ def main() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="Debt-collection lab", layout="wide")
     link_error = link.restore()
-    service()  # start the workers while the user chooses
+    run.service()  # start the workers while the user chooses
+    run.forget_closed_sessions()
     top = st.sidebar.container()  # the Run button, at the top of the panel: visible without scrolling
     setup = setup_panel()
     if link_error:
@@ -47,10 +47,11 @@ def main() -> None:
     if setup.uploads:
         portfolio = " and the portfolio file" if "portfolio" in setup.uploads else ""
         top.caption(texts.LINK_NOT_PORTABLE.format(what=" and ".join(setup.uploads), portfolio=portfolio))
-    if not setup.error and setup.arms and st.session_state.get("tour") == OWN and estimate_seconds(setup) > CLI_HINT_S:
-        top.caption(f"This comparison takes about {estimate_seconds(setup) / 60:.0f} min here (you can cancel "
+    seconds = run.estimate_seconds(setup) if setup.arms and not setup.error else 0.0
+    if seconds > run.CLI_HINT_S and st.session_state.get("tour") == OWN:
+        top.caption(f"This comparison takes about {seconds / 60:.0f} min here (you can cancel "
                     "it; other users are not slowed down). On your own machine, with this scenario file:")
-        top.code(cli_command(setup), language="bash", wrap_lines=True)
+        top.code(run.cli_command(setup), language="bash", wrap_lines=True)
         top.download_button("scenario.toml", setup.arms[0].toml, file_name="scenario.toml", key="toml_setup",
                             mime="application/toml", icon=":material/download:", on_click="ignore")
 
@@ -59,7 +60,7 @@ def main() -> None:
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "
                "Choose a scenario and strategies in the set-up panel, then press Run.")
     res = st.session_state.get("results")
-    forget_abandoned(setup, res)
+    run.forget_abandoned(setup, res)
     wanted = st.session_state.get("want") == setup.key and not setup.error and setup.arms
     pending = wanted and (res is None or res.key != setup.key)
     banner = st.container()
@@ -69,7 +70,7 @@ def main() -> None:
     if pending:
         active = next((t for t in tabs if t.open), tabs[0])
         with active:
-            new = compute(setup, st.empty())
+            new = run.compute(setup, st.empty())
         if new is not None:
             st.session_state["results"] = res = new
     stale = res is not None and res.key != setup.key
@@ -79,7 +80,7 @@ def main() -> None:
         banner.error(f"The set-up has a problem: {setup.error}", icon=":material/error:")
     link.publish(ran=res is not None and not stale)
     if (res is None or stale) and not pending:
-        prefetch(setup)  # the set-up on screen runs while the user reads it; Run collects it
+        run.prefetch(setup)  # the set-up on screen runs while the user reads it; Run collects it
     if res is not None:
         st.sidebar.markdown("---")
         downloads.toml_download(res, st.sidebar, "toml_sidebar")

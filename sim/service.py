@@ -59,6 +59,7 @@ def run_job(job: Job):
     return sim.simulate(simconfig.parse_toml(job.toml, "scenario"), seed=job.seed, trace=job.trace or None)
 
 
+@functools.lru_cache(maxsize=512)
 def household_months(toml: str) -> int:
     """Households times simulated months (burn-in included) of one run of a scenario's TOML; a scenario
     that starts from a portfolio counts one household per account of the file (an upper bound)."""
@@ -295,6 +296,11 @@ class RunService:
             n = self._drop(session, keep=set(), speculative_only=False)
             self.lock.notify_all()
         return n
+
+    def sessions(self) -> set[str]:
+        """The sessions that have runs waiting or under way."""
+        with self.lock:
+            return {owner for run in self.runs.values() if not run.future.done() for owner in run.owners}
 
     def _run_inline(self, jobs: list[Job], speculative: bool) -> Comparison:
         runs = []

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sim import config as simconfig
 from sim.service import RunService, comparison_jobs, household_months, stack_results
@@ -116,7 +118,23 @@ def service() -> RunService:
 
 
 def session_id() -> str:
-    return st.session_state.setdefault("_session", uuid.uuid4().hex)
+    """This browser session's id (Streamlit's, so that closed sessions can be recognised)."""
+    if "_session" not in st.session_state:
+        ctx = get_script_run_ctx()
+        st.session_state["_session"] = ctx.session_id if ctx is not None else uuid.uuid4().hex
+    return st.session_state["_session"]
+
+
+def forget_closed_sessions() -> None:
+    """Withdraw the runs of sessions whose browser has gone (a closed tab's long comparison would otherwise
+    hold the big lane until it ends)."""
+    svc = service()
+    if svc.inline or not runtime.exists():
+        return
+    active = runtime.get_instance().is_active_session
+    for session in svc.sessions():
+        if not active(session):
+            svc.cancel(session)
 
 
 def prefetch(setup: Setup) -> None:
