@@ -408,27 +408,37 @@ class RunService:
     def _run_big(self, run: _Run) -> None:
         """Run a big job in a process of its own, so that it can be stopped."""
         f: Future = Future()
-        ctx = self.ctx or multiprocessing.get_context("forkserver")
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_run_in_child, args=(run.job, send), daemon=True)
-        with self.lock:
-            cancelled = not run.owners
-            if not cancelled:
-                run.process = proc
-                proc.start()
-        send.close()
+        proc = None
         try:
-            if cancelled:
-                raise CancelledError
-            ok, value = receive.recv()
-            f.set_result(value) if ok else f.set_exception(value)
-        except (EOFError, OSError, CancelledError):
-            f.set_exception(CancelledError("the run was stopped"))
-        finally:
-            receive.close()
-            if run.process is not None:
+            ctx = self.ctx or multiprocessing.get_context("forkserver")
+            receive, send = ctx.Pipe(duplex=False)
+            with self.lock:
+                if run.owners:
+                    proc = ctx.Process(target=_run_in_child, args=(run.job, send), daemon=True)
+                    run.process = proc
+                    proc.start()
+            send.close()
+            try:
+                if proc is None:
+                    raise CancelledError
+                ok, value = receive.recv()
+                f.set_result(value) if ok else f.set_exception(value)
+            except (EOFError, OSError):  # the process ended without an answer: stopped, or it died
                 proc.join(5)
-        self._finish(run, f, big=True)
+                stopped = not run.owners
+                f.set_exception(CancelledError("the run was stopped") if stopped else RuntimeError(
+                    f"the run's process ended unexpectedly (exit code {proc.exitcode}); try fewer households "
+                    "or the command line"))
+            finally:
+                receive.close()
+        except CancelledError:
+            f.set_exception(CancelledError("the run was withdrawn before it started"))
+        except Exception as exc:  # noqa: BLE001  (no process could be started: the run fails, the lane goes on)
+            f.set_exception(exc)
+        finally:
+            if proc is not None and proc.is_alive():
+                proc.join(5)
+            self._finish(run, f, big=True)
 
     def _finish(self, run: _Run, f: Future, big: bool = False) -> None:
         with self.lock:
