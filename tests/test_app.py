@@ -8,6 +8,7 @@ same numbers as serial runs.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 import time
@@ -774,6 +775,23 @@ def test_chart_data_match_the_outcome_tables(ran):
             assert (band["lo"] >= 0).all()
     ci = charts.summary_ci(s, ["complaints_legal_action_per_1000"], res.labels)
     assert (ci["ci_low"].dropna() >= 0).all()
+
+
+def test_the_command_line_shown_reproduces_the_comparison(ran, tmp_path):
+    """The Downloads tab's command, run on the downloaded scenario file, gives the app's numbers."""
+    import subprocess
+
+    res = ran.session_state["results"]
+    command = downloads.commands(res)
+    assert command.startswith("python -m sim compare ")
+    (tmp_path / f"1_{downloads.safe(res.labels[0])}.toml").write_text(res.tomls[res.labels[0]])
+    subprocess.run([sys.executable, *command.split()[1:], "--out", "out"], cwd=tmp_path, check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    app_means = res.summary_all().groupby("strategy")["recovery_rate_net"].mean()
+    cli_means = runs.groupby("strategy")["recovery_rate_net"].mean()
+    for strategy in res.labels:
+        assert cli_means[strategy] == pytest.approx(app_means[strategy], rel=1e-9)
 
 
 def test_the_downloaded_figure_is_the_screen(ran):

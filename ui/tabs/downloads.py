@@ -95,8 +95,9 @@ def show(res: Results) -> None:
     cols = st.columns(min(len(res.labels), 4))
     for i, label in enumerate(res.labels):
         cols[i % len(cols)].download_button(
-            f"{label}.toml", f"# arm: {label}; replication r uses seed {res.seed} + r\n{res.tomls[label]}",
-            file_name=f"{i + 1}_{safe(label)}.toml", mime="application/toml", key=f"toml_arm_{i}",
+            (name := f"{i + 1}_{safe(label)}.toml"),
+            f"# arm: {label}; replication r uses seed {res.seed} + r\n{res.tomls[label]}",
+            file_name=name, mime="application/toml", key=f"toml_arm_{i}",
             on_click="ignore")
     st.markdown("**On the command line** (for big comparisons: the same runs, with a progress bar)")
     st.code(commands(res), language="bash")
