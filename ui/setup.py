@@ -224,9 +224,10 @@ def strategy_picker(declared: dict[str, str]) -> list[str]:
     current = st.session_state.get("strategies")
     if current is not None and any(n not in names for n in current):
         st.session_state["strategies"] = [n for n in current if n in names]
-    chosen = _widget(st.multiselect, "Strategies (the first is the champion)", "strategies", default_strategies(),
-                     names, help="The registered strategies, and those the scenario file declares.")
-    with st.expander("What the strategies do", expanded=False):
+    chosen = _widget(st.sidebar.multiselect, "Strategies (the first is the champion)", "strategies",
+                     default_strategies(), names, help="The registered strategies, and those the scenario file "
+                                                       "declares.")
+    with st.sidebar.expander("What the strategies do", expanded=False):
         for name in names:
             st.markdown(f"**{name}**: {strategy_description(name, declared)}")
     return list(chosen)
@@ -241,7 +242,10 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
         st.sidebar.error(error)
         return [], error, uploads
     base = simconfig.validate(data, sid)
-    picker = st.sidebar.container()  # the strategies, near the top (drawn once the scenario is known)
+    # the strategies, near the top and drawn whatever else in the panel is wrong: the registered ones and
+    # those the scenario file declares
+    declared = {d.name: d.description or "declared in the scenario file" for d in base.strategies}
+    strategies = strategy_picker(declared)
     overrides: dict = {}
     with st.sidebar.expander("Population", expanded=False):
         overrides["population.n_borrowers"] = _widget(
@@ -305,9 +309,6 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
                "read files from the server's disk); use a built-in portfolio scenario or the command line")
         st.sidebar.error(msg)
         return [], msg, uploads
-    declared = {d.name: d.description or "declared in the scenario file" for d in scenario.strategies}
-    with picker:
-        strategies = strategy_picker(declared)
     if len(strategies) < 2:
         msg = texts.NEED_TWO
         st.sidebar.error(msg)
