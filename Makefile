@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install compare benchmark clean
+.PHONY: run test install compare benchmark screenshot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) experiments/benchmark.py
+
+## The README's screenshot (docs/img/app.png), taken in Debian's Chromium after pressing Run.
+screenshot: $(STAMP)
+	$(PY) docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -75,16 +75,18 @@ PRESETS: tuple[Preset, ...] = (
             "follows the actual US unemployment path from 2006 to 2011, from 4.6% to almost 10%. Job loss "
             "cuts income, savings run down, and borrowers fall behind not because they are unwilling but "
             "because they cannot pay. The third arm meets the same recession with the hardship-first "
-            "strategy, which offers instalment plans and deferrals instead of escalating pressure. The "
-            "recession arms run for 72 months, the baseline for 36."
+            "strategy, which offers instalment plans and deferrals instead of escalating pressure. Every "
+            "arm runs for the recession's 72 months after the same 24-month burn-in, so the calm economy "
+            "is compared with the recession over the same horizon; the unemployment chart shows both paths."
         ),
         look_for=(
+            "Unemployment (the first chart): the input that differs between the calm arm and the others.",
             "Delinquency and charge-offs rise with a lag behind unemployment, then fall as jobs return.",
             "Well-being falls most in the lowest income quintile: see the breakdowns.",
             "Whether restructuring recovers as much money as pressure when borrowers cannot pay.",
         ),
         arms=(
-            Arm("conventional, calm economy", "baseline", "conventional"),
+            Arm("conventional, calm economy", "baseline", "conventional", {"horizon_months": 72}),
             Arm("conventional, recession", "recession", "conventional"),
             Arm("hardship-first, recession", "recession", "hardship_first"),
         ),

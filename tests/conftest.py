@@ -117,3 +117,15 @@ def helpers():
     return types.SimpleNamespace(SMALL=SMALL, check_book=check_book, check_tables=check_tables,
                                  run_stepwise=run_stepwise, run_cli=run_cli, ledger_sides=ledger_sides,
                                  ROOT=ROOT)
+
+
+@pytest.fixture(scope="session")
+def big_portfolio_csv(tmp_path_factory) -> Path:
+    """A synthetic portfolio CSV of 19.5 MB (about 220,000 accounts), just under the app's 20 MB limit:
+    what a lender's analyst uploads (made once per test session, from data/sample_portfolio.csv)."""
+    from sim.portfolio import load_portfolio, synthesize_portfolio
+
+    path = tmp_path_factory.mktemp("portfolio") / "book.csv"
+    sample = load_portfolio(ROOT / "data" / "sample_portfolio.csv")
+    path.write_bytes(synthesize_portfolio(sample, rows=int(19.5e6 / 88), seed=1).to_csv(index=False).encode())
+    return path

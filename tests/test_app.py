@@ -8,26 +8,37 @@ same numbers as serial runs.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 import sim
 from sim import config as simconfig
+from sim import service as service_module
 from sim.metrics import SEGMENT_LABELS
 from sim.presets import PRESETS, preset
 from sim.regulation import REGIMES
+from sim.service import Job, RunService
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 sys.path.insert(0, str(ROOT))
 import app  # noqa: E402  (the page only runs under Streamlit, as __main__)
+from ui import charts, link, outcomes  # noqa: E402
+from ui import run as uirun  # noqa: E402
+from ui import setup as uisetup  # noqa: E402
+from ui import texts as uitexts  # noqa: E402
+from ui.outcomes import CARDS, outcome  # noqa: E402
+from ui.tabs import borrowers, complaints, downloads, learn, results, rules, segments  # noqa: E402
 
 SMALL = {"n": 300, "horizon": 12, "burn": 6, "reps": 2}
 
@@ -92,14 +103,14 @@ def ran():
 # ------------------------------------------------------------------------------------------------
 def test_page_starts_with_defaults_from_the_registries():
     at = ok(new_app())
-    assert [t.label for t in at.tabs] == app.TABS
+    assert [t.label for t in at.tabs] == list(app.TABS)
     assert at.selectbox(key="scenario").value == "baseline"
-    assert at.selectbox(key="scenario").options == app.builtin_scenarios()
+    assert at.selectbox(key="scenario").options == uisetup.builtin_scenarios()
     assert at.multiselect(key="strategies").value == ["conventional", "aggressive", "hardship_first"]
     assert set(at.multiselect(key="strategies").options) == set(sim.STRATEGIES)
     assert at.selectbox(key="regime.baseline").options == list(REGIMES)
-    assert at.number_input(key="n.baseline").value == app.DEFAULT_HOUSEHOLDS
-    assert at.number_input(key="reps").value == app.DEFAULT_REPS
+    assert at.number_input(key="n.baseline").value == uisetup.DEFAULT_HOUSEHOLDS
+    assert at.number_input(key="reps").value == uisetup.DEFAULT_REPS
     assert any("Press **Run**" in i.value for i in at.info)
     assert not at.error
 
@@ -107,14 +118,16 @@ def test_page_starts_with_defaults_from_the_registries():
 def test_run_shows_cards_charts_and_champion_differences(ran):
     ran = show(ran, "Results")
     labels = [m.label for m in ran.metric]
-    assert len(labels) == 3 * len(app.CARD_OUTCOMES)
-    assert sorted(labels[: len(app.CARD_OUTCOMES)]) == sorted(name for _, name, *_ in app.CARD_OUTCOMES)
+    assert len(labels) == 3 * len(CARDS)
+    assert sorted(labels[: len(CARDS)]) == sorted(outcome(k).label for k in CARDS)
     deltas = [m.proto.delta for m in ran.metric]
-    assert not any(deltas[: len(app.CARD_OUTCOMES)]) and all(deltas[len(app.CARD_OUTCOMES):])
+    assert not any(deltas[: len(CARDS)]) and any(deltas[len(CARDS):])
+    # a difference that rounds to zero is not shown (never a red "-0.0 pp")
+    assert not any(d.lstrip("+-").startswith(("0.0 ", "0.0%", "0 ")) or d.lstrip("+-") in ("0.0", "0") for d in deltas)
     assert "conventional** · champion" in texts(ran)
     titles = chart_titles(ran)
-    for _, title, _ in app.SERIES:
-        assert title in titles
+    for key in outcomes.SERIES:
+        assert outcome(key).label in titles
     assert ran.query_params.get("run") in ("1", ["1"])
     assert ran.get("download_button")  # the sidebar's scenario TOML
 
@@ -123,7 +136,7 @@ def test_run_shows_cards_charts_and_champion_differences(ran):
     ("Trade-offs", ["Recovery against complaints", "Recovery against well-being"]),
     ("Segments", ["By income quintile", "By financial literacy"]),
     ("Complaints", ["By channel", "By category"]),
-    ("Rules", ["Requests clipped by rule", "reference regime"]),
+    ("Rules", ["reference regime's rules would have clipped"]),
     ("Costs", ["Collection cost per month"]),
 ])
 def test_every_results_tab_draws(ran, tab, expected):
@@ -137,11 +150,11 @@ def test_every_results_tab_draws(ran, tab, expected):
 def test_segment_and_any_outcome_pickers(ran):
     at = show(ran, "Segments")
     box = at.selectbox(key="segment_outcome")
-    assert box.options == [app.pretty(c) for c in sim.metrics.SEGMENT_COLUMNS]
+    assert box.options == [outcome(c).label for c in sim.metrics.SEGMENT_COLUMNS]
     ok(box.select_index(len(box.options) - 1).run())
     at = show(at, "Results")
     any_box = at.selectbox(key="any_outcome")
-    ok(any_box.select("Night calls").run())
+    ok(any_box.select("night_calls").run())
     assert "Night calls" in chart_titles(at)
 
 
@@ -159,19 +172,21 @@ def test_borrower_explorer(ran):
     at.radio(key="explorer_how").set_value("A random household from a segment")
     ok(at.run())
     seg = at.selectbox(key="explorer_segment")
-    assert seg.options == [app.pretty(s) for s in SEGMENT_LABELS]
-    for label in ("Income q1", "Literacy high"):
+    assert seg.options == [outcomes.SEGMENT_NAMES[s] for s in SEGMENT_LABELS]
+    for label in ("income_q1", "literacy_high"):
         ok(seg.select(label).run())
         ok(at.button(key="explorer_draw").click().run())
         assert at.metric[0].label == "Income quintile"
-        if label == "Income q1":
+        if label == "income_q1":
             assert at.metric[0].value == "Q1"
 
 
 def test_learn_tab_and_learn_mode(ran):
     at = show(ran, "Learn")
-    for title, _ in app.MECHANISMS:
-        assert title in [e.label for e in at.expander]
+    steps = uitexts.month_steps()
+    assert [n for n, _ in steps] == list(range(1, 10))  # the model's own order
+    for number, text in steps:
+        assert learn.step_title(number, text) in [e.label for e in at.expander]
     for p in PRESETS:
         assert p.title in texts(at)
     for name in sim.STRATEGIES:
@@ -181,7 +196,7 @@ def test_learn_tab_and_learn_mode(ran):
     ok(at.run())
     assert PRESETS[0].explanation in [m.value for m in at.markdown]
     at = show(at, "Results")
-    assert len(at.info) > n_info and any(app.NOTES["cards"] == i.value for i in at.info)
+    assert len(at.info) > n_info and any(uitexts.NOTES["cards"] == i.value for i in at.info)
     at.toggle(key="learn").set_value(False)
     ok(at.run())
 
@@ -192,21 +207,22 @@ def test_downloads(ran):
     for name in ("summary", "monthly", "segments", "traces"):
         assert {f"csv_{name}", f"parquet_{name}"} <= keys
     assert {"png_series", "png_tradeoff", "toml_downloads", "toml_sidebar", "toml_arm_0", "toml_arm_2"} <= keys
-    code = at.code[0].value
+    assert at.code[0].value.startswith("python -m sim compare 1_conventional.toml --strategies conventional,")
+    code = at.code[-1].value
     assert "# ---- arm: conventional" in code and 'strategy = "hardship_first"' in code
 
 
 def test_download_contents_reproduce_the_results(ran):
     res = ran.session_state["results"]
-    png = app.png_series(res)
+    png = downloads.png_series(res)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert app.png_tradeoff(res)[:8] == b"\x89PNG\r\n\x1a\n"
-    summary = res["tables"]["summary"]
-    back = pd.read_parquet(io.BytesIO(app.parquet_bytes(summary)))
+    assert downloads.png_tradeoff(res)[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = res.tables["summary"]
+    back = pd.read_parquet(io.BytesIO(downloads.parquet_bytes(summary)))
     pd.testing.assert_frame_equal(back, summary.reset_index(drop=True))
     # the exact scenario file of an arm reruns to the same numbers
-    toml = res["tomls"]["aggressive"]
-    again = sim.simulate(simconfig.parse_toml(toml), seed=res["seed"] + 1)
+    toml = res.tomls["aggressive"]
+    again = sim.simulate(simconfig.parse_toml(toml), seed=res.seed + 1)
     row = summary[(summary["arm"] == "aggressive") & (summary["rep"] == 1) & (summary["lender"] == "all")]
     assert again.summary.set_index("lender").loc["all", "recovery_rate_net"] == pytest.approx(
         float(row["recovery_rate_net"].iloc[0]), rel=1e-12)
@@ -244,7 +260,7 @@ def test_editing_parameters_reaches_the_scenario():
     at.selectbox(key="regime.baseline").select("china_2018")
     at.text_area(key="extra.baseline").input("[behaviour]\ncontact_tolerance = 6.5\n")
     at = run(at)
-    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"]["tomls"]["aggressive"]))
+    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"].tomls["aggressive"]))
     assert scn.economy.unemployment.kind == "constant" and scn.economy.unemployment.rate == 9.0
     assert scn.economy.expense_shock_probability == 0.05
     assert scn.economy.income_support[0].amount == 300.0
@@ -259,7 +275,7 @@ def test_editing_parameters_reaches_the_scenario():
     at.slider(key="upeak.baseline").set_value(12.0) if path == "sudden shock" else None
     at.checkbox(key="ustart.baseline").check()
     at = run(at)
-    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"]["tomls"]["conventional"]))
+    scn = simconfig.validate(simconfig.parse_toml(at.session_state["results"].tomls["conventional"]))
     assert scn.economy.unemployment.kind == "regime" and scn.economy.unemployment.start_in_recession
 
 
@@ -271,7 +287,7 @@ def test_sudden_shock_path():
     at.number_input(key="uat.baseline").set_value(2)
     at.slider(key="ulen.baseline").set_value(3)
     at = run(at)
-    toml = at.session_state["results"]["tomls"]["conventional"]
+    toml = at.session_state["results"].tomls["conventional"]
     u = simconfig.validate(simconfig.parse_toml(toml)).economy.unemployment
     assert u.kind == "series" and u.values[2:5] == [12.0] * 3 and u.values[1] == u.values[5]
 
@@ -282,8 +298,8 @@ def test_invalid_value_names_the_field_and_keeps_the_last_results(ran):
     ok(at.run())
     assert any("behaviour.contact_tolerance" in e.value for e in at.error)
     assert at.button(key="run").disabled
-    assert any("showing the last results" in w.value for w in at.warning)
-    assert len(at.metric) == 3 * len(app.CARD_OUTCOMES)
+    assert any("belong to the previous set-up" in w.value for w in at.warning)
+    assert len(at.metric) == 3 * len(CARDS)
     at.text_area(key="extra.baseline").input("behaviour = [not toml")
     ok(at.run())
     assert any("not valid TOML" in e.value for e in at.error)
@@ -330,7 +346,7 @@ def test_upload_valid_invalid_oversized_and_binary():
     assert not at.error
     sid = next(w.key for w in at.number_input if w.key.startswith("n.up")).removeprefix("n.")
     at = run(shrink(at, sid))
-    assert simconfig.parse_toml(at.session_state["results"]["tomls"]["conventional"])["name"] == "mine"
+    assert simconfig.parse_toml(at.session_state["results"].tomls["conventional"])["name"] == "mine"
 
 
 def test_nothing_uploaded_is_executed(tmp_path):
@@ -353,24 +369,45 @@ def test_url_restores_scenario_strategies_seed_and_tab():
     assert at.number_input(key="seed").value == 7
     assert at.session_state["tab"] == "Segments"
     res = at.session_state["results"]  # run=1 in the URL: the results come back without pressing Run
-    assert res["labels"] == ["hardship_first", "aggressive"] and res["seed"] == 7
+    assert res.labels == ["hardship_first", "aggressive"] and res.seed == 7
     assert "By income quintile" in chart_titles(at)
 
 
 def test_guided_tour(ran):
     at = show(ran, "Learn")
+    at.number_input(key="reps").set_value(1)
     at.button(key=f"tour_{PRESETS[0].key}").click()
-    ok(at.run())
+    ok(at.run())  # loading a tour runs it
     assert at.selectbox(key="tour").value == PRESETS[0].key
     assert any(PRESETS[0].question in i.value for i in at.info)
+    assert at.session_state["results"].labels == [a.label for a in PRESETS[0].arms]
     at.number_input(key=f"n.tour.{PRESETS[0].key}").set_value(SMALL["n"])
-    at.number_input(key="reps").set_value(1)
-    at = show(ok(at.run()), "Rules")
+    at = show(run(at), "Rules")
     res = at.session_state["results"]
-    assert res["labels"] == [a.label for a in PRESETS[0].arms]
-    assert set(res["regimes"].values()) == {a.overrides["regulation.regime"] for a in PRESETS[0].arms}
-    at.selectbox(key="tour").select(app.OWN)
-    ok(at.run())
+    assert res.labels == [a.label for a in PRESETS[0].arms]
+    assert res.scenario(res.labels[0]).population.n_borrowers == SMALL["n"]
+    assert {res.scenario(label).regulation.regime for label in res.labels} == {
+        a.overrides["regulation.regime"] for a in PRESETS[0].arms}
+    at.selectbox(key="tour").select(uisetup.OWN)
+    at.number_input(key="reps").set_value(SMALL["reps"])
+    run(at)
+
+
+def test_tours_compare_like_with_like():
+    """Every arm of a tour has the same horizon and burn-in; a tour whose arms live in different economies
+    plots unemployment and shows differences in grey (neither better nor worse)."""
+    for p in PRESETS:
+        scenarios = [sim.load_scenario(a.scenario, strategy=a.strategy, **a.overrides) for a in p.arms]
+        assert len({(s.horizon_months, s.burn_in_months) for s in scenarios}) == 1, p.key
+    at = ok(new_app(s=link.encode({"tour": "recession"}), reps="1"))
+    at.number_input(key="n.tour.recession").set_value(200)
+    at = run(at)
+    res = at.session_state["results"]
+    assert results.economies_differ(res)
+    assert results.series_keys(res)[0] == "unemployment_rate"
+    assert outcome("unemployment_rate").label in chart_titles(at)
+    assert all(m.proto.color == Metric.GRAY for m in at.metric if m.proto.delta)
+    assert any("differ in their economy" in c.value for c in at.caption)
 
 
 def test_presets_name_registered_things():
@@ -421,69 +458,87 @@ def test_story_tells_the_months_with_events():
         "complaints": [0, 0, 1], "complaint_detail": ["", "", "communication_tactics (regulator)"],
         "wellbeing": [60.0, 55.0, 40.0],
     })
-    s = app.story(h)
-    assert list(s["month"]) == [1, 2]
-    assert "lost their job" in s["what happened"][0] and "paid $0 of $100 due" in s["what happened"][0]
-    last = s["what happened"][1]
+    s = borrowers.story(h)
+    assert list(s["Month"]) == [1, 2]
+    assert "lost their job" in s["What happened"][0] and "paid $0 of $100 due" in s["What happened"][0]
+    last = s["What happened"][1]
     for words in ("expense shock of $900", "31 days past due", "6 call attempts", "2 at night",
-                  "offered a plan or deferral and accepted", "complained: communication_tactics"):
+                  "offered a plan or deferral and accepted", "complained: communication tactics"):
         assert words in last
 
 
-def test_worker_pool_gives_the_same_numbers_as_serial_runs():
-    arms = tuple((s, s, simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=200, horizon=6,
-                                                                      burn_in_months=2, strategy=s)))
-                 for s in ("conventional", "aggressive"))
-    jobs = [(toml, seed, 0) for seed in (0, 1) for *_, toml in arms]
-    serial = app.simulate_all(jobs)  # COLLECTION_LAB_WORKERS=1: in this process
-    pool = app.WorkerPool(2)
-    assert pool.ready.wait(120) and pool.pool is not None
+def small_jobs(seeds, n=200, horizon=4, strategies=("conventional", "aggressive")):
+    tomls = [simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=n, horizon=horizon,
+                                                          burn_in_months=1, strategy=s)) for s in strategies]
+    return [Job(t, seed, 0) for seed in seeds for t in tomls]
+
+
+def test_service_gives_the_same_numbers_as_serial_runs():
+    jobs = small_jobs((0, 1))
+    serial = RunService(1).submit("a", jobs).results()  # in this process
+    service = RunService(2)
     try:
-        parallel = pool.map(jobs)
+        parallel = service.submit("a", jobs).results(timeout=120)
     finally:
-        pool.pool.shutdown()
-    assert parallel is not None
+        service.shutdown()
     for a, b in zip(serial, parallel, strict=True):
         pd.testing.assert_frame_equal(a.summary, b.summary)
         pd.testing.assert_frame_equal(a.monthly, b.monthly)
 
 
-def test_prefetched_runs_are_collected_not_rerun_and_stale_ones_cancelled():
-    def jobs_for(seed: int) -> list:
-        toml = simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=200, horizon=4, burn_in_months=1))
-        return [(toml, seed + rep, 0) for rep in range(3)]
-
-    pool = app.WorkerPool(2)
-    assert pool.ready.wait(120) and pool.pool is not None
+def test_service_is_fair_between_sessions_and_cancels(monkeypatch):
+    """A session's big runs go to their own lane and never delay another session's small ones; Cancel
+    stops a big run under way (its process is terminated) and drops the ones waiting."""
+    monkeypatch.setattr(service_module, "BIG_JOB", 100_000)
+    service = RunService(2)
     try:
-        stale, wanted = jobs_for(100), jobs_for(0)
-        pool.prefetch(stale)
-        pool.prefetch(wanted)  # the set-up changed: runs of the old one that have not started are dropped
-        deadline = time.monotonic() + 120
-        while not all(job in pool.runs and pool.runs[job].done() for job in wanted):
+        assert service.ready.wait(120)
+        big = service.submit("long", small_jobs((0, 1, 2), n=20_000, horizon=24))
+        time.sleep(0.5)
+        start = time.perf_counter()
+        small = service.submit("short", small_jobs((5,)))
+        small.results(timeout=120)
+        waited = time.perf_counter() - start
+        assert not big.done(), f"the big runs finished before the small ones ({waited:.1f} s)"
+        done, left = big.progress()
+        assert 0 <= done < 1 and left > 0
+        assert service.cancel("long") >= 1
+        deadline = time.monotonic() + 30
+        while not big.done():
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert pool.speculative == set(wanted)
-        futures = [pool.runs[job] for job in wanted]
-        results = pool.map(wanted)  # Run collects the prefetched runs: the same futures, no new work
-        assert [pool.runs[job] for job in wanted] == futures and not pool.speculative
-        assert all(job not in pool.runs or pool.runs[job].done() for job in stale)
-        serial = app.simulate_all(wanted)  # COLLECTION_LAB_WORKERS=1: in this process
-        for a, b in zip(serial, results, strict=True):
-            pd.testing.assert_frame_equal(a.summary, b.summary)
+        assert all(r.future.cancelled() for r in big.runs)
+        assert service.big_busy == 0
     finally:
-        pool.pool.shutdown()
+        service.shutdown()
+
+
+def test_service_collects_prefetched_runs_and_drops_stale_ones():
+    service = RunService(2)
+    try:
+        stale, wanted = small_jobs((100, 101, 102, 103)), small_jobs((0, 1))
+        service.submit("a", stale, speculative=True)
+        first = service.submit("a", wanted, speculative=True)  # the set-up changed: stale runs not started go
+        first.results(timeout=120)
+        assert all(job not in service.runs or service.runs[job].started is not None for job in stale)
+        futures = [service.runs[job].future for job in wanted]
+        again = service.submit("a", wanted)  # Run collects the prefetched runs: no new work
+        assert [r.future for r in again.runs] == futures and again.done()
+        other = service.submit("b", wanted)  # another session asking for the same runs shares them
+        assert [r.future for r in other.runs] == futures
+    finally:
+        service.shutdown()
 
 
 def test_scenario_zip_has_one_exact_file_per_arm(ran):
-    res = dict(ran.session_state["results"])
+    res = ran.session_state["results"]
 
     class Sink:
         def download_button(self, label, data, **kw):
             self.data, self.kw = data, kw
 
     sink = Sink()
-    app.toml_download(res, sink, "k")
+    downloads.toml_download(res, sink, "k")
     assert sink.kw["file_name"] == "scenarios.zip"
     with zipfile.ZipFile(io.BytesIO(sink.data)) as z:
         names = z.namelist()
@@ -492,7 +547,7 @@ def test_scenario_zip_has_one_exact_file_per_arm(ran):
     assert scn.lenders[0].strategy == "hardship_first"
 
 
-@pytest.mark.parametrize("name", app.builtin_scenarios())
+@pytest.mark.parametrize("name", uisetup.builtin_scenarios())
 def test_every_built_in_scenario_runs_in_the_app(name):
     """The contract over scenario files, as the app sees them: each loads, shrinks and compares."""
     at = ok(new_app(scenario=name))
@@ -504,11 +559,11 @@ def test_every_built_in_scenario_runs_in_the_app(name):
     at.number_input(key="reps").set_value(1)
     at = run(at)
     assert not at.error, [e.value for e in at.error]
-    assert len(at.metric) == 2 * len(app.CARD_OUTCOMES)
+    assert len(at.metric) == 2 * len(CARDS)
 
 
 def test_declared_strategies_of_a_scenario_are_offered():
-    declared = [n for n in app.builtin_scenarios()
+    declared = [n for n in uisetup.builtin_scenarios()
                 if simconfig.parse_toml((simconfig.SCENARIO_DIR / f"{n}.toml").read_bytes()).get("strategies")]
     assert declared, "scenarios/custom_ladder.toml should declare a strategy"
     at = ok(new_app(scenario=declared[0]))
@@ -551,26 +606,262 @@ def test_portfolio_upload_is_validated_and_runs():
     assert not at.error, [e.value for e in at.error]
     assert any("sample.csv" in s.value and "no problems" in s.value for s in at.success)
     at = run(shrink(at))
-    toml = at.session_state["results"]["tomls"]["conventional"]
+    toml = at.session_state["results"].tomls["conventional"]
     assert simconfig.parse_toml(toml)["portfolio"].endswith(".csv")
 
 
 def test_only_small_setups_are_run_before_run_is_pressed(monkeypatch):
     asked = []
 
-    class Pool:
-        def prefetch(self, jobs):
-            asked.append(jobs)
+    class Service:
+        inline = False
 
-    monkeypatch.setattr(app, "worker_pool", lambda workers: Pool())
+        def submit(self, session, jobs, speculative=False):
+            asked.append((jobs, speculative))
 
-    def setup(n_borrowers: int) -> app.Setup:
-        arms = [app.ArmSpec(label=s, strategy=s, toml=simconfig.scenario_to_toml(
-            sim.load_scenario("baseline", n_borrowers=n_borrowers, strategy=s))) for s in app.default_strategies()]
-        return app.Setup(arms=arms, seed=0, reps=app.DEFAULT_REPS, error=None, title="t")
+    monkeypatch.setattr(uirun, "service", lambda: Service())
 
-    app.prefetch_comparison(setup(app.DEFAULT_HOUSEHOLDS))
-    assert len(asked) == 1 and len(asked[0]) == 3 * app.DEFAULT_REPS
-    assert asked[0] == app.comparison_jobs(tuple((a.label, a.strategy, a.toml) for a in setup(1000).arms), 0, 3)
-    app.prefetch_comparison(setup(50_000))  # 50 times the default: waits for Run
-    assert len(asked) == 1
+    def setup(n_borrowers: int) -> uirun.Setup:
+        arms = [uirun.Arm(label=s, strategy=s, toml=simconfig.scenario_to_toml(
+            sim.load_scenario("baseline", n_borrowers=n_borrowers, strategy=s))) for s in uisetup.default_strategies()]
+        return uirun.Setup(arms=arms, seed=0, reps=uisetup.DEFAULT_REPS, error=None, title="t")
+
+    uirun.prefetch(setup(uisetup.DEFAULT_HOUSEHOLDS))
+    assert len(asked) == 1 and len(asked[0][0]) == 3 * uisetup.DEFAULT_REPS and asked[0][1]
+    assert asked[0][0] == setup(1000).jobs
+    uirun.prefetch(setup(50_000))  # 50 times the default: waits for Run, and earlier prefetches are dropped
+    assert len(asked) == 2 and asked[1] == ([], True)
+
+
+def test_a_portfolio_run_is_sized_by_its_accounts(big_portfolio_csv):
+    """The size of a run that starts from a portfolio counts its accounts, not the scenario's households, so
+    that a big book goes to the big lane and is never started before Run."""
+    toml = simconfig.scenario_to_toml(sim.load_scenario("baseline", n_borrowers=1000,
+                                                        portfolio=str(big_portfolio_csv)))
+    accounts = len(big_portfolio_csv.read_bytes().splitlines()) - 1
+    assert service_module.household_months(toml) == accounts * 60
+    assert service_module.household_months(toml) > service_module.BIG_JOB
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 15: links, uploads, chart data, readability, the Rules tab, the package
+# ------------------------------------------------------------------------------------------------
+def query_of(at: AppTest) -> dict:
+    return {k: (v if isinstance(v, list) and len(v) > 1 else (v[0] if isinstance(v, list) else v))
+            for k, v in at.query_params.items()}
+
+
+def test_a_link_reproduces_every_setting():
+    """Every setting that changes a result travels in the URL; opening the link reruns exactly the shared
+    comparison, with the same cards."""
+    at = shrink(ok(new_app()), "baseline")
+    at.multiselect(key="strategies").set_value(["hardship_first", "conventional"])
+    at.number_input(key="seed").set_value(5)
+    at.radio(key="upath.baseline").set_value("sudden shock")
+    ok(at.run())
+    at.slider(key="upeak.baseline").set_value(11.5)
+    at.number_input(key="uat.baseline").set_value(2)
+    at.slider(key="ulen.baseline").set_value(4)
+    at.slider(key="shock.baseline").set_value(0.06)
+    at.checkbox(key="support.baseline").check()
+    ok(at.run())
+    at.number_input(key="support_amt.baseline").set_value(350.0)
+    at.slider(key="support_months.baseline").set_value((1, 7))
+    at.slider(key="lit.baseline").set_value(0.35)
+    at.slider(key="reach.baseline").set_value(0.6)
+    at.slider(key="sav.baseline").set_value(1.5)
+    at.selectbox(key="regime.baseline").select("china_2018")
+    at.text_area(key="extra.baseline").input("[behaviour]\ncontact_tolerance = 6.5\n")
+    at = show(run(at), "Costs")
+    shared = at.session_state["results"]
+    query = query_of(at)  # the parameters the page writes itself
+    assert query.get("run") == "1" and len(query["s"]) < 400, query
+    # the widgets Streamlit binds to the URL (the browser writes those; AppTest does not)
+    query |= {"strategies": ["hardship_first", "conventional"], "seed": "5", "reps": str(SMALL["reps"]),
+              "tab": "Costs"}
+    opened = ok(new_app(**query))
+    res = opened.session_state["results"]  # run=1: the comparison runs on opening
+    assert res.key == shared.key and res.tomls == shared.tomls
+    assert opened.session_state["tab"] == "Costs"
+    scn = res.scenario("conventional")
+    assert scn.regulation.regime == "china_2018" and scn.economy.unemployment.values[2:6] == [11.5] * 4
+    assert scn.economy.income_support[0].end_month == 7 and scn.behaviour.contact_tolerance == 6.5
+    assert scn.population.n_borrowers == SMALL["n"] and scn.horizon_months == SMALL["horizon"]
+    # the exported file says what was edited, not the base file's "no contact rules"
+    assert "no contact rules" not in scn.description and "regulation.regime = china_2018" in scn.description
+    cards = [(m.label, m.value) for m in show(at, "Results").metric]
+    del opened.query_params["tab"]  # (AppTest does not update the URL when a bound widget changes)
+    assert [(m.label, m.value) for m in show(opened, "Results").metric] == cards
+    with pytest.raises(ValueError, match="could not be read"):
+        link.decode("not-a-link")
+
+
+def test_a_damaged_link_is_reported_not_fatal():
+    at = ok(new_app(s="garbage!!"))
+    assert any("could not be read" in w.value for w in at.warning)
+
+
+def test_results_are_marked_stale_until_run(ran):
+    at = show(ran, "Results")
+    before = at.session_state["results"].key
+    at.number_input(key="seed").set_value(3)
+    ok(at.run())
+    assert any("belong to the previous set-up" in w.value for w in at.warning)
+    assert at.session_state["results"].key == before  # nothing recomputed without Run
+    assert "run" not in at.query_params  # the link describes the set-up, which has not run
+    at = run(at)
+    assert not any("previous set-up" in w.value for w in at.warning)
+    at.number_input(key="seed").set_value(0)
+    run(at)
+
+
+def test_upload_limits_agree_and_a_20_mb_portfolio_runs(big_portfolio_csv):
+    """The uploader states the server's limit; a portfolio just under it validates and runs; the page says
+    the upload cannot travel in a link."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] >= uisetup.MAX_PORTFOLIO_MB
+    at = ok(new_app())
+    uploader = next(u for u in at.get("file_uploader") if "portfolio" in u.proto.label.lower())
+    assert f"at most {uisetup.MAX_PORTFOLIO_MB} MB" in uploader.proto.label
+    # a file over the stated limit reaches the app (the server's limit is higher) and gets a banner
+    assert uploader.proto.max_upload_size_mb in (0, config["server"]["maxUploadSize"])
+    uploader.set_value(("huge.csv", b"x" * int(uisetup.MAX_PORTFOLIO_MB * 1e6 + 1), "text/csv"))
+    at = ok(at.run())
+    assert any("huge.csv" in e.value and "more than the app's limit of 20 MB" in e.value for e in at.error)
+    assert any(e.value.startswith("The set-up has a problem: huge.csv") for e in at.error)  # in the main area
+    uploader = next(u for u in at.get("file_uploader") if "portfolio" in u.proto.label.lower())
+    book = big_portfolio_csv
+    assert 18e6 < book.stat().st_size < uisetup.MAX_PORTFOLIO_MB * 1024 * 1024
+    uploader.set_value(("book.csv", book.read_bytes(), "text/csv"))
+    at = ok(at.run())
+    at.multiselect(key="strategies").set_value(["conventional", "aggressive"])
+    at.number_input(key="reps").set_value(1)
+    at.number_input(key="horizon.baseline").set_value(2)
+    at.number_input(key="burn.baseline").set_value(0)
+    at = run(ok(at.run()))
+    assert not at.error, [e.value for e in at.error]
+    assert any("book.csv" in s.value and "accounts, no problems" in s.value for s in at.success)
+    assert any("cannot travel in a link" in c.value for c in at.caption)
+    assert len(at.metric) == 2 * len(CARDS)
+
+
+def test_chart_data_match_the_outcome_tables(ran):
+    """The numbers behind the charts are the outcome tables': complaints by category add up to the total
+    (which is not a category), segment dots are the segment table's means, monthly bands are the monthly
+    table's means, and no interval of a quantity that cannot be negative goes below zero."""
+    res = ran.session_state["results"]
+    s = res.summary_all()
+    for _, labels in complaints.PARTS:
+        part = complaints.breakdown(res, labels)
+        assert "per 1000" not in set(part["kind"]) and set(part["kind"]) == set(labels.values())
+        totals = part.groupby("arm")["per_1000"].sum()
+        expected = s.groupby("arm")["complaints_per_1000"].mean()
+        for arm in res.labels:
+            assert totals[arm] == pytest.approx(expected[arm], rel=1e-6, abs=1e-9), arm
+    key = "wellbeing_mean"
+    b = segments.segment_band(res, key).set_index(["arm", "segment"])
+    direct = res.tables["segments"].groupby(["arm", "segment"])[key].mean()
+    for (arm, segment), value in direct.items():
+        assert b.loc[(arm, segment), "mean"] == pytest.approx(value)
+    monthly = res.monthly_all()
+    for key in outcomes.SERIES:
+        band = charts.band(monthly, key).set_index(["arm", "month"])
+        direct = monthly.groupby(["arm", "month"])[key].mean()
+        assert np.allclose(band.loc[direct.index, "mean"], direct)
+        assert (band["lo"] <= band["mean"] + 1e-12).all() and (band["hi"] >= band["mean"] - 1e-12).all()
+        if not outcome(key).can_be_negative:
+            assert (band["lo"] >= 0).all()
+    ci = charts.summary_ci(s, ["complaints_legal_action_per_1000"], res.labels)
+    assert (ci["ci_low"].dropna() >= 0).all()
+
+
+def test_the_command_line_shown_reproduces_the_comparison(ran, tmp_path):
+    """The Downloads tab's command, run on the downloaded scenario file, gives the app's numbers."""
+    import subprocess
+
+    res = ran.session_state["results"]
+    command = downloads.commands(res)
+    assert command.startswith("python -m sim compare ")
+    (tmp_path / f"1_{downloads.safe(res.labels[0])}.toml").write_text(res.tomls[res.labels[0]])
+    subprocess.run([sys.executable, *command.split()[1:], "--out", "out"], cwd=tmp_path, check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    app_means = res.summary_all().groupby("strategy")["recovery_rate_net"].mean()
+    cli_means = runs.groupby("strategy")["recovery_rate_net"].mean()
+    for strategy in res.labels:
+        assert cli_means[strategy] == pytest.approx(app_means[strategy], rel=1e-9)
+
+
+def test_the_downloaded_figure_is_the_screen(ran):
+    """The PNG of the monthly series draws the same charts, data and colours as the Results tab."""
+    from matplotlib.colors import to_hex
+
+    res = ran.session_state["results"]
+    keys = results.series_keys(res)
+    fig = charts.series_figure(res.monthly_all(), res.labels, keys, downloads.figure_title(res, "over time"))
+    assert f"seeds {res.seeds}" in fig._suptitle.get_text()
+    palette = charts.colours(res.labels)
+    for ax, key in zip(fig.axes, keys, strict=True):
+        assert ax.get_title() == charts.series_spec(res.labels, key)["title"]
+        band = charts.band(res.monthly_all(), key)
+        for line, label in zip(ax.get_lines(), res.labels, strict=True):
+            assert to_hex(line.get_color()) == palette[label]
+            assert np.allclose(line.get_ydata(), band.loc[band["arm"] == label, "mean"])
+    spec = charts.series_spec(res.labels, keys[0])
+    assert spec["layer"][1]["encoding"]["color"]["scale"]["range"] == [palette[label] for label in res.labels]
+
+
+def test_numbers_are_shown_with_units():
+    assert outcomes.fmt(0.09846, "pct") == "9.8%"
+    assert outcomes.fmt(3_390_000.0, "money") == "$3,390,000"
+    assert outcomes.fmt(412.6, "count") == "413"
+    assert outcomes.difference(-0.00004, "pct") is None  # never a red "-0.0 pp"
+    assert outcomes.difference(0.0123, "pct") == "+1.2 pp"
+    assert outcomes.difference(-3400.0, "money") == "-$3,400"
+
+
+def test_every_engine_outcome_has_a_human_label():
+    """No internal name on screen: every column the engine reports has an entry in ui.outcomes."""
+    keys = [*sim.metrics.SUMMARY_KEYS, *sim.metrics.MONTHLY_COLUMNS, *sim.metrics.SEGMENT_COLUMNS]
+    missing = [k for k in keys if k not in outcomes.OUTCOMES]
+    assert not missing, missing
+    assert all("_" not in o.label for o in outcomes.OUTCOMES.values())
+
+
+def test_trade_off_and_cost_tables_are_formatted(ran):
+    at = show(ran, "Trade-offs")
+    table = at.dataframe[0].value
+    row = table.loc[outcome("recovery_rate_net").label].iloc[0]
+    assert row.endswith(")") and "%" in row and " to " in row  # mean (interval) as percentages
+    at = show(at, "Costs")
+    costs = at.dataframe[0].value
+    assert costs.loc[outcome("collection_cost").label].iloc[0].startswith("$")
+    assert "." not in costs.loc[outcome("lawsuits").label].iloc[0].split(" ")[0]  # whole lawsuits
+
+
+def test_rules_tab_names_the_reference_regime_and_shows_shares(ran):
+    at = show(ran, "Rules")
+    assert any("reference regime" in m.value and "us_reg_f" in m.value for m in at.markdown)
+    assert any("clipped by the regime in force" in i.value and "none" in i.value for i in at.info)
+    titles = chart_titles(at)
+    assert "clipped by the regime in force" not in titles  # no empty chart under regime none
+    res = at.session_state["results"]
+    shares = rules.rule_shares(res)
+    values = shares.drop(columns=["arm", "rep"]).to_numpy()
+    assert (values >= 0).all() and (values <= 1).all()
+    at.selectbox(key="regime.baseline").select("china_2018")
+    at = run(at)
+    assert "clipped by the regime in force" in chart_titles(at)
+    at.selectbox(key="regime.baseline").select("none")
+    run(at)
+
+
+def test_the_ui_is_presentation_only():
+    """app.py is a short entry point; no statistics or processes in the UI package."""
+    assert len((ROOT / "app.py").read_text().splitlines()) < 150
+    for path in [ROOT / "app.py", *(ROOT / "ui").rglob("*.py")]:
+        text = path.read_text()
+        for word in ("scipy", "multiprocessing", "ProcessPoolExecutor", "t.ppf", "np.std", ".std("):
+            assert word not in text, (path.name, word)

@@ -1,9 +1,14 @@
-"""The app in a real browser: Debian's Chromium, headless, driven by Playwright.
+"""The app in a real browser: Debian's Chromium, headless, driven by Playwright, at 1400x900.
 
-Starts ``streamlit run app.py`` on a free port, presses Run, measures and prints the time until the
-default comparison appears, checks that charts and numbers appear, tries a bad upload and an oversized
-one, checks that the page still works, saves ``docs/img/app.png`` (the README's screenshot) and checks
-that the page made no request outside the machine.
+Starts ``streamlit run app.py`` on a free port and checks what a teacher, a lender's analyst and a
+researcher rely on: the Run button is visible without scrolling; the default comparison appears quickly
+(the test prints the time of the first press after the server started and of a press on a warm server);
+a link with every setting changed reopens the same comparison in another session; a 19.5 MB portfolio
+uploads and validates, a bigger one is refused with a visible message; a bad scenario upload names the
+field; a long comparison in one session does not slow another session's default comparison, shows progress
+with an estimate, and can be cancelled; and the page makes no request outside the machine.
+
+The README's screenshot is not written here: ``make screenshot`` (docs/screenshot.py) regenerates it.
 
 This test must run, not skip: when Chromium is missing it fails with instructions (``.ci/run`` installs
 it). Never run ``playwright install``; the test uses ``/usr/bin/chromium``.
@@ -17,25 +22,30 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from ui import link  # noqa: E402
+from ui.setup import MAX_PORTFOLIO_MB  # noqa: E402
+
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = ROOT / "docs" / "img" / "app.png"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-# Issue 5, criterion 1: the default comparison should appear within 3 s of pressing Run. The test measures
-# and prints the time (timings on a shared 2-core machine are noisy, so the project keeps speed targets out
-# of assertions); it fails only if the results do not appear within a functional limit, APP_TIME_LIMIT_S
-# (default 30 s). Run with APP_TIME_LIMIT_S=3 on an idle machine to check the target itself.
-TARGET_S = 3.0
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 900}
+# Brief, section 6: the default comparison within 1.5 s of Run on a warm server and 3 s on the first press.
+# The test prints both; timings on a shared 2-core machine are noisy, so it fails only beyond a functional
+# limit, APP_TIME_LIMIT_S (default 30 s). Run with APP_TIME_LIMIT_S=3 on an idle machine to check the target.
 TIME_LIMIT_S = float(os.environ.get("APP_TIME_LIMIT_S", "30.0"))
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+CARDS = '[data-testid="stMetricValue"]'
+CHART = '[data-testid="stVegaLiteChart"]'
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(420)
 
 
 def free_port() -> int:
@@ -44,11 +54,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app served by Streamlit on a free local port (its log in the test's temporary folder)."""
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w")  # noqa: SIM115
+@contextmanager
+def streamlit_server(log_path: Path, port: int | None = None):
+    """The app served by Streamlit on a local port; yields its URL."""
+    port = port or free_port()
+    log = open(log_path, "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -68,9 +78,9 @@ def server(tmp_path_factory):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start (exit code {proc.poll()})")
+                raise RuntimeError(f"streamlit did not start (exit code {proc.poll()}); log: {log_path}")
             time.sleep(0.3)
-        yield url, Path(log.name)
+        yield url
     finally:
         proc.terminate()
         try:
@@ -78,7 +88,14 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        print(f"\nstreamlit log: {log.name}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_server(log) as url:
+        yield url, log
+    print(f"\nstreamlit log: {log}")
 
 
 @pytest.fixture(scope="module")
@@ -95,65 +112,77 @@ def browser():
         b.close()
 
 
+def new_page(browser, requests: list[str] | None = None):
+    """A page in a context of its own: another browser, another Streamlit session."""
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    if requests is not None:
+        page.on("request", lambda req: requests.append(req.url))
+    page.set_default_timeout(30_000)
+    return page
+
+
+def wait_for_results(page, seeds: str | None = None, timeout: float = 90_000) -> None:
+    from playwright.sync_api import expect
+
+    if seeds:
+        expect(page.get_by_text(f"seeds {seeds}")).to_be_visible(timeout=timeout)
+    expect(page.locator(CARDS).first).to_be_visible(timeout=timeout)
+    expect(page.locator(CHART).first).to_be_visible(timeout=timeout)
+
+
 def cpu_contention(seconds: float = 0.3) -> float:
-    """Wall time over CPU time of a busy loop in this process: 1.0 on a free core, 2.0 when this
-    process gets half a core."""
+    """Wall time over CPU time of a busy loop in this process: 1.0 on a free core, 2.0 on half a core."""
     wall0, cpu0 = time.perf_counter(), time.process_time()
     while time.process_time() - cpu0 < seconds:
         sum(i * i for i in range(10_000))
     return (time.perf_counter() - wall0) / (time.process_time() - cpu0)
 
 
-def test_app_in_real_browser(server, browser, tmp_path):
+def test_app_in_real_browser(server, browser, tmp_path, big_portfolio_csv):
     from playwright.sync_api import expect
 
-    server, log = server
+    url, log = server
     requests: list[str] = []
-    page = browser.new_page(viewport={"width": 1440, "height": 1300})
-    page.on("request", lambda req: requests.append(req.url))
-    page.set_default_timeout(30_000)
-    page.goto(server)
+    page = new_page(browser, requests)
+    page.goto(url)
 
-    # the page is up: set-up panel and the invitation to press Run
+    # the page is up, and the Run button is visible without scrolling at 1400x900
     run = page.get_by_role("button", name="Run", exact=True)
     expect(run).to_be_visible(timeout=90_000)  # the first page load imports the engine
     expect(page.get_by_text("Press Run in the set-up panel")).to_be_visible(timeout=30_000)
+    box = run.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= VIEWPORT["height"], box
     page.wait_for_timeout(1500)  # a user reads the page before pressing Run
     contention = cpu_contention()
 
     start = time.perf_counter()
     run.click()
-    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=60_000)
-    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=60_000)
+    wait_for_results(page)
     first = time.perf_counter() - start
-
-    # numbers and charts
-    metrics = page.locator('[data-testid="stMetricValue"]')
-    assert metrics.count() >= 3 * 8
-    values = metrics.all_inner_texts()
-    assert any(v.endswith("%") for v in values) and all(v.strip() not in ("", "nan") for v in values)
-    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(6, timeout=15_000)
+    values = page.locator(CARDS).all_inner_texts()
+    assert len(values) >= 3 * 8 and any(v.endswith("%") for v in values)
+    assert all(v.strip() not in ("", "nan", "n/a") for v in values)
     expect(page.get_by_text("conventional · champion")).to_be_visible()
     assert "run=1" in page.url
+    page.mouse.move(1100, 30)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "results.png"))  # look at it when something seems off
 
-    page.mouse.move(1100, 30)  # no tooltip in the screenshot
-    page.wait_for_timeout(800)  # let the charts finish drawing
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-
-    # the same comparison with new seeds: computed afresh (not cached), with the workers warm
-    seed = page.get_by_label("Seed")
+    # new seeds: the results are marked stale until Run; on a warm server Run answers quickly
+    seed = page.get_by_label("Seed", exact=True)
     seed.fill("1")
-    start = time.perf_counter()
     seed.press("Enter")
-    expect(page.get_by_text("seeds 1-3")).to_be_visible(timeout=60_000)
-    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(6, timeout=60_000)
-    second = time.perf_counter() - start
+    expect(page.get_by_text("belong to the previous set-up")).to_be_visible()
+    page.wait_for_timeout(1500)  # the user reads the warning; the new set-up starts in the background
+    start = time.perf_counter()
+    run.click()
+    wait_for_results(page, "1-3")
+    expect(page.get_by_text("belong to the previous set-up")).to_have_count(0)
+    warm = time.perf_counter() - start
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\ntime from pressing Run to the default comparison (cards and first chart): {first:.2f} s "
-          f"(its runs start in the background when the page opens, 1.5 s earlier); "
-          f"again with seeds 1-3, computed only when asked: {second:.2f} s (load average {load} on "
-          f"{os.cpu_count()} cores; CPU contention before Run {contention:.1f}x)")
+    print(f"\ndefault comparison after Run: first press after the server started {first:.2f} s (target 3 s); "
+          f"on a warm server with new seeds {warm:.2f} s (target 1.5 s); load average {load} on "
+          f"{os.cpu_count()} cores; CPU contention before Run {contention:.1f}x")
     print("".join(line for line in log.read_text().splitlines(keepends=True) if "runs in" in line))
 
     # another tab, bound to the URL
@@ -161,32 +190,130 @@ def test_app_in_real_browser(server, browser, tmp_path):
     expect(page.get_by_text("Recovery against complaints")).to_be_visible()
     assert "tab=Trade-offs" in page.url
 
-    # a bad upload: an error naming the field, and the page keeps working
+    # a 19.5 MB portfolio of about 220,000 accounts uploads and validates (no "413"); the page says it
+    # cannot travel in a link, and the results on screen are marked as not belonging to it until Run
+    book = big_portfolio_csv
+    page.get_by_text("Starting portfolio (optional)").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".csv"]').set_input_files(str(book))
+    expect(page.get_by_text("book.csv: ", exact=False).filter(has_text="no problems")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("cannot travel in a link")).to_be_visible()
+    expect(page.get_by_text("belong to the previous set-up")).to_be_visible()
+    assert "413" not in page.content()
+    # bigger than the limit: refused with a visible message that states the limit
+    huge = tmp_path / "huge.csv"
+    huge.write_bytes(book.read_bytes() + b"\n" * 2_000_000)
+    assert huge.stat().st_size > MAX_PORTFOLIO_MB * 1e6
+    page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".csv"]').set_input_files(str(huge))
+    banner = page.locator('[data-testid="stAlertContentError"]').filter(has_text="The set-up has a problem: huge.csv")
+    expect(banner).to_be_visible(timeout=60_000)
+    expect(banner).to_contain_text(f"more than the app's limit of {MAX_PORTFOLIO_MB} MB")
+    page.screenshot(path=str(tmp_path / "upload.png"))
+
+    # a bad scenario upload: an error naming the field; the page keeps working
     page.get_by_text("Upload a file", exact=True).click()
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[population]\nn_borrowers = -5\n')
     page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".toml"]').set_input_files(str(bad))
     error = page.locator('[data-testid="stAlertContentError"]').filter(has_text="population.n_borrowers")
-    expect(error).to_be_visible()
-    expect(page.get_by_text("showing the last results that ran")).to_be_visible()
-    expect(page.get_by_text("Recovery against complaints")).to_be_visible()
+    expect(error.first).to_be_visible()
+    expect(error).to_have_count(2)  # in the panel, and as a banner over the results
+    expect(page.get_by_text("belong to the previous set-up")).to_be_visible()
     page.get_by_role("tab", name="Learn").click()
     expect(page.get_by_text("Guided tour")).to_be_visible()
 
-    # an oversized upload is refused before it reaches the app
-    big = tmp_path / "big.toml"
-    big.write_text("# padding\n" * 120_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"][accept*=".toml"]').set_input_files(str(big))
-    expect(page.get_by_text("1.0MB", exact=False).or_(page.get_by_text("1MB", exact=False)).first).to_be_visible()
-
-    # nothing was fetched from outside the machine
     outside = [u for u in requests if not (u.startswith(("data:", "blob:")) or urlparse(u).hostname in LOCAL_HOSTS)]
     assert not outside, f"requests left the machine: {outside[:5]}"
     page.close()
+    assert min(first, warm) < TIME_LIMIT_S, f"the default comparison took {first:.2f} s and {warm:.2f} s"
 
-    # the better of the two cold measurements, so that a burst of load from another job does not decide
-    elapsed = min(first, second)
-    print(f"default comparison appeared {first:.2f} s (first press) and {second:.2f} s (new seeds) after Run; "
-          f"target {TARGET_S:.0f} s; CPU contention {contention:.1f}x")
-    assert elapsed < TIME_LIMIT_S, (f"the default comparison took {first:.2f} s and {second:.2f} s "
-                                    f"(limit {TIME_LIMIT_S:.1f} s)")
+
+def test_a_link_with_every_setting_changed_reopens_the_same_comparison(server, browser):
+    """Every setting changed (the panel's widgets through a link, the seed and households by hand): the URL
+    the page shows reopens, in another session, exactly the same comparison with the same cards."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    settings = {"n.baseline": 600, "lit.baseline": 0.35, "reach.baseline": 0.6, "sav.baseline": 1.5,
+                "upath.baseline": "sudden shock", "upeak.baseline": 11.5, "uat.baseline": 2, "ulen.baseline": 4,
+                "shock.baseline": 0.06, "support.baseline": True, "support_amt.baseline": 350.0,
+                "support_months.baseline": [1, 7], "regime.baseline": "china_2018", "horizon.baseline": 18,
+                "burn.baseline": 6, "extra.baseline": "[behaviour]\ncontact_tolerance = 6.5\n"}
+    query = (f"?s={link.encode(settings)}&strategies=hardship_first&strategies=conventional&reps=2&seed=4"
+             "&learn=true&tab=Costs")
+    page = new_page(browser)
+    page.goto(url + query)
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=90_000)
+    households = page.get_by_label("Households", exact=True)
+    if not households.is_visible():
+        page.get_by_text("Population", exact=True).click()
+    expect(households).to_have_value("600")
+    households.fill("700")
+    households.press("Enter")
+    seed = page.get_by_label("Seed", exact=True)
+    seed.fill("6")
+    seed.press("Enter")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_text("Costs of collection")).to_be_visible(timeout=90_000)
+    page.get_by_role("tab", name="Results").click()
+    wait_for_results(page, "6-7")
+    cards = page.locator(CARDS).all_inner_texts()
+    shared = page.url
+    assert "run=1" in shared and "seed=6" in shared and "s=" in shared
+    other = new_page(browser)
+    other.goto(shared)
+    wait_for_results(other, "6-7")
+    assert other.locator(CARDS).all_inner_texts() == cards
+    expect(other.get_by_text("hardship_first · champion")).to_be_visible()
+    if not other.get_by_label("Households", exact=True).is_visible():
+        other.get_by_text("Population", exact=True).click()
+    expect(other.get_by_label("Households", exact=True)).to_have_value("700")
+    page.close()
+    other.close()
+
+
+def default_comparison_seconds(browser, url: str, seed: int) -> float:
+    """Open the page in a new session, read it for 1.5 s, press Run: seconds until the cards and charts."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser)
+    page.goto(f"{url}?seed={seed}")
+    run = page.get_by_role("button", name="Run", exact=True)
+    expect(run).to_be_visible(timeout=90_000)
+    page.wait_for_timeout(1500)
+    start = time.perf_counter()
+    run.click()
+    wait_for_results(page, f"{seed}-{seed + 2}")
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+def test_a_long_comparison_does_not_slow_another_session(server, browser, tmp_path):
+    """One session runs 200,000 households; another session's default comparison answers in about its
+    normal time meanwhile. The long one shows progress with an estimate and can be cancelled."""
+    from playwright.sync_api import expect
+
+    url, log = server
+    alone = default_comparison_seconds(browser, url, 21)
+    long_page = new_page(browser)
+    long_page.goto(url + f"?s={link.encode({'n.baseline': 200_000})}&run=1")
+    progress = long_page.locator('[data-testid="stProgress"]')
+    expect(progress).to_be_visible(timeout=90_000)
+    expect(long_page.get_by_text("done, about", exact=False)).to_be_visible(timeout=30_000)
+    expect(long_page.get_by_role("button", name="Cancel")).to_be_visible()
+    long_page.screenshot(path=str(tmp_path / "long.png"))
+
+    during = default_comparison_seconds(browser, url, 11)
+    expect(progress).to_be_visible()  # the long comparison is still running
+    text = long_page.get_by_text("done, about", exact=False).inner_text()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nthe default comparison answered in {alone:.2f} s alone and in {during:.2f} s while another session "
+          f"ran 200,000 households ({text.strip()}); load average {load}")
+    print("".join(line for line in log.read_text().splitlines(keepends=True) if "runs in" in line))
+
+    long_page.get_by_role("button", name="Cancel").click()
+    expect(long_page.get_by_text("Cancelled")).to_be_visible(timeout=30_000)
+    expect(progress).to_have_count(0)
+    long_page.close()
+    assert during < TIME_LIMIT_S, f"the short comparison took {during:.2f} s while a long one ran"

@@ -1,0 +1,237 @@
+"""Every outcome the app shows, in one table: its label, unit, direction and plain-language meaning.
+
+An outcome of the engine (a column of :mod:`sim.metrics`) appears on screen with the :class:`Outcome`
+entry of the same key: the label on axes, tables and cards, the format of its numbers, whether higher is
+better (for the colour of a difference), whether it can be negative (intervals are clipped at zero when
+it cannot) and the explanation shown in learn mode and in tooltips. To show a new outcome, add one entry
+here (with ``card=`` or ``series=`` to give it a place on the strategy cards or among the monthly charts);
+a key without an entry is still shown, with a label made from its name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.complaints import Category, Channel
+from sim.metrics import SEGMENT_LABELS
+from sim.regulation import Rule
+
+PCT, MONEY, COUNT, INDEX, RATE = "pct", "money", "count", "index", "rate"
+CURRENCY = "$"  # the model's money is US dollars (docs/ODD.md)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one outcome is shown. ``kind``: ``pct`` (a share, shown as a percentage), ``money`` (dollars),
+    ``count`` (a whole number of things), ``index`` (a score) or ``rate`` (a number per 1,000)."""
+
+    key: str
+    label: str
+    kind: str
+    explanation: str = ""
+    higher_is_better: bool | None = None
+    can_be_negative: bool = False
+    card: int | None = None  # its place on the strategy cards (None: not on the cards)
+    series: int | None = None  # its place among the monthly charts of the Results tab (None: not drawn there)
+
+    def format(self, value: float | None, signed: bool = False) -> str:
+        return fmt(value, self.kind, signed)
+
+    @property
+    def axis_format(self) -> str:
+        """A d3 format for a chart axis."""
+        return {PCT: ".1%", MONEY: "$,.3~s", COUNT: ",.0f", INDEX: ",.1f", RATE: ",.1f"}[self.kind]
+
+    @property
+    def axis_title(self) -> str:
+        """The label with its unit, for an axis ("Complaints (per 1,000)"); percentages show on the ticks."""
+        unit = {MONEY: "$", INDEX: "0-100" if self.key.startswith("wellbeing") else "", RATE: "per 1,000"}.get(
+            self.kind, "")
+        return f"{self.label} ({unit})" if unit else self.label
+
+    @property
+    def unit(self) -> str:
+        return {PCT: "%", MONEY: CURRENCY, COUNT: "", INDEX: "0-100", RATE: "per 1,000"}[self.kind]
+
+
+def fmt(value: float | None, kind: str, signed: bool = False) -> str:
+    """A number as the user reads it: 12.3%, $3,390,000, 1,234, 54.2; "n/a" when there is none."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if kind == PCT:
+        return f"{100 * value:{sign},.1f}%"
+    if kind == MONEY:
+        text = f"{CURRENCY}{abs(value):,.0f}"
+        return ("-" if value < -0.5 else "+" if signed else "") + text
+    if kind == COUNT:
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign},.1f}"
+
+
+def difference(value: float, kind: str) -> str | None:
+    """A difference from the champion: "+1.2 pp", "-$3,400", "+0.4"; None when it rounds to zero (so that
+    no "-0.0 pp" is ever shown in colour)."""
+    scale, decimals = {PCT: (100.0, 1), MONEY: (1.0, 0), COUNT: (1.0, 0)}.get(kind, (1.0, 1))
+    if not math.isfinite(value) or round(value * scale, decimals) == 0:
+        return None
+    if kind == PCT:
+        return f"{100 * value:+,.1f} pp"
+    if kind == MONEY:
+        return f"{'-' if value < 0 else '+'}{CURRENCY}{abs(value):,.0f}"
+    return f"{value:+,.0f}" if kind == COUNT else f"{value:+,.1f}"
+
+
+def _entries(*outcomes: Outcome) -> dict[str, Outcome]:
+    return {o.key: o for o in outcomes}
+
+
+_CATEGORY = {
+    Category.DEBT_NOT_OWED: "Debt not owed",
+    Category.WRITTEN_NOTIFICATION: "Written notification",
+    Category.COMMUNICATION_TACTICS: "Communication tactics",
+    Category.FALSE_STATEMENTS: "False statements",
+    Category.LEGAL_ACTION: "Legal action taken or threatened",
+    Category.IMPROPER_INFORMATION: "Improper use of information",
+}
+_CHANNEL = {Channel.LENDER: "To the lender", Channel.REGULATOR: "To the regulator", Channel.PUBLIC: "In public"}
+_RULE = {
+    Rule.DAILY_CAP: "Daily call cap", Rule.WEEKLY_CAP: "7-day call cap",
+    Rule.AFTER_CONVERSATION: "Silence after a conversation", Rule.QUIET_HOURS: "Quiet hours (night)",
+    Rule.VISIT_BAN: "Visit ban", Rule.THIRD_PARTY: "Third-party contact ban",
+    Rule.SOCIAL_MEDIA: "Public social-media ban", Rule.THREATS: "Threat ban",
+    Rule.DISPUTE_PAUSE: "Pause on a written dispute",
+}
+CATEGORY_LABELS = {f"complaints_{c.label}_per_1000": _CATEGORY.get(c, c.label.replace("_", " ").capitalize())
+                   for c in Category}
+CHANNEL_LABELS = {f"complaints_via_{c.label}_per_1000": _CHANNEL.get(c, c.label.capitalize()) for c in Channel}
+RULE_LABELS = {r.name.lower(): _RULE.get(r, r.name.replace("_", " ").capitalize()) for r in Rule}
+SEGMENT_NAMES = {label: (f"Income Q{label[-1]}" if label.startswith("income_q")
+                         else f"{label.removeprefix('literacy_').capitalize()} literacy") for label in SEGMENT_LABELS}
+
+OUTCOMES: dict[str, Outcome] = _entries(
+    # money
+    Outcome("recovery_rate_net", "Net recovery", PCT, "Money recovered net of collection costs, agency fees and "
+            "fines, over delinquent exposure (the same base for every strategy).", True, can_be_negative=True, card=1),
+    Outcome("recovery_rate_gross", "Gross recovery", PCT, "Money recovered from accounts in collection plus what "
+            "debt buyers paid, over delinquent exposure. Over time it is the cumulative share so far.", True,
+            card=2, series=1),
+    Outcome("cost_to_collect", "Cost to collect", PCT, "Collection costs, agency fees and fines over money "
+            "collected.", False, card=8),
+    Outcome("collected", "Money collected", MONEY, "Payments from accounts in collection and debt-sale "
+            "proceeds, over the run.", True),
+    Outcome("collection_cost", "Collection cost", MONEY, "Calls, visits, lawsuits, plan set-up and other "
+            "collection costs, over the run.", False),
+    Outcome("agency_fees", "Agency fees", MONEY, "Contingency fees paid to collection agencies.", False),
+    Outcome("fines", "Fines", MONEY, "Fines paid for detected rule violations.", False),
+    Outcome("exposure", "Delinquent exposure", MONEY, "The claim of accounts when they entered delinquency: "
+            "the base of the recovery rates."),
+    Outcome("gross_chargeoff", "Gross charge-offs", MONEY, "Balances written off.", False),
+    Outcome("net_chargeoff", "Net charge-offs", MONEY, "Charge-offs less recoveries.", False, can_be_negative=True),
+    Outcome("recoveries", "Recoveries", MONEY, "Money recovered on charged-off claims and from debt sales.", True),
+    Outcome("originated", "New lending", MONEY, "Loans originated over the run."),
+    Outcome("book_balance", "Book balance", MONEY, "Balance of loans on the book at month end."),
+    Outcome("balance_30plus", "Balance 30+ days late", MONEY, "Balance at least 30 days past due.", False),
+    Outcome("third_party_harm", "Harm to third parties", MONEY, "Cost borne by relatives and neighbours "
+            "contacted about someone else's debt.", False),
+    # book
+    Outcome("delinquency_30plus_rate", "30+ delinquency", PCT, "Balance 30+ days past due over the book, as "
+            "banks report it. About 4% in calm US times (2006-07).", False, card=6, series=2),
+    Outcome("chargeoff_rate", "Charge-offs", PCT, "Net charge-offs in a month, times 12, over the "
+            "book: the yearly loss rate banks report.", False, can_be_negative=True, card=7, series=3),
+    Outcome("cure_rate", "Cure rate", PCT, "Accounts that return to current in a month over accounts "
+            "delinquent at its start.", True),
+    Outcome("on_time_rate", "Paid on time", PCT, "Share of instalments due on current accounts paid on time.",
+            True),
+    Outcome("unemployment_rate", "Unemployment", PCT, "The unemployment rate of the scenario's economy (an "
+            "input, not an outcome of the strategy).", None),
+    Outcome("approval_cutoff", "Approval cutoff", INDEX, "The score below which applicants are declined."),
+    Outcome("expected_loss", "Expected loss", PCT, "The lender's expected loss rate, which sets its cutoff.",
+            False),
+    # complaints
+    Outcome("complaints_per_1000", "Complaints", RATE, "Complaints a month per 1,000 accounts in collection.",
+            False, card=3, series=4),
+    *[Outcome(k, v, RATE, "Complaints of this category a month per 1,000 accounts in collection.", False)
+      for k, v in CATEGORY_LABELS.items()],
+    *[Outcome(k, v, RATE, "Complaints sent this way a month per 1,000 accounts in collection.", False)
+      for k, v in CHANNEL_LABELS.items()],
+    *[Outcome(k.removesuffix("_per_1000"), f"{v} (number)", COUNT, "Complaints of this category or channel in "
+              "the month.", False) for k, v in {**CATEGORY_LABELS, **CHANNEL_LABELS}.items()],
+    Outcome("disputes_per_1000", "Disputes", RATE, "Disputes of the debt a month per 1,000 accounts in "
+            "collection.", False),
+    Outcome("complaints", "Complaints (number)", COUNT, "Complaints over the run.", False),
+    Outcome("violations", "Rule violations", COUNT, "Contacts that broke a rule of the regime in force.", False),
+    # well-being
+    Outcome("wellbeing_mean", "Well-being", INDEX, "Mean financial well-being index (0-100, scaled like the CFPB "
+            "Financial Well-Being Scale; US mean about 54).", True, card=4, series=5),
+    Outcome("wellbeing_low_share", "Low well-being", PCT, "Share of households in the low and very low "
+            "well-being bands (index below 38).", False, card=5),
+    Outcome("utility_mean", "Mean utility", INDEX, "Mean period utility of consumption (CRRA).", True,
+            can_be_negative=True),
+    Outcome("deprivation_share", "Below subsistence", PCT, "Share of households consuming below a subsistence "
+            "floor.", False),
+    # contacts
+    Outcome("call_attempts", "Call attempts", COUNT, "Calls dialled, day and night.", None),
+    Outcome("night_calls", "Night calls", COUNT, "Calls during the night.", False),
+    Outcome("conversations", "Conversations", COUNT, "Calls that reached the borrower and became a "
+            "conversation.", None),
+    Outcome("visits", "Home visits", COUNT, "Field visits to a borrower's home.", None),
+    Outcome("lawsuits", "Lawsuits filed", COUNT, "Debt lawsuits filed.", None),
+    Outcome("plans_accepted", "Plans accepted", COUNT, "Instalment plans, deferrals or settlements accepted.",
+            True),
+    Outcome("placements", "Agency placements", COUNT, "Accounts placed with a collection agency."),
+    Outcome("sales", "Debts sold", COUNT, "Accounts sold to a debt buyer."),
+    Outcome("third_party_contacts", "Third-party contacts", COUNT, "Relatives or contacts told about a debt.",
+            False),
+    Outcome("social_media_posts", "Public posts", COUNT, "Public social-media posts about a debt.", False),
+    Outcome("accounts_open", "Accounts open", COUNT, "Loans on the book at month end."),
+    Outcome("accounts_delinquent", "Accounts delinquent", COUNT, "Accounts at least one day past due."),
+    Outcome("accounts_30plus", "Accounts 30+ days late", COUNT, "Accounts at least 30 days past due."),
+    Outcome("accounts_in_collection_start", "Accounts in collection", COUNT, "Accounts in collection at the start "
+            "of the month."),
+    Outcome("cures", "Cures", COUNT, "Accounts that returned to current."),
+    Outcome("prepaid", "Prepaid", COUNT, "Loans repaid early."),
+    Outcome("households", "Households", COUNT, "Households in the model."),
+    Outcome("due_while_current", "Instalments due (current)", COUNT, "Instalments due on current accounts."),
+    Outcome("paid_on_time", "Paid on time (number)", COUNT, "Instalments paid on time."),
+    Outcome("disputes", "Disputes (number)", COUNT, "Disputes of the debt."),
+    # segments (per household)
+    Outcome("share_30plus", "Behind 30+ days", PCT, "Share of the segment's households with a loan 30+ days "
+            "past due.", False),
+    Outcome("share_below_essentials", "Below essentials", PCT, "Share of the segment's households consuming "
+            "below their essential expenses.", False),
+    Outcome("complaints_per_1000_households", "Complaints per 1,000 households", RATE, "Complaints a month per "
+            "1,000 households of the segment.", False),
+    Outcome("credit_extended", "Credit extended per household", MONEY, "New lending a month per household of "
+            "the segment."),
+    Outcome("applications_per_1000_households", "Applications per 1,000 households", RATE, "Loan applications "
+            "a month per 1,000 households of the segment."),
+    Outcome("approvals_per_1000_households", "Approvals per 1,000 households", RATE, "Loans approved a month per "
+            "1,000 households of the segment."),
+    # rules
+    *[Outcome(f"clipped_{k}", f"{v}: clipped", COUNT, "Contact requests the regime in force dropped under this "
+              "rule, over the run.") for k, v in RULE_LABELS.items()],
+    *[Outcome(f"would_clip_{k}", f"{v}: would clip", COUNT, "Contacts made that the reference regime's rule "
+              "would have dropped, over the run.") for k, v in RULE_LABELS.items()],
+)
+
+# The strategy cards and the Results tab's monthly charts, in order (from the entries' ``card`` and ``series``).
+CARDS = sorted((k for k, o in OUTCOMES.items() if o.card is not None), key=lambda k: OUTCOMES[k].card)
+SERIES = sorted((k for k, o in OUTCOMES.items() if o.series is not None), key=lambda k: OUTCOMES[k].series)
+# The Costs tab's table.
+COSTS = ["collected", "collection_cost", "agency_fees", "fines", "cost_to_collect", "call_attempts", "visits",
+         "lawsuits", "plans_accepted"]
+
+
+def outcome(key: str) -> Outcome:
+    """The entry of ``key``, or a plain one made from its name (a number with a readable label)."""
+    if key in OUTCOMES:
+        return OUTCOMES[key]
+    text = key.replace("_per_1000", " per 1,000").replace("30plus", "30+").replace("_", " ")
+    kind = PCT if key.endswith(("_rate", "_share")) else RATE if "per_1000" in key else INDEX
+    return Outcome(key, text[:1].upper() + text[1:], kind)
+
+
+def label(key: str) -> str:
+    return outcome(key).label
