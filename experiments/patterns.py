@@ -137,7 +137,7 @@ def run(args: tuple[str, dict, int, str]) -> dict[str, Any]:
     s = result.summary.set_index("lender").loc["all"]
     monthly = result.monthly[result.monthly["lender"] == "all"]
     out: dict[str, Any] = {
-        "arm": arm, "seed": seed,
+        "arm": arm, "seed": seed, "households": model.borrowers.n,
         "pnl": float(s["pnl"]) / 1e6,
         "npv": float(s["npv"]) / 1e6,
         "net_chargeoff": float(monthly["net_chargeoff"].sum()) / 1e6,
@@ -296,7 +296,9 @@ ROBUSTNESS_STRATEGIES = ("conventional", "aggressive", "hardship_first", "digita
 
 
 def robustness(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
-    """The frontier of a few strategies with each unsourced contact parameter set low and high in turn."""
+    """The frontier of a few strategies with each unsourced contact parameter set low and high in turn (at
+    most 3 replications of 3,000 households: 19 settings x 5 strategies)."""
+    seeds, households = range(min(len(seeds), 3)), min(households, 3000)
     settings = {"defaults": {}}
     for name, values in UNSOURCED.items():
         for value in values:
@@ -440,7 +442,9 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
     if "robustness" in results:
         out += ["### How robust the frontier is to the unsourced parameters", "",
                 "Each unsourced parameter of the contact mechanism set low and high in turn (one at a time), with "
-                f"the strategies {', '.join(f'`{s}`' for s in ROBUSTNESS_STRATEGIES)}:", ""]
+                f"the strategies {', '.join(f'`{s}`' for s in ROBUSTNESS_STRATEGIES)} "
+                f"({results['robustness']['seed'].nunique()} replications of "
+                f"{int(results['robustness']['households'].iloc[0]):,} households):", ""]
         out += robustness_table(results["robustness"]) + [""]
     if "caps" in results:
         f = results["caps"]
