@@ -20,10 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_SCENARIO_BYTES = 1_000_000
+MAX_PATH_CHARS = 4096  # PATH_MAX on Linux; a longer name cannot be a file
 
 
 class ScenarioError(ValueError):
-    """A scenario file or override is invalid; the message names the problem in one line."""
+    """A scenario file or override is invalid; the message names the problem in one line.
+
+    ``problems`` lists every problem found, one line each (the message shows the first and how many
+    more there are).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems) if problems else [message]
 
 
 def P(default: Any, description: str, source: str = "assumption", **constraints: Any) -> Any:
@@ -83,8 +92,8 @@ Unemployment = Annotated[
 
 
 class Period(Strict):
-    start_month: int = P(0, "First month (0 = first recorded month) in which the lever is on.", ge=-600)
-    end_month: int = P(..., "Last month in which the lever is on (inclusive).", ge=-600)
+    start_month: int = P(0, "First month (0 = first recorded month) in which the lever is on.", ge=-600, le=1200)
+    end_month: int = P(..., "Last month in which the lever is on (inclusive).", ge=-600, le=1200)
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -115,7 +124,7 @@ class Economy(Strict):
                                    "Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
     job_finding_elasticity: float = P(1.0, "Elasticity of job finding to unemployment (f ~ (u_ref/u)^e).", ge=0, le=5)
-    separation_by_quintile: list[float] = P(
+    separation_by_quintile: list[Annotated[float, Field(ge=0.05, le=20)]] = P(
         [1.8, 1.3, 1.0, 0.75, 0.55],
         "Relative job-loss hazard by income quintile (lowest first); rescaled to match the aggregate path.",
         "BLS displaced-worker surveys: job loss falls with earnings; shape is an assumption",
@@ -148,7 +157,7 @@ class Economy(Strict):
 class Population(Strict):
     n_borrowers: int = P(10_000, "Number of households.", ge=1, le=20_000_000)
     income_median: float = P(4_200.0, "Median monthly household income, $.",
-                             "US Census CPS 2006 median household income about $48k a year", gt=0, le=1e7)
+                             "US Census CPS 2006 median household income about $48k a year", ge=50, le=1e7)
     income_sigma: float = P(0.6, "Std. dev. of log income across households.", "US income distribution", ge=0, le=3)
     essentials_share: float = P(0.58, "Essential spending as a share of income, at the median.",
                                 "BLS Consumer Expenditure Survey: housing, food, transport, health", gt=0, le=1.5)
@@ -181,18 +190,18 @@ class Population(Strict):
 class Behaviour(Strict):
     willingness_intercept: float = P(-0.5, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
-                                     "baseline targets (docs/calibration.md)")
-    willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.")
+                                     "baseline targets (docs/calibration.md)", ge=-20, le=20)
+    willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.", ge=-50, le=50)
     pressure_weight: float = P(1.5, "Weight of collection pressure (0-1 scale) in the logit.",
                                "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
-                               "restrictions lower recoveries)")
-    goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.")
+                               "restrictions lower recoveries)", ge=-20, le=20)
+    goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.", ge=-20, le=20)
     delinquency_weight: float = P(-1.7736, "Weight of missed cycles (per cycle) in the logit: hope fades.",
-                                  "fitted by experiments/calibrate.py (docs/calibration.md)")
+                                  "fitted by experiments/calibrate.py (docs/calibration.md)", ge=-20, le=20)
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
-    stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.")
+    stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.", ge=-20, le=20)
     overhang_weight: float = P(2.0, "Fall in the logit per unit of log(1 + debt / annual income): debt overhang.",
                                "Dobbie & Song (2020): principal write-downs raise repayment, lower payments do not",
                                ge=0, le=20)
@@ -360,7 +369,7 @@ class LadderStep(Strict):
     charged_off: bool = P(False, "The step applies to charged-off accounts (then the dpd range is ignored).")
     min_months_charged_off: int = P(0, "For charged-off steps: months since charge-off at least.", ge=0, le=600)
     segment: Literal["any", "low_score", "high_score"] = P("any", "Score segment, split at the strategy's cutoff.")
-    min_claim: float = P(0.0, "Only accounts owing at least this much, $.", ge=0)
+    min_claim: float = P(0.0, "Only accounts owing at least this much, $.", ge=0, le=1e9)
     sms: int = P(0, "SMS reminders a month.", ge=0, le=100)
     push: int = P(0, "App push notifications a month.", ge=0, le=100)
     emails: int = P(0, "E-mails a month.", ge=0, le=100)
@@ -411,7 +420,7 @@ class Lender(Strict):
     challengers: list[Challenger] = Field(default_factory=list, max_length=9)
     compliance: float = P(1.0, "Share of requests forbidden by the regime that the lender actually drops; the "
                           "rest are violations the regulator may detect.", ge=0, le=1)
-    market_share: float = P(1.0, "Share of applications this lender receives.", gt=0)
+    market_share: float = P(1.0, "Share of applications this lender receives.", gt=0, le=1e6)
     product: Product = Field(default_factory=Product)
     collectors: float = P(1.0, "Collector full-time equivalents per 1,000 loans on the book.", ge=0, le=1000)
     hours_per_collector: float = P(140.0, "Productive hours per collector a month.", ge=0, le=744)
@@ -457,7 +466,7 @@ class Regulation(Strict):
         ge=-1200, le=1200)
     adaptive: bool = P(False, "The regulator tightens contact caps when complaints stay high.")
     complaint_threshold: float = P(40.0, "Complaints per 1,000 accounts in collection a month that the adaptive "
-                                   "regulator tolerates.", ge=0)
+                                   "regulator tolerates.", ge=0, le=1e6)
     patience_months: int = P(6, "Consecutive months above the threshold before caps are tightened.", ge=1, le=120)
 
 
@@ -468,7 +477,8 @@ class NetworkConfig(Strict):
                       "Watts & Strogatz (1998)", ge=0, le=1)
     mesa_limit: int = P(0, "Largest population for which the Mesa Network space is built at set-up; larger ones "
                         "build it on first use (of model.network or a borrower's cell). The monthly step uses "
-                        "the sparse adjacency matrix, never the space.", "design choice (set-up speed)", ge=0)
+                        "the sparse adjacency matrix, never the space.", "design choice (set-up speed)", ge=0,
+                        le=20_000_000)
     peer_default_weight: float = P(1.2, "Rise in the payment-intention logit's pull to default per unit share of "
                                    "neighbours 30+ days late (strategic default follows peers).",
                                    "Guiso, Sapienza & Zingales (2013): knowing defaulters raises willingness to "
@@ -483,7 +493,7 @@ class NetworkConfig(Strict):
     reputation_sensitivity: float = P(0.1, "Fall in the reputation a lender tends to per public complaint a month "
                                       "per 1,000 of its accounts in collection above the norm.", ge=0, le=10)
     public_complaint_norm: float = P(3.0, "Public complaints a month per 1,000 accounts in collection that leave a "
-                                     "lender's reputation unchanged.", ge=0)
+                                     "lender's reputation unchanged.", ge=0, le=1e6)
     reputation_memory: float = P(0.95, "Monthly persistence of a lender's reputation.", ge=0, le=1)
     reputation_weight: float = P(0.5, "Weight of the lender's reputation (-1..1) in goodwill towards it.", ge=0,
                                  le=10)
@@ -493,7 +503,7 @@ class Welfare(Strict):
     risk_aversion: float = P(2.0, "Coefficient of relative risk aversion of consumption utility (CRRA).",
                              "Chetty (2006): about 1-2; BRIEF: about 2", ge=0, le=20)
     subsistence_share: float = P(0.6, "Subsistence floor as a share of essential spending: consumption below it is "
-                                 "counted as deprivation.", ge=0, le=2)
+                                 "counted as deprivation.", ge=0.05, le=2)
     discount: float = P(0.996, "Monthly discount factor (about 5% a year).", ge=0, le=1)
     call_cost: float = P(0.002, "Disutility of a call attempt, as a share of monthly essentials.", ge=0, le=1)
     night_call_cost: float = P(0.006, "Extra disutility of a call at night, as a share of essentials.", ge=0, le=1)
@@ -591,7 +601,18 @@ def _key(part: Any) -> str:
 
 def _format_error(err: ValidationError, origin: str) -> str:
     """One line: where (dotted path), what is wrong, and the offending value."""
-    first = err.errors()[0]
+    lines = _problem_lines(err, origin)
+    extra = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+    return lines[0] + extra
+
+
+def _problem_lines(err: ValidationError, origin: str) -> list[str]:
+    """Every problem of a validation error, one line each (see :func:`_problem_line`)."""
+    return [_problem_line(e, origin) for e in err.errors()]
+
+
+def _problem_line(first: dict[str, Any], origin: str) -> str:
+    """One problem in one line: where (dotted path), what is wrong, and the offending value."""
     # drop pydantic's names of union branches ("constrained-int", "literal[...]", "int") from the path
     branches = ("function-after", "constrained-", "literal[")
     parts = [_key(p) for p in first["loc"]
@@ -608,19 +629,26 @@ def _format_error(err: ValidationError, origin: str) -> str:
         msg, shown = field_msg.group(2), ""
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    extra = f" (and {len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
-    line = f"{origin}: {'.'.join(parts) or 'scenario'}: {msg}{shown}{extra}"
+    if len(shown) > 80:  # a huge value (a 5,000-character string, a long list) is shortened
+        shown = shown[:70] + "...]"
+    line = f"{origin}: {'.'.join(parts) or 'scenario'}: {msg}{shown}"
     return " ".join(line.split())
 
 
 def resolve_path(scenario: str | Path) -> Path:
     """Find a scenario file: a path, or the name of a file in ``scenarios/`` (with or without .toml)."""
+    text = str(scenario)
+    shown = text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
+    if not text or "\x00" in text or len(text) > MAX_PATH_CHARS:
+        raise ScenarioError(f"{shown!r}: not a scenario name or path (empty, a NUL character, or longer than "
+                            f"{MAX_PATH_CHARS:,} characters)")
     path = Path(scenario)
-    if path.is_file():
-        return path
-    for candidate in (SCENARIO_DIR / f"{scenario}.toml", SCENARIO_DIR / str(scenario)):
-        if candidate.is_file():
-            return candidate
+    for candidate in (path, SCENARIO_DIR / f"{scenario}.toml", SCENARIO_DIR / text):
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError as exc:  # a name longer than the file system allows, a path through a file...
+            raise ScenarioError(f"{shown}: not a usable path ({exc.strerror or exc})") from None
     known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
     raise ScenarioError(f"{scenario}: no such scenario file or built-in scenario (built-in: {known})")
 
@@ -640,6 +668,8 @@ def parse_toml(text: str | bytes, origin: str = "scenario") -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # arrays or tables nested a thousand deep
+        raise ScenarioError(f"{origin}: not a usable scenario: arrays or tables nested too deeply") from None
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -715,11 +745,21 @@ def validate(data: dict[str, Any], origin: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format_error(err, origin)) from None
+        raise ScenarioError(_format_error(err, origin), _problem_lines(err, origin)) from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: values nested too deeply") from None
 
 
 def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrides: Any) -> Scenario:
-    """Load and validate a scenario by built-in name, path, dict or Scenario, with dotted overrides."""
+    """Load and validate a scenario by built-in name, path, dict or Scenario, with dotted overrides.
+
+    Raises:
+        ScenarioError: the file or an override is invalid (``problems`` lists every problem).
+        TypeError: ``scenario`` is none of a name, a path, a dict or a Scenario.
+    """
+    if not isinstance(scenario, (str, Path, Scenario, dict)):
+        raise TypeError(f"scenario: expected a built-in scenario name, a path, a dict or a Scenario, got "
+                        f"{type(scenario).__name__} {_short(scenario)}")
     if isinstance(scenario, Scenario):
         data, origin = scenario.model_dump(mode="python"), scenario.name
     elif isinstance(scenario, dict):
@@ -734,8 +774,17 @@ def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrid
             raise ScenarioError(f"{origin}: cannot read ({exc.strerror})") from None
         data = parse_toml(raw, origin)
     if overrides:
-        data = apply_overrides(data, overrides)
+        try:
+            data = apply_overrides(data, overrides)
+        except RecursionError:
+            raise ScenarioError(f"{origin}: an override's value is nested too deeply") from None
     return validate(data, origin)
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to 60 characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + f"... ({len(text):,} characters)"
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
