@@ -58,6 +58,33 @@ def _overrides(pairs: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _check_out(out: str | None) -> Path | None:
+    """The ``--out`` folder, created now so that a path that cannot be written is refused before anything
+    runs (and nothing computed is lost)."""
+    if out is None:
+        return None
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"--out {out}: cannot write there ({why})") from None
+    return path
+
+
+def _check_seed(seed: int | None, reps: int = 1) -> None:
+    """Seeds SEED..SEED+REPS-1 must lie in 0..2**63-1 (what numpy's SeedSequence and meta.json take)."""
+    from sim.model import MAX_SEED
+
+    if seed is not None and not (0 <= seed and seed + reps - 1 <= MAX_SEED):
+        raise UsageError(f"--seed must be between 0 and 2**63-1{' - (REPS-1)' if reps > 1 else ''}, got {seed}")
+
+
 def _check_strategy(name: str) -> None:
     if name not in STRATEGIES:
         raise UsageError(f"unknown strategy {name!r}; known: {', '.join(sorted(STRATEGIES))}")
@@ -110,6 +137,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_scenario(args.scenario, **overrides)  # fail fast with a one-line message
     if args.reps < 1:
         raise UsageError(f"--reps must be at least 1, got {args.reps}")
+    _check_seed(args.seed, args.reps)
+    _check_out(args.out)
     if args.reps > 1:
         return _run_replicated(args, overrides)
     result = simulate(args.scenario, seed=args.seed, **overrides)
@@ -161,7 +190,11 @@ def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
           "mean [95% CI] per lender or arm")
     print(_confidence_grid(table, "group", groups))
     if args.out:
-        out = _write_runs(Path(args.out), runs, table)
+        # the config as run with the first seed (the others differ in the seed alone)
+        meta = {"scenario": result.meta["scenario"], "seeds": list(range(first, first + args.reps)),
+                "config": {**result.meta["config"], "seed": first}}
+        meta["config_hash"] = load_scenario(meta["config"]).config_hash()
+        out = _write_runs(Path(args.out), runs, table, meta)
         print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}")
     return 0
 
@@ -179,10 +212,13 @@ def _confidence_grid(table: pd.DataFrame, by: str, columns: list[str]) -> str:
     return pd.DataFrame(wide).T[columns].to_string()
 
 
-def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame) -> Path:
-    """Every run's outcomes (Parquet and CSV) and the confidence table (CSV)."""
+def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame, meta: dict[str, Any] | None = None) -> Path:
+    """Every run's outcomes (Parquet, with ``meta`` and the provenance in the file's metadata, and CSV) and
+    the confidence table (CSV)."""
+    from sim.output import provenance, write_parquet
+
     out.mkdir(parents=True, exist_ok=True)
-    runs.to_parquet(out / "runs.parquet", index=False)
+    write_parquet(runs, out / "runs.parquet", {**(meta or {}), **provenance()})
     runs.to_csv(out / "runs.csv", index=False)
     table.to_csv(out / "confidence.csv", index=False)
     return out
@@ -196,8 +232,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _check_strategy(name)
     if args.reps < 1:
         raise UsageError(f"--reps must be at least 1, got {args.reps}")
+    _check_seed(args.seed, args.reps)
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, **overrides)
+    _check_out(args.out)
     runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True, **overrides)
     keys = [k for k, _, _ in KPIS]
     table = confidence_table(runs, keys, order=strategies)
@@ -205,9 +243,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
           f"common random numbers; mean [95% CI]")
     print(_confidence_grid(table, "strategy", strategies))
     if args.out:
-        out = _write_runs(Path(args.out), runs, table)
         meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
                 "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
+        out = _write_runs(Path(args.out), runs, table, meta)
         from sim.output import provenance
 
         meta.update(provenance())
@@ -284,7 +322,12 @@ def _add_portfolio_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sim import __version__
+    from sim.output import git_commit
+
     parser = argparse.ArgumentParser(prog="python -m sim", description="Debt-collection strategy laboratory")
+    parser.add_argument("--version", action="version",
+                        version=f"collection-lab {__version__} (commit {git_commit()[:12]})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run one scenario and print its outcomes")

@@ -743,11 +743,61 @@ def validate(data: dict[str, Any], origin: str = "scenario") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(f"{origin}: a scenario must be a table, got {type(data).__name__}")
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_format_error(err, origin), _problem_lines(err, origin)) from None
     except RecursionError:
         raise ScenarioError(f"{origin}: values nested too deeply") from None
+    check_memory(scenario, origin)
+    return scenario
+
+
+#: peak memory of a run (maximum resident set, measured by experiments/benchmark.py on the baseline with 24
+#: burn-in and 36 recorded months: 228 MiB at 20,000 households, 451 MiB at 200,000, 1,391 MiB at 1,000,000):
+#: a fixed part (the interpreter, numpy, pandas, Mesa) and a part per household that grows with the loans a
+#: household holds; the estimate rounds both up
+MEMORY_FIXED_BYTES = 256 * 2**20
+MEMORY_PER_HOUSEHOLD_BYTES = 1_400
+MEMORY_LOANS_PER_HOUSEHOLD = 1.5  # the loans a household holds in the measured runs (starting book + 0.2)
+
+
+def estimated_memory(scenario: Scenario) -> int:
+    """Estimated peak memory of a run of ``scenario``, in bytes (see ``MEMORY_*``): 256 MiB plus 1,400 bytes
+    per household, scaled by the starting loans per household relative to the measured baseline's."""
+    pop = scenario.population
+    loans = max((pop.initial_loans_per_borrower + 0.2) / MEMORY_LOANS_PER_HOUSEHOLD, 1.0)
+    return int(MEMORY_FIXED_BYTES + MEMORY_PER_HOUSEHOLD_BYTES * pop.n_borrowers * loans)
+
+
+def machine_memory() -> int | None:
+    """The memory this process may use, in bytes: the machine's physical memory, or the container's limit
+    (cgroup v2 ``memory.max``) if lower; None if unknown."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(int(limit), total or int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def check_memory(scenario: Scenario, origin: str = "scenario") -> None:
+    """Refuse a scenario whose estimated peak memory exceeds the machine's, with both numbers.
+    (A scenario with a portfolio file takes its households from the file, whose size is checked on load.)"""
+    if scenario.portfolio is not None:
+        return
+    need, have = estimated_memory(scenario), machine_memory()
+    if have is not None and need > have:
+        raise ScenarioError(
+            f"{origin}: population.n_borrowers: {scenario.population.n_borrowers:,} households need about "
+            f"{need / 2**30:,.1f} GiB of memory, more than this machine's {have / 2**30:,.1f} GiB "
+            f"(about {MEMORY_PER_HOUSEHOLD_BYTES:,} bytes a household)")
 
 
 def load_scenario(scenario: str | Path | Scenario | dict = "baseline", **overrides: Any) -> Scenario:
