@@ -5,7 +5,7 @@ default comparison appears, checks that charts and numbers appear, tries a bad u
 one, checks that the page still works, saves ``docs/img/app.png`` (the README's screenshot) and checks
 that the page made no request outside the machine.
 
-This test must run, not skip: when Chromium is missing it fails with instructions (``.ci/run`` installs
+This test must run, not skip: when Chromium is missing it fails with instructions (``make test`` installs
 it). Never run ``playwright install``; the test uses ``/usr/bin/chromium``.
 """
 
@@ -85,7 +85,7 @@ def server(tmp_path_factory):
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing at /usr/bin/chromium: install Debian's package with "
-                    "`apt-get update && apt-get install -y chromium` (.ci/run does this); do not run "
+                    "`apt-get update && apt-get install -y chromium` (`make test` does this); do not run "
                     "`playwright install`.")
     from playwright.sync_api import sync_playwright
 
