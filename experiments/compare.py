@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.strategies import STRATEGIES
     from sim.sweep import plan, run_sweep, summarise
 
-    args = common.smoke(parser().parse_args(argv))
+    args = common.smoke(parser().parse_args(argv), reps=2)
     scenarios, strategies, outcomes, reps = common.selection(args, reps=10, tiny_reps=3,
                                                              what="confidence intervals")
     champion = args.champion or next(

@@ -199,7 +199,7 @@ def figure_morris(table: pd.DataFrame, names: list[str], outcomes: list[str], ou
 def main(argv: list[str] | None = None) -> int:
     from sim.config import load_scenario
 
-    args = common.smoke(parser().parse_args(argv))
+    args = common.smoke(parser().parse_args(argv), reps=1)
     common.check_strategies([args.strategy])
     outcomes = common.check_outcomes(common.parse_list(args.outcomes, "--outcomes"))
     if args.reps < 1:

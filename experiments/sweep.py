@@ -126,7 +126,7 @@ def figure(summary, name: str, values: list, scenarios: list[str], strategies: l
 def main(argv: list[str] | None = None) -> int:
     from sim.sweep import plan, run_sweep, summarise
 
-    args = common.smoke(parser().parse_args(argv))
+    args = common.smoke(parser().parse_args(argv), reps=2)
     name, values = parse_axis(args)
     scenarios, strategies, outcomes, reps = common.selection(args, reps=8, tiny_reps=2, what="confidence bands")
     sweep = plan(scenarios, strategies, grid={name: values}, reps=reps, seed=args.seed,

@@ -81,9 +81,9 @@ def _check_out(out: str | None) -> Path | None:
     if out is None:
         return None
     path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {out}: is a file, not a folder")
     try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {out}: is a file, not a folder")
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
         probe.write_bytes(b"")

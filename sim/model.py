@@ -897,7 +897,8 @@ class CollectionModel(mesa.Model):
                  + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
                  + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - f32(beh.reactance_weight) * excess[owner])
-        intends = u[0] * (f32(1.0) + np.exp(-logit)) < f32(1.0)  # u < 1 / (1 + e^-logit)
+        # u < 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7), where the chance is 0
+        intends = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0)))) < f32(1.0)
         del logit, reputation
         lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
                                                               f32(1.0))
