@@ -517,6 +517,29 @@ class Welfare(Strict):
     stress_cost: float = P(0.15, "Disutility of full stress, as a share of essentials a month.", ge=0, le=10)
 
 
+#: bounds of strategy parameters by name (the first rule whose word is in the name applies): shares,
+#: probabilities, score cutoffs and memories are 0-1; dollar amounts up to $1e9; scales up to 100;
+#: whole numbers (cycles, months) up to 1,200; anything else up to 1e6
+STRATEGY_PARAM_BOUNDS: tuple[tuple[str, float], ...] = (
+    ("share", 1.0), ("explore", 1.0), ("cutoff", 1.0), ("memory", 1.0), ("claim", 1e9), ("scale", 100.0),
+)
+
+
+def check_strategy_param_bounds(params: dict[str, Any], defaults: dict[str, Any], where: str) -> None:
+    """Raise ValueError naming a numeric strategy parameter outside its bounds (see
+    ``STRATEGY_PARAM_BOUNDS``), or a fraction where the parameter is a whole number."""
+    for key, value in params.items():
+        default = defaults.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(default, bool):
+            continue
+        if isinstance(default, int) and not float(value).is_integer():
+            raise ValueError(f"{where}.{key}: expected a whole number, got {value!r}")
+        high = 1200.0 if isinstance(default, int) else next(
+            (bound for word, bound in STRATEGY_PARAM_BOUNDS if word in key), 1e6)
+        if not 0 <= value <= high:
+            raise ValueError(f"{where}.{key}: must be between 0 and {high:g}, got {value!r}")
+
+
 class Scenario(Strict):
     name: str = P("scenario", "Name of the scenario.", min_length=1, max_length=120)
     description: str = P("", "What the scenario represents.")
@@ -569,6 +592,7 @@ class Scenario(Strict):
             if name not in STRATEGIES:
                 raise ValueError(f"{where}: unknown strategy {name!r}; known: {', '.join(known)}")
             STRATEGIES[name].check_params(params, where=f"{where}_params")
+            check_strategy_param_bounds(params, STRATEGIES[name].defaults, f"{where}_params")
 
         for i, lender in enumerate(self.lenders):
             check(lender.strategy, lender.strategy_params, f"lenders.{i}.strategy")

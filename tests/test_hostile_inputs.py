@@ -364,3 +364,24 @@ def test_runtime_warnings_from_the_model_are_errors_in_this_suite():
 
     with pytest.raises(RuntimeWarning):
         crra(np.array([0.0]), 2.0)
+
+
+@pytest.mark.parametrize("strategy", sorted(name for name, cls in sim.STRATEGIES.items() if cls.defaults))
+def test_strategy_parameters_at_their_bounds_give_finite_outcomes(strategy, helpers):
+    """Every numeric strategy parameter is bounded (sim.config.STRATEGY_PARAM_BOUNDS); at either bound a
+    run is finite and balanced, and beyond it the scenario is refused naming the parameter."""
+    from sim.config import STRATEGY_PARAM_BOUNDS
+
+    for key, default in sim.STRATEGIES[strategy].defaults.items():
+        if isinstance(default, bool) or not isinstance(default, (int, float)):
+            continue
+        high = 1200 if isinstance(default, int) else next(
+            (b for word, b in STRATEGY_PARAM_BOUNDS if word in key), 1e6)
+        where = f"lenders.0.strategy_params.{key}"
+        for value in (0, high):
+            model = sim.CollectionModel(rng=2, **TINY, **{"lenders.0.strategy": strategy, where: value})
+            helpers.run_stepwise(model)
+            helpers.check_tables(model.results())
+        for value in (-1, high * 10, 1e308):
+            with pytest.raises(ScenarioError, match=where.replace(".", r"\.")):
+                load_scenario("baseline", **{"lenders.0.strategy": strategy, where: value})
