@@ -190,7 +190,7 @@ class Population(Strict):
 class Behaviour(Strict):
     willingness_intercept: float = P(-0.5, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
-                                     "baseline targets (docs/calibration.md)", ge=-20, le=20)
+                                     "baseline targets (docs/calibration.md)", ge=-100, le=100)
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.", ge=-50, le=50)
     pressure_weight: float = P(1.5, "Weight of collection pressure (0-1 scale) in the logit.",
                                "calibrated so that collection effort raises repayment (Fedaseyeu 2020: contact "
@@ -369,7 +369,7 @@ class LadderStep(Strict):
     charged_off: bool = P(False, "The step applies to charged-off accounts (then the dpd range is ignored).")
     min_months_charged_off: int = P(0, "For charged-off steps: months since charge-off at least.", ge=0, le=600)
     segment: Literal["any", "low_score", "high_score"] = P("any", "Score segment, split at the strategy's cutoff.")
-    min_claim: float = P(0.0, "Only accounts owing at least this much, $.", ge=0, le=1e9)
+    min_claim: float = P(0.0, "Only accounts owing at least this much, $.", ge=0, le=1e12)
     sms: int = P(0, "SMS reminders a month.", ge=0, le=100)
     push: int = P(0, "App push notifications a month.", ge=0, le=100)
     emails: int = P(0, "E-mails a month.", ge=0, le=100)
@@ -518,10 +518,10 @@ class Welfare(Strict):
 
 
 #: bounds of strategy parameters by name (the first rule whose word is in the name applies): shares,
-#: probabilities, score cutoffs and memories are 0-1; dollar amounts up to $1e9; scales up to 100;
-#: whole numbers (cycles, months) up to 1,200; anything else up to 1e6
+#: probabilities, score cutoffs and memories are 0-1; dollar amounts up to $1e12 (1e12 reads "never");
+#: scales up to 100; whole numbers (cycles, months) up to 1,200; anything else up to 1e6
 STRATEGY_PARAM_BOUNDS: tuple[tuple[str, float], ...] = (
-    ("share", 1.0), ("explore", 1.0), ("cutoff", 1.0), ("memory", 1.0), ("claim", 1e9), ("scale", 100.0),
+    ("share", 1.0), ("explore", 1.0), ("cutoff", 1.0), ("memory", 1.0), ("claim", 1e12), ("scale", 100.0),
 )
 
 

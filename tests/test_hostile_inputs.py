@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 import sim
 import sim.config as config
-from sim.config import Scenario, ScenarioError, load_scenario, parse_toml
+from sim.config import ScenarioError, load_scenario, parse_toml
 from sim.model import DATACOLLECTOR_SERIES
 
 TINY = {"population.n_borrowers": 200, "burn_in_months": 2, "horizon_months": 3}
@@ -138,6 +138,7 @@ def test_any_valid_scenario_gives_finite_outcomes_and_a_balanced_ledger(values, 
     ({"welfare.subsistence_share": 0}, "welfare.subsistence_share"),
     ({"lenders.0.market_share": 1e308}, "lenders.0.market_share"),
     ({"behaviour.willingness_intercept": 1e308}, "behaviour.willingness_intercept"),
+    ({"behaviour.willingness_intercept": -101}, "behaviour.willingness_intercept"),
     ({"behaviour.pressure_weight": -1e6}, "behaviour.pressure_weight"),
     ({"population.income_median": 1e-300}, "population.income_median"),
     ({"seed": -1}, "seed"),
