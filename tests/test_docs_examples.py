@@ -105,6 +105,34 @@ def test_every_example_in_the_document_runs_as_written(document, repo_copy):
     assert ran > 0
 
 
+def inline_commands() -> list[tuple[str, str]]:
+    """Complete commands quoted in the prose of the README and docs/ (``python ...`` in backticks), each
+    once, in order of appearance: not a template with placeholders (FILE, DIR, [--rows N], a|b), not a
+    bare subcommand name, and not one a code block already runs."""
+    in_blocks = {body for doc in DOCUMENTS for kind, body in examples(doc) if kind == "sh"}
+    found: list[tuple[str, str]] = []
+    for doc in DOCUMENTS:
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for command in re.findall(r"`(python\s[^`]+)`", text):
+            command = " ".join(command.split())
+            words = shlex.split(command)
+            bare = words[1:3] == ["-m", "sim"] and len(words) == 4 and words[3] in ("run", "compare", "validate")
+            if (re.search(r"\b[A-Z]{2,}\b|[|\[]", command) or bare or command in in_blocks
+                    or command in (c for _, c in found)):
+                continue
+            found.append((doc, command))
+    return found
+
+
+def test_every_complete_command_quoted_in_the_prose_runs(repo_copy):
+    commands = inline_commands()
+    assert len(commands) >= 8, commands
+    for n, (doc, command) in enumerate(commands):
+        out = run_example("sh", command, repo_copy, n)
+        assert out.returncode == 0, f"{doc}: {command}: exit {out.returncode}\n{out.stderr[-3000:]}"
+        assert "Traceback" not in out.stderr, f"{doc}: {command}\n{out.stderr[-3000:]}"
+
+
 def test_the_commands_left_out_are_few_and_explained():
     left_out = [(doc, body) for doc in DOCUMENTS for kind, body in examples(doc) if kind == "sh" and skipped(body)]
     assert len(left_out) <= len(NOT_RUN) + 1, left_out
