@@ -37,23 +37,32 @@ NOT_RUN = {
 TIMEOUT_S = 600
 
 
-def examples(document: str) -> list[tuple[str, str]]:
-    """The document's examples in order: ("sh", command line) and ("python", source)."""
+def blocks(document: str) -> list[list[tuple[str, str]]]:
+    """The document's code blocks in order, each as its examples in order: ("sh", command line) and
+    ("python", source); blocks with nothing to run are left out."""
     text = (ROOT / document).read_text(encoding="utf-8")
     found = []
     for lang, body in re.findall(r"^```(\w*)\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
+        block = []
         if lang == "python":
-            found.append(("python", body))
+            block.append(("python", body))
         elif lang in ("sh", "bash", ""):
             for line in body.splitlines():
                 line = line.strip()
                 if line.startswith("$ "):  # a transcript: the command, then its output
-                    found.append(("sh", line[2:]))
+                    block.append(("sh", line[2:]))
                 elif lang and line and not line.startswith("#"):
-                    found.append(("sh", line))
+                    block.append(("sh", line))
                 elif not lang and line.startswith("python "):  # a bare command block ("Reproduce with:")
-                    found.append(("sh", line))
+                    block.append(("sh", line))
+        if block:
+            found.append(block)
     return found
+
+
+def examples(document: str) -> list[tuple[str, str]]:
+    """The document's examples in order, all blocks together."""
+    return [example for block in blocks(document) for example in block]
 
 
 def skipped(command: str) -> str | None:
@@ -91,10 +100,15 @@ def run_example(kind: str, body: str, where: Path, n: int) -> subprocess.Complet
 
 
 @pytest.mark.timeout(2 * TIMEOUT_S)
-@pytest.mark.parametrize("document", [d for d in DOCUMENTS if examples(d)])
-def test_every_example_in_the_document_runs_as_written(document, repo_copy):
+@pytest.mark.parametrize(("document", "block"), [(d, k) for d in DOCUMENTS for k in range(len(blocks(d)))])
+def test_every_example_in_the_document_runs_as_written(document, block, repo_copy):
+    """The examples of one code block, in order (the blocks of a document do not depend on each other:
+    each Python example is self-contained, and the shell blocks write to folders of their own)."""
     ran = 0
-    for n, (kind, body) in enumerate(examples(document)):
+    if all(kind == "sh" and skipped(body) for kind, body in blocks(document)[block]):
+        reasons = sorted({skipped(body) for _, body in blocks(document)[block]})
+        pytest.skip(f"{document}, block {block}: " + "; ".join(reasons))
+    for n, (kind, body) in enumerate(blocks(document)[block]):
         if kind == "sh" and skipped(body):
             continue
         out = run_example(kind, body, repo_copy, n)
