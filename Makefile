@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install compare benchmark screenshot clean
+.PHONY: run test chromium install compare benchmark screenshot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,18 @@ run: $(STAMP)
 compare: $(STAMP)
 	$(PY) -m sim compare baseline --strategies conventional,aggressive,hardship_first --reps 5
 
-## The whole test suite.
-test: $(STAMP)
+## The whole test suite. The browser test (tests/test_browser.py) drives Debian's Chromium, installed first
+## when missing (never `playwright install`: it downloads its own browser).
+test: $(STAMP) chromium
 	$(PY) -m pytest -n 2 -q
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	    echo "installing Debian's chromium for the browser test" >&2; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 benchmark: $(STAMP)
 	$(PY) experiments/benchmark.py

@@ -35,7 +35,8 @@ import sim
 n, months, scenario, strategy, burn_in = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 extra = {} if burn_in == "scenario" else {"burn_in_months": int(burn_in)}
 t0 = time.perf_counter()
-model = sim.CollectionModel(scenario, n_borrowers=n, horizon=months, strategy=strategy, **extra)
+model = sim.CollectionModel(scenario, rng=sim.load_scenario(scenario).seed, n_borrowers=n, horizon=months,
+                            strategy=strategy, **extra)
 t1 = time.perf_counter()
 burn_in_months = model.cfg.burn_in_months
 for _ in range(burn_in_months):
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strategy", default="conventional")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args(argv)
+    if os.environ.get("COLLECTION_LAB_SMOKE", "") not in ("", "0"):
+        print("COLLECTION_LAB_SMOKE is set: a tiny run, not the one the command asks for", file=sys.stderr)
+        args.sizes, args.months, args.burn_in = [300], [3], "2"
     if any(n < 1 for n in args.sizes) or any(m < 1 for m in args.months):
         print("error: --sizes and --months must be positive", file=sys.stderr)
         return 2

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.runner import run_scenario
     from sim.sweep import SerialExecutor, plan, provenance, run_sweep
 
-    args = parser().parse_args(argv)
+    args = common.smoke(parser().parse_args(argv))
     runs = args.runs or (4 if args.tiny else 16)
     borrowers = args.borrowers or (300 if args.tiny else 10_000)
     tiny_runs = args.tiny_runs or (6 if args.tiny else 200)

@@ -34,7 +34,8 @@ at or above 4.5% and for a trough of new lending outside 30-55% of 2007; every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
 
-Outputs (into ``--out``, default ``docs/``): ``calibration.png``/``.svg`` (model against data, mean and
+Outputs (into ``--out``, default ``results/calibrate``; ``--out docs`` regenerates the committed
+``docs/calibration.md`` and its figure): ``calibration.png``/``.svg`` (in ``OUT/img``) (model against data, mean and
 5-95% band across ``--reps`` replications), ``calibration_fit.csv`` (fit statistics and target checks),
 ``calibration.md`` (the same as a table, with the command). ``--write`` puts the fitted values into the
 defaults in ``sim/config.py``.
@@ -42,12 +43,14 @@ defaults in ``sim/config.py``.
 Usage:
     python experiments/calibrate.py                     # fit, report, figure (about 10 minutes)
     python experiments/calibrate.py --report-only       # figure and table for the current defaults
+    python experiments/calibrate.py --report-only --out docs   # the same, as docs/calibration.md
     python experiments/calibrate.py --tiny              # a fast smoke run (tests)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -313,13 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--households", type=int, default=8000, help="households per run (default 8000)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube")
-    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the figure and tables")
+    parser.add_argument("--out", default="results/calibrate",
+                        help="folder for the page, table and figure (default: %(default)s; docs to update the docs)")
     parser.add_argument("--report-only", action="store_true", help="no fit: report the current defaults")
     parser.add_argument("--fit", type=lambda text: [p.strip() for p in text.split(",") if p.strip()], default=None,
                         help="comma-separated subset of the fitted parameters to fit (the rest keep their defaults)")
     parser.add_argument("--write", action="store_true", help="write the fitted values into sim/config.py")
     parser.add_argument("--tiny", action="store_true", help="a fast smoke run")
     args = parser.parse_args(argv)
+    if os.environ.get("COLLECTION_LAB_SMOKE", "") not in ("", "0"):
+        print("COLLECTION_LAB_SMOKE is set: a tiny run, not the one the command asks for", file=sys.stderr)
+        args.tiny, args.workers = True, 1
     args.command = " ".join(["python experiments/calibrate.py", *(sys.argv[1:] if argv is None else argv)])
     if args.tiny:
         args.points, args.iterations, args.reps, args.households, args.fit_seeds = 2, 0, 2, 600, 1

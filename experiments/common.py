@@ -140,7 +140,9 @@ def check_strategies(names: list[str]) -> list[str]:
 def add_common_args(parser: argparse.ArgumentParser, out_default: str) -> None:
     """Options every script has: where to write, the master seed, base overrides, and how to run."""
     g = parser.add_argument_group("output and seeds")
-    g.add_argument("--out", default=out_default, help="output directory (default: %(default)s)")
+    g.add_argument("--out", default=None,
+                   help=f"output directory (default: {out_default}/ID, where ID is a short hash of the options that "
+                   "decide the results, so that each command has its own folder and running it again resumes)")
     g.add_argument("--seed", type=int, default=0, help="master seed of the sweep (default: %(default)s)")
     g.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario value in every run, e.g. --set population.n_borrowers=5000")
@@ -154,6 +156,52 @@ def add_common_args(parser: argparse.ArgumentParser, out_default: str) -> None:
     e.add_argument("--workers", type=int, default=None, help="worker processes (default: number of CPUs)")
     e.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
                    help="address of a running Dask scheduler (implies --executor dask)")
+
+
+#: set to 1 to shrink every script to its ``--tiny`` size whatever the command line asks (the test that runs
+#: the commands of the README and docs/ uses it); the scripts say so on stderr
+SMOKE_ENV = "COLLECTION_LAB_SMOKE"
+
+
+def smoke(args: argparse.Namespace, **values: Any) -> argparse.Namespace:
+    """Under ``COLLECTION_LAB_SMOKE=1``: ``--tiny``, every count option back to its tiny default (None), and
+    ``values`` set; otherwise ``args`` unchanged."""
+    import os
+
+    if os.environ.get(SMOKE_ENV, "") in ("", "0"):
+        return args
+    for name in ("reps", "samples", "trajectories", "trials", "population", "runs", "borrowers", "tiny_runs",
+                 "repeat", "workers"):
+        if hasattr(args, name):
+            setattr(args, name, None)
+    if hasattr(args, "tiny"):
+        args.tiny = True
+    for name, value in values.items():
+        setattr(args, name, value)
+    print(f"{SMOKE_ENV} is set: a tiny run, not the one the command asks for", file=sys.stderr)
+    return args
+
+
+#: options that change how a sweep runs, never what it computes (left out of the default folder's ID)
+HOW_TO_RUN = {"out", "fresh", "no_progress", "executor", "workers", "scheduler"}
+
+
+def out_dir(args: argparse.Namespace, out_default: str) -> Path:
+    """``--out``, or by default ``out_default/ID`` with ID a hash of the options that decide the results:
+    commands that differ get their own folders (the docs run several in a row), and the same command run
+    again finds its own folder and resumes. The options are written to ``options.json`` in the folder."""
+    import hashlib
+    import json
+
+    if args.out is not None:
+        return Path(args.out)
+    options = {k: v for k, v in sorted(vars(args).items()) if k not in HOW_TO_RUN}
+    text = json.dumps(options, sort_keys=True, default=str)
+    out = Path(out_default) / hashlib.sha256(text.encode()).hexdigest()[:10]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "options.json").write_text(json.dumps(options, indent=1, default=str) + "\n")
+    print(f"results go to {out} (--out to choose)", file=sys.stderr)
+    return out
 
 
 def add_study_args(parser: argparse.ArgumentParser, *, what: str, households: int, tiny: str,
@@ -210,6 +258,10 @@ def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = N
         return main(argv)
     except (UsageError, ScenarioError, SweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output folder that cannot be written, a full disk...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished runs are saved; run the same command again to resume" if resumable

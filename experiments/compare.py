@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.strategies import STRATEGIES
     from sim.sweep import plan, run_sweep, summarise
 
-    args = parser().parse_args(argv)
+    args = common.smoke(parser().parse_args(argv), reps=2)
     scenarios, strategies, outcomes, reps = common.selection(args, reps=10, tiny_reps=3,
                                                              what="confidence intervals")
     champion = args.champion or next(
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = plan(scenarios, strategies, reps=reps, seed=args.seed, common_random_numbers=True,
                  description={"experiment": "compare", "champion": champion}, **common.base_overrides(args))
     labels = list(sweep.scenarios)
-    out = Path(args.out)
+    out = common.out_dir(args, "results/compare")
     with common.executor_from(args) as ex:
         result = run_sweep(sweep, out / "runs", ex, progress=not args.no_progress, fresh=args.fresh)
     runs = result.runs

@@ -55,7 +55,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Parser, UsageError, add_study_args, run_main  # noqa: E402
+from common import Parser, UsageError, add_study_args, run_main, smoke  # noqa: E402
 from field_effects import ci_row, fmt  # noqa: E402
 
 import sim  # noqa: E402
@@ -609,6 +609,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.tiny:
         args.households, args.reps, args.horizon, args.burn_in = 2000, 2, 18, 12
+    args = smoke(args, households=300, reps=2, horizon=4, burn_in=2)
     if args.reps < 2:
         raise UsageError(f"--reps must be at least 2 for confidence intervals, got {args.reps}")
     if args.households < 100:

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common import Parser, UsageError, add_study_args, run_main  # noqa: E402
+from common import Parser, UsageError, add_study_args, run_main, smoke  # noqa: E402
 
 import sim  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
@@ -639,7 +639,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.tiny:
         args.households, args.reps, args.horizon, args.burn_in = 2500, 2, 30, 12
         args.education_households = 6000
-    return args
+    return smoke(args, households=300, education_households=300, reps=2, horizon=31, burn_in=2)
 
 
 def check(args: argparse.Namespace) -> list[str]:

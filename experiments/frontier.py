@@ -214,11 +214,11 @@ def figure(table: pd.DataFrame, strategies: list[str], out: Path):
 def main(argv: list[str] | None = None) -> int:
     from sim.strategies import STRATEGIES
 
-    args = parser().parse_args(argv)
+    args = common.smoke(parser().parse_args(argv))
     strategies = common.check_strategies(
         common.parse_list(args.strategies, "--strategies") if args.strategies else sorted(STRATEGIES))
     space = search_space(strategies, args.space)
-    out = Path(args.out)
+    out = common.out_dir(args, "results/frontier")
     with common.executor_from(args) as ex:
         table = search(args, strategies, space, out, ex)
     paths = [common.write_csv(table, out / "trials.csv"),

@@ -199,7 +199,7 @@ def figure_morris(table: pd.DataFrame, names: list[str], outcomes: list[str], ou
 def main(argv: list[str] | None = None) -> int:
     from sim.config import load_scenario
 
-    args = parser().parse_args(argv)
+    args = common.smoke(parser().parse_args(argv), reps=1)
     common.check_strategies([args.strategy])
     outcomes = common.check_outcomes(common.parse_list(args.outcomes, "--outcomes"))
     if args.reps < 1:
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         for bound in ("low", "high"):
             value = int(round(e[bound])) if e.get("integer") else float(e[bound])
             load_scenario(args.scenario, **{**common.base_overrides(args), e["name"]: value})
-    out = Path(args.out)
+    out = common.out_dir(args, "results/sensitivity")
     paths = []
     with common.executor_from(args) as ex:
         if args.method in ("sobol", "both"):

@@ -99,7 +99,8 @@ def figure(summary, name: str, values: list, scenarios: list[str], strategies: l
             for j, strategy in enumerate(strategies):
                 sel = summary[(summary["scenario"] == scenario) & (summary["strategy"] == strategy)
                               & (summary["outcome"] == outcome)]
-                x = np.array([positions[repr(v)] for v in sel["value"]], dtype=float)
+                x = (sel["value"].to_numpy(dtype=float) if numeric  # a numeric column may hold 3 as 3.0
+                     else np.array([positions[repr(v)] for v in sel["value"]], dtype=float))
                 mean, low, high = (sel[k].to_numpy() * scale for k in ("mean", "ci_low", "ci_high"))
                 st = common.style(j)
                 if numeric:
@@ -125,18 +126,19 @@ def figure(summary, name: str, values: list, scenarios: list[str], strategies: l
 def main(argv: list[str] | None = None) -> int:
     from sim.sweep import plan, run_sweep, summarise
 
-    args = parser().parse_args(argv)
+    args = common.smoke(parser().parse_args(argv), reps=2)
     name, values = parse_axis(args)
     scenarios, strategies, outcomes, reps = common.selection(args, reps=8, tiny_reps=2, what="confidence bands")
     sweep = plan(scenarios, strategies, grid={name: values}, reps=reps, seed=args.seed,
                  description={"experiment": "sweep", "parameter": name, "values": values},
                  **common.base_overrides(args))
-    out = Path(args.out)
+    out = common.out_dir(args, "results/sweep")
     with common.executor_from(args) as ex:
         result = run_sweep(sweep, out / "runs", ex, progress=not args.no_progress, fresh=args.fresh)
     runs = result.runs.copy()
-    runs["value"] = [values[i] for i in _value_index(runs[name], values)]
-    runs["value_key"] = runs["value"].map(repr)
+    # the grid value of each run, as its position's key: a column of 3 and 4.6 is float64, where 3 would
+    # come back as 3.0 and no longer match the grid's '3'
+    runs["value_key"] = [repr(values[i]) for i in _value_index(runs[name], values)]
     summary = summarise(runs, outcomes, by=["scenario", "strategy", "value_key"])
     lookup = {repr(v): v for v in values}
     summary.insert(2, "value", summary.pop("value_key").map(lookup))

@@ -72,14 +72,58 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _overrides(pairs: list[str] | None) -> dict[str, Any]:
+#: set to 1 to shrink every run to 300 households, 3 burn-in and 6 recorded months and at most 2
+#: replications whatever the command line asks (the test that runs the commands in the docs uses it)
+SMOKE_ENV = "COLLECTION_LAB_SMOKE"
+SMOKE = {"population.n_borrowers": 300, "burn_in_months": 3, "horizon_months": 6}
+
+
+def _smoke() -> bool:
+    if os.environ.get(SMOKE_ENV, "") in ("", "0"):
+        return False
+    print(f"{SMOKE_ENV} is set: {SMOKE['population.n_borrowers']} households, {SMOKE['burn_in_months']} + "
+          f"{SMOKE['horizon_months']} months, at most 2 replications", file=sys.stderr)
+    return True
+
+
+def _overrides(pairs: list[str] | None, args: argparse.Namespace | None = None) -> dict[str, Any]:
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
             raise UsageError(f"--set {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
         key, value = pair.split("=", 1)
         out[key.strip()] = _parse_value(value.strip())
+    if args is not None and _smoke():
+        out.update(SMOKE)
+        args.reps = min(args.reps, 2)
     return out
+
+
+def _check_out(out: str | None) -> Path | None:
+    """The ``--out`` folder, created now so that a path that cannot be written is refused before anything
+    runs (and nothing computed is lost)."""
+    if out is None:
+        return None
+    path = Path(out)
+    try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {out}: is a file, not a folder")
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"--out {out}: cannot write there ({why})") from None
+    return path
+
+
+def _check_seed(seed: int | None, reps: int = 1) -> None:
+    """Seeds SEED..SEED+REPS-1 must lie in 0..2**63-1 (what numpy's SeedSequence and meta.json take)."""
+    from sim.model import MAX_SEED
+
+    if seed is not None and not (0 <= seed and seed + reps - 1 <= MAX_SEED):
+        raise UsageError(f"--seed must be between 0 and 2**63-1{' - (REPS-1)' if reps > 1 else ''}, got {seed}")
 
 
 def _check_strategy(name: str) -> None:
@@ -127,13 +171,15 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = _overrides(args.set)
+    overrides = _overrides(args.set, args)
     if args.strategy:
         _check_strategy(args.strategy)
         overrides["strategy"] = args.strategy
     load_scenario(args.scenario, **overrides)  # fail fast with a one-line message
     if args.reps < 1:
         raise UsageError(f"--reps must be at least 1, got {args.reps}")
+    _check_seed(args.seed, args.reps)
+    _check_out(args.out)
     if args.reps > 1:
         return _run_replicated(args, overrides)
     result = simulate(args.scenario, seed=args.seed, **overrides)
@@ -221,7 +267,11 @@ def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         part = _paired(scaled, "group", champion, args.detect, welfare=False)
         paired.append(part)
     if args.out:
-        out = _write_runs(Path(args.out), runs, table)
+        # the config as run with the first seed (the others differ in the seed alone)
+        meta = {"scenario": result.meta["scenario"], "seeds": list(range(first, first + args.reps)),
+                "config": {**result.meta["config"], "seed": first}}
+        meta["config_hash"] = load_scenario(meta["config"]).config_hash()
+        out = _write_runs(Path(args.out), runs, table, meta)
         written = [out / "runs.parquet", out / "runs.csv", out / "confidence.csv"]
         if paired:
             pd.concat(paired, ignore_index=True).to_csv(out / "paired.csv", index=False)
@@ -291,10 +341,13 @@ def _confidence_grid(table: pd.DataFrame, by: str, columns: list[str]) -> str:
     return pd.DataFrame(wide).T[columns].to_string()
 
 
-def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame) -> Path:
-    """Every run's outcomes (Parquet and CSV) and the confidence table (CSV)."""
+def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame, meta: dict[str, Any] | None = None) -> Path:
+    """Every run's outcomes (Parquet, with ``meta`` and the provenance in the file's metadata, and CSV) and
+    the confidence table (CSV)."""
+    from sim.output import provenance, write_parquet
+
     out.mkdir(parents=True, exist_ok=True)
-    runs.to_parquet(out / "runs.parquet", index=False)
+    write_parquet(runs, out / "runs.parquet", {**(meta or {}), **provenance()})
     runs.to_csv(out / "runs.csv", index=False)
     table.to_csv(out / "confidence.csv", index=False)
     return out
@@ -308,9 +361,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _check_strategy(name)
     if args.reps < 1:
         raise UsageError(f"--reps must be at least 1, got {args.reps}")
-    overrides = _overrides(args.set)
+    _check_seed(args.seed, args.reps)
+    overrides = _overrides(args.set, args)
     scenario = load_scenario(args.scenario, **overrides)
     _detect(args.detect)  # fail fast on a malformed --detect
+    _check_out(args.out)
     runs = compare(args.scenario, strategies, args.reps, seed=args.seed, progress=True,
                    welfare=not args.no_welfare, **overrides)
     keys = [k for k, _, _ in KPIS]
@@ -324,11 +379,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
               "recovered / common base divides by its book at the start plus originations")
         paired = _paired(runs, "strategy", strategies[0], args.detect, welfare=not args.no_welfare)
     if args.out:
-        out = _write_runs(Path(args.out), runs, table)
-        if paired is not None:
-            paired.to_csv(out / "paired.csv", index=False)
+
         meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
                 "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
+        out = _write_runs(Path(args.out), runs, table, meta)
+        if paired is not None:
+            paired.to_csv(out / "paired.csv", index=False)
         from sim.output import provenance
 
         meta.update(provenance())
@@ -406,7 +462,12 @@ def _add_portfolio_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sim import __version__
+    from sim.output import git_commit
+
     parser = argparse.ArgumentParser(prog="python -m sim", description="Debt-collection strategy laboratory")
+    parser.add_argument("--version", action="version",
+                        version=f"collection-lab {__version__} (commit {git_commit()[:12]})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run one scenario and print its outcomes")

@@ -48,7 +48,7 @@ from sim.borrowers import (
     update_stress_and_wellbeing,
 )
 from sim.complaints import Category, Channel, ComplaintInputs, draw_complaints
-from sim.config import Scenario, load_scenario
+from sim.config import Scenario, ScenarioError, load_scenario
 from sim.economy import (
     accommodation_at,
     anticipated_loss,
@@ -68,6 +68,58 @@ STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviou
            "complaints", "lenders", "prepayment", "trace", "regulator", "network", "policy")
 
 
+#: the series in Mesa's DataCollector, one value a recorded month, as columns ``month_<name>``
+DATACOLLECTOR_SERIES = ("delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000",
+                        "wellbeing_mean", "wellbeing_low_share", "collected", "collection_cost", "unemployment_rate")
+MAX_SEED = 2**63 - 1
+
+
+def master_seed(rng: Any) -> int:
+    """The integer master seed for ``rng`` as Mesa 3 takes it: an int (0..2**63-1) as is; an int drawn
+    from a ``numpy.random.Generator`` or a ``SeedSequence``; fresh entropy for None.
+
+    Raises:
+        TypeError: ``rng`` is none of these. ScenarioError: an int out of range.
+    """
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, MAX_SEED, endpoint=True))
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
+        raise TypeError(f"rng: expected an int seed, a numpy Generator or SeedSequence, or None; got "
+                        f"{type(rng).__name__} {rng!r:.60}")
+    if not 0 <= int(rng) <= MAX_SEED:
+        raise ScenarioError(f"seed: must be between 0 and 2**63-1, got {int(rng)}")
+    return int(rng)
+
+
+def check_trace(trace: Any, n_households: int | None) -> int | list[int] | None:
+    """``trace`` as the model takes it: None, a number of households, or a list of household rows.
+
+    Raises:
+        TypeError: anything else (a float, NaN, a string); ScenarioError: a negative number or a row that
+            does not exist.
+    """
+    if trace is None:
+        return None
+    if isinstance(trace, (int, np.integer)) and not isinstance(trace, (bool, np.bool_)):
+        if trace < 0:
+            raise ScenarioError(f"trace: the number of households to trace must be at least 0, got {int(trace)}")
+        return int(trace)
+    if isinstance(trace, (list, tuple, np.ndarray)):
+        rows = np.asarray(trace)
+        if rows.ndim != 1 or (rows.size and (rows.dtype.kind not in "iu")):
+            raise TypeError(f"trace: expected a list of household rows (integers), got {str(trace)[:60]}")
+        bad = rows[(rows < 0) | (rows >= (n_households if n_households is not None else np.inf))]
+        if len(bad):
+            raise ScenarioError(f"trace: household {int(bad[0])} does not exist (there are {n_households:,})")
+        return [int(r) for r in rows]
+    raise TypeError(f"trace: expected None, a number of households or a list of household rows, got "
+                    f"{type(trace).__name__} {trace!r:.60}")
+
+
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
     """One independent generator per source of randomness, each fixed by the seed and its name, so that
     adding a strategy or a draw elsewhere never changes the shocks households meet."""
@@ -82,7 +134,11 @@ class CollectionModel(mesa.Model):
 
     Args:
         scenario: a built-in scenario name, a path to a TOML file, a dict, or a validated Scenario.
-        rng: the master seed (an int); defaults to the scenario's ``seed``. ``mesa.batch_run`` passes it.
+        rng: the master seed, as Mesa 3 takes it: an int in 0..2**63-1, a ``numpy.random.Generator`` or a
+            ``numpy.random.SeedSequence`` (an int master seed is drawn from either), or None for fresh
+            entropy, as in Mesa, unless ``seed`` is given among the overrides. ``mesa.batch_run`` passes it.
+            The seed used is ``model.seed`` (and the DataCollector's ``seed`` column): ``rng=model.seed``
+            reproduces the run.
         keep_contact_log: keep each month's day-by-day call calendar in ``contact_log``.
         trace: households whose month-by-month story is recorded: a list of rows, or a number to draw
             evenly across income quintiles.
@@ -90,14 +146,18 @@ class CollectionModel(mesa.Model):
             shortcuts ``strategy``, ``n_borrowers`` and ``horizon``.
 
     Raises:
-        ScenarioError: the scenario or an override is invalid (the message names the field).
+        ScenarioError: the scenario or an override is invalid (the message names the field), or the run
+            would need more memory than the machine has.
+        TypeError: ``rng`` is not a seed (see above); the message names it.
     """
 
-    def __init__(self, scenario: str | Path | Scenario | dict = "baseline", *, rng: int | None = None,
+    def __init__(self, scenario: str | Path | Scenario | dict = "baseline", *,
+                 rng: int | np.random.Generator | np.random.SeedSequence | None = None,
                  keep_contact_log: bool = False, trace: int | list[int] | None = None,
                  **overrides: Any) -> None:
         cfg = load_scenario(scenario, **overrides)
-        seed = int(cfg.seed if rng is None else rng)
+        seed = cfg.seed if rng is None and "seed" in overrides else master_seed(rng)
+        trace = check_trace(trace, None if cfg.portfolio else cfg.population.n_borrowers)
         super().__init__(rng=seed)
         self.cfg = cfg
         self.seed = seed
@@ -174,11 +234,12 @@ class CollectionModel(mesa.Model):
         self._accommodating = any(lc.accommodation for lc in cfg.lenders)
         self._anticipating = any(lc.anticipation for lc in cfg.lenders)
         self.recorder = MonthlyRecorder(self)
-        # Mesa's DataCollector holds the headline series too (mesa.batch_run reads it)
+        # Mesa's DataCollector holds the headline series too (mesa.batch_run reads it): each column is the
+        # value of the month just recorded, named ``month_<outcome>`` so that it is never mistaken for
+        # run_scenario's ``<outcome>`` (the run summary); ``seed`` reproduces the run (rng=seed)
         self.datacollector = mesa.DataCollector(model_reporters={
-            name: _latest(self.recorder, name) for name in (
-                "delinquency_30plus_rate", "chargeoff_rate", "cure_rate", "complaints_per_1000",
-                "wellbeing_mean", "wellbeing_low_share", "collected", "collection_cost", "unemployment_rate")})
+            "seed": lambda model: model.seed, "month": lambda model: model.month,
+            **{f"month_{name}": _latest(self.recorder, name) for name in DATACOLLECTOR_SERIES}})
         self.tracer = Tracer(self, trace) if trace is not None else None
         #: set ``keep_truth = True`` to keep each month's hidden reasons for not paying in ``truth`` (a
         #: :class:`HiddenTruth`), against which experiments score what strategies infer; strategies never see it
@@ -1015,7 +1076,8 @@ class CollectionModel(mesa.Model):
                  + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
                  + f32(beh.stress_weight) * t.stress[owner]
                  + f32(cfg.tactics.promise_boost) * book.view("promise") - contacts["reactance"])
-        odds = u[0] * (f32(1.0) + np.exp(-logit))  # below 1 with the probability 1 / (1 + e^-logit)
+        # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
+        odds = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0))))
         intends = odds < f32(1.0)
         # a delinquent household that means to pay clears its arrears only some of the time, the less often the
         # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the

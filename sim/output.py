@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.metrics import RunResult
 
@@ -28,33 +30,44 @@ def git_commit() -> str:
 
 
 def provenance() -> dict[str, Any]:
-    """Package versions, Python version and git commit."""
+    """collection-lab's version, package versions, Python version and git commit."""
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return {"python": platform.python_version(), "packages": versions, "git_commit": git_commit()}
+    from sim import __version__
+
+    return {"collection_lab": __version__, "python": platform.python_version(), "packages": versions,
+            "git_commit": git_commit()}
+
+
+#: the key of the provenance record in a Parquet file's own (schema) metadata
+PARQUET_KEY = b"collection_lab"
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> Path:
+    """Write ``frame`` as Parquet with ``meta`` (JSON) in the file's own metadata under ``collection_lab``,
+    so that the file carries its provenance without its sidecar; :func:`read_provenance` reads it back."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema_meta = dict(table.schema.metadata or {})
+    schema_meta[PARQUET_KEY] = json.dumps(meta, default=str).encode()
+    pq.write_table(table.replace_schema_metadata(schema_meta), path)
+    return path
+
+
+def read_provenance(path: str | Path) -> dict[str, Any]:
+    """The provenance record a Parquet file written here carries ({} if it has none)."""
+    raw = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
+    return json.loads(raw) if raw else {}
 
 
 def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None = None) -> list[Path]:
     """Write ``monthly``, ``segments``, ``summary``, the bank's reports ``roll_rates`` and ``vintages`` (and
     ``traces`` if any) as Parquet and CSV, ``welfare.csv`` when the welfare changes were computed, and
-    ``meta.json``."""
+    ``meta.json``. Each Parquet file also carries the provenance in its own metadata."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in ("monthly", "segments", "summary", "roll_rates", "vintages", "traces"):
-        frame = getattr(result, name)
-        if frame is None:
-            continue
-        frame.to_parquet(out / f"{name}.parquet", index=False)
-        frame.to_csv(out / f"{name}.csv", index=False)
-        paths += [out / f"{name}.parquet", out / f"{name}.csv"]
-    if welfare is not None:
-        frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
-        frame.to_csv(out / "welfare.csv", index=False)
-        paths.append(out / "welfare.csv")
     meta = {
         "scenario": result.meta.get("scenario"),
         "seed": result.meta.get("seed"),
@@ -63,6 +76,18 @@ def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None
         "portfolio": result.meta.get("portfolio"),
         **provenance(),
     }
+    paths = []
+    for name in ("monthly", "segments", "summary", "roll_rates", "vintages", "traces"):
+        frame = getattr(result, name)
+        if frame is None:
+            continue
+        write_parquet(frame, out / f"{name}.parquet", meta)
+        frame.to_csv(out / f"{name}.csv", index=False)
+        paths += [out / f"{name}.parquet", out / f"{name}.csv"]
+    if welfare is not None:
+        frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
+        frame.to_csv(out / "welfare.csv", index=False)
+        paths.append(out / "welfare.csv")
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     paths.append(out / "meta.json")
     return paths

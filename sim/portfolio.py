@@ -578,8 +578,9 @@ def _parse_numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     none = np.zeros(n, dtype=bool)
     if not _is_text(arr):  # a numeric Parquet column: nulls are empty cells
         empty = arr.is_null().to_numpy(zero_copy_only=False)
-        values = np.array(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False),
-                          dtype=np.float64)
+        # unsafe: integers beyond 2**53 become the nearest float (then out of range), not an ArrowInvalid
+        values = np.array(pc.fill_null(pc.cast(arr, pa.float64(), safe=False), np.nan)
+                          .to_numpy(zero_copy_only=False), dtype=np.float64)
         values[empty] = np.nan
         return values, empty, none, np.isnan(values) & ~empty, np.isinf(values)
     try:  # the usual case: every cell is a plain number

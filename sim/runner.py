@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Scenario
+from sim.config import Scenario, load_scenario
 from sim.metrics import SUMMARY_KEYS, RunResult
-from sim.model import CollectionModel
+from sim.model import CollectionModel, master_seed
 
 
 def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int | None = None,
@@ -20,15 +20,19 @@ def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int |
 
     Args:
         scenario: a built-in scenario name (a file in ``scenarios/``), a path, a dict or a Scenario.
-        seed: master seed; defaults to the scenario's ``seed``.
+        seed: master seed (an int in 0..2**63-1; numpy integers and whole floats are accepted); None, the
+            default, is the scenario's ``seed``.
         trace: households whose month-by-month story goes into ``result.traces`` (rows, or a number
             drawn evenly across income quintiles).
         **overrides: dotted paths into the scenario (see :func:`run_scenario`).
 
     Raises:
-        ScenarioError: the scenario or an override is invalid.
+        ScenarioError: the scenario or an override is invalid, or the seed is out of range.
+        TypeError: the scenario, the seed or ``trace`` is of the wrong type.
     """
-    model = CollectionModel(scenario, rng=None if seed is None else int(seed), trace=trace, **overrides)
+    if seed is None:  # the scenario's own seed
+        seed = load_scenario(scenario, **overrides).seed
+    model = CollectionModel(scenario, rng=plain_seed(seed), trace=trace, **overrides)
     model.run()
     result = model.results()
     # the config as run: the seed actually used, so that the config alone reproduces the run
@@ -38,7 +42,7 @@ def simulate(scenario: str | Path | Scenario | dict = "baseline", *, seed: int |
     return result
 
 
-def run_scenario(scenario: str | Path | Scenario | dict = "baseline", *, seed: int = 0, welfare: bool = False,
+def run_scenario(scenario: str | Path | Scenario | dict = "baseline", *, seed: int | None = 0, welfare: bool = False,
                  **overrides: Any) -> dict[str, Any]:
     """Run a scenario and return its outcomes as plain values.
 
@@ -55,9 +59,9 @@ def run_scenario(scenario: str | Path | Scenario | dict = "baseline", *, seed: i
 
     Returns a dict of plain floats (the run summary for all lenders, and per lender as
     ``"<outcome>@<lender>"``) and fixed-length numpy arrays (``"series.<outcome>"``, one value a
-    recorded month). Every outcome is defined in ``docs/outcomes.md``.
+    recorded month). Every outcome is defined in ``docs/outcomes.md``. ``seed`` is taken as by :func:`simulate`
+    (None: the scenario's seed).
     """
-    seed = int(np.asarray(seed).item())
     result = simulate(scenario, seed=seed, **overrides)
     out = result.to_dict()
     if welfare:
@@ -65,6 +69,21 @@ def run_scenario(scenario: str | Path | Scenario | dict = "baseline", *, seed: i
 
         out.update(welfare_outcomes(result, scenario))
     return out
+
+
+def plain_seed(seed: Any) -> int:
+    """A seed as a plain int: ints and numpy integers as they are, whole floats (3.0, from SALib or the
+    EMA Workbench) as ints.
+
+    Raises:
+        TypeError: anything else, with the value; ScenarioError: outside 0..2**63-1.
+    """
+    value = seed.item() if isinstance(seed, (np.generic, np.ndarray)) and np.ndim(seed) == 0 else seed
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"seed: expected a whole number, got {type(seed).__name__} {seed!r:.60}")
+    return master_seed(value)
 
 
 def compare(scenario: str | Path | Scenario | dict, strategies: list[str], reps: int, *, seed: int = 0,

@@ -568,7 +568,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path | None = None, executor: Any = N
         meta["status"] = "failed" if failures else "complete"
         meta["failures"] = [{"cell": i, "cell_id": sweep.ids[i], "error": msg} for i, msg in failures]
         if not failures:
-            _write_tables(out, runs, monthly)
+            _write_tables(out, runs, monthly, meta)
         _write_json(out / "sweep.json", meta)
     if failures:
         i, msg = failures[0]
@@ -611,10 +611,17 @@ def _prepare_directory(out: Path, parts: Path, sweep: Sweep, fresh: bool) -> tup
     return done, old
 
 
-def _write_tables(out: Path, runs: pd.DataFrame, monthly: pd.DataFrame) -> None:
+def _write_tables(out: Path, runs: pd.DataFrame, monthly: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """The final tables as Parquet (carrying the sweep's hash, seed, base configs' hashes, versions and
+    commit in the file's own metadata; every row has its seed and config hash) and CSV."""
+    from sim.output import write_parquet
+
+    stamp = _plain({k: meta.get(k) for k in ("sweep_hash", "master_seed", "common_random_numbers", "provenance")})
+    stamp["config_hashes"] = {name: base.get("config_hash") for name, base in (meta.get("scenarios") or {}).items()
+                              if isinstance(base, dict)}
     for name, frame in (("runs", runs), ("monthly", monthly)):
         tmp = out / f".{name}.parquet.tmp"
-        frame.to_parquet(tmp, index=False)
+        write_parquet(frame, tmp, stamp)
         os.replace(tmp, out / f"{name}.parquet")
         frame.to_csv(out / f"{name}.csv", index=False)
 

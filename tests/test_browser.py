@@ -10,7 +10,7 @@ with an estimate, and can be cancelled; and the page makes no request outside th
 
 The README's screenshot is not written here: ``make screenshot`` (docs/screenshot.py) regenerates it.
 
-This test must run, not skip: when Chromium is missing it fails with instructions (``.ci/run`` installs
+This test must run, not skip: when Chromium is missing it fails with instructions (``make test`` installs
 it). Never run ``playwright install``; the test uses ``/usr/bin/chromium``.
 """
 
@@ -102,7 +102,7 @@ def server(tmp_path_factory):
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing at /usr/bin/chromium: install Debian's package with "
-                    "`apt-get update && apt-get install -y chromium` (.ci/run does this); do not run "
+                    "`apt-get update && apt-get install -y chromium` (`make test` does this); do not run "
                     "`playwright install`.")
     from playwright.sync_api import sync_playwright
 

@@ -7,7 +7,6 @@ Every run is tiny (300 households, 3 burn-in and 6 recorded months).
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
@@ -104,15 +103,3 @@ def test_mesa_batch_run_drives_collection_model_with_seeds_and_dotted_overrides(
         direct = sim.run_scenario("baseline", seed=int(row["rng"]), strategy=row["strategy"], **TINY)
         for key in BatchCollectionModel.OUTCOMES:
             assert row[key] == direct[key]
-
-
-def test_the_python_examples_in_docs_experiments_run():
-    text = (ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    assert len(blocks) >= 3
-    namespace: dict = {"__name__": "docs_example"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for block in blocks:
-            exec(compile(block, "docs/experiments.md", "exec"), namespace)  # noqa: S102 - our own docs
-    assert "box" in namespace and "table" in namespace

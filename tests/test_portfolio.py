@@ -171,7 +171,7 @@ def test_parquet_reads_like_csv(tmp_path, sample):
 # starting a simulation from the portfolio
 # --------------------------------------------------------------------------------------------------
 def test_model_starts_from_the_portfolio_and_keeps_the_ledger(helpers, sample):
-    model = sim.CollectionModel("portfolio_sample", horizon_months=4)
+    model = sim.CollectionModel("portfolio_sample", rng=0, horizon_months=4)
     f = sample.frame
     book = model.book
     assert model.borrowers.n == 2500 == model.cfg.population.n_borrowers
@@ -211,7 +211,7 @@ def test_run_says_which_columns_were_filled():
 
 
 def test_score_orders_households_and_bands_bound_incomes(sample):
-    model = sim.CollectionModel("portfolio_sample", horizon_months=1)
+    model = sim.CollectionModel("portfolio_sample", rng=0, horizon_months=1)
     f = sample.frame
     household = sample.household_keys()
     score = pd.Series(f["score"].to_numpy()).groupby(household).mean()
@@ -233,7 +233,7 @@ def test_one_household_per_account_without_borrower_id(tmp_path):
     scenario.write_text('portfolio = "p.csv"\nhorizon_months = 2\nburn_in_months = 0\n')
     cfg = load_scenario(scenario)
     assert cfg.portfolio == "p.csv"  # kept as written; read from the scenario file's folder
-    model = sim.CollectionModel(scenario)
+    model = sim.CollectionModel(scenario, rng=0)
     assert model.borrowers.n == 3
     report = model.portfolio_report
     assert report["filled"]["borrower_id"] == "one household per account"
@@ -252,7 +252,7 @@ def test_original_amount_below_balance_keeps_the_ledger(tmp_path, helpers):
     path = tmp_path / "p.csv"
     path.write_bytes(csv_bytes("A1,L,instalment,1000,0.2,12,0,800", "A2,L,instalment,1000,0.2,12,31,1500",
                                header=HEADER + ",original_amount"))
-    model = sim.CollectionModel({"portfolio": str(path), "horizon_months": 3, "burn_in_months": 0})
+    model = sim.CollectionModel({"portfolio": str(path), "horizon_months": 3, "burn_in_months": 0}, rng=0)
     lhs, rhs = helpers.ledger_sides(model.book)
     assert np.allclose(lhs, [1000, 1500]) and np.allclose(lhs, rhs)
     helpers.run_stepwise(model)
@@ -335,7 +335,7 @@ def test_champion_and_challenger_split_the_portfolio(sample):
     scenario = {"portfolio": str(SAMPLE), "horizon_months": 2, "burn_in_months": 0,
                 "lenders": [{"name": "Card issuer", "challengers": [{"strategy": "hardship_first", "share": 0.5}]},
                             {"name": "Instalment lender", "product": {"kind": "instalment"}}]}
-    model = sim.CollectionModel(scenario)
+    model = sim.CollectionModel(scenario, rng=0)
     book = model.book
     card = book.view("lender") == 0
     share = float((book.view("arm")[card] == 1).mean())
@@ -380,7 +380,7 @@ def test_any_valid_portfolio_runs_with_the_ledger_balanced(helpers, rows):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.csv"
         path.write_bytes(buf.getvalue())
-        model = sim.CollectionModel({"portfolio": str(path), "horizon_months": 2, "burn_in_months": 0})
+        model = sim.CollectionModel({"portfolio": str(path), "horizon_months": 2, "burn_in_months": 0}, rng=0)
         assert model.book.n == len(frame)
         helpers.run_stepwise(model)
     syn = synthesize_portfolio(p, seed=0)
