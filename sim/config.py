@@ -273,7 +273,8 @@ class Behaviour(Strict):
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.", ge=-50, le=50)
     pressure_weight: float = P(4.0, "Weight of collection pressure in the logit. Pressure is concave in the "
                                "contact stock: 1 - exp(-stock / `pressure_scale`), between 0 and 1.",
-                               "calibrated so that collection effort pays with diminishing returns (Fedaseyeu 2020: "
+                               "set so that collection effort pays with diminishing returns (docs/patterns.md; "
+                               "Fedaseyeu 2020: "
                                "each state restriction on collectors lowers card recoveries by about 9% of the mean; "
                                "Laudenbach, Pirschel & Siegel 2018: a conversation raises repayment)", ge=0, le=20)
     pressure_scale: float = P(4.0, "Contact stock at which pressure reaches 63% of its maximum (1 - 1/e). The "
@@ -447,7 +448,8 @@ class Tactics(Strict):
     conversation_dose: float = P(0.5, "Contact stock added by each day with a right-party conversation (by phone "
                                  "or in a visit), on top of the attempts' own doses.",
                                  "Laudenbach, Pirschel & Siegel (2018): a conversation with an agent raises the chance "
-                                 "that a delinquency is resolved; size calibrated (docs/calibration.md)", ge=0, le=100)
+                                 "that a delinquency is resolved; size set against the return to contact "
+                                 "(docs/patterns.md)", ge=0, le=100)
     threat_credibility_full: float = P(0.1, "Share of its threatened accounts a collector has sued (a running "
                                        "average) at which its threats of legal action carry full weight; below it they "
                                        "carry proportionally less, and a collector that never sues threatens in vain.",

@@ -70,43 +70,42 @@ class Regime:
         return collector_is_third_party
 
 
+#: US Regulation F as written: it covers third-party collectors
+REG_F = Regime(
+    "us_reg_f",
+    "US FDCPA / Regulation F: at most 7 call attempts in 7 days per debt, none within 7 days after "
+    "a telephone conversation, no calls before 08:00 or after 21:00, no discussing the debt with third "
+    "parties or in public, no threats, collection paused on a written dispute until validated. Covers "
+    "third-party collectors (agencies and debt buyers), not first-party lenders.",
+    "12 CFR 1006.14(b)(2), 1006.6(b)(1)(i), 1006.6(d), 1006.34 and 1006.38; FDCPA 15 U.S.C. 1692c-e; in force "
+    "30 Nov 2021",
+    max_attempts_per_7_days=7,
+    quiet_days_after_conversation=7,
+    quiet_hours=True,
+    applies_to_first_party=False,
+    third_party_allowed=False,
+    social_media_allowed=False,
+    threats_allowed=False,
+    dispute_pause=True,
+)
+
+
 REGIMES: dict[str, Regime] = {
     r.name: r
     for r in (
         Regime("none", "No contact rules.", "—"),
-        Regime(
-            "us_reg_f",
-            "US FDCPA / Regulation F: at most 7 call attempts in 7 days per debt, none within 7 days after "
-            "a telephone conversation, no calls before 08:00 or after 21:00, no discussing the debt with third "
-            "parties or in public, no threats, collection paused on a written dispute until validated. Covers "
-            "third-party collectors (agencies and debt buyers), not first-party lenders.",
-            "12 CFR 1006.14(b)(2), 1006.6(b)(1)(i), 1006.6(d), 1006.34 and 1006.38; FDCPA 15 U.S.C. 1692c-e; in force "
-            "30 Nov 2021",
-            max_attempts_per_7_days=7,
-            quiet_days_after_conversation=7,
-            quiet_hours=True,
-            applies_to_first_party=False,
-            third_party_allowed=False,
-            social_media_allowed=False,
-            threats_allowed=False,
-            dispute_pause=True,
-        ),
-        Regime(
-            "us_reg_f_creditors",
-            "Regulation F's rules applied to creditors collecting their own debts as well as to third-party "
-            "collectors, as some US states do: at most 7 call attempts in 7 days per debt, none within 7 days "
-            "after a telephone conversation, no calls before 08:00 or after 21:00, no third parties, no public "
-            "posts, no threats, collection paused on a written dispute.",
-            "12 CFR 1006 as for us_reg_f; applied to first-party creditors as by California's Rosenthal Fair Debt "
-            "Collection Practices Act (Cal. Civ. Code 1788.17 requires creditors to comply with FDCPA 1692b-1692j)",
-            max_attempts_per_7_days=7,
-            quiet_days_after_conversation=7,
-            quiet_hours=True,
+        REG_F,
+        replace(
+            REG_F,
+            name="us_reg_f_creditors",
+            description="Regulation F's rules applied to creditors collecting their own debts as well as to "
+            "third-party collectors, as some US states do: at most 7 call attempts in 7 days per debt, none within "
+            "7 days after a telephone conversation, no calls before 08:00 or after 21:00, no third parties, no "
+            "public posts, no threats, collection paused on a written dispute.",
+            source="12 CFR 1006 as for us_reg_f; applied to first-party creditors as by California's Rosenthal Fair "
+            "Debt Collection Practices Act (Cal. Civ. Code 1788.17 requires creditors to comply with FDCPA "
+            "1692b-1692j)",
             applies_to_first_party=True,
-            third_party_allowed=False,
-            social_media_allowed=False,
-            threats_allowed=False,
-            dispute_pause=True,
         ),
         Regime(
             "china_2018",
