@@ -12,7 +12,8 @@ Each study is a function that the tests (tests/test_patterns.py) call with fewer
   clips, and what that changes;
 - ``threats``: threats of legal action from a collector that sues and from one that never does;
 - ``literacy``, ``network``, ``regulator``: mechanisms that must matter (less literate households misread
-  more; more ties spread public complaints further; an adaptive regulator's tightening changes conduct);
+  more; with more ties, more neighbours bear the stress of a home visit; an adaptive regulator's tightening
+  changes conduct);
 - ``robustness``: the frontier again, with each unsourced contact parameter set low and high in turn;
 - ``capacity``: the conventional ladder and ``value_based`` allocation at default and at realistic staffing;
 - ``skill``: how well ``data_driven`` tells will-not-pay from cannot-pay against the model's hidden truth,
@@ -226,11 +227,13 @@ def caps(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
 
 
 def threats(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
-    """The conventional ladder without threats, with threats from 30 days past due (it sues large balances
-    from 120 days), and with the same threats from a collector that never sues."""
+    """Threats of legal action from 30 days past due, or none, by a collector that sues (the conventional
+    ladder suing balances of $500 or more from 60 days past due) and by one that never sues."""
     threat = {"lenders.0.strategy_params.threaten_from_cycle": 2}
-    arms = {"no threats": {}, "threats, suits follow": threat,
-            "threats, no suits": {**threat, "lenders.0.strategy_params.sue_from_cycle": 99}}
+    suing = {"lenders.0.strategy_params.sue_from_cycle": 3, "lenders.0.strategy_params.sue_min_claim": 500.0}
+    never = {"lenders.0.strategy_params.sue_from_cycle": 99}
+    arms = {"suits, no threats": suing, "suits, threats": {**suing, **threat},
+            "no suits, no threats": never, "no suits, threats": {**never, **threat}}
     return _runs(pool, arms, seeds, households)
 
 
@@ -240,12 +243,10 @@ def literacy(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
 
 
 def network(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
-    """An aggressive lender (public complaints are common), with 2, 8 and 20 ties per household, and with
-    complaint contagion switched off."""
+    """An aggressive lender (home visits from 60 days past due, seen by the neighbours), with 2, 8 and 20 ties
+    per household."""
     aggressive = {"lenders.0.strategy": "aggressive"}
-    arms = {f"degree {d}": {**aggressive, "network.degree": d} for d in (2, 8, 20)}
-    arms["degree 8, no contagion"] = {**aggressive, "network.public_contagion": 0.0}
-    return _runs(pool, arms, seeds, households)
+    return _runs(pool, {f"degree {d}": {**aggressive, "network.degree": d} for d in (2, 8, 20)}, seeds, households)
 
 
 def regulator(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
@@ -471,9 +472,9 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
         ("literacy", "Literacy drives misunderstanding", {"mean misunderstanding": ("misunderstanding_mean", 1, 4, ""),
                                                           "disputes per 1,000": ("disputes_per_1000", 1, 1, ""),
                                                           "complaints per 1,000": ("complaints_per_1000", 1, 1, "")}),
-        ("network", "Ties spread public complaints", {"public complaints": ("public_complaints", 1, 0, ""),
-                                                      "all complaints": ("complaints", 1, 0, ""),
-                                                      "well-being": ("wellbeing_mean", 1, 2, "")}),
+        ("network", "More ties, more neighbours who see a visit",
+         {"well-being": ("wellbeing_mean", 1, 2, ""), "charge-off rate": ("chargeoff_rate", 100, 2, "%"),
+          "public complaints": ("public_complaints", 1, 0, "")}),
         ("regulator", "An adaptive regulator changes conduct", {"tightenings": ("tightenings", 1, 1, ""),
                                                                 "call attempts (thousands)": ("call_attempts", 1e-3, 0,
                                                                                               ""),

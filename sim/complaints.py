@@ -54,7 +54,6 @@ class ComplaintInputs:
     social_media: np.ndarray  # bool, a public post about the debt
     propensity: np.ndarray  # borrower's complaint propensity times a stress factor
     literacy_ratio: np.ndarray  # borrower literacy over the population mean
-    public_boost: np.ndarray | float = 0.0  # more public complaints where neighbours complained in public
 
 
 def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +77,7 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
     cum = np.cumsum(h, axis=1) / np.maximum(h.sum(axis=1), 1e-300)[:, None]
     category = (u[:, 1:2] > cum).sum(axis=1)
     category = np.minimum(category, len(Category) - 1)
-    p_public = np.clip(cfg.public_channel_share * x.propensity * (1.0 + 3.0 * x.social_media + x.public_boost), 0, 0.8)
+    p_public = np.clip(cfg.public_channel_share * x.propensity * (1.0 + 3.0 * x.social_media), 0, 0.8)
     p_regulator = np.clip(cfg.regulator_channel_share * x.literacy_ratio, 0, 0.9)
     channel = np.where(u[:, 2] < p_public, Channel.PUBLIC,
                        np.where(u[:, 2] < p_public + p_regulator, Channel.REGULATOR, Channel.LENDER))

@@ -682,9 +682,6 @@ class NetworkConfig(Strict):
     visit_exposure_stress: float = P(0.03, "Stress added to each neighbour of a visited household.", ge=0, le=1)
     third_party_stress: float = P(0.04, "Stress added to a household's contacts per collector call to them.",
                                   ge=0, le=1)
-    public_contagion: float = P(0.5, "Relative rise in the chance that a complaint is made in public per neighbour "
-                                "who complained in public last month (so more ties, more contagion).",
-                                "assumption; public complaints are visible to a household's ties", ge=0, le=10)
     reputation_sensitivity: float = P(0.1, "Fall in the reputation a lender tends to per public complaint a month "
                                       "per 1,000 of its accounts in collection above the norm.", ge=0, le=10)
     public_complaint_norm: float = P(3.0, "Public complaints a month per 1,000 accounts in collection that leave a "

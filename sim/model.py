@@ -190,8 +190,7 @@ class CollectionModel(mesa.Model):
         if cfg.population.n_borrowers <= cfg.network.mesa_limit:
             _ = self.network
         n = cfg.population.n_borrowers
-        self._peer_state = {"delinquent": np.zeros(n, np.float32), "legal": np.zeros(n, np.float32),
-                            "public": np.zeros(n, np.float32)}
+        self._peer_state = {"delinquent": np.zeros(n, np.float32), "legal": np.zeros(n, np.float32)}
         rel = np.asarray(cfg.economy.separation_by_quintile)[self.borrowers.quintile]
         self._separation_weights = rel / rel.mean()
 
@@ -972,14 +971,12 @@ class CollectionModel(mesa.Model):
 
     def _update_peers(self, any_30: np.ndarray) -> None:
         """What each household's neighbours did this month, for next month's decisions: the share 30+ days
-        late, the share sued or garnished, the share who complained in public."""
+        late and the share sued or garnished."""
         book, t = self.book, self.borrowers
         legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
         legal = np.bincount(book.view("borrower")[legal_loans], minlength=t.n) > 0
         self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
         self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
-        # complaining in public is catching: what counts is how many neighbours did it, so more ties, more contagion
-        self._peer_state["public"] = self.adjacency @ self._public_now.astype(np.float32)
 
     def _update_regime(self, month: int) -> None:
         """The regime in force this month: the scenario's starting regime, any scheduled change, and any
@@ -1168,12 +1165,10 @@ class CollectionModel(mesa.Model):
             third_party=contacts["third_party"], social_media=contacts["social_media"],
             propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
             literacy_ratio=t.literacy[owner] / lit_mean,
-            public_boost=self.cfg.network.public_contagion * self._peer_state["public"][owner],
         )
         category, channel = draw_complaints(x, beh, self.streams["complaints"])
-        # public complaints spread along the network and cost the lender reputation
+        # public complaints cost the lender reputation
         public = channel == Channel.PUBLIC
-        self._public_now = np.bincount(owner[public], minlength=t.n) > 0
         lender_held = contacts["who"] != Collector.BUYER
         k = len(self.lenders)
         per_lender = np.bincount(book.lender[rows[public & lender_held]], minlength=k)
