@@ -38,7 +38,7 @@ from ui import run as uirun  # noqa: E402
 from ui import setup as uisetup  # noqa: E402
 from ui import texts as uitexts  # noqa: E402
 from ui.outcomes import CARDS, outcome  # noqa: E402
-from ui.tabs import borrowers, complaints, downloads, learn, results, rules, segments  # noqa: E402
+from ui.tabs import borrowers, complaints, downloads, learn, money, results, rules, segments  # noqa: E402
 
 SMALL = {"n": 300, "horizon": 12, "burn": 6, "reps": 2}
 
@@ -839,6 +839,80 @@ def test_trade_off_and_cost_tables_are_formatted(ran):
     costs = at.dataframe[0].value
     assert costs.loc[outcome("collection_cost").label].iloc[0].startswith("$")
     assert "." not in costs.loc[outcome("lawsuits").label].iloc[0].split(" ")[0]  # whole lawsuits
+
+
+def test_the_money_outcome_leads_the_cards_and_matches_the_summary(ran):
+    """NPV and P&L are the first cards, in dollars with thousands separators, and are the summary's means;
+    recovery on a fixed base divides every arm's collections by the champion's book at stake."""
+    at = show(ran, "Results")
+    res = at.session_state["results"]
+    s = res.summary_all()
+    labels = [m.label for m in at.metric][: len(CARDS)]  # two columns of cards: the first, then the second
+    assert labels[0] == "NPV" and labels[(len(CARDS) + 1) // 2] == "P&L" and CARDS[:2] == ["npv", "pnl"]
+    champion = s[s["arm"] == res.labels[0]]
+    assert at.metric[0].value == outcome("npv").format(champion["npv"].mean())
+    assert at.metric[0].value.startswith(("$", "-$")) and "," in at.metric[0].value
+    # the champion's fixed base is its own book; a challenger's is the champion's on the same seed
+    assert np.allclose(champion["recovery_rate_common_base"], champion["recovery_rate_on_book"])
+    base = champion.set_index("rep")["recovery_base"]
+    for _, row in s[s["arm"] == res.labels[1]].iterrows():
+        assert row["recovery_rate_common_base"] == pytest.approx(row["collected"] / base[row["rep"]])
+    assert outcome("recovery_rate_gross").label != outcome("recovery_rate_common_base").label
+    assert "denominator moves with the strategy" in outcome("recovery_rate_gross").explanation
+
+
+def test_money_tab_shows_money_recovery_kpis_and_roll_rates(ran):
+    at = show(ran, "Money")
+    res = at.session_state["results"]
+    s = res.summary_all()
+    tables = [d.value for d in at.dataframe]
+    money_table, recovery, kpis, rolls = tables[:4]
+    first = res.labels[0]
+    means = s.groupby("arm")[["npv", "pnl", "rpc_per_attempt", "recovery_rate_common_base"]].mean()
+    assert money_table.loc["NPV", first].startswith(outcome("npv").format(means.loc[first, "npv"]))
+    assert money_table.loc["P&L", first].startswith(outcome("pnl").format(means.loc[first, "pnl"]))
+    assert recovery.loc["Recovery on a fixed base", first].startswith(
+        outcome("recovery_rate_common_base").format(means.loc[first, "recovery_rate_common_base"]))
+    assert kpis.loc["Right-party contact rate", first].startswith(
+        outcome("rpc_per_attempt").format(means.loc[first, "rpc_per_attempt"]))
+    for key in ("promise_kept_rate", "collected_per_collector_hour", "cure_rate", "redefault_rate_cured"):
+        assert outcome(key).label in kpis.index
+    assert "from current" in rolls.index and "charged off" in rolls.columns
+    # the matrix is the engine's: one replication's equals the run's own roll_rate_matrix, both weights
+    job = res.jobs[0]
+    direct = sim.simulate(simconfig.parse_toml(job.toml), seed=job.seed)
+    rr = res.tables["roll_rates"]
+    for weight in money.WEIGHTS:
+        mine = sim.reports.roll_rate_matrix(rr[(rr["arm"] == first) & (rr["rep"] == 0)], "all", weight)
+        pd.testing.assert_frame_equal(mine, direct.roll_rate_matrix("all", weight))
+        pooled = money.roll_matrix(res, first, weight)
+        assert np.allclose(pooled.sum(axis=1)[pooled.sum(axis=1) > 0], 1.0)
+    ok(at.radio(key="roll_weight").set_value("balance").run())
+    ok(at.selectbox(key="roll_arm").select(res.labels[1]).run())
+
+
+def test_welfare_change_is_computed_on_demand_and_is_the_engines(ran):
+    at = show(ran, "Money")
+    assert "ce_change" not in at.session_state["results"].tables or True
+    at.session_state["results"].tables.pop("welfare", None)
+    at = ok(at.run())
+    assert at.button(key="welfare")  # not computed until asked for
+    assert not any(outcome("ce_change").label in str(d.value.index.tolist()) for d in at.dataframe)
+    at = ok(at.button(key="welfare").click().run())
+    res = at.session_state["results"]
+    table = res.tables["welfare"]
+    assert len(table) == len(res.labels) * res.reps
+    shown = at.dataframe[-1].value
+    first = res.labels[0]
+    mean = table[table["arm"] == first]["ce_change"].mean()
+    assert shown.loc[outcome("ce_change").label, first].startswith(outcome("ce_change").format(mean))
+    assert outcome("ce_change_horizon").label in shown.index
+    # the engine's own welfare change for one run
+    job = res.jobs[len(res.labels) + 1]  # replication 1, second arm
+    direct = sim.run_scenario(simconfig.parse_toml(job.toml), seed=job.seed, welfare=True)
+    row = table[(table["rep"] == 1) & (table["arm"] == res.labels[1])].iloc[0]
+    assert row["ce_change"] == pytest.approx(direct["ce_change"], rel=1e-9, abs=1e-12)
+    assert row["ce_change_horizon"] == pytest.approx(direct["ce_change_horizon"], rel=1e-9, abs=1e-12)
 
 
 def test_rules_tab_names_the_reference_regime_and_shows_shares(ran):
