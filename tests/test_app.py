@@ -251,9 +251,9 @@ def test_editing_parameters_reaches_the_scenario():
     ok(at.run())
     at.slider(key="urate.baseline").set_value(9.0)
     at.slider(key="shock.baseline").set_value(0.05)
-    at.checkbox(key="support.baseline").check()
+    at.button(key="lv.income_support.baseline.add").click()
     ok(at.run())
-    at.number_input(key="support_amt.baseline").set_value(300.0)
+    at.number_input(key="lv.income_support.baseline.0.amount").set_value(300.0)
     at.slider(key="lit.baseline").set_value(0.3)
     at.slider(key="reach.baseline").set_value(0.5)
     at.slider(key="sav.baseline").set_value(2.0)
@@ -290,6 +290,83 @@ def test_sudden_shock_path():
     toml = at.session_state["results"].tomls["conventional"]
     u = simconfig.validate(simconfig.parse_toml(toml)).economy.unemployment
     assert u.kind == "series" and u.values[2:5] == [12.0] * 3 and u.values[1] == u.values[5]
+
+
+def test_crisis_levers_are_offered_under_economy_and_shocks():
+    """One expander per lever of sim.economy.LEVERS, its explanation in learn mode, inputs built from the
+    period model's fields, and the crisis_package scenario in the picker with its periods filled in."""
+    from sim.economy import LEVERS
+
+    at = ok(new_app())
+    assert "crisis_package" in at.selectbox(key="scenario").options
+    expanders = [e.label for e in at.sidebar.expander]
+    assert all(lever.label in expanders for lever in LEVERS)
+    assert any("Economy and shocks" in m.value for m in at.sidebar.markdown)
+    at.toggle(key="learn").set_value(True)
+    at.selectbox(key="scenario").select("crisis_package")
+    at = ok(at.run())
+    infos = " ".join(i.value for i in at.sidebar.info)
+    assert all(lever.explanation in infos for lever in LEVERS)
+    base = sim.load_scenario("crisis_package")
+    assert at.number_input(key="lv.stimulus.crisis_package.0.amount").value == base.economy.stimulus[0].amount
+    assert at.selectbox(key="lv.stimulus.crisis_package.0.frequency").options == ["once", "monthly"]
+    take_up = at.number_input(key="lv.accommodation.crisis_package.0.take_up")
+    assert take_up.value == base.lenders[0].accommodation[0].take_up and take_up.max == 1.0
+    assert at.checkbox(key="lv.accommodation.crisis_package.0.interest_free").value
+    assert any(c.value.startswith("Source: CARES Act") for c in at.sidebar.caption)
+    assert not at.error
+
+
+def test_stimulus_and_accommodation_periods_change_the_run():
+    """Adding a stimulus period and a lender accommodation period reaches the scenario of every arm and
+    changes the results; removing a period moves the later ones up."""
+    at = run(shrink(ok(new_app())))
+    before = at.session_state["results"]
+    at.button(key="lv.stimulus.baseline.add").click()
+    at.button(key="lv.accommodation.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.stimulus.baseline.0.amount").set_value(3000.0)
+    at.number_input(key="lv.accommodation.baseline.0.start_month").set_value(0)
+    at.number_input(key="lv.accommodation.baseline.0.end_month").set_value(8)
+    at.number_input(key="lv.accommodation.baseline.0.take_up").set_value(0.6)
+    at.checkbox(key="lv.accommodation.baseline.0.unemployed_only").uncheck()
+    at = run(at)
+    after = at.session_state["results"]
+    for label in after.labels:
+        scn = after.scenario(label)
+        assert [p.amount for p in scn.economy.stimulus] == [3000.0]
+        assert all(lender.accommodation[0].take_up == 0.6 and not lender.accommodation[0].unemployed_only
+                   for lender in scn.lenders)
+    assert before.key != after.key
+    a, b = before.summary_all(), after.summary_all()
+    assert not np.allclose(a["npv"].to_numpy(), b["npv"].to_numpy())
+    assert not np.allclose(a["wellbeing_mean"].to_numpy(), b["wellbeing_mean"].to_numpy())
+    # two stimulus periods, then the first removed: the second takes its place
+    at.button(key="lv.stimulus.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.stimulus.baseline.1.amount").set_value(500.0)
+    ok(at.run())
+    at.button(key="lv.stimulus.baseline.0.rm").click()
+    at = ok(at.run())
+    assert at.session_state["lv.stimulus.baseline.n"] == 1
+    assert at.number_input(key="lv.stimulus.baseline.0.amount").value == 500.0
+
+
+def test_a_bad_lever_period_shows_an_error_and_keeps_the_page():
+    at = ok(new_app())
+    at.button(key="lv.forbearance.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.forbearance.baseline.0.start_month").set_value(10)
+    at.number_input(key="lv.forbearance.baseline.0.end_month").set_value(3)
+    at = ok(at.run())
+    errors = [e.value for e in at.error]
+    assert any("economy.forbearance.0" in e and "end_month 3 is before start_month 10" in e for e in errors)
+    assert all("\n" not in e for e in errors)
+    assert at.button(key="run").disabled
+    assert [t.label for t in at.tabs] == list(app.TABS) and at.multiselect(key="strategies").value
+    at.number_input(key="lv.forbearance.baseline.0.end_month").set_value(12)
+    at = ok(at.run())
+    assert not at.error and not at.button(key="run").disabled
 
 
 def test_invalid_value_names_the_field_and_keeps_the_last_results(ran):
@@ -663,10 +740,19 @@ def test_a_link_reproduces_every_setting():
     at.number_input(key="uat.baseline").set_value(2)
     at.slider(key="ulen.baseline").set_value(4)
     at.slider(key="shock.baseline").set_value(0.06)
-    at.checkbox(key="support.baseline").check()
+    at.button(key="lv.income_support.baseline.add").click()
     ok(at.run())
-    at.number_input(key="support_amt.baseline").set_value(350.0)
-    at.slider(key="support_months.baseline").set_value((1, 7))
+    at.button(key="lv.stimulus.baseline.add").click()
+    ok(at.run())
+    at.button(key="lv.accommodation.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.income_support.baseline.0.amount").set_value(350.0)
+    at.number_input(key="lv.income_support.baseline.0.start_month").set_value(1)
+    at.number_input(key="lv.income_support.baseline.0.end_month").set_value(7)
+    at.number_input(key="lv.stimulus.baseline.0.amount").set_value(900.0)
+    at.selectbox(key="lv.stimulus.baseline.0.frequency").select("monthly")
+    at.number_input(key="lv.accommodation.baseline.0.take_up").set_value(0.45)
+    at.checkbox(key="lv.accommodation.baseline.0.report_current").uncheck()
     at.slider(key="lit.baseline").set_value(0.35)
     at.slider(key="reach.baseline").set_value(0.6)
     at.slider(key="sav.baseline").set_value(1.5)
@@ -686,6 +772,8 @@ def test_a_link_reproduces_every_setting():
     scn = res.scenario("conventional")
     assert scn.regulation.regime == "china_2018" and scn.economy.unemployment.values[2:6] == [11.5] * 4
     assert scn.economy.income_support[0].end_month == 7 and scn.behaviour.contact_tolerance == 6.5
+    assert scn.economy.stimulus[0].amount == 900.0 and scn.economy.stimulus[0].frequency == "monthly"
+    assert scn.lenders[0].accommodation[0].take_up == 0.45 and not scn.lenders[0].accommodation[0].report_current
     assert scn.population.n_borrowers == SMALL["n"] and scn.horizon_months == SMALL["horizon"]
     # the exported file says what was edited, not the base file's "no contact rules"
     assert "no contact rules" not in scn.description and "regulation.regime = china_2018" in scn.description
