@@ -60,6 +60,9 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     sign = "+" if signed else ""
+    decimals = 0 if kind in (MONEY, COUNT) else 1
+    if round(value * (100 if kind == PCT else 1), decimals) == 0:
+        value = 0.0  # never "-0.0%"
     if kind == PCT:
         return f"{100 * value:{sign},.1f}%"
     if kind == MONEY:
@@ -307,6 +310,7 @@ OUTCOMES: dict[str, Outcome] = _entries(
 
 # The strategy cards and the Results tab's monthly charts, in order (from the entries' ``card`` and ``series``).
 CARDS = sorted((k for k, o in OUTCOMES.items() if o.card is not None), key=lambda k: OUTCOMES[k].card)
+LEAD_CARDS = CARDS[:3]  # NPV, P&L and recovery on a fixed base lead the cards, each on a row of its own
 SERIES = sorted((k for k, o in OUTCOMES.items() if o.series is not None), key=lambda k: OUTCOMES[k].series)
 # The Costs tab's table.
 COSTS = ["collected", "collection_cost", "agency_fees", "fines", "cost_to_collect", "call_attempts", "visits",

@@ -214,8 +214,8 @@ def _field_default(name: str, info, start: int):
 
 def period_field(key: str, name: str, info, default, learn: bool):
     """One input for one field of a period, built from its pydantic field: a Literal is a dropdown, a bool a
-    checkbox, a number a number input within the field's bounds; the description is its help, the source
-    a note under it in learn mode."""
+    checkbox, a number a number input within the field's bounds; the description and source are its help,
+    and a cited source is a note under it in learn mode."""
     label = name.replace("_", " ").capitalize()
     source = (info.json_schema_extra or {}).get("source", "")
     help_text = f"{info.description or ''}\n\nSource: {source}" if source else info.description
@@ -234,7 +234,7 @@ def period_field(key: str, name: str, info, default, learn: bool):
             step = 0.01 if high is not None and high <= 2 else 10.0
             value = _widget(st.number_input, label, key, float(default), None if low is None else float(low),
                             None if high is None else float(high), step=step, help=help_text)
-    if learn and source:
+    if learn and source and source != "assumption":  # a bare "assumption" stays in the help, not on the panel
         st.caption(f"Source: {source}")
     return value
 
@@ -275,16 +275,15 @@ def lever_editor(base: sim.Scenario, data: dict, lever: LeverInfo, sid: str, lea
         for i in range(n):
             given = existing[i] if i < len(existing) else {}
             with st.container(border=True):
-                top = st.columns([3, 1])
-                top[0].markdown(f"**Period {i + 1}**")
-                top[1].button("Remove", key=f"{prefix}.{i}.rm", on_click=_remove_period,
-                              args=(prefix, count_key, i, fields), help="Remove this period.")
+                st.markdown(f"**Period {i + 1}**")
                 period = {}
                 start = int(given.get("start_month", 0))
                 for name, info in lever.period.model_fields.items():
                     default = given.get(name, _field_default(name, info, start))
                     period[name] = period_field(f"{prefix}.{i}.{name}", name, info, default, learn)
                 periods.append(period)
+                st.button(f"Remove period {i + 1}", key=f"{prefix}.{i}.rm", on_click=_remove_period,
+                          args=(prefix, count_key, i, fields), icon=":material/delete:")
         st.button("Add a period", key=f"{prefix}.add", on_click=_add_period, args=(count_key,),
                   icon=":material/add:")
         if periods == existing:
