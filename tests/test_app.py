@@ -863,6 +863,9 @@ def test_chart_data_match_the_outcome_tables(ran):
             assert (band["lo"] >= 0).all()
     ci = charts.summary_ci(s, ["complaints_legal_action_per_1000"], res.labels)
     assert (ci["ci_low"].dropna() >= 0).all()
+    shares = [k for k, o in outcomes.OUTCOMES.items() if o.is_share and k in s.columns]
+    assert "redefault_rate_reaged" in shares
+    assert (charts.summary_ci(s, shares, res.labels)["ci_high"].dropna() <= 1).all()
 
 
 def test_the_command_line_shown_reproduces_the_comparison(ran, tmp_path):

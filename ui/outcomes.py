@@ -32,6 +32,7 @@ class Outcome:
     explanation: str = ""
     higher_is_better: bool | None = None
     can_be_negative: bool = False
+    is_share: bool = False  # a share of a whole (at most 100%): intervals are clipped at one
     card: int | None = None  # its place on the strategy cards (None: not on the cards)
     series: int | None = None  # its place among the monthly charts of the Results tab (None: not drawn there)
 
@@ -173,21 +174,22 @@ OUTCOMES: dict[str, Outcome] = _entries(
             "collected.", False, card=9),
     # collection KPIs (docs/outcomes.md, "The bank's reports")
     Outcome("rpc_per_attempt", "Right-party contact rate", PCT, "Conversations with the borrower (calls answered "
-            "by the borrower and visits where the household was met) per call attempt.", None),
+            "by the borrower and visits where the household was met) per call attempt.", None, is_share=True),
     Outcome("promises_made", "Promises to pay", COUNT, "Promises to pay made in conversations, over the run.",
             None),
     Outcome("promises_kept", "Promises kept", COUNT, "Promises whose month's payment covered what was due.", True),
-    Outcome("promise_kept_rate", "Promises kept (share)", PCT, "Promises kept over promises made.", True),
+    Outcome("promise_kept_rate", "Promises kept (share)", PCT, "Promises kept over promises made.", True,
+            is_share=True),
     Outcome("collector_hours", "Collector hours", COUNT, "Hours of collection work the strategy planned after "
             "rationing by its collector capacity, over the run.", None),
     Outcome("collected_per_collector_hour", "Collected per collector hour", MONEY, "Money collected over collector "
             "hours ($ an hour).", True),
     Outcome("redefault_rate_cured", "Re-default after a cure", PCT, "Of the accounts that caught up, the share back "
             "at 30+ days late, or charged off, within the watch window (12 months, or less in short runs).",
-            False),
+            False, is_share=True),
     Outcome("redefault_rate_reaged", "Re-default after a plan", PCT, "Of the accounts made current by a plan, "
             "deferral or write-down, the share back at 30+ days late, or charged off, within the watch window.",
-            False),
+            False, is_share=True),
     Outcome("cured_watched", "Cures watched", COUNT, "Cured accounts followed for the re-default window."),
     Outcome("reaged_watched", "Re-aged accounts watched", COUNT, "Re-aged accounts followed for the re-default "
             "window."),
@@ -231,9 +233,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
     Outcome("chargeoff_rate", "Charge-offs", PCT, "Net charge-offs in a month, times 12, over the "
             "book: the yearly loss rate banks report.", False, can_be_negative=True, card=8, series=3),
     Outcome("cure_rate", "Cure rate", PCT, "Accounts that return to current in a month over accounts "
-            "delinquent at its start.", True),
+            "delinquent at its start.", True, is_share=True),
     Outcome("on_time_rate", "Paid on time", PCT, "Share of instalments due on current accounts paid on time.",
-            True),
+            True, is_share=True),
     Outcome("unemployment_rate", "Unemployment", PCT, "The unemployment rate of the scenario's economy (an "
             "input, not an outcome of the strategy).", None),
     Outcome("approval_cutoff", "Approval cutoff", INDEX, "The score below which applicants are declined."),
@@ -256,11 +258,11 @@ OUTCOMES: dict[str, Outcome] = _entries(
     Outcome("wellbeing_mean", "Well-being", INDEX, "Mean financial well-being index (0-100, scaled like the CFPB "
             "Financial Well-Being Scale; US mean about 54).", True, card=5, series=5),
     Outcome("wellbeing_low_share", "Low well-being", PCT, "Share of households in the low and very low "
-            "well-being bands (index below 38).", False, card=6),
+            "well-being bands (index below 38).", False, card=6, is_share=True),
     Outcome("utility_mean", "Mean utility", INDEX, "Mean period utility of consumption (CRRA).", True,
             can_be_negative=True),
     Outcome("deprivation_share", "Below subsistence", PCT, "Share of households consuming below a subsistence "
-            "floor.", False),
+            "floor.", False, is_share=True),
     # contacts
     Outcome("call_requests", "Calls planned", COUNT, "Calls the strategy asked for, before the regime's rules and "
             "the collectors' capacity.", None),
@@ -290,9 +292,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
     Outcome("disputes", "Disputes (number)", COUNT, "Disputes of the debt."),
     # segments (per household)
     Outcome("share_30plus", "Behind 30+ days", PCT, "Share of the segment's households with a loan 30+ days "
-            "past due.", False),
+            "past due.", False, is_share=True),
     Outcome("share_below_essentials", "Below essentials", PCT, "Share of the segment's households consuming "
-            "below their essential expenses.", False),
+            "below their essential expenses.", False, is_share=True),
     Outcome("complaints_per_1000_households", "Complaints per 1,000 households", RATE, "Complaints a month per "
             "1,000 households of the segment.", False),
     Outcome("credit_extended", "Credit extended per household", MONEY, "New lending a month per household of "
