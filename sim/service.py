@@ -170,9 +170,9 @@ def welfare_table(jobs: list[Job], results: list, counterfactuals: dict[Job, obj
                   strategies: list[str], seed: int) -> pd.DataFrame:
     """The consumption-equivalent welfare change of every run of a comparison against its counterfactual
     (:func:`sim.welfare.consumption_equivalent`): one row per run with ``arm``, ``strategy``, ``rep``,
-    ``seed``, ``ce_change``, ``ce_change_horizon`` and their segment values. ``counterfactuals`` maps each
-    job of :func:`counterfactual_jobs` to its result; the jobs and results are in the order of
-    :func:`comparison_jobs`."""
+    ``seed``, ``ce_change``, ``ce_change_horizon`` and their segment values. ``results``: the runs' results
+    or their ``meta["welfare"]`` sums, in the order of :func:`comparison_jobs`; ``counterfactuals`` maps each
+    job of :func:`counterfactual_jobs` to its result."""
     from sim.welfare import consumption_equivalent
 
     arms = len(labels)

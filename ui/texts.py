@@ -79,8 +79,8 @@ NOTES = {
                "(negative) to avoid the strategy. With the future included, what households still owe at the "
                "end, their savings and the marks on their credit records count for seven more years, so not "
                "repaying is not a free gain. The run-months-only measure counts unpaid debt as consumption and "
-               "is shown for comparison. It needs one extra run per replication (no collection, same seed), so "
-               "it is computed on demand.",
+               "is shown for comparison. It needs one extra run per replication (no collection, same seed): "
+               "those runs start in the background when the Money tab opens, and the button shows the result.",
 }
 
 # A plain-language gloss for each numbered step of the month (sim.model's docstring holds the steps).
