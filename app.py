@@ -20,9 +20,9 @@ import streamlit as st
 
 from ui import link, run, texts
 from ui.setup import OWN, setup_panel
-from ui.tabs import borrowers, complaints, costs, downloads, learn, results, rules, segments, tradeoffs
+from ui.tabs import borrowers, complaints, costs, downloads, learn, money, results, rules, segments, tradeoffs
 
-TABS = {"Results": results.show, "Trade-offs": tradeoffs.show, "Segments": segments.show,
+TABS = {"Results": results.show, "Money": money.show, "Trade-offs": tradeoffs.show, "Segments": segments.show,
         "Complaints": complaints.show, "Rules": rules.show, "Costs": costs.show, "Borrowers": borrowers.show,
         "Learn": None, "Downloads": downloads.show}
 

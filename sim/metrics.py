@@ -170,14 +170,9 @@ class RunResult:
         (``"balance"``) that moved there."""
         if self.roll_rates is None:
             raise ValueError("this result has no roll-rate table")
-        sel = self.roll_rates[self.roll_rates["lender"] == lender]
-        if sel.empty:
-            raise ValueError(f"no lender {lender!r} in the roll-rate table")
-        from sim.reports import FROM_STATES, TO_STATES
+        from sim.reports import roll_rate_matrix
 
-        moved = sel.pivot_table(index="from_state", columns="to_state", values=weight, aggfunc="sum", fill_value=0.0)
-        moved = moved.reindex(index=FROM_STATES, columns=TO_STATES, fill_value=0.0)
-        return moved.div(moved.sum(axis=1).where(lambda x: x > 0), axis=0).fillna(0.0)
+        return roll_rate_matrix(self.roll_rates, lender, weight)
 
     def segment_summary(self) -> pd.DataFrame:
         """Mean over recorded months of each segment's outcomes."""

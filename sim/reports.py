@@ -203,3 +203,16 @@ class Redefaults:
             out[f"{kind}_watched"] = fixes
             out[f"redefault_rate_{kind}"] = np.divide(again, fixes, out=np.zeros_like(again), where=fixes > 0)
         return out
+
+
+def roll_rate_matrix(roll_rates: pd.DataFrame, lender: str = "all", weight: str = "accounts") -> pd.DataFrame:
+    """The roll-rate matrix of a ``roll_rates`` table (one run's, or several runs' stacked: they are pooled):
+    rows are buckets at the start of a month, columns the state at its end, cells the share of the row's
+    accounts (``weight="accounts"``) or balance (``"balance"``) that moved there; a row with nothing in it
+    is all zeros."""
+    sel = roll_rates[roll_rates["lender"] == lender]
+    if sel.empty:
+        raise ValueError(f"no lender {lender!r} in the roll-rate table")
+    moved = sel.pivot_table(index="from_state", columns="to_state", values=weight, aggfunc="sum", fill_value=0.0)
+    moved = moved.reindex(index=FROM_STATES, columns=TO_STATES, fill_value=0.0)
+    return moved.div(moved.sum(axis=1).where(lambda x: x > 0), axis=0).fillna(0.0)

@@ -110,14 +110,19 @@ def run_tables(result, traced: bool) -> dict[str, pd.DataFrame]:
     monthly = result.monthly.merge(extra, on="month", how="left")
     monthly.loc[monthly["lender"] != "all", list(extra.columns[1:])] = np.nan
     traces = result.traces if traced and result.traces is not None else pd.DataFrame()
-    return {"monthly": monthly, "segments": result.segments, "summary": result.summary, "traces": traces}
+    rolls = result.roll_rates if result.roll_rates is not None else pd.DataFrame()
+    return {"monthly": monthly, "segments": result.segments, "summary": result.summary, "traces": traces,
+            "roll_rates": rolls}
 
 
 def stack_results(results: list, labels: list[str], strategies: list[str], jobs: list[Job],
                   seed: int) -> dict[str, pd.DataFrame]:
     """The tables of a comparison's runs (in the order of :func:`comparison_jobs`), stacked, each row marked
-    with its ``arm``, ``strategy``, replication ``rep`` and ``seed``."""
-    tables: dict[str, list[pd.DataFrame]] = {"monthly": [], "segments": [], "summary": [], "traces": []}
+    with its ``arm``, ``strategy``, replication ``rep`` and ``seed``. The summary gains recovery on a fixed
+    base (:func:`sim.runner.add_common_base`): what each arm collected over the ``recovery_base`` of the
+    first arm's run on the same seed, lender by lender."""
+    tables: dict[str, list[pd.DataFrame]] = {"monthly": [], "segments": [], "summary": [], "traces": [],
+                                             "roll_rates": []}
     arms = len(labels)
     for i, (result, job) in enumerate(zip(results, jobs, strict=True)):
         rep, a = divmod(i, arms)
@@ -129,7 +134,54 @@ def stack_results(results: list, labels: list[str], strategies: list[str], jobs:
     for name, frames in tables.items():
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out[name] = frame[[*front, *[c for c in frame.columns if c not in front]]] if len(frame) else frame
+    if len(out["summary"]):
+        out["summary"] = with_common_base(out["summary"], labels[0])
     return out
+
+
+def with_common_base(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """The stacked summary with ``recovery_rate_common_base`` and ``net_recovery_rate_common_base``: each
+    row's collections over the ``recovery_base`` of the ``reference`` arm's row of the same lender and
+    replication (docs/outcomes.md, "Recovery"), so the denominator is the same for every arm."""
+    from sim.runner import add_common_base
+
+    parts = [add_common_base(rows, by="arm", reference=reference)
+             for _, rows in summary.groupby("lender", sort=False)]
+    return pd.concat(parts).loc[summary.index]
+
+
+@functools.lru_cache(maxsize=256)
+def counterfactual_job(job: Job) -> Job:
+    """The run of ``job``'s scenario on its seed with every lender using ``no_collection``
+    (:func:`sim.welfare.counterfactual_scenario`), untraced."""
+    from sim.welfare import counterfactual_scenario
+
+    cfg = simconfig.validate(simconfig.parse_toml(job.toml, "scenario"))
+    return Job(simconfig.scenario_to_toml(counterfactual_scenario(cfg)), job.seed)
+
+
+def counterfactual_jobs(jobs: list[Job]) -> list[Job]:
+    """The counterfactuals of ``jobs``, once per scenario and seed (arms that differ only in their strategy
+    share one): the runs the welfare change of a comparison needs besides its own."""
+    return list(dict.fromkeys(counterfactual_job(job) for job in jobs))
+
+
+def welfare_table(jobs: list[Job], results: list, counterfactuals: dict[Job, object], labels: list[str],
+                  strategies: list[str], seed: int) -> pd.DataFrame:
+    """The consumption-equivalent welfare change of every run of a comparison against its counterfactual
+    (:func:`sim.welfare.consumption_equivalent`): one row per run with ``arm``, ``strategy``, ``rep``,
+    ``seed``, ``ce_change``, ``ce_change_horizon`` and their segment values. ``results``: the runs' results
+    or their ``meta["welfare"]`` sums, in the order of :func:`comparison_jobs`; ``counterfactuals`` maps each
+    job of :func:`counterfactual_jobs` to its result."""
+    from sim.welfare import consumption_equivalent
+
+    arms = len(labels)
+    rows = []
+    for i, (job, result) in enumerate(zip(jobs, results, strict=True)):
+        rep, a = divmod(i, arms)
+        rows.append({"arm": labels[a], "strategy": strategies[a], "rep": rep, "seed": seed + rep,
+                     **consumption_equivalent(result, counterfactuals[counterfactual_job(job)])})
+    return pd.DataFrame(rows)
 
 
 def _run_in_child(job: Job, conn) -> None:

@@ -38,7 +38,7 @@ from ui import run as uirun  # noqa: E402
 from ui import setup as uisetup  # noqa: E402
 from ui import texts as uitexts  # noqa: E402
 from ui.outcomes import CARDS, outcome  # noqa: E402
-from ui.tabs import borrowers, complaints, downloads, learn, results, rules, segments  # noqa: E402
+from ui.tabs import borrowers, complaints, downloads, learn, money, results, rules, segments  # noqa: E402
 
 SMALL = {"n": 300, "horizon": 12, "burn": 6, "reps": 2}
 
@@ -251,9 +251,9 @@ def test_editing_parameters_reaches_the_scenario():
     ok(at.run())
     at.slider(key="urate.baseline").set_value(9.0)
     at.slider(key="shock.baseline").set_value(0.05)
-    at.checkbox(key="support.baseline").check()
+    at.button(key="lv.income_support.baseline.add").click()
     ok(at.run())
-    at.number_input(key="support_amt.baseline").set_value(300.0)
+    at.number_input(key="lv.income_support.baseline.0.amount").set_value(300.0)
     at.slider(key="lit.baseline").set_value(0.3)
     at.slider(key="reach.baseline").set_value(0.5)
     at.slider(key="sav.baseline").set_value(2.0)
@@ -290,6 +290,83 @@ def test_sudden_shock_path():
     toml = at.session_state["results"].tomls["conventional"]
     u = simconfig.validate(simconfig.parse_toml(toml)).economy.unemployment
     assert u.kind == "series" and u.values[2:5] == [12.0] * 3 and u.values[1] == u.values[5]
+
+
+def test_crisis_levers_are_offered_under_economy_and_shocks():
+    """One expander per lever of sim.economy.LEVERS, its explanation in learn mode, inputs built from the
+    period model's fields, and the crisis_package scenario in the picker with its periods filled in."""
+    from sim.economy import LEVERS
+
+    at = ok(new_app())
+    assert "crisis_package" in at.selectbox(key="scenario").options
+    expanders = [e.label for e in at.sidebar.expander]
+    assert all(lever.label in expanders for lever in LEVERS)
+    assert any("Economy and shocks" in m.value for m in at.sidebar.markdown)
+    at.toggle(key="learn").set_value(True)
+    at.selectbox(key="scenario").select("crisis_package")
+    at = ok(at.run())
+    infos = " ".join(i.value for i in at.sidebar.info)
+    assert all(lever.explanation in infos for lever in LEVERS)
+    base = sim.load_scenario("crisis_package")
+    assert at.number_input(key="lv.stimulus.crisis_package.0.amount").value == base.economy.stimulus[0].amount
+    assert at.selectbox(key="lv.stimulus.crisis_package.0.frequency").options == ["once", "monthly"]
+    take_up = at.number_input(key="lv.accommodation.crisis_package.0.take_up")
+    assert take_up.value == base.lenders[0].accommodation[0].take_up and take_up.max == 1.0
+    assert at.checkbox(key="lv.accommodation.crisis_package.0.interest_free").value
+    assert any(c.value.startswith("Source: CARES Act") for c in at.sidebar.caption)
+    assert not at.error
+
+
+def test_stimulus_and_accommodation_periods_change_the_run():
+    """Adding a stimulus period and a lender accommodation period reaches the scenario of every arm and
+    changes the results; removing a period moves the later ones up."""
+    at = run(shrink(ok(new_app())))
+    before = at.session_state["results"]
+    at.button(key="lv.stimulus.baseline.add").click()
+    at.button(key="lv.accommodation.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.stimulus.baseline.0.amount").set_value(3000.0)
+    at.number_input(key="lv.accommodation.baseline.0.start_month").set_value(0)
+    at.number_input(key="lv.accommodation.baseline.0.end_month").set_value(8)
+    at.number_input(key="lv.accommodation.baseline.0.take_up").set_value(0.6)
+    at.checkbox(key="lv.accommodation.baseline.0.unemployed_only").uncheck()
+    at = run(at)
+    after = at.session_state["results"]
+    for label in after.labels:
+        scn = after.scenario(label)
+        assert [p.amount for p in scn.economy.stimulus] == [3000.0]
+        assert all(lender.accommodation[0].take_up == 0.6 and not lender.accommodation[0].unemployed_only
+                   for lender in scn.lenders)
+    assert before.key != after.key
+    a, b = before.summary_all(), after.summary_all()
+    assert not np.allclose(a["npv"].to_numpy(), b["npv"].to_numpy())
+    assert not np.allclose(a["wellbeing_mean"].to_numpy(), b["wellbeing_mean"].to_numpy())
+    # two stimulus periods, then the first removed: the second takes its place
+    at.button(key="lv.stimulus.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.stimulus.baseline.1.amount").set_value(500.0)
+    ok(at.run())
+    at.button(key="lv.stimulus.baseline.0.rm").click()
+    at = ok(at.run())
+    assert at.session_state["lv.stimulus.baseline.n"] == 1
+    assert at.number_input(key="lv.stimulus.baseline.0.amount").value == 500.0
+
+
+def test_a_bad_lever_period_shows_an_error_and_keeps_the_page():
+    at = ok(new_app())
+    at.button(key="lv.forbearance.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.forbearance.baseline.0.start_month").set_value(10)
+    at.number_input(key="lv.forbearance.baseline.0.end_month").set_value(3)
+    at = ok(at.run())
+    errors = [e.value for e in at.error]
+    assert any("economy.forbearance.0" in e and "end_month 3 is before start_month 10" in e for e in errors)
+    assert all("\n" not in e for e in errors)
+    assert at.button(key="run").disabled
+    assert [t.label for t in at.tabs] == list(app.TABS) and at.multiselect(key="strategies").value
+    at.number_input(key="lv.forbearance.baseline.0.end_month").set_value(12)
+    at = ok(at.run())
+    assert not at.error and not at.button(key="run").disabled
 
 
 def test_invalid_value_names_the_field_and_keeps_the_last_results(ran):
@@ -663,10 +740,19 @@ def test_a_link_reproduces_every_setting():
     at.number_input(key="uat.baseline").set_value(2)
     at.slider(key="ulen.baseline").set_value(4)
     at.slider(key="shock.baseline").set_value(0.06)
-    at.checkbox(key="support.baseline").check()
+    at.button(key="lv.income_support.baseline.add").click()
     ok(at.run())
-    at.number_input(key="support_amt.baseline").set_value(350.0)
-    at.slider(key="support_months.baseline").set_value((1, 7))
+    at.button(key="lv.stimulus.baseline.add").click()
+    ok(at.run())
+    at.button(key="lv.accommodation.baseline.add").click()
+    ok(at.run())
+    at.number_input(key="lv.income_support.baseline.0.amount").set_value(350.0)
+    at.number_input(key="lv.income_support.baseline.0.start_month").set_value(1)
+    at.number_input(key="lv.income_support.baseline.0.end_month").set_value(7)
+    at.number_input(key="lv.stimulus.baseline.0.amount").set_value(900.0)
+    at.selectbox(key="lv.stimulus.baseline.0.frequency").select("monthly")
+    at.number_input(key="lv.accommodation.baseline.0.take_up").set_value(0.45)
+    at.checkbox(key="lv.accommodation.baseline.0.report_current").uncheck()
     at.slider(key="lit.baseline").set_value(0.35)
     at.slider(key="reach.baseline").set_value(0.6)
     at.slider(key="sav.baseline").set_value(1.5)
@@ -686,6 +772,8 @@ def test_a_link_reproduces_every_setting():
     scn = res.scenario("conventional")
     assert scn.regulation.regime == "china_2018" and scn.economy.unemployment.values[2:6] == [11.5] * 4
     assert scn.economy.income_support[0].end_month == 7 and scn.behaviour.contact_tolerance == 6.5
+    assert scn.economy.stimulus[0].amount == 900.0 and scn.economy.stimulus[0].frequency == "monthly"
+    assert scn.lenders[0].accommodation[0].take_up == 0.45 and not scn.lenders[0].accommodation[0].report_current
     assert scn.population.n_borrowers == SMALL["n"] and scn.horizon_months == SMALL["horizon"]
     # the exported file says what was edited, not the base file's "no contact rules"
     assert "no contact rules" not in scn.description and "regulation.regime = china_2018" in scn.description
@@ -775,6 +863,9 @@ def test_chart_data_match_the_outcome_tables(ran):
             assert (band["lo"] >= 0).all()
     ci = charts.summary_ci(s, ["complaints_legal_action_per_1000"], res.labels)
     assert (ci["ci_low"].dropna() >= 0).all()
+    shares = [k for k, o in outcomes.OUTCOMES.items() if o.is_share and k in s.columns]
+    assert "redefault_rate_reaged" in shares
+    assert (charts.summary_ci(s, shares, res.labels)["ci_high"].dropna() <= 1).all()
 
 
 def test_the_command_line_shown_reproduces_the_comparison(ran, tmp_path):
@@ -839,6 +930,79 @@ def test_trade_off_and_cost_tables_are_formatted(ran):
     costs = at.dataframe[0].value
     assert costs.loc[outcome("collection_cost").label].iloc[0].startswith("$")
     assert "." not in costs.loc[outcome("lawsuits").label].iloc[0].split(" ")[0]  # whole lawsuits
+
+
+def test_the_money_outcome_leads_the_cards_and_matches_the_summary(ran):
+    """NPV and P&L are the first cards, in dollars with thousands separators, and are the summary's means;
+    recovery on a fixed base divides every arm's collections by the champion's book at stake."""
+    at = show(ran, "Results")
+    res = at.session_state["results"]
+    s = res.summary_all()
+    assert [m.label for m in at.metric][:3] == ["NPV", "P&L", "Recovery on a fixed base"]
+    champion = s[s["arm"] == res.labels[0]]
+    assert at.metric[0].value == outcome("npv").format(champion["npv"].mean())
+    assert at.metric[0].value.startswith(("$", "-$")) and "," in at.metric[0].value
+    # the champion's fixed base is its own book; a challenger's is the champion's on the same seed
+    assert np.allclose(champion["recovery_rate_common_base"], champion["recovery_rate_on_book"])
+    base = champion.set_index("rep")["recovery_base"]
+    for _, row in s[s["arm"] == res.labels[1]].iterrows():
+        assert row["recovery_rate_common_base"] == pytest.approx(row["collected"] / base[row["rep"]])
+    assert outcome("recovery_rate_gross").label != outcome("recovery_rate_common_base").label
+    assert "denominator moves with the strategy" in outcome("recovery_rate_gross").explanation
+
+
+def test_money_tab_shows_money_recovery_kpis_and_roll_rates(ran):
+    at = show(ran, "Money")
+    res = at.session_state["results"]
+    s = res.summary_all()
+    tables = [d.value for d in at.dataframe]
+    money_table, recovery, kpis, rolls = tables[:4]
+    first = res.labels[0]
+    means = s.groupby("arm")[["npv", "pnl", "rpc_per_attempt", "recovery_rate_common_base"]].mean()
+    assert money_table.loc["NPV", first].startswith(outcome("npv").format(means.loc[first, "npv"]))
+    assert money_table.loc["P&L", first].startswith(outcome("pnl").format(means.loc[first, "pnl"]))
+    assert recovery.loc["Recovery on a fixed base", first].startswith(
+        outcome("recovery_rate_common_base").format(means.loc[first, "recovery_rate_common_base"]))
+    assert kpis.loc["Right-party contact rate", first].startswith(
+        outcome("rpc_per_attempt").format(means.loc[first, "rpc_per_attempt"]))
+    for key in ("promise_kept_rate", "collected_per_collector_hour", "cure_rate", "redefault_rate_cured"):
+        assert outcome(key).label in kpis.index
+    assert "from current" in rolls.index and "charged off" in rolls.columns
+    # the matrix is the engine's: one replication's equals the run's own roll_rate_matrix, both weights
+    job = res.jobs[0]
+    direct = sim.simulate(simconfig.parse_toml(job.toml), seed=job.seed)
+    rr = res.tables["roll_rates"]
+    for weight in money.WEIGHTS:
+        mine = sim.reports.roll_rate_matrix(rr[(rr["arm"] == first) & (rr["rep"] == 0)], "all", weight)
+        pd.testing.assert_frame_equal(mine, direct.roll_rate_matrix("all", weight))
+        pooled = money.roll_matrix(res, first, weight)
+        assert np.allclose(pooled.sum(axis=1)[pooled.sum(axis=1) > 0], 1.0)
+    ok(at.radio(key="roll_weight").set_value("balance").run())
+    ok(at.selectbox(key="roll_arm").select(res.labels[1]).run())
+
+
+def test_welfare_change_is_computed_on_demand_and_is_the_engines(ran):
+    at = show(ran, "Money")
+    assert "ce_change" not in at.session_state["results"].tables or True
+    at.session_state["results"].tables.pop("welfare", None)
+    at = ok(at.run())
+    assert at.button(key="welfare")  # not computed until asked for
+    assert not any(outcome("ce_change").label in str(d.value.index.tolist()) for d in at.dataframe)
+    at = ok(at.button(key="welfare").click().run())
+    res = at.session_state["results"]
+    table = res.tables["welfare"]
+    assert len(table) == len(res.labels) * res.reps
+    shown = at.dataframe[-1].value
+    first = res.labels[0]
+    mean = table[table["arm"] == first]["ce_change"].mean()
+    assert shown.loc[outcome("ce_change").label, first].startswith(outcome("ce_change").format(mean))
+    assert outcome("ce_change_horizon").label in shown.index
+    # the engine's own welfare change for one run
+    job = res.jobs[len(res.labels) + 1]  # replication 1, second arm
+    direct = sim.run_scenario(simconfig.parse_toml(job.toml), seed=job.seed, welfare=True)
+    row = table[(table["rep"] == 1) & (table["arm"] == res.labels[1])].iloc[0]
+    assert row["ce_change"] == pytest.approx(direct["ce_change"], rel=1e-9, abs=1e-12)
+    assert row["ce_change_horizon"] == pytest.approx(direct["ce_change_horizon"], rel=1e-9, abs=1e-12)
 
 
 def test_rules_tab_names_the_reference_regime_and_shows_shares(ran):

@@ -235,8 +235,11 @@ def test_a_link_with_every_setting_changed_reopens_the_same_comparison(server, b
     url, _ = server
     settings = {"n.baseline": 600, "lit.baseline": 0.35, "reach.baseline": 0.6, "sav.baseline": 1.5,
                 "upath.baseline": "sudden shock", "upeak.baseline": 11.5, "uat.baseline": 2, "ulen.baseline": 4,
-                "shock.baseline": 0.06, "support.baseline": True, "support_amt.baseline": 350.0,
-                "support_months.baseline": [1, 7], "regime.baseline": "china_2018", "horizon.baseline": 18,
+                "shock.baseline": 0.06, "lv.income_support.baseline.n": 1,
+                "lv.income_support.baseline.0.amount": 350.0, "lv.income_support.baseline.0.end_month": 7,
+                "lv.stimulus.baseline.n": 1, "lv.stimulus.baseline.0.amount": 900.0,
+                "lv.accommodation.baseline.n": 1, "lv.accommodation.baseline.0.take_up": 0.45,
+                "regime.baseline": "china_2018", "horizon.baseline": 18,
                 "burn.baseline": 6, "extra.baseline": "[behaviour]\ncontact_tolerance = 6.5\n"}
     query = (f"?s={link.encode(settings)}&strategies=hardship_first&strategies=conventional&reps=2&seed=4"
              "&learn=true&tab=Costs")

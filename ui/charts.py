@@ -29,25 +29,30 @@ def colours(labels: list[str]) -> dict[str, str]:
 def band(frame: pd.DataFrame, value: str, by: tuple[str, ...] = ("arm", "month")) -> pd.DataFrame:
     """Mean and 95% confidence interval across replications (:func:`sim.stats.grouped_mean_ci`) of
     ``value`` for each group of ``by``: columns ``by``, ``mean``, ``lo``, ``hi``. With one replication the
-    band is the mean itself; an outcome that cannot be negative has its interval clipped at zero."""
+    band is the mean itself; an outcome that cannot be negative has its interval clipped at zero, and a share
+    at one."""
     ci = grouped_mean_ci(frame, list(by), [value])
     out = ci[[*by, "mean"]].copy()
     out["lo"] = ci["ci_low"].fillna(ci["mean"])
     out["hi"] = ci["ci_high"].fillna(ci["mean"])
     if not outcome(value).can_be_negative:
         out["lo"] = out["lo"].clip(lower=0.0)
+    if outcome(value).is_share:
+        out["hi"] = out["hi"].clip(upper=1.0)
     return out
 
 
 def summary_ci(summary: pd.DataFrame, keys: list[str], order: list[str]) -> pd.DataFrame:
     """One row per arm (in ``order``) and outcome: mean and 95% interval across replications, clipped at
-    zero for outcomes that cannot be negative (NaN bounds with one replication)."""
+    zero for outcomes that cannot be negative and at one for shares (NaN bounds with one replication)."""
     ci = grouped_mean_ci(summary, ["arm"], keys)
     ci["arm"] = pd.Categorical(ci["arm"], order)
     ci = ci.sort_values(["arm"], kind="stable").reset_index(drop=True)
     ci["arm"] = ci["arm"].astype(str)
     clip = ci["outcome"].map(lambda k: not outcome(k).can_be_negative)
     ci.loc[clip, "ci_low"] = ci.loc[clip, "ci_low"].clip(lower=0.0)
+    share = ci["outcome"].map(lambda k: outcome(k).is_share)
+    ci.loc[share, "ci_high"] = ci.loc[share, "ci_high"].clip(upper=1.0)
     return ci
 
 

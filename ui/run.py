@@ -16,7 +16,14 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sim import config as simconfig
-from sim.service import RunService, comparison_jobs, household_months, stack_results
+from sim.service import (
+    RunService,
+    comparison_jobs,
+    counterfactual_jobs,
+    household_months,
+    stack_results,
+    welfare_table,
+)
 
 TRACED_HOUSEHOLDS = 40  # followed month by month in replication 1 (8 per income quintile)
 DEFAULT_WORK = 3 * 3 * 1000 * 60  # household-months of the default comparison
@@ -70,6 +77,7 @@ class Results:
     title: str
     tables: dict[str, pd.DataFrame]
     seconds: float = 0.0
+    welfare_sums: list = field(default_factory=list, repr=False)  # each run's meta["welfare"], in job order
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -99,6 +107,15 @@ class Results:
     def summary_all(self) -> pd.DataFrame:
         s = self.tables["summary"]
         return s[s["lender"] == "all"]
+
+    @property
+    def jobs(self) -> list:
+        return comparison_jobs([self.arms[label].toml for label in self.labels], self.seed, self.reps,
+                               TRACED_HOUSEHOLDS)
+
+    @property
+    def strategies(self) -> list[str]:
+        return [self.arms[label].strategy for label in self.labels]
 
 
 def worker_count() -> int:
@@ -205,7 +222,45 @@ def compute(setup: Setup, where) -> Results | None:
     if os.environ.get("COLLECTION_LAB_TIMING"):
         print(f"collection-lab: {len(jobs)} runs in {seconds:.2f} s", file=sys.stderr)
     return Results(key=setup.key, labels=[a.label for a in setup.arms], arms={a.label: a for a in setup.arms},
-                   seed=setup.seed, reps=setup.reps, title=setup.title, tables=tables, seconds=seconds)
+                   seed=setup.seed, reps=setup.reps, title=setup.title, tables=tables, seconds=seconds,
+                   welfare_sums=[r.meta["welfare"] for r in results])
+
+
+def prefetch_welfare(res: Results) -> None:
+    """Start the no-collection runs of ``res`` in the background (after every run that was asked for), so
+    that the welfare change is quick when asked for; nothing when it is known or runs are serial."""
+    svc = service()
+    if svc.inline or "welfare" in res.tables:
+        return
+    svc.submit(session_id(), counterfactual_jobs(res.jobs), speculative=True)
+
+
+def compute_welfare(res: Results, where) -> pd.DataFrame | None:
+    """The welfare change of every run of ``res`` against no collection (:func:`sim.service.welfare_table`):
+    one no-collection run per scenario and seed (the comparison's own runs left their welfare sums in
+    ``res``), with progress in ``where``. Kept in ``res.tables["welfare"]``; None when the runs failed."""
+    if "welfare" in res.tables:
+        return res.tables["welfare"]
+    jobs = res.jobs
+    extra = counterfactual_jobs(jobs)
+    handle = service().submit(session_id(), extra)
+    if not handle.done():
+        with where.container(border=True):
+            bar = st.progress(0.0, text="Starting…")
+            while not handle.done():
+                done, left = handle.progress()
+                bar.progress(done, text=f"Running {len(extra)} runs without collection: {done:.0%} done, "
+                                        f"about {_duration(left)} left")
+                time.sleep(0.2)
+        where.empty()
+    try:
+        counterfactuals = dict(zip(extra, handle.results(), strict=True))
+    except Exception as exc:  # noqa: BLE001  (an engine error must not take the page down)
+        where.error(f"The runs without collection failed: {type(exc).__name__}: {exc}")
+        return None
+    table = welfare_table(jobs, res.welfare_sums, counterfactuals, res.labels, res.strategies, res.seed)
+    res.tables["welfare"] = table
+    return table
 
 
 def _duration(seconds: float) -> str:

@@ -11,11 +11,13 @@ import copy
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 import streamlit as st
 
 import sim
 from sim import config as simconfig
+from sim.economy import LEVERS, LeverInfo
 from sim.presets import PRESETS, preset
 from sim.regulation import REGIMES
 from ui import link, texts
@@ -169,12 +171,138 @@ def economy_overrides(base: sim.Scenario, sid: str) -> dict:
                     help="Illness, repairs: each costs about a month of income on average.")
     if shock != base.economy.expense_shock_probability:
         o["economy.expense_shock_probability"] = shock
-    if _widget(st.checkbox, "Income support for the unemployed", f"support.{sid}", False):
-        c1, c2 = st.columns(2)
-        amount = _widget(c1.number_input, "$ a month", f"support_amt.{sid}", 600.0, 0.0, 10_000.0, step=50.0)
-        months = _widget(c2.slider, "Months", f"support_months.{sid}", (0, 12), 0, 600)
-        o["economy.income_support"] = [{"amount": amount, "start_month": months[0], "end_month": months[1]}]
     return o
+
+
+# ------------------------------------------------------------------------------------------------
+# Crisis levers (sim.economy.LEVERS): one expander each, periods built from the period model's fields
+# ------------------------------------------------------------------------------------------------
+NEW_PERIOD_MONTHS = 6  # a new period runs from its start month for this many months
+
+
+def _lever_key(lever: LeverInfo, sid: str) -> str:
+    return f"lv.{lever.path.rsplit('.', 1)[-1]}.{sid}"
+
+
+def lever_periods(base: sim.Scenario, lever: LeverInfo) -> list[dict]:
+    """The lever's periods in the base scenario (a per-lender lever: its first lender's), as plain dicts."""
+    owner = base.lenders[0] if lever.per_lender else base.economy
+    return [p.model_dump(mode="json") for p in getattr(owner, lever.path.rsplit(".", 1)[-1])]
+
+
+def lever_paths(base: sim.Scenario, lever: LeverInfo) -> list[str]:
+    """Where the lever's periods go: ``economy.<field>``, or ``lenders.<i>.<field>`` for every lender."""
+    name = lever.path.rsplit(".", 1)[-1]
+    if lever.per_lender:
+        return [f"lenders.{i}.{name}" for i in range(len(base.lenders))]
+    return [lever.path]
+
+
+def _bounds(info) -> tuple[float | None, float | None]:
+    low = high = None
+    for m in info.metadata:
+        low = getattr(m, "ge", getattr(m, "gt", low))
+        high = getattr(m, "le", getattr(m, "lt", high))
+    return low, high
+
+
+def _field_default(name: str, info, start: int):
+    if name == "end_month" and info.is_required():
+        return start + NEW_PERIOD_MONTHS - 1
+    return info.get_default(call_default_factory=True)
+
+
+def period_field(key: str, name: str, info, default, learn: bool):
+    """One input for one field of a period, built from its pydantic field: a Literal is a dropdown, a bool a
+    checkbox, a number a number input within the field's bounds; the description and source are its help,
+    and a cited source is a note under it in learn mode."""
+    label = name.replace("_", " ").capitalize()
+    source = (info.json_schema_extra or {}).get("source", "")
+    help_text = f"{info.description or ''}\n\nSource: {source}" if source else info.description
+    kind = info.annotation
+    if get_origin(kind) is Literal:
+        options = list(get_args(kind))
+        value = _widget(st.selectbox, label, key, default, options, help=help_text)
+    elif kind is bool:
+        value = _widget(st.checkbox, label, key, bool(default), help=help_text)
+    else:
+        low, high = _bounds(info)
+        if kind is int:
+            value = _widget(st.number_input, label, key, int(default), None if low is None else int(low),
+                            None if high is None else int(high), step=1, help=help_text)
+        else:
+            step = 0.01 if high is not None and high <= 2 else 10.0
+            value = _widget(st.number_input, label, key, float(default), None if low is None else float(low),
+                            None if high is None else float(high), step=step, help=help_text)
+    if learn and source and source != "assumption":  # a bare "assumption" stays in the help, not on the panel
+        st.caption(f"Source: {source}")
+    return value
+
+
+def _add_period(count_key: str) -> None:
+    st.session_state[count_key] = int(st.session_state.get(count_key, 0)) + 1
+
+
+def _remove_period(prefix: str, count_key: str, index: int, fields: list[str]) -> None:
+    """Drop period ``index``: the later ones move up one place, and the last place is cleared."""
+    n = int(st.session_state.get(count_key, 0))
+    for j in range(index, n - 1):
+        for name in fields:
+            later = f"{prefix}.{j + 1}.{name}"
+            if later in st.session_state:
+                st.session_state[f"{prefix}.{j}.{name}"] = st.session_state[later]
+    for name in fields:
+        st.session_state.pop(f"{prefix}.{n - 1}.{name}", None)
+    st.session_state[count_key] = max(n - 1, 0)
+
+
+def lever_editor(base: sim.Scenario, data: dict, lever: LeverInfo, sid: str, learn: bool) -> dict:
+    """The expander of one crisis lever: its explanation in learn mode, its periods (add, edit, remove),
+    and the lever's own error. Returns dotted overrides when the periods differ from the scenario's."""
+    prefix = _lever_key(lever, sid)
+    count_key = f"{prefix}.n"
+    existing = lever_periods(base, lever)
+    fields = list(lever.period.model_fields)
+    periods: list[dict] = []
+    with st.sidebar.expander(lever.label, expanded=False):
+        if learn:
+            st.info(lever.explanation, icon=":material/school:")
+        if lever.per_lender:
+            names = ", ".join(lender.name for lender in base.lenders)
+            st.caption(f"The lender's own programme: applies to {names}.")
+        link.default(count_key, len(existing))
+        n = int(st.session_state.get(count_key, len(existing)))
+        for i in range(n):
+            given = existing[i] if i < len(existing) else {}
+            with st.container(border=True):
+                st.markdown(f"**Period {i + 1}**")
+                period = {}
+                start = int(given.get("start_month", 0))
+                for name, info in lever.period.model_fields.items():
+                    default = given.get(name, _field_default(name, info, start))
+                    period[name] = period_field(f"{prefix}.{i}.{name}", name, info, default, learn)
+                periods.append(period)
+                st.button(f"Remove period {i + 1}", key=f"{prefix}.{i}.rm", on_click=_remove_period,
+                          args=(prefix, count_key, i, fields), icon=":material/delete:")
+        st.button("Add a period", key=f"{prefix}.add", on_click=_add_period, args=(count_key,),
+                  icon=":material/add:")
+        if periods == existing:
+            return {}
+        overrides = {path: periods for path in lever_paths(base, lever)}
+        try:
+            simconfig.load_scenario(data, **overrides)
+        except sim.ScenarioError as exc:
+            st.error(str(exc).splitlines()[0])
+    return overrides
+
+
+def lever_overrides(base: sim.Scenario, data: dict, sid: str) -> dict:
+    """Every crisis lever of :data:`sim.economy.LEVERS`, one expander each; returns dotted overrides."""
+    learn = bool(st.session_state.get("learn"))
+    out: dict = {}
+    for lever in LEVERS:
+        out |= lever_editor(base, data, lever, sid, learn)
+    return out
 
 
 def portfolio_upload(sid: str) -> tuple[Path | None, str | None]:
@@ -260,8 +388,14 @@ def own_setup() -> tuple[list[Arm], str | None, list[str]]:
             value = _widget(st.slider, label, f"{key}.{sid}", float(getattr(pop, field)), 0.0, top, step=step)
             if value != getattr(pop, field):
                 overrides[f"population.{field}"] = value
-    with st.sidebar.expander("Economy and shocks", expanded=False):
+    st.sidebar.markdown("**Economy and shocks**")
+    if st.session_state.get("learn"):
+        st.sidebar.caption("The path of unemployment, expense shocks, and the crisis levers: public support, "
+                           "payment pauses and the lenders' own programmes. Each lever is on for the periods "
+                           "you add (months count from the first recorded month, 0).")
+    with st.sidebar.expander("Unemployment and expense shocks", expanded=False):
         overrides |= economy_overrides(base, sid)
+    overrides |= lever_overrides(base, data, sid)
     with st.sidebar.expander("Regulation", expanded=False):
         regimes = list(REGIMES)
         current = base.regulation.regime if base.regulation.regime in regimes else regimes[0]

@@ -52,6 +52,35 @@ NOTES = {
                 "what it paid, and how it felt. Every strategy met the same household with the same "
                 "job losses and shocks, so you can see what the strategy changed.",
     "any": "Any monthly outcome the model records, with the same bands.",
+    "money": "What each strategy is worth to the lender. NPV adds up every month's cash in (payments, "
+             "recoveries, debt sales) less cash out (new loans, collection costs, agency fees, fines), "
+             "discounted at the lender's cost of funds, plus what the book is worth at the end less what it was "
+             "worth at the start. P&L is the same without discounting. A book is valued at its expected "
+             "recovery: the later an account, the less it is worth. Compare strategies by their differences "
+             "on the same seeds.",
+    "recovery": "Recovery on a fixed base divides the dollars each strategy collected by one base for every "
+                "strategy (the champion's book at stake on the same seed), so it ranks strategies as dollars "
+                "do. Recovery on own book uses each run's own book. Gross and net recovery on delinquent "
+                "exposure are the old rates: their base is what fell behind, which a strategy that keeps "
+                "accounts current shrinks, so they can rise while fewer dollars come in. Read them within one "
+                "strategy, not across strategies.",
+    "kpis": "The numbers a collections department watches. Right-party contact rate: conversations with the "
+            "borrower per call dialled. Promises to pay made in conversations, and the share kept. Dollars "
+            "collected per collector hour, and cost to collect (costs per dollar collected). Cure rate: late "
+            "accounts that catch up in a month. Re-default: cured or re-aged accounts that fall 30+ days "
+            "behind again within a year.",
+    "rolls": "A roll-rate matrix is how banks read a delinquent book: each row is where accounts stood at the "
+             "start of a month (current, or how many days late), each column where they were at its end "
+             "(still there, a bucket further, back to current, charged off, paid off or sold). A strategy that "
+             "works moves late accounts back to current instead of on towards charge-off. By balance weighs "
+             "each account by what it owed.",
+    "welfare": "How much better or worse off households are than with no collection at all, in the same "
+               "economy with the same job losses and shocks: the share of their consumption they would give up "
+               "(negative) to avoid the strategy. With the future included, what households still owe at the "
+               "end, their savings and the marks on their credit records count for seven more years, so not "
+               "repaying is not a free gain. The run-months-only measure counts unpaid debt as consumption and "
+               "is shown for comparison. It needs one extra run per replication (no collection, same seed): "
+               "those runs start in the background when the Money tab opens, and the button shows the result.",
 }
 
 # A plain-language gloss for each numbered step of the month (sim.model's docstring holds the steps).

@@ -74,8 +74,8 @@ def show(res: Results) -> None:
     st.caption("Tables have one row per arm, replication and month (or lender, or segment), with the engine's "
                "column names (docs/ODD.md defines them). The scenario files reproduce them exactly with the "
                "seeds shown.")
-    for name in ("summary", "monthly", "segments", "traces"):
-        frame = res.tables[name]
+    for name in ("summary", "monthly", "segments", "roll_rates", "welfare", "traces"):
+        frame = res.tables.get(name, [])
         if not len(frame):
             continue
         c1, c2, c3 = st.columns([2, 1, 1])

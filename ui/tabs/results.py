@@ -6,7 +6,7 @@ import streamlit as st
 
 from sim.metrics import MONTHLY_COLUMNS
 from ui.charts import band, note, series_spec, show_chart, summary_ci, with_ci
-from ui.outcomes import CARDS, SERIES, difference, outcome
+from ui.outcomes import CARDS, LEAD_CARDS, SERIES, difference, outcome
 from ui.run import Results
 
 
@@ -27,6 +27,21 @@ def view_cards(res: Results) -> None:
     if neutral:
         st.caption("The arms differ in their economy, not only in a choice the lender makes: differences are "
                    "shown in grey, neither better nor worse.")
+    lead = [k for k in keys if k in LEAD_CARDS]  # the money outcomes and fixed-base recovery: a row each
+    rest = [k for k in keys if k not in lead]
+
+    def metric(where, label: str, key: str) -> None:
+        o = outcome(key)
+        row = ci.loc[(label, key)]
+        delta = None
+        if label != champion:
+            delta = difference(row["mean"] - ci.loc[(champion, key), "mean"], o.kind)
+        color = "off" if neutral or o.higher_is_better is None else ("normal" if o.higher_is_better else "inverse")
+        interval = (f"95% confidence interval across replications: "
+                    f"{with_ci(row['mean'], row['ci_low'], row['ci_high'], o.kind)}."
+                    if res.reps > 1 else "One replication: no confidence interval.")
+        where.metric(o.label, o.format(row["mean"]), delta=delta, delta_color=color, help=f"{o.explanation} {interval}")
+
     per_row = min(len(res.labels), 3)
     for start in range(0, len(res.labels), per_row):
         cols = st.columns(per_row)
@@ -34,20 +49,11 @@ def view_cards(res: Results) -> None:
             with col.container(border=True):
                 st.markdown(f"**{label}**" + (" · champion" if label == champion else ""))
                 st.caption(res.descriptions[label])
+                for key in lead:
+                    metric(st, label, key)
                 grid = st.columns(2)
-                for i, key in enumerate(keys):
-                    o = outcome(key)
-                    row = ci.loc[(label, key)]
-                    delta = None
-                    if label != champion:
-                        delta = difference(row["mean"] - ci.loc[(champion, key), "mean"], o.kind)
-                    color = "off" if neutral or o.higher_is_better is None else (
-                        "normal" if o.higher_is_better else "inverse")
-                    interval = (f"95% confidence interval across replications: "
-                                f"{with_ci(row['mean'], row['ci_low'], row['ci_high'], o.kind)}."
-                                if res.reps > 1 else "One replication: no confidence interval.")
-                    grid[i % 2].metric(o.label, o.format(row["mean"]), delta=delta, delta_color=color,
-                                       help=f"{o.explanation} {interval}")
+                for i, key in enumerate(rest):
+                    metric(grid[i % 2], label, key)
 
 
 def series_keys(res: Results) -> list[str]:

@@ -10,13 +10,14 @@ from ui.charts import show_chart, summary_ci, tradeoff_frame, tradeoff_spec, wit
 from ui.outcomes import outcome
 from ui.run import Results
 
-PAIRS = [("complaints_per_1000", "recovery_rate_net", "Recovery against complaints"),
-         ("wellbeing_mean", "recovery_rate_net", "Recovery against well-being")]
+PAIRS = [("complaints_per_1000", "net_recovery_rate_common_base", "Recovery against complaints"),
+         ("wellbeing_mean", "net_recovery_rate_common_base", "Recovery against well-being")]
 
 
-def outcome_table(res: Results, keys: list[str]) -> pd.DataFrame:
-    """Mean (95% interval) of each outcome by arm, formatted with its unit; rows labelled in words."""
-    s = res.summary_all()
+def outcome_table(res: Results, keys: list[str], runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean (95% interval) of each outcome by arm, formatted with its unit; rows labelled in words. ``runs``:
+    one row per arm and replication (default: the all-lenders summary)."""
+    s = res.summary_all() if runs is None else runs
     keys = [k for k in keys if k in s.columns]
     ci = summary_ci(s, keys, res.labels)
     ci["value"] = [with_ci(m, lo, hi, outcome(k).kind)
