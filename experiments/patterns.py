@@ -31,6 +31,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -535,6 +536,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a fast smoke run: 2 replications of 800 households")
     args = parser.parse_args(argv)
     args.command = " ".join(["python experiments/patterns.py", *(sys.argv[1:] if argv is None else argv)])
+    if os.environ.get("COLLECTION_LAB_SMOKE", "") not in ("", "0"):
+        print("COLLECTION_LAB_SMOKE is set: a tiny run of two studies, not the one the command asks for",
+              file=sys.stderr)
+        args.tiny, args.studies, args.workers = True, "book,caps", 1
     if args.tiny:
         args.reps, args.households = 2, 800
     names = [s.strip() for s in args.studies.split(",") if s.strip()]

@@ -203,3 +203,19 @@ def test_crisis_tiny(tmp_path):
     assert_figure(tmp_path / "img" / "crisis_effects", "difference from no response")
     bad = run("crisis", "--reps", "1", "--out", str(tmp_path), timeout=120)
     assert bad.returncode == 2 and "--reps must be at least 2" in bad.stderr
+
+
+def test_patterns_tiny(tmp_path):
+    """experiments/patterns.py end to end (issue 12, criterion 8) on two studies: the runs table, a page with
+    the command that reproduces it and a section per study; a bad option is one line and exit status 2."""
+    proc = run("patterns", "--tiny", "--studies", "book,caps", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "patterns.csv")
+    assert set(table["study"]) == {"book", "caps"}
+    assert set(table[table["study"] == "caps"]["arm"]) == {"none", "us_reg_f", "us_reg_f_creditors", "china_2018",
+                                                          "china_cba_2026"}
+    page = (tmp_path / "patterns.md").read_text()
+    assert "python experiments/patterns.py --tiny --studies book,caps" in page
+    assert "## A card book that looks like one" in page and "## Caps that bind" in page
+    bad = run("patterns", "--studies", "nonsense", "--out", str(tmp_path), timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "unknown studies" in bad.stderr
