@@ -107,6 +107,7 @@ MARKET = {
     "population.application_rate": 0.07,
 }
 OUTCOMES = {
+    "pnl": ("lender P&L over the recorded months, $ million", 1e-6),
     "collected": ("collected on accounts in collection, $ million", 1e-6),
     "shared_paid": ("paid by households that owe both lenders, $ million", 1e-6),
     "recovery_rate_gross": ("gross recovery, % of delinquent exposure", 100.0),
@@ -122,6 +123,7 @@ OUTCOMES = {
 STATES = ("capacity_shortfall", "pressure_mean", "goodwill_mean")
 
 PLOT_LABELS = {
+    "pnl": "lender P&L over the\nrecorded months ($ million)",
     "collected": "collected on accounts\nin collection ($ million)",
     "shared_paid": "paid by households owing\nboth lenders ($ million)",
     "recovery_rate_net": "net recovery\n(% of delinquent exposure)",
@@ -310,7 +312,7 @@ def figure(levels: pd.DataFrame, img: Path) -> list[Path]:
                          "axes.spines.right": False})
     colours = {"A": "#D55E00", "B": "#0072B2", "all": "#555555"}
     hatches = {"A": "", "B": "//", "all": ".."}
-    panels = ["collected", "shared_paid", "recovery_rate_net", "chargeoff_rate", "complaints_per_1000",
+    panels = ["pnl", "shared_paid", "recovery_rate_net", "chargeoff_rate", "complaints_per_1000",
               "wellbeing_mean"]
     fig, axes = plt.subplots(2, 3, figsize=(14, 6.5))
     markets = list(MARKETS)
@@ -343,18 +345,12 @@ def figure(levels: pd.DataFrame, img: Path) -> list[Path]:
 
 
 def verdict(aggressor_gains: bool, other_loses: bool, together_worse: bool, word: str = "aggressive") -> str:
-    """One paragraph: which parts of the claim the run reproduces."""
-    if aggressor_gains and other_loses and together_worse:
-        return (f"The claim is reproduced: the {word} lender collects more, the other lender collects less, "
-                f"and all lenders together do worse when both are {word}.")
-    parts = [(f"all lenders together do worse when both are {word}", together_worse),
-             (f"{'an' if word[0] in 'aeiou' else 'a'} {word} lender collects more", aggressor_gains),
-             ("the other lender collects less", other_loses)]
-    met = [p for p, ok in parts if ok]
-    missed = [p for p, ok in parts if not ok]
-    text = f"So the claim is met in part. Reproduced: {'; '.join(met) or 'nothing'}. Not reproduced with the " \
-           f"default parameters: {'; '.join(missed)}."
-    return text
+    """One sentence: what the run says about each part of the question. The answer is an outcome of the
+    calibrated mechanisms, not a target (issue 12)."""
+    article = "an" if word[0] in "aeiou" else "a"
+    return (f"In this model {article} {word} lender {'gains' if aggressor_gains else 'does not gain'} (P&L), the "
+            f"other lender {'loses' if other_loses else 'does not lose'}, and all lenders together "
+            f"{'do worse' if together_worse else 'do not do worse'} when both are {word}.")
 
 
 def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame, args: argparse.Namespace,
@@ -398,9 +394,9 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         return fmt(r["mean"], r["ci_low"], r["ci_high"], 100, 1, "%")
 
     def claims(b: str, c: str) -> tuple[bool, bool, bool, dict[str, pd.Series]]:
-        r = {"a_gain": ef(b, "A", "collected"), "b_loss": ef(b, "B", "collected"),
+        r = {"a_gain": ef(b, "A", "pnl"), "b_loss": ef(b, "B", "pnl"),
              "a_shared": ef(b, "A", "shared_paid"), "b_shared": ef(b, "B", "shared_paid"),
-             "b_co": ef(b, "B", "chargeoff_rate", "difference"), "all_coll": ef(c, "all", "collected"),
+             "b_co": ef(b, "B", "chargeoff_rate", "difference"), "all_coll": ef(c, "all", "pnl"),
              "all_net": ef(c, "all", "recovery_rate_net", "difference"),
              "all_wb": ef(c, "all", "wellbeing_mean", "difference")}
         gains = r["a_gain"]["ci_low"] > 0 if not np.isnan(r["a_gain"]["ci_low"]) else r["a_gain"]["mean"] > 0
@@ -412,17 +408,17 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         gains, loses, worse, r = claims(b, c)
         b_co, net = r["b_co"], r["all_net"]
         return [
-            f"- **Does the {word} lender collect more?** "
-            f"{'Yes' if gains else 'No'}: when A turns {word} in {b.split()[0]}, A's collections change by "
+            f"- **Does the {word} lender gain?** "
+            f"{'Yes' if gains else 'No'}: when A turns {word} in {b.split()[0]}, A's P&L changes by "
             f"{rel(r['a_gain'])} against {CONTROL[b].split()[0]}, and what A receives from households that owe "
             "both lenders by "
             f"{rel(r['a_shared'])}.",
-            f"- **At the other lender's expense?** {'Yes' if loses else 'Not in collections'}: B's "
-            f"collections change by {rel(r['b_loss'])} and what B receives from households owing both by "
+            f"- **At the other lender's expense?** {'Yes' if loses else 'No'}: B's "
+            f"P&L changes by {rel(r['b_loss'])} and what B receives from households owing both by "
             f"{rel(r['b_shared'])}; B's charge-off rate changes by "
             f"{fmt(b_co['mean'], b_co['ci_low'], b_co['ci_high'], 100, 2, ' pp')} a year.",
             f"- **All lenders together worse off?** {'Yes' if worse else 'No'}: with both {word} "
-            f"{c.split()[0]} against both conventional {CONTROL[c].split()[0]}, total collections change by "
+            f"{c.split()[0]} against both conventional {CONTROL[c].split()[0]}, the lenders' P&L changes by "
             f"{rel(r['all_coll'])}, "
             f"net recovery by {fmt(net['mean'], net['ci_low'], net['ci_high'], 100, 2, ' pp')}"
             f" of delinquent exposure, and mean household well-being by "
@@ -495,13 +491,14 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "",
         "## Effects against the control market, paired by seed",
         "",
-        "| market | against | lender | collected | paid by households owing both | net recovery (pp) | "
+        "| market | against | lender | P&L | collected | paid by households owing both | net recovery (pp) | "
         "charge-offs (pp a year) | well-being (points) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for market in (m for m in MARKETS if m not in CONTROLS):
         for name in (*LENDERS, "all"):
-            cells = [rel(ef(market, name, "collected")), rel(ef(market, name, "shared_paid"))]
+            cells = [rel(ef(market, name, "pnl")), rel(ef(market, name, "collected")),
+                     rel(ef(market, name, "shared_paid"))]
             for outcome, scale in (("recovery_rate_net", 100), ("chargeoff_rate", 100), ("wellbeing_mean", 1)):
                 r = ef(market, name, outcome, "difference")
                 cells.append(fmt(r["mean"], r["ci_low"], r["ci_high"], scale, 2))
@@ -539,7 +536,7 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "",
         "Pressure alone: " + verdict(*pressing_claims, word="pressing"),
         "",
-        "Why pressure alone does not pay the lender that applies it. Markets (f) to (h) rerun (a), (d) and (e) "
+        "Pressure without its side effects. Markets (f) to (h) rerun (a), (d) and (e) "
         "with the side effects of contact switched off: no goodwill or stress from call attempts and threats, "
         "no reactance, and no feedback of reputation on goodwill (`NO_SIDE_EFFECTS` in the script). What is "
         "left is pressure itself, in the intention to pay and in the split. Against (f):",

@@ -375,7 +375,8 @@ class Behaviour(Strict):
 class TacticParams(Strict):
     cost: float = P(0.0, "Cost per use, $.", ge=0, le=1e6)
     hours: float = P(0.0, "Collector hours per use.", ge=0, le=1e3)
-    pressure: float = P(0.0, "Collection pressure per use (added to the 0-1 pressure scale, capped at 1).", ge=0, le=1)
+    pressure: float = P(0.0, "Contact dose per use, added to the loan's contact stock (pressure is concave in the "
+                        "stock: behaviour.pressure_scale).", ge=0, le=1)
     stress: float = P(0.0, "Stress added to the borrower per use (negative: relief).", ge=-1, le=1)
     goodwill: float = P(0.0, "Change in goodwill towards the lender per use (-1..1).", ge=-1, le=1)
     reactance: float = P(0.0, "Harassment units per use: each lowers the intention to pay this collector by "
