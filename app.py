@@ -55,7 +55,11 @@ def main() -> None:
         top.download_button("scenario.toml", setup.arms[0].toml, file_name="scenario.toml", key="toml_setup",
                             mime="application/toml", icon=":material/download:", on_click="ignore")
 
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")  # more results in view
+    # more results in view; and the uploaders' own "50MB per file" (server.maxUploadSize, set above the app's
+    # limits so that a file too big reaches the app and gets a banner naming it) is hidden: each uploader's label
+    # states the limit the app applies (ui.setup)
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}"
+            "[data-testid='stFileUploaderDropzoneInstructions']{display:none}</style>")
     st.title("Debt-collection lab")
     st.caption("An agent-based laboratory: households, lenders, collectors and regulators, month by month. "
                "Choose a scenario and strategies in the set-up panel, then press Run.")

@@ -447,8 +447,8 @@ def test_monthly_table_reports_the_state_of_the_book(helpers):
 
 
 def test_households_that_start_paying_cure_in_the_model(helpers):
-    """Households that miss two payments and then pay what is due (willing, attentive, flush with
-    savings) return to current: no cycles, no days past due, status current, counted as cures."""
+    """Households that miss two payments and then pay all that is due (willing, catching up, attentive,
+    flush with savings) return to current: no cycles, no days past due, status current, counted as cures."""
     scenario = {
         "horizon_months": 6, "burn_in_months": 0,
         "population": {"n_borrowers": 150, "willingness_mean": 0.0, "willingness_sd": 0.0,
@@ -463,8 +463,9 @@ def test_households_that_start_paying_cure_in_the_model(helpers):
     book = model.book
     delinquent = book.view("cycles") == 2
     assert delinquent.all()
-    # now every household wants to pay, never forgets or misreads, and has the money
+    # now every household wants to pay, clears its arrears, never forgets or misreads, and has the money
     model.cfg.behaviour.willingness_intercept = 40.0
+    model.cfg.behaviour.catch_up_rate = 1.0
     t = model.borrowers
     t.attention[:] = 1.0
     t.misunderstanding[:] = 0.0

@@ -23,7 +23,7 @@ from sim.runner import add_common_base, arm_outcomes, compare
 from sim.stats import paired_difference, paired_table, replications_needed
 from sim.welfare import HouseholdEnd, consumption_equivalent, future_utility, future_welfare
 
-SMALL = {"population.n_borrowers": 1500, "horizon_months": 18, "burn_in_months": 12}
+SMALL = {"population.n_borrowers": 3000, "horizon_months": 18, "burn_in_months": 12}
 
 
 def _run_stepwise_with_ledger(scenario: str, seed: int, **overrides):
