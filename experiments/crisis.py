@@ -28,9 +28,9 @@ also run with the regular unemployment-insurance replacement rate (``economy.
 unemployment_insurance_replacement``, a fitted average over all the unemployed) set to each value of
 ``REPLACEMENTS``.
 
-The lender's P&L is not reported yet: ``sim/metrics.py`` does not compute it. When it does, add one entry
-to ``OUTCOMES`` (a name, a label, a display scale and a function of the run) and the tables, the figure
-and the page pick it up.
+The lender's P&L over the recorded months (``pnl``, docs/outcomes.md) is reported per household; another
+outcome is one entry in ``OUTCOMES`` (a name, a label, a display scale and a function of the run), which the
+tables, the figure and the page pick up.
 
 Outputs (into ``--out``, default ``docs/``): ``crisis.md`` (regenerated from scratch, with the command
 that reproduces it), ``crisis.csv`` (levels per arm), ``crisis_effects.csv`` (effects against no
@@ -118,7 +118,7 @@ def arms(package: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------------------------------
-# outcomes: add a line to OUTCOMES to report another one (the lender's P&L, once sim.metrics has it)
+# outcomes: add a line to OUTCOMES to report another one
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Run:
@@ -162,6 +162,8 @@ OUTCOMES: list[Outcome] = [
             lambda r: float(r.monthly["net_chargeoff"].sum() / r.monthly["book_balance"].iloc[0]), 2),
     Outcome("chargeoff_early", "charge-off rate, months 0-11 (% a year)", 100, lambda r: _chargeoff_rate(r, True), 2),
     Outcome("chargeoff_late", "charge-off rate, months 12-35 (% a year)", 100, lambda r: _chargeoff_rate(r, False), 2),
+    Outcome("pnl", "lender P&L over the recorded months ($ per household)", 1,
+            lambda r: r.summary("pnl") / r.result.meta["households"], 0),
     Outcome("collected", "collected from accounts in collection ($ per household)", 1,
             lambda r: r.summary("collected") / r.result.meta["households"], 0),
     Outcome("collection_cost", "collection costs ($ per household)", 1,
@@ -182,7 +184,6 @@ OUTCOMES: list[Outcome] = [
     Outcome("accommodated_peak", "accounts accommodated, peak (% of open accounts)", 100,
             lambda r: r.accommodated_peak, 1),
     Outcome("transfers", "stimulus and programme payments ($ per household)", 1, lambda r: r.transfers, 0),
-    # Outcome("pnl", "lender P&L ($ per household)", 1, lambda r: r.summary("pnl") / r.result.meta["households"]),
 ]
 
 
@@ -317,7 +318,7 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, package: dict[str, A
                command: str, out: Path, replacement: pd.DataFrame) -> Path:
     by_name = {o.name: o for o in OUTCOMES}
     arm_names = list(dict.fromkeys(levels["arm"]))
-    money = ["collected", "collection_cost", "recovery_rate_net", "originated", "originated_early"]
+    money = ["pnl", "collected", "collection_cost", "recovery_rate_net", "originated", "originated_early"]
     well = ["wellbeing_mean", "wellbeing_low_share", "deprivation_share", "utility_mean"]
     credit = ["delinquency_mean", "delinquency_peak", "net_chargeoffs", "chargeoff_early", "chargeoff_late"]
     extra = ["accommodated_peak", "transfers"]
@@ -407,8 +408,8 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, package: dict[str, A
         "",
         "### Money: effects against no response",
         "",
-        "The lender's P&L is not in this table yet: `sim/metrics.py` does not compute it. "
-        "`experiments/crisis.py` reports it once one line is added to its `OUTCOMES`.",
+        "The lender's P&L over the recorded months: net cash flows plus the change in the value of its book "
+        "(docs/outcomes.md), per household.",
         "",
         *table(effects, money, effect_rows),
         "",
