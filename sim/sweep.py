@@ -667,18 +667,6 @@ def summarise(runs: pd.DataFrame, outcomes: Iterable[str], by: Sequence[str]) ->
     Returns one row per group and outcome with ``mean``, ``sd``, ``n``, ``ci_low`` and ``ci_high``;
     groups keep their order of first appearance.
     """
-    from scipy import stats
+    from sim.stats import grouped_mean_ci
 
-    rows = []
-    for key, sel in runs.groupby(list(by), sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        for outcome in outcomes:
-            x = sel[outcome].to_numpy(dtype=float)
-            n = int(np.isfinite(x).sum())
-            x = x[np.isfinite(x)]
-            mean = float(x.mean()) if n else math.nan
-            sd = float(x.std(ddof=1)) if n > 1 else math.nan
-            half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-            rows.append({**dict(zip(by, key, strict=True)), "outcome": outcome, "mean": mean, "sd": sd, "n": n,
-                         "ci_low": mean - half, "ci_high": mean + half})
-    return pd.DataFrame(rows)
+    return grouped_mean_ci(runs, by, list(outcomes))
