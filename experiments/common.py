@@ -318,20 +318,6 @@ def write_csv(frame, path: Path) -> Path:
     return path
 
 
-def mean_ci(frame, by: list[str], value: str):
-    """Mean and 95% confidence interval (Student t) of ``value`` by groups: columns mean, low, high, n."""
-    import numpy as np
-    from scipy import stats
-
-    g = frame.groupby(by, sort=False)[value]
-    out = g.agg(mean="mean", sd="std", n="count").reset_index()
-    half = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
-    half = half.where(out["n"] > 1)
-    out["low"] = out["mean"] - half
-    out["high"] = out["mean"] + half
-    return out
-
-
 def report(paths: list[Path]) -> None:
     for path in paths:
         print(f"wrote {path}")

@@ -48,25 +48,16 @@ def parser() -> argparse.ArgumentParser:
 
 def paired_differences(runs, champion: str, outcomes: list[str]):
     """Per scenario and strategy: mean difference from the champion over paired replications, with a
-    95% confidence interval."""
+    95% confidence interval (:func:`sim.stats.paired_table`)."""
     import pandas as pd
 
-    rows = []
-    for scenario, sel in runs.groupby("scenario", sort=False):
-        base = sel[sel["strategy"] == champion].set_index("rep")
-        for strategy, other in sel.groupby("strategy", sort=False):
-            if strategy == champion:
-                continue
-            other = other.set_index("rep")
-            reps = base.index.intersection(other.index)
-            for outcome in outcomes:
-                diff = (other.loc[reps, outcome] - base.loc[reps, outcome]).rename("d").reset_index()
-                diff["g"] = 0
-                ci = common.mean_ci(diff, ["g"], "d").iloc[0]
-                rows.append({"scenario": scenario, "strategy": strategy, "champion": champion, "outcome": outcome,
-                             "mean_difference": ci["mean"], "ci_low": ci["low"], "ci_high": ci["high"],
-                             "n_pairs": int(ci["n"])})
-    return pd.DataFrame(rows)
+    from sim.stats import paired_table
+
+    tables = [paired_table(sel, "strategy", champion, outcomes, pair_on="rep").assign(scenario=scenario)
+              for scenario, sel in runs.groupby("scenario", sort=False)]
+    table = pd.concat(tables, ignore_index=True).rename(
+        columns={"reference": "champion", "difference": "mean_difference", "n": "n_pairs"})
+    return table[["scenario", "strategy", "champion", "outcome", "mean_difference", "ci_low", "ci_high", "n_pairs"]]
 
 
 def figure_outcomes(summary, scenarios: list[str], strategies: list[str], outcomes: list[str], out: Path):
@@ -96,6 +87,8 @@ def figure_outcomes(summary, scenarios: list[str], strategies: list[str], outcom
 
 
 def figure_series(monthly, scenarios: list[str], strategies: list[str], out: Path):
+    from sim.stats import grouped_mean_ci
+
     plt = common.plt()
     series = [s for s in SERIES if s in monthly.columns]
     fig, axes = plt.subplots(len(scenarios), len(series), figsize=(3.4 * len(series), 2.7 * len(scenarios)),
@@ -106,11 +99,11 @@ def figure_series(monthly, scenarios: list[str], strategies: list[str], out: Pat
             scale = common.outcome_scale(name)
             for j, strategy in enumerate(strategies):
                 sel = monthly[(monthly["scenario"] == scenario) & (monthly["strategy"] == strategy)]
-                band = common.mean_ci(sel, ["month"], name)
+                band = grouped_mean_ci(sel, ["month"], [name])
                 st = common.style(j)
                 ax.plot(band["month"], band["mean"] * scale, color=st["color"], linestyle=st["linestyle"],
                         label=strategy)
-                ax.fill_between(band["month"], band["low"] * scale, band["high"] * scale, color=st["color"],
+                ax.fill_between(band["month"], band["ci_low"] * scale, band["ci_high"] * scale, color=st["color"],
                                 alpha=0.2, linewidth=0)
             ax.set_xlabel("month of the recorded horizon")
             label = common.outcome_label(name)

@@ -21,7 +21,7 @@ financial well-being index, the share of households in its low bands, the share 
 the subsistence floor and mean consumption utility; accounts accommodated at the peak and transfers paid
 to households (stimulus and unemployment programmes), read from the model after every month.
 Effects are differences from "no response" paired by seed, with 95% Student-t intervals
-(``sim.stats.mean_ci``).
+(``sim.stats.interval_row``).
 
 Whether the package lowers charge-offs should not hinge on one constant: the package and no response are
 also run with the regular unemployment-insurance replacement rate (``economy.
@@ -68,7 +68,7 @@ from sim.borrowers import crisis_income  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.economy import levers_at  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
-from sim.stats import mean_ci  # noqa: E402
+from sim.stats import interval_row  # noqa: E402
 
 SCENARIO = "crisis_package"
 ECONOMY_LEVERS = ("stimulus", "unemployment_programmes", "other_debt_pause", "lockdown")
@@ -215,11 +215,6 @@ def run_arm(scenario: dict[str, Any], seed: int, base: dict[str, Any]) -> Run:
 # --------------------------------------------------------------------------------------------------
 # statistics
 # --------------------------------------------------------------------------------------------------
-def interval_row(values, **keys: Any) -> dict[str, Any]:
-    ci = mean_ci(values)
-    return {**keys, "mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high, "n": ci.n}
-
-
 def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Levels per arm, and effects against no response paired by seed (95% intervals)."""
     names = [o.name for o in OUTCOMES]

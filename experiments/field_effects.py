@@ -48,6 +48,7 @@ from common import Parser, UsageError, add_study_args, run_main, smoke  # noqa: 
 
 import sim  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
+from sim.stats import interval_row  # noqa: E402
 from sim.strategies import make_strategy  # noqa: E402
 
 EXPERIMENTS = ("reminders", "writedowns", "education")
@@ -104,21 +105,12 @@ def ladder(name: str, *, offer: str = "none", education: bool = False, pre_due: 
 # --------------------------------------------------------------------------------------------------
 # statistics
 # --------------------------------------------------------------------------------------------------
-def ci(values: np.ndarray | list[float]) -> tuple[float, float, float]:
-    """Mean and 95% Student-t interval across replications (NaN bounds with one replication)."""
-    from scipy import stats
-
-    x = np.asarray(values, dtype=float)
-    mean = float(np.mean(x))
-    if len(x) < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
-    return mean, mean - half, mean + half
-
-
 def ci_row(name: str, values, **extra: Any) -> dict[str, Any]:
-    mean, low, high = ci(values)
-    return {"quantity": name, **extra, "mean": mean, "ci_low": low, "ci_high": high, "reps": len(values)}
+    """A table row: the mean and 95% interval across replications (:func:`sim.stats.interval_row`), with
+    ``reps`` the replications whose value is finite."""
+    row = interval_row(values, quantity=name, **extra)
+    row["reps"] = row.pop("n")
+    return row
 
 
 def fmt(mean: float, low: float, high: float, scale: float = 1.0, digits: int = 1, unit: str = "") -> str:

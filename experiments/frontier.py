@@ -117,6 +117,7 @@ def search(args, strategies: list[str], space, out: Path, ex) -> pd.DataFrame:
     import optuna
 
     from sim.config import load_scenario
+    from sim.stats import interval_row
     from sim.strategies import STRATEGIES
     from sim.sweep import plan, run_sweep
 
@@ -155,10 +156,10 @@ def search(args, strategies: list[str], space, out: Path, ex) -> pd.DataFrame:
             values = []
             for objective, _ in OBJECTIVES:
                 x = sel[objective].to_numpy(dtype=float)
-                ci = common.mean_ci(pd.DataFrame({"g": 0, "v": x}), ["g"], "v").iloc[0]
+                ci = interval_row(x)
                 row[objective] = ci["mean"]
-                row[f"{objective}_ci_low"] = ci["low"]
-                row[f"{objective}_ci_high"] = ci["high"]
+                row[f"{objective}_ci_low"] = ci["ci_low"]
+                row[f"{objective}_ci_high"] = ci["ci_high"]
                 values.append(float(ci["mean"]))
             row["n_reps"] = len(sel)
             study.tell(trial, values)

@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
 import sim  # noqa: E402
 from sim.loans import Status  # noqa: E402
 from sim.metrics import RULE_COLUMNS  # noqa: E402
-from sim.stats import mean_ci  # noqa: E402
+from sim.stats import interval_row  # noqa: E402
 
 BUCKETS = ("current", "1-29", "30-59", "60-89", "90-179")
 
@@ -342,9 +342,7 @@ def paired(frame: pd.DataFrame, control: str, value: str, relative: bool = False
             continue
         x = sel.set_index("seed")[value]
         d = (x / base - 1.0) if relative else (x - base)
-        ci = mean_ci(d.to_numpy())
-        rows.append({"arm": arm, "vs": control, "outcome": value, "relative": relative, "mean": ci.mean,
-                     "ci_low": ci.low, "ci_high": ci.high, "n": ci.n})
+        rows.append(interval_row(d.to_numpy(), arm=arm, vs=control, outcome=value, relative=relative))
     return pd.DataFrame(rows)
 
 
@@ -352,9 +350,7 @@ def levels(frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     rows = []
     for arm, sel in frame.groupby("arm", sort=False):
         for outcome in outcomes:
-            ci = mean_ci(sel[outcome].to_numpy())
-            rows.append({"arm": arm, "outcome": outcome, "mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high,
-                         "n": ci.n})
+            rows.append(interval_row(sel[outcome].to_numpy(), arm=arm, outcome=outcome))
     return pd.DataFrame(rows)
 
 

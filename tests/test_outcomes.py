@@ -356,7 +356,8 @@ def test_paired_difference_is_the_paired_t_test():
     assert d.mean == pytest.approx((b - a).mean(), rel=1e-12)
     half = sps.t.ppf(0.975, 11) * (b - a).std(ddof=1) / math.sqrt(12)
     assert (d.low, d.high) == pytest.approx((d.mean - half, d.mean + half), rel=1e-12)
-    assert math.isnan(paired_difference([1.0], [2.0]).p_value)
+    one = paired_difference([1.0], [2.0])  # one pair: a difference, no interval and no test
+    assert (one.mean, one.low, one.high, one.sd, one.p_value, one.n) == (-1.0, None, None, None, None, 1)
     with pytest.raises(ValueError, match="paired_difference"):
         paired_difference([1.0, 2.0], [1.0])
 
