@@ -273,6 +273,15 @@ class LoanBook:
         status = self.view("status")
         return status < Status.PAID_OFF
 
+    def in_collection(self) -> np.ndarray:
+        """Loans in their lender's collection: on the book and late, on a plan or deferral, in litigation or
+        under judgment, or charged off and still held by the lender (not sold). These are the accounts a
+        lender observes (:func:`observe`) and the denominator of rates "per account in collection"."""
+        worked = ((self.view("cycles") > 0) | (self.view("plan_left") > 0) | (self.view("deferral_left") > 0)
+                  | (self.view("litigation_age") >= 0) | self.view("judgment"))
+        status = self.view("status")
+        return (worked & ON_BOOK[status]) | (status == Status.CHARGED_OFF)
+
     # ---------------------------------------------------------------------------------------------
     # the month's accounting
     # ---------------------------------------------------------------------------------------------
@@ -654,11 +663,7 @@ def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None
     charged off and not sold), as the lender sees them. With ``previous_ids`` (the sorted ids it observed
     last month), also the accounts that have left collection since, with what they paid last month
     (an account archived from the book was paid off: it counts as having paid)."""
-    status = book.view("status")
-    lender_col = book.view("lender")
-    in_collection = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
-                     | (book.view("litigation_age") >= 0) | (status == Status.CHARGED_OFF))
-    rows = np.flatnonzero(in_collection & (lender_col == lender) & (status < Status.SOLD))
+    rows = np.flatnonzero(book.in_collection() & (book.view("lender") == lender))
     take = lambda name: book.view(name)[rows]  # noqa: E731
     principal, interest, fees = take("principal"), take("interest"), take("fees")
     dpd = take("dpd")

@@ -238,11 +238,7 @@ class MonthlyRecorder:
         book = self.model.book
         status = book.view("status")
         on_book = book.on_book()
-        # the same accounts a lender observes (sim.loans.observe): late, restructured, in litigation, or charged
-        # off and still collected
-        worked = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
-                  | (book.view("litigation_age") >= 0) | book.view("judgment"))
-        self.in_collection = (worked & on_book) | (status == Status.CHARGED_OFF)
+        self.in_collection = book.in_collection()  # the accounts lenders observe (sim.loans.observe)
         group = self.model.groups_in_book()
         self._collection_count = self._by_lender(self.in_collection, group)
         # where every account starts the month (roll rates), and the book's worth (money at the start)
