@@ -20,6 +20,7 @@ from enum import IntEnum
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.tactics import Collector
 
@@ -60,6 +61,17 @@ class Bucket(IntEnum):
 BUCKET_EDGES = np.array([1, 30, 60, 90, 120, 150, 180])
 ON_BOOK = np.array([s in (Status.CURRENT, Status.DELINQUENT, Status.PLAN, Status.LITIGATION, Status.JUDGMENT)
                     for s in Status])
+def level_payment(amount: ArrayLike, rate: ArrayLike, months: ArrayLike) -> np.ndarray:
+    """The level monthly payment that repays ``amount`` over ``months`` at the monthly ``rate`` (an annuity):
+    ``amount r / (1 - (1 + r)^-n)``, written with expm1/log1p so that it stays accurate as the rate goes to
+    zero, and ``amount / n`` when ``r n`` is below 1e-12 (a zero rate included)."""
+    rate = np.asarray(rate, dtype=float)
+    months = np.asarray(months, dtype=float)
+    denominator = -np.expm1(-months * np.log1p(rate))
+    return np.where(rate * months > 1e-12, amount * rate / np.where(denominator > 0, denominator, 1.0),
+                    amount / months)
+
+
 IN_COLLECTION_AFTER_CHARGE_OFF = 24  # months a charged-off or sold claim is still worked
 REAGE_INTERVAL = 12  # an account is re-aged at most once in 12 months (FFIEC 2000 account management guidance)
 NEVER = -32000
@@ -210,13 +222,7 @@ class LoanBook:
         cols["is_card"][rows] = terms.is_card[lender]
         term = terms.term[lender]
         cols["term"][rows] = term
-        r = apr / 12.0
-        # annuity payment, written with expm1/log1p so that it stays finite as the rate goes to zero
-        n_months = term.astype(float)
-        denominator = -np.expm1(-n_months * np.log1p(r))
-        annuity = np.where(r * n_months > 1e-12,
-                           amount * r / np.where(denominator > 0, denominator, 1.0), amount / n_months)
-        cols["instalment"][rows] = annuity
+        cols["instalment"][rows] = level_payment(amount, apr / 12.0, term)
         cols["chargeoff_days"][rows] = terms.chargeoff_days[lender]
         cols["due_day"][rows] = due_day
         cols["goodwill"][rows] = goodwill

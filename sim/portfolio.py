@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.config import ScenarioError
+from sim.loans import level_payment
 
 MAX_PORTFOLIO_BYTES = 300_000_000  # about 3 million rows of a typical CSV; Streamlit uploads stop at 200 MB
 MAX_PORTFOLIO_ROWS = 5_000_000
@@ -1015,10 +1016,8 @@ def seed_book(model, portfolio: Portfolio, household: np.ndarray) -> dict[str, A
                           due_day, mob)
     terms = model.terms
     r = apr / 12.0
-    months = np.maximum(remaining, 1).astype(float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        # 1 - (1 + r)^-n without cancellation, so that a tiny rate gives balance / n, not infinity
-        annuity = np.where(r > 0, balance * r / -np.expm1(-months * np.log1p(r)), balance / months)
+        annuity = level_payment(balance, r, np.maximum(remaining, 1))
     instalment = np.where(remaining > 0, annuity, balance)
     card_min = np.maximum(terms.min_payment_floor[lender], terms.min_payment_share[lender] * balance + balance * r)
     reference = np.where(is_card, card_min, np.maximum(instalment, 1.0))

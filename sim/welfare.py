@@ -39,7 +39,7 @@ import numpy as np
 
 from sim.borrowers import crra
 from sim.config import Scenario, Welfare, load_scenario
-from sim.loans import Status
+from sim.loans import Status, level_payment
 from sim.metrics import SEGMENT_LABELS, RunResult
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def future_consumption(end: HouseholdEnd, cfg: Welfare, mark_memory: float, k: i
     its credit marks fading at ``mark_memory`` a month, floored as in the recorded months."""
     rate = 1.0 / cfg.discount - 1.0 if cfg.discount > 0 else 0.0
     months = max(cfg.future_months, 1)
-    annuity = rate / -np.expm1(-months * np.log1p(rate)) if rate > 1e-12 else 1.0 / months
+    annuity = level_payment(1.0, rate, months)
     net_worth = end.savings - cfg.owed_repaid_share * (end.owed + cfg.judgment_cost_share * end.owed_judged)
     marks_cost = cfg.mark_cost * end.income_base * end.marks * mark_memory**k
     floor = 0.2 * cfg.subsistence_share * end.essentials

@@ -479,3 +479,17 @@ def test_households_that_start_paying_cure_in_the_model(helpers):
     monthly = model.results().monthly
     cures = monthly[(monthly["lender"] == "all") & (monthly["month"] == 2)]["cures"].item()
     assert cures == delinquent.sum()
+
+
+def test_level_payment_is_the_annuity_and_continuous_at_a_zero_rate():
+    """The one annuity formula (instalments, seeded portfolios, welfare's net-worth annuity)."""
+    from sim.loans import level_payment
+
+    r, n = 0.015, 36
+    assert float(level_payment(1000.0, r, n)) == pytest.approx(1000.0 * r / (1 - (1 + r) ** -n), rel=1e-12)
+    assert float(level_payment(1000.0, 0.0, 36)) == pytest.approx(1000.0 / 36, rel=1e-15)
+    assert float(level_payment(1000.0, 1e-9, 36)) == pytest.approx(1000.0 / 36, rel=1e-7)
+    # it repays the amount: the payments discounted at the rate add up to it
+    pay = level_payment(np.array([500.0, 2000.0]), np.array([0.01, 0.02]), np.array([12, 60]))
+    for p, a, rate, months in zip(pay, (500.0, 2000.0), (0.01, 0.02), (12, 60), strict=True):
+        assert sum(p / (1 + rate) ** k for k in range(1, months + 1)) == pytest.approx(a, rel=1e-12)
