@@ -18,6 +18,7 @@ from sim.economy import Levers, household_uniform
 #: literacy (0-1) at which `behaviour.misunderstanding_mean` is the mean monthly probability of misreading: the
 #: default `population.literacy_mean` (Lusardi & Mitchell 2011)
 REFERENCE_LITERACY = 0.55
+ESSENTIALS_ELASTICITY = -0.25  # essential spending as a share of income moves as income to this power
 LOW_WELLBEING = 38.0  # CFPB Financial Well-Being Scale: "very low" 0-29 and "low" 30-37
 WELLBEING_BANDS = (0, 30, 38, 50, 58, 68, 101)
 WELLBEING_BAND_NAMES = ("very low", "low", "medium-low", "medium-high", "high", "very high")
@@ -65,10 +66,9 @@ class BorrowerTable:
         n = cfg.n_borrowers
         t = cls(n)
         t.income_base[:] = cfg.income_median * np.exp(cfg.income_sigma * rng.standard_normal(n))
-        ranks = np.argsort(np.argsort(t.income_base, kind="stable"), kind="stable")
-        t.quintile[:] = np.minimum(ranks * 5 // max(n, 1), 4)
+        t.rank_quintiles()
         # essential spending is a larger share of a small income
-        share = cfg.essentials_share * (t.income_base / cfg.income_median) ** -0.25
+        share = cfg.essentials_share * (t.income_base / cfg.income_median) ** ESSENTIALS_ELASTICITY
         share = share + cfg.essentials_share_sd * rng.standard_normal(n)
         t.essentials[:] = np.clip(share, 0.25, 1.1) * t.income_base
         months = cfg.savings_months_median * np.exp(cfg.savings_sigma * rng.standard_normal(n))
@@ -90,8 +90,32 @@ class BorrowerTable:
         t.risk_score[:] = _risk_score(t)
         t.stress[:] = 0.05
         t.wellbeing[:] = np.clip(52.0 + t.wellbeing_offset, 0, 100)
-        t.income[:] = np.where(t.employed, t.income_base, t.income_base * economy.unemployment_insurance_replacement)
+        t.start_income(economy.unemployment_insurance_replacement)
         return t
+
+    def rank_quintiles(self) -> None:
+        """Set every household's income quintile (0 = the lowest fifth) from its rank by base income."""
+        ranks = np.argsort(np.argsort(self.income_base, kind="stable"), kind="stable")
+        self.quintile[:] = np.minimum(ranks * 5 // max(self.n, 1), 4)
+
+    def start_income(self, replacement: float) -> None:
+        """Set the first month's income: the base income when employed, ``replacement`` of it otherwise."""
+        self.income[:] = np.where(self.employed, self.income_base, self.income_base * replacement)
+
+    def rescale_income(self, rows: np.ndarray, income_base: np.ndarray, replacement: float) -> None:
+        """Give households ``rows`` a new base income and rescale what is drawn in proportion to it: essential
+        spending (its share of income moves as income to the power ``ESSENTIALS_ELASTICITY``, as when the
+        population is sampled, within 25%-110% of income), savings and the savings target (in proportion);
+        then rank the quintiles again and set the first month's income (:meth:`start_income`)."""
+        old = self.income_base[rows]
+        ratio = income_base / np.maximum(old, 1e-9)
+        share = self.essentials[rows] / np.maximum(old, 1e-9) * ratio ** ESSENTIALS_ELASTICITY
+        self.income_base[rows] = income_base
+        self.essentials[rows] = np.clip(share, 0.25, 1.1) * income_base
+        self.savings[rows] *= ratio
+        self.savings_target[rows] *= ratio
+        self.rank_quintiles()
+        self.start_income(replacement)
 
     def scale_misunderstanding(self, mean: float) -> None:
         """Turn the relative misunderstanding column into monthly probabilities: ``mean`` is the mean

@@ -936,19 +936,9 @@ def build_households(portfolio: Portfolio, population, economy, u0: float, rng: 
                                    f"{population.income_median:,.0f} $/month, sigma {population.income_sigma:g}; "
                                    "US CPS 2006)")
     if known_income.any():
-        old = t.income_base[known_income]
-        new = income[known_income]
-        ratio = new / np.maximum(old, 1e-9)
-        share = t.essentials[known_income] / np.maximum(old, 1e-9) * ratio ** -0.25
-        t.income_base[known_income] = new
-        t.essentials[known_income] = np.clip(share, 0.25, 1.1) * new
-        t.savings[known_income] *= ratio
-        t.savings_target[known_income] *= ratio
-        ranks = np.argsort(np.argsort(t.income_base, kind="stable"), kind="stable")
-        t.quintile[:] = np.minimum(ranks * 5 // max(n_h, 1), 4)
+        t.rescale_income(known_income, income[known_income], economy.unemployment_insurance_replacement)
         recompute = ~score_known
         t.risk_score[recompute] = _risk_score(t)[recompute]
-        t.income[:] = np.where(t.employed, t.income_base, t.income_base * economy.unemployment_insurance_replacement)
     if "borrower_id" not in frame:
         report_filled["borrower_id"] = "one household per account"
     elif (frame["borrower_id"] == "").any():
