@@ -7,7 +7,6 @@ problem on stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -272,7 +271,7 @@ def _run_replicated(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 "config": {**result.meta["config"], "seed": first}}
         meta["config_hash"] = load_scenario(meta["config"]).config_hash()
         out = _write_runs(Path(args.out), runs, table, meta)
-        written = [out / "runs.parquet", out / "runs.csv", out / "confidence.csv"]
+        written = [out / "runs.parquet", out / "runs.csv", out / "confidence.csv", out / "meta.json"]
         if paired:
             pd.concat(paired, ignore_index=True).to_csv(out / "paired.csv", index=False)
             written.append(out / "paired.csv")
@@ -341,13 +340,15 @@ def _confidence_grid(table: pd.DataFrame, by: str, columns: list[str]) -> str:
     return pd.DataFrame(wide).T[columns].to_string()
 
 
-def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame, meta: dict[str, Any] | None = None) -> Path:
-    """Every run's outcomes (Parquet, with ``meta`` and the provenance in the file's metadata, and CSV) and
-    the confidence table (CSV)."""
-    from sim.output import provenance, write_parquet
+def _write_runs(out: Path, runs: pd.DataFrame, table: pd.DataFrame, meta: dict[str, Any]) -> Path:
+    """Every run's outcomes (Parquet, and CSV), the confidence table (CSV) and ``meta.json``: ``meta`` with
+    the provenance record, which the Parquet file also carries in its own metadata."""
+    from sim.output import provenance, write_meta, write_parquet
 
     out.mkdir(parents=True, exist_ok=True)
-    write_parquet(runs, out / "runs.parquet", {**(meta or {}), **provenance()})
+    meta = {**meta, **provenance()}
+    write_meta(out, meta)
+    write_parquet(runs, out / "runs.parquet", meta)
     runs.to_csv(out / "runs.csv", index=False)
     table.to_csv(out / "confidence.csv", index=False)
     return out
@@ -379,16 +380,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
               "recovered / common base divides by its book at the start plus originations")
         paired = _paired(runs, "strategy", strategies[0], args.detect, welfare=not args.no_welfare)
     if args.out:
-
         meta = {"scenario": scenario.model_dump(mode="json"), "config_hash": scenario.config_hash(),
                 "strategies": strategies, "reps": args.reps, "seeds": list(range(args.seed, args.seed + args.reps))}
         out = _write_runs(Path(args.out), runs, table, meta)
         if paired is not None:
             paired.to_csv(out / "paired.csv", index=False)
-        from sim.output import provenance
-
-        meta.update(provenance())
-        (out / "meta.json").write_text(json.dumps(meta, indent=2))
         extra = f", {out / 'paired.csv'}" if paired is not None else ""
         print(f"wrote {out / 'runs.parquet'}, {out / 'runs.csv'}, {out / 'confidence.csv'}{extra}, {out / 'meta.json'}")
     return 0

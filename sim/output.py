@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,11 @@ def git_commit() -> str:
         return "unknown"
 
 
-def provenance() -> dict[str, Any]:
-    """collection-lab's version, package versions, Python version and git commit."""
+def provenance(extra_packages: Iterable[str] = ()) -> dict[str, Any]:
+    """collection-lab's version, the versions of :data:`PACKAGES` and ``extra_packages``, Python's version
+    and the git commit: the record every output carries."""
     versions = {}
-    for name in PACKAGES:
+    for name in (*PACKAGES, *extra_packages):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -41,6 +43,13 @@ def provenance() -> dict[str, Any]:
 
     return {"collection_lab": __version__, "python": platform.python_version(), "packages": versions,
             "git_commit": git_commit()}
+
+
+def write_meta(out: Path, meta: dict[str, Any]) -> Path:
+    """Write ``meta`` (which carries the :func:`provenance` record) to ``out/meta.json``; return its path."""
+    path = out / "meta.json"
+    path.write_text(json.dumps(meta, indent=2))
+    return path
 
 
 #: the key of the provenance record in a Parquet file's own (schema) metadata
@@ -88,6 +97,5 @@ def write_outputs(out: Path, result: RunResult, welfare: dict[str, float] | None
         frame = pd.DataFrame({"outcome": list(welfare), "value": list(welfare.values())})
         frame.to_csv(out / "welfare.csv", index=False)
         paths.append(out / "welfare.csv")
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    paths.append(out / "meta.json")
+    paths.append(write_meta(out, meta))
     return paths

@@ -43,7 +43,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -640,13 +639,7 @@ def provenance() -> dict[str, Any]:
     """:func:`sim.output.provenance` plus the versions of the sweep and analysis packages."""
     from sim.output import provenance as base
 
-    info = base()
-    for name in EXTRA_PACKAGES:
-        try:
-            info["packages"][name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            info["packages"][name] = "not installed"
-    return info
+    return base(EXTRA_PACKAGES)
 
 
 def load_results(out_dir: str | Path) -> SweepResult:
