@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from sim.tactics import Collector
+
+if TYPE_CHECKING:
+    from sim.config import Tactics
 
 DAYS_PER_CYCLE = 30
 
@@ -559,68 +562,71 @@ class LoanBook:
 
 @dataclass
 class Observation:
-    """What a lender sees of its accounts in collection, one row per account.
+    """What a lender sees of its accounts in collection, one element per account in every array.
 
     Only what a lender can observe: its own records (which may be wrong), payments, contacts and its
-    noisy score. Never the borrower's income, savings, employment or willingness.
+    noisy score; never the borrower's income, savings, employment or willingness, and never where the
+    account sits in the model's book. A strategy that remembers accounts keys them by ``loan_id``.
     """
 
-    month: int
-    rows: np.ndarray  # loan rows in the book (for the model; strategies should not index with them)
-    loan_id: np.ndarray  # stable account identifiers, for strategies that remember accounts
-    dpd: np.ndarray
-    cycles: np.ndarray
-    bucket: np.ndarray
-    claim: np.ndarray
-    scheduled: np.ndarray
-    arrears: np.ndarray
-    months_on_book: np.ndarray
-    status: np.ndarray
-    collector: np.ndarray
-    paid_last: np.ndarray
-    broken_promises: np.ndarray
-    contacts_last: np.ndarray
-    rpc_last: np.ndarray
-    disputed: np.ndarray
-    on_plan: np.ndarray
-    in_litigation: np.ndarray
-    judgment: np.ndarray
-    charged_off: np.ndarray
-    months_since_chargeoff: np.ndarray
-    score: np.ndarray
-    is_card: np.ndarray
-    uses_app: np.ndarray  # the household uses the lender's app (the lender sees its log-ins)
+    month: int  # the model's month (0 = the first month of the burn-in)
+    loan_id: NDArray[np.int64]  # the account's stable identifier
+    dpd: NDArray[np.int16]  # days past due
+    cycles: NDArray[np.int16]  # missed payment cycles (0 = current)
+    bucket: NDArray[np.int8]  # days-past-due bucket, a Bucket value
+    claim: NDArray[np.float64]  # what the lender's records say is owed: principal, interest and fees, $
+    scheduled: NDArray[np.float64]  # the payment due this month, $
+    arrears: NDArray[np.float64]  # past-due amount, $
+    months_on_book: NDArray[np.int16]  # months since the account was opened
+    status: NDArray[np.int8]  # a Status value
+    collector: NDArray[np.int8]  # who works the account, a Collector value (the lender, its agency)
+    paid_last: NDArray[np.float64]  # what the household paid on the account last month, $
+    broken_promises: NDArray[np.int16]  # promises to pay the household has broken
+    contacts_last: NDArray[np.int16]  # contact attempts last month
+    rpc_last: NDArray[np.int16]  # right-party contacts (conversations) last month
+    disputed: NDArray[np.bool_]  # the household disputes the debt
+    on_plan: NDArray[np.bool_]  # on an instalment plan or a deferral
+    in_litigation: NDArray[np.bool_]  # a lawsuit is pending or decided
+    judgment: NDArray[np.bool_]  # a court judgment was entered
+    charged_off: NDArray[np.bool_]  # charged off and still held
+    months_since_chargeoff: NDArray[np.int16]  # -1 before charge-off
+    score: NDArray[np.float32]  # the lender's noisy score of the household, 0-1 (higher: better payer)
+    is_card: NDArray[np.bool_]  # a card account (else an instalment loan)
+    uses_app: NDArray[np.bool_]  # the household uses the lender's app (the lender sees its log-ins)
     capacity_hours: float = 0.0  # collector hours available to this strategy this month
-    tactics: Any = None  # the scenario's tactic parameters (costs, hours, prices), as the lender knows them
+    tactics: Tactics | None = None  # the scenario's tactic parameters (costs, hours, prices), as the lender knows them
     # accounts of the lender that were in collection last month and have left it (cured, paid off, settled,
     # re-aged or closed): their ids (sorted) and whether each paid something last month, from the lender's
     # own ledger; lenders learn from them (an account that cured paid). Not per account of this month:
     # ``subset`` passes them whole.
-    left_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    left_paid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    left_ids: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    left_paid: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     ACROSS_ACCOUNTS: ClassVar[tuple[str, ...]] = ("left_ids", "left_paid")
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.loan_id)
 
     @classmethod
-    def scripted(cls, n: int, month: int = 0, **columns: Any) -> Observation:
+    def scripted(cls, n: int, month: int = 0, **columns: object) -> Observation:
         """An observation of ``n`` made-up accounts, for testing a strategy against scripted borrowers.
 
         Unspecified columns take neutral defaults (a current card account owing $2,000, score 0.5);
         ``dpd`` sets ``cycles`` and ``bucket`` consistently unless they are given too.
+
+        Raises:
+            TypeError: a column that observations do not have.
         """
-        def col(name: str, default: Any, dtype: Any) -> np.ndarray:
+        def col(name: str, default: ArrayLike, dtype: DTypeLike) -> np.ndarray:
             value = columns.pop(name, default)
             return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
 
         dpd = col("dpd", 0, np.int16)
         cycles = col("cycles", np.where(dpd > 0, dpd // DAYS_PER_CYCLE + 1, 0), np.int16)
         charged_off = col("charged_off", False, bool)
+        tactics = columns.pop("tactics", None)
         obs = cls(
             month=month,
-            rows=np.arange(n),
             loan_id=col("loan_id", np.arange(n), np.int64),
             dpd=dpd,
             cycles=cycles,
@@ -646,7 +652,7 @@ class Observation:
             is_card=col("is_card", True, bool),
             uses_app=col("uses_app", False, bool),
             capacity_hours=float(columns.pop("capacity_hours", 1e9)),
-            tactics=columns.pop("tactics", None),
+            tactics=tactics,
             left_ids=np.asarray(columns.pop("left_ids", np.zeros(0)), dtype=np.int64),
             left_paid=np.asarray(columns.pop("left_paid", np.zeros(0)), dtype=bool),
         )
@@ -663,13 +669,18 @@ class Observation:
         return Observation(**out)
 
 
-def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None = None,
+def collection_rows(book: LoanBook, lender: int) -> np.ndarray:
+    """The rows of the book that hold ``lender``'s accounts in collection (:meth:`LoanBook.in_collection`),
+    in book order: what :func:`observe` shows the lender, one row per account."""
+    return np.flatnonzero(book.in_collection() & (book.view("lender") == lender))
+
+
+def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray | None = None,
             previous_ids: np.ndarray | None = None) -> Observation:
-    """The accounts of ``lender`` that are in collection (delinquent, on a plan, in litigation or
-    charged off and not sold), as the lender sees them. With ``previous_ids`` (the sorted ids it observed
-    last month), also the accounts that have left collection since, with what they paid last month
-    (an account archived from the book was paid off: it counts as having paid)."""
-    rows = np.flatnonzero(book.in_collection() & (book.view("lender") == lender))
+    """The accounts at ``rows`` of the book (a lender's accounts in collection, :func:`collection_rows`) as
+    the lender sees them. With ``previous_ids`` (the sorted ids it observed last month), also the accounts
+    that have left collection since, with what they paid last month (an account archived from the book was
+    paid off: it counts as having paid)."""
     take = lambda name: book.view(name)[rows]  # noqa: E731
     principal, interest, fees = take("principal"), take("interest"), take("fees")
     dpd = take("dpd")
@@ -677,7 +688,6 @@ def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None
     owner = take("borrower")
     return Observation(
         month=month,
-        rows=rows,
         loan_id=take("loan_id"),
         dpd=dpd,
         cycles=take("cycles"),

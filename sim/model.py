@@ -58,7 +58,7 @@ from sim.economy import (
     unemployment_path,
 )
 from sim.lenders import CollectionAgency, DebtBuyer, Lender, Regulator
-from sim.loans import ON_BOOK, AccommodationMonth, LoanBook, ProductTerms, Status, observe
+from sim.loans import ON_BOOK, AccommodationMonth, LoanBook, ProductTerms, Status, collection_rows, observe
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, small_world
 from sim.regulation import REGIMES, Rule, clip_requests, run_calendar
@@ -591,14 +591,15 @@ class CollectionModel(mesa.Model):
         parts_rows, parts_t = [], []
         rng = self.streams["lenders"]
         for lender in self.lenders:
-            obs = observe(book, lender.index, self.month, self.borrowers.digital,
+            observed = collection_rows(book, lender.index)
+            obs = observe(book, observed, self.month, self.borrowers.digital,
                           previous_ids=self._observed_ids.get(lender.index))
             self._observed_ids[lender.index] = np.sort(obs.loan_id)
-            arms = book.arm[obs.rows]
+            arms = book.arm[observed]
             capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
             for arm, strategy in enumerate(lender.strategies):
                 mine = arms == arm
-                sub = obs.subset(mine) if len(lender.strategies) > 1 else obs
+                sub, sub_rows = (obs.subset(mine), observed[mine]) if len(lender.strategies) > 1 else (obs, observed)
                 sub.capacity_hours = capacity * lender.arm_shares[arm]
                 sub.tactics = self.cfg.tactics
                 t = lender.plan(sub, strategy, self.cfg.tactics, capacity * lender.arm_shares[arm], rng)
@@ -607,7 +608,7 @@ class CollectionModel(mesa.Model):
                 for name in ("calls", "night_calls", "visits", "third_party"):
                     getattr(t, name)[placed] = 0
                 t.place[placed] = False
-                parts_rows.append(sub.rows)
+                parts_rows.append(sub_rows)
                 parts_t.append(t)
         rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
         treat = _concat(parts_t)

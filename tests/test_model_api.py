@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.loans import Observation, observe
+from sim.loans import Observation, collection_rows, observe
 from sim.tactics import Offer, Treatment
 
 OVERRIDES = {"population.n_borrowers": 500, "horizon_months": 6, "burn_in_months": 3}
@@ -226,7 +226,7 @@ def observation() -> Observation:
                             **{"population.n_borrowers": 1500, "horizon_months": 6, "burn_in_months": 10,
                                "population.willingness_mean": 0.5})
     m.run()
-    obs = observe(m.book, 0, m.month)
+    obs = observe(m.book, collection_rows(m.book, 0), m.month)
     assert len(obs) > 40 and obs.charged_off.any() and (obs.cycles > 0).any()
     return obs
 
