@@ -9,14 +9,53 @@ unchanged, so a strategy prints and clones with its settings), and one decision 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.loans import Observation
 from sim.tactics import Collector, Offer, Treatment
 
+if TYPE_CHECKING:
+    from sim.config import DeclaredStrategy, LadderStep
+
 STRATEGIES: dict[str, type[Strategy]] = {}
+
+#: How hard a strategy presses, from no contact at all to the unregulated extreme; ``adaptive``: set account by
+#: account from what it learns; ``declared``: a ladder written in a scenario file, as its steps say.
+PRESSURES = ("none", "low", "medium", "high", "extreme", "adaptive", "declared")
+
+#: The one classifier schema: every strategy's classifier has exactly these keys, in this order. All but
+#: ``pressure`` are booleans; each says what the strategy's requests do or never do, and the shared contract
+#: test (tests/test_strategies.py) runs every strategy and checks its requests against its classifier.
+CLASSIFIER_KEYS: dict[str, str] = {
+    "pressure": "one of PRESSURES; none: it requests no contact of any kind",
+    "restructuring": "offers plans, deferrals, settlements or write-downs",
+    "litigation": "files lawsuits",
+    "outsources": "places accounts with a collection agency",
+    "sells": "sells claims to a debt buyer",
+    "night_contact": "calls at night (21:00-08:00)",
+    "third_party": "contacts relatives and other third parties",
+    "public_shaming": "posts about the debt on social media",
+    "digital": "contacts households through the lender's app (push messages) or offers there",
+    "learns": "what it requests depends on what it saw in earlier months",
+    "champion": "the reference strategy that comparisons measure the others against (not a behaviour)",
+    "counterfactual": "the no-collection counterfactual of the welfare outcomes: it requests nothing at all",
+}
+
+
+def check_classifier(name: str, classifier: dict[str, object]) -> None:
+    """Raise TypeError naming the strategy and the first key or value that departs from :data:`CLASSIFIER_KEYS`."""
+    missing = [k for k in CLASSIFIER_KEYS if k not in classifier]
+    unknown = [k for k in classifier if k not in CLASSIFIER_KEYS]
+    if missing or unknown:
+        raise TypeError(f"strategy {name!r}: classifier keys missing {missing}, unknown {unknown} "
+                        f"(every classifier has exactly: {', '.join(CLASSIFIER_KEYS)})")
+    if classifier["pressure"] not in PRESSURES:
+        raise TypeError(f"strategy {name!r}: classifier pressure={classifier['pressure']!r}, not one of {PRESSURES}")
+    for key, value in classifier.items():
+        if key != "pressure" and not isinstance(value, bool):
+            raise TypeError(f"strategy {name!r}: classifier {key}={value!r} is not True or False")
 
 
 class Strategy:
@@ -37,6 +76,7 @@ class Strategy:
             raise TypeError(f"strategy name {cls.name!r} is already registered by {STRATEGIES[cls.name].__name__}")
         if "Source:" not in (cls.__doc__ or ""):
             raise TypeError(f"strategy class {cls.__name__} needs a docstring with a 'Source:' line")
+        check_classifier(cls.name, cls.classifier)
         STRATEGIES[cls.name] = cls
 
     def __init__(self, **params: Any) -> None:
@@ -107,7 +147,8 @@ class ConventionalLadder(Strategy):
     name = "conventional"
     description = "Escalation ladder: reminders, calls rising with days past due, plans at 60+, agency at charge-off"
     classifier = {"pressure": "medium", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "learns": False, "champion": True}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": True, "counterfactual": False}
     defaults = {
         "pre_due_reminders": False,
         "plan_from_cycle": 3,
@@ -153,7 +194,8 @@ class AggressivePressure(Strategy):
     name = "aggressive"
     description = "High pressure: many calls incl. at night, visits, threats, early suits, no plans, quick sale"
     classifier = {"pressure": "high", "restructuring": False, "litigation": True, "outsources": False,
-                  "sells": True, "night_contact": True, "learns": False, "champion": False}
+                  "sells": True, "night_contact": True, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {
         "pre_due_reminders": False,
         "night_share": 0.25,
@@ -191,7 +233,8 @@ class HardshipFirst(Strategy):
     name = "hardship_first"
     description = "Hardship first: pre-due reminders, gentle calls, plans from the first miss, deferrals, no suits"
     classifier = {"pressure": "low", "restructuring": True, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "learns": False, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {
         "pre_due_reminders": True,
         "plan_from_cycle": 1,
@@ -232,7 +275,7 @@ class PhonebookPressure(Strategy):
     description = "Unregulated online lending: calls day and night, relatives and contacts, social-media shaming"
     classifier = {"pressure": "extreme", "restructuring": False, "litigation": False, "outsources": False,
                   "sells": True, "night_contact": True, "third_party": True, "public_shaming": True,
-                  "learns": False, "champion": False}
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {"third_party_from_cycle": 2, "social_media_from_cycle": 3, "night_share": 0.3,
                 "sell_after_months": 1}
     calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
@@ -264,7 +307,8 @@ class DigitalFirst(Strategy):
     name = "digital_first"
     description = "Digital first: pre-due push and SMS, self-service plans in the app, calls only from 60 days"
     classifier = {"pressure": "low", "restructuring": True, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "digital": True, "learns": False, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": True, "learns": False, "champion": False, "counterfactual": False}
     defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -297,7 +341,8 @@ class LitigationHeavy(Strategy):
     name = "litigation_heavy"
     description = "Litigation heavy: threats from 30 days, suits from 90 days, judgments and garnishment"
     classifier = {"pressure": "high", "restructuring": False, "litigation": True, "outsources": False,
-                  "sells": False, "night_contact": False, "learns": False, "champion": False}
+                  "sells": False, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -323,7 +368,8 @@ class OutsourceEarly(Strategy):
     name = "outsource_early"
     description = "Outsource early: reminders and a few calls, then an agency from 60 days past due"
     classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "learns": False, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {"place_from_cycle": 3, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -349,7 +395,8 @@ class SellEarly(Strategy):
     name = "sell_early"
     description = "Sell early: reminders and calls, then sale to a debt buyer at 90 days past due"
     classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": False,
-                  "sells": True, "night_contact": False, "learns": False, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
     defaults = {"sell_from_cycle": 4}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -406,7 +453,8 @@ class DataDriven(Strategy):
     name = "data_driven"
     description = "Learns cannot-pay from will-not-pay from its own data; offers to the first, pressure to the second"
     classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "learns": True, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": True, "learns": True, "champion": False, "counterfactual": False}
     defaults = {"explore": 0.1, "score_cutoff": 0.55, "memory": 0.6, "sue_min_claim": 2000.0}
 
     def __init__(self, **params: Any) -> None:
@@ -489,7 +537,8 @@ class ValueAllocator(Strategy):
     name = "value_based"
     description = "Spends limited collector hours on the actions with the highest expected net value per hour"
     classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "learns": True, "champion": False}
+                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": True, "champion": False, "counterfactual": False}
     defaults = {"horizon_share": 0.5}
     # candidate actions: 0 SMS only, 1 four calls, 2 ten calls, 3 visit, 4 plan offer (in a call), 5 lawsuit
     ACTIONS = ("sms", "calls4", "calls10", "visit", "plan", "sue")
@@ -570,7 +619,8 @@ class NoCollection(Strategy):
     name = "no_collection"
     description = "Counterfactual: no collection effort of any kind"
     classifier = {"pressure": "none", "restructuring": False, "litigation": False, "outsources": False,
-                  "sells": False, "night_contact": False, "learns": False, "champion": False, "counterfactual": True}
+                  "sells": False, "night_contact": False, "third_party": False, "public_shaming": False,
+                  "digital": False, "learns": False, "champion": False, "counterfactual": True}
     defaults: ClassVar[dict[str, Any]] = {}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -585,16 +635,37 @@ class DeclaredLadder(Strategy, register=False):
     """A strategy written in a scenario file (``[[strategies]]``): a ladder of steps by days past due,
     months since charge-off and score segment; the first matching step applies to an account.
 
+    Its classifier is read from the steps that can apply: what one of them requests, the ladder does. A step
+    that an earlier step covers entirely (same kind of account, a segment and claim floor at least as wide,
+    days past due or months since charge-off within the earlier step's) never applies, and does not count.
+
     Source: the scenario file that declares it.
     """
 
-    classifier = {"declared": True}
-
-    def __init__(self, spec: Any) -> None:
+    def __init__(self, spec: DeclaredStrategy) -> None:
         self.spec = spec
         self.name = spec.name
         self.description = spec.description or f"declared ladder {spec.name}"
         self.params = {"pre_due_reminders": spec.pre_due_reminders}
+        steps = [s for k, s in enumerate(spec.steps) if not any(_covers(e, s) for e in spec.steps[:k])]
+        contact = any(s.sms or s.push or s.emails or s.calls or s.night_calls or s.visits or s.third_party
+                      or s.threaten or s.social_media or s.education for s in steps)
+        acts = contact or any(s.sue or s.place or s.sell or s.offer != "none" for s in steps)
+        self.classifier = {
+            "pressure": "declared" if contact else "none",
+            "restructuring": any(s.offer != "none" for s in steps),
+            "litigation": any(s.sue for s in steps),
+            "outsources": any(s.place for s in steps),
+            "sells": any(s.sell for s in steps),
+            "night_contact": any(s.night_calls > 0 for s in steps),
+            "third_party": any(s.third_party > 0 for s in steps),
+            "public_shaming": any(s.social_media for s in steps),
+            "digital": any(s.push > 0 or s.digital_offer for s in steps),
+            "learns": False,
+            "champion": False,
+            "counterfactual": not acts and not spec.pre_due_reminders,
+        }
+        check_classifier(self.name, self.classifier)
 
     def __repr__(self) -> str:
         return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
@@ -633,6 +704,17 @@ class DeclaredLadder(Strategy, register=False):
             t.digital_offer[match] = step.digital_offer
         t.priority[:] = obs.claim
         return t
+
+
+def _covers(earlier: LadderStep, step: LadderStep) -> bool:
+    """Whether every account ``step`` matches is matched by ``earlier`` (so that ``step`` never applies)."""
+    if earlier.charged_off != step.charged_off or earlier.min_claim > step.min_claim:
+        return False
+    if earlier.segment not in ("any", step.segment):
+        return False
+    if step.charged_off:
+        return earlier.min_months_charged_off <= step.min_months_charged_off
+    return earlier.min_dpd <= step.min_dpd and step.max_dpd <= earlier.max_dpd
 
 
 def make_strategy(name: str, params: dict[str, Any] | None = None, declared: list | None = None) -> Strategy:

@@ -14,7 +14,15 @@ import pytest
 import sim
 from sim.config import SCENARIO_DIR, load_scenario
 from sim.loans import Observation
-from sim.strategies import STRATEGIES, DeclaredLadder, Strategy, collection, make_strategy
+from sim.strategies import (
+    CLASSIFIER_KEYS,
+    STRATEGIES,
+    DeclaredLadder,
+    Strategy,
+    check_classifier,
+    collection,
+    make_strategy,
+)
 from sim.tactics import Collector, Offer, Treatment
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
@@ -46,6 +54,22 @@ def test_a_subclass_without_a_name_or_source_is_refused():
     assert "sourceless_test" not in STRATEGIES
 
 
+def test_every_classifier_has_the_one_schema():
+    for name, cls in STRATEGIES.items():
+        assert list(cls.classifier) == list(CLASSIFIER_KEYS), name
+        check_classifier(name, cls.classifier)
+    declared = make_strategy("gentle_ladder", declared=load_scenario("custom_ladder").strategies)
+    assert list(declared.classifier) == list(CLASSIFIER_KEYS)
+    good = dict(STRATEGIES["conventional"].classifier, champion=False)
+    for bad, message in [({k: v for k, v in good.items() if k != "digital"}, "missing \\['digital'\\]"),
+                         ({**good, "friendly": True}, "unknown \\['friendly'\\]"),
+                         ({**good, "pressure": "mild"}, "pressure='mild'"),
+                         ({**good, "litigation": "yes"}, "litigation='yes'")]:
+        with pytest.raises(TypeError, match=message):
+            type("Odd", (Strategy,), {"name": "odd_test", "__doc__": "Source: x", "classifier": bad})
+    assert "odd_test" not in STRATEGIES
+
+
 def test_library_has_at_least_ten_documented_strategies():
     assert len(STRATEGIES) >= 10
     for name, cls in STRATEGIES.items():
@@ -70,7 +94,8 @@ def _mixed_observation(n: int = 400, seed: int = 0, capacity: float = 1e9) -> Ob
         n, dpd=dpd, cycles=cycles, charged_off=charged_off, claim=rng.uniform(100, 9000, n),
         paid_last=np.where(rng.random(n) < 0.4, rng.uniform(0, 200, n), 0.0),
         rpc_last=rng.integers(0, 3, n), broken_promises=rng.integers(0, 4, n), score=rng.random(n),
-        uses_app=rng.random(n) < 0.5, on_plan=(cycles == 0), months_since_chargeoff=np.where(charged_off, 14, -1),
+        uses_app=rng.random(n) < 0.5, on_plan=(cycles == 0),
+        months_since_chargeoff=np.where(charged_off, rng.integers(0, 30, n), -1),
         collector=np.where(charged_off & (rng.random(n) < 0.3), Collector.AGENCY, Collector.LENDER),
         capacity_hours=capacity, tactics=load_scenario("baseline").tactics,
     )
@@ -92,6 +117,95 @@ def test_contract_legal_deterministic_treatments(name):
     assert not first.place[obs.collector == Collector.AGENCY].any()
     assert first.calls.min() >= 0 and first.visits.min() >= 0
     assert np.isfinite(first.priority).all()
+
+
+# ------------------------------------------------------------------------------------------------
+# Contract: each classifier says what the strategy does, checked on the requests it makes in a run
+# ------------------------------------------------------------------------------------------------
+#: what a True classifier value promises the strategy requests at least once (and a False one never)
+SHOWN_BY = {
+    "restructuring": lambda t: (t.offer != Offer.NONE).any(),
+    "litigation": lambda t: t.sue.any(),
+    "outsources": lambda t: t.place.any(),
+    "sells": lambda t: t.sell.any(),
+    "night_contact": lambda t: (t.night_calls > 0).any(),
+    "third_party": lambda t: (t.third_party > 0).any(),
+    "public_shaming": lambda t: t.social_media.any(),
+    "digital": lambda t: (t.push > 0).any() or t.digital_offer.any(),
+}
+CONTACT = ("reminders", "calls", "night_calls", "visits", "push", "emails", "third_party", "social_media",
+           "threaten", "education")
+ACTION = (*CONTACT, "sue", "place", "sell", "digital_offer")
+DECLARED = load_scenario("custom_ladder").strategies
+CLASSIFIED = [*sorted(STRATEGIES), *(spec.name for spec in DECLARED)]
+
+
+class Recording:
+    """A strategy as the model sees it, that keeps every treatment the strategy requested (before capacity
+    and the regime cut them)."""
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.strategy = strategy
+        self.requests: list[Treatment] = []
+
+    def __getattr__(self, name):
+        return getattr(self.strategy, name)
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        t = self.strategy.decide(obs, rng)
+        self.requests.append(t)
+        return t
+
+
+@pytest.fixture(scope="module")
+def requests_in_runs() -> dict[str, list[Treatment]]:
+    """Every strategy (and the declared ladder) run by every lender of a small seeded model with many
+    delinquencies; what each requested, month by month, with a scripted mixed book of accounts added."""
+    out = {}
+    for name in CLASSIFIED:
+        scenario = "custom_ladder" if name not in STRATEGIES else "baseline"
+        model = sim.CollectionModel(scenario, rng=4, strategy=name,
+                                    **{"population.n_borrowers": 1500, "horizon_months": 6, "burn_in_months": 10,
+                                       "population.willingness_mean": 0.5})
+        recorders = []
+        for lender in model.lenders:
+            lender.strategies = [Recording(s) for s in lender.strategies]
+            recorders += lender.strategies
+        model.run()
+        out[name] = [t for r in recorders for t in r.requests]
+        out[name].append(make_strategy(name, declared=DECLARED).decide(_mixed_observation(), RNG(7)))
+    return out
+
+
+@pytest.mark.parametrize("name", CLASSIFIED)
+def test_contract_classifier_says_what_the_strategy_requests(name, requests_in_runs):
+    strategy = make_strategy(name, declared=DECLARED)
+    classifier, requests = strategy.classifier, requests_in_runs[name]
+    assert len(requests) > 10 and sum(len(t) for t in requests) > 500
+    for key, shown in SHOWN_BY.items():
+        does = any(shown(t) for t in requests)
+        assert does == classifier[key], f"{name}: {key}={classifier[key]}, but it {'does' if does else 'never does'}"
+    contacts = any(getattr(t, field).any() for t in requests for field in CONTACT)
+    assert contacts == (classifier["pressure"] != "none"), f"{name}: pressure={classifier['pressure']!r}"
+    acts = any(getattr(t, field).any() for t in requests for field in ACTION) or \
+        any((t.offer != Offer.NONE).any() for t in requests) or strategy.reminds_current
+    assert acts != classifier["counterfactual"], f"{name}: counterfactual={classifier['counterfactual']}"
+
+
+@pytest.mark.parametrize("name", CLASSIFIED)
+def test_contract_only_learners_remember(name):
+    """A strategy that does not learn answers the same observation the same way whatever it saw before; one
+    that learns (classifier ``learns``) answers differently after a history of payments."""
+    strategy = make_strategy(name, declared=DECLARED)
+    obs = _mixed_observation(seed=1)
+    first = strategy.decide(obs, RNG(7))
+    for month in range(1, 6):
+        history = _mixed_observation(seed=1 + month)
+        history.paid_last[:] = np.where(history.cycles % 2 == 0, 100.0, 0.0)
+        strategy.decide(history, RNG(month))
+    again = strategy.decide(obs, RNG(7))
+    same = all(np.array_equal(getattr(first, f), getattr(again, f)) for f in vars(first))
+    assert same != strategy.classifier["learns"], f"{name}: learns={strategy.classifier['learns']}"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -308,6 +422,20 @@ def test_declared_ladder_follows_its_steps():
     assert t.offer[2] == Offer.NONE and t.calls[2] == 8 and t.threaten[2]
     assert t.place[3]
     assert strategy.reminds_current
+
+
+def test_declared_ladder_classifier_counts_only_steps_that_can_apply():
+    """custom_ladder's sale step (charged off 12+ months) comes after a placement step for every charged-off
+    account, so it never applies: the ladder never sells, and its classifier says so; in the other order
+    it does."""
+    spec = load_scenario("custom_ladder").strategies[0]
+    ladder = make_strategy(spec.name, declared=[spec])
+    old = Observation.scripted(1, dpd=400, charged_off=True, months_since_chargeoff=20)
+    assert not ladder.decide(old, RNG(0)).sell.any() and ladder.classifier["sells"] is False
+    assert ladder.classifier["outsources"] and ladder.classifier["restructuring"] and ladder.classifier["digital"]
+    swapped = spec.model_copy(update={"steps": [*spec.steps[:3], spec.steps[4], spec.steps[3]]})
+    reordered = make_strategy(spec.name, declared=[swapped])
+    assert reordered.decide(old, RNG(0)).sell.all() and reordered.classifier["sells"] is True
 
 
 def test_declared_strategy_errors_name_the_field():
