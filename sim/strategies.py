@@ -25,9 +25,10 @@ STRATEGIES: dict[str, type[Strategy]] = {}
 #: account from what it learns; ``declared``: a ladder written in a scenario file, as its steps say.
 PRESSURES = ("none", "low", "medium", "high", "extreme", "adaptive", "declared")
 
-#: The one classifier schema: every strategy's classifier has exactly these keys, in this order. All but
-#: ``pressure`` are booleans; each says what the strategy's requests do or never do, and the shared contract
-#: test (tests/test_strategies.py) runs every strategy and checks its requests against its classifier.
+#: The one classifier schema: every strategy's classifier has exactly these keys, in this order (:func:`classify`
+#: builds one; registration checks it). All but ``pressure`` are booleans; each says what the strategy's requests
+#: do or never do, and the shared contract test (tests/test_strategies.py) runs every strategy and checks its
+#: requests against its classifier.
 CLASSIFIER_KEYS: dict[str, str] = {
     "pressure": "one of PRESSURES; none: it requests no contact of any kind",
     "restructuring": "offers plans, deferrals, settlements or write-downs",
@@ -42,6 +43,15 @@ CLASSIFIER_KEYS: dict[str, str] = {
     "champion": "the reference strategy that comparisons measure the others against (not a behaviour)",
     "counterfactual": "the no-collection counterfactual of the welfare outcomes: it requests nothing at all",
 }
+
+
+def classify(pressure: str, **properties: bool) -> dict[str, object]:
+    """A classifier with every key of :data:`CLASSIFIER_KEYS`: ``pressure``, the properties named True, and
+    False for the others (the contract test checks each against what the strategy requests)."""
+    unknown = [k for k in properties if k not in CLASSIFIER_KEYS or k == "pressure"]
+    if unknown:
+        raise TypeError(f"classify: unknown classifier keys {unknown} (known: {', '.join(CLASSIFIER_KEYS)})")
+    return {"pressure": pressure, **{k: bool(properties.get(k, False)) for k in CLASSIFIER_KEYS if k != "pressure"}}
 
 
 def check_classifier(name: str, classifier: dict[str, object]) -> None:
@@ -146,9 +156,7 @@ class ConventionalLadder(Strategy):
 
     name = "conventional"
     description = "Escalation ladder: reminders, calls rising with days past due, plans at 60+, agency at charge-off"
-    classifier = {"pressure": "medium", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": True, "counterfactual": False}
+    classifier = classify("medium", restructuring=True, litigation=True, outsources=True, sells=True, champion=True)
     defaults = {
         "pre_due_reminders": False,
         "plan_from_cycle": 3,
@@ -193,9 +201,7 @@ class AggressivePressure(Strategy):
 
     name = "aggressive"
     description = "High pressure: many calls incl. at night, visits, threats, early suits, no plans, quick sale"
-    classifier = {"pressure": "high", "restructuring": False, "litigation": True, "outsources": False,
-                  "sells": True, "night_contact": True, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("high", litigation=True, sells=True, night_contact=True)
     defaults = {
         "pre_due_reminders": False,
         "night_share": 0.25,
@@ -232,9 +238,7 @@ class HardshipFirst(Strategy):
 
     name = "hardship_first"
     description = "Hardship first: pre-due reminders, gentle calls, plans from the first miss, deferrals, no suits"
-    classifier = {"pressure": "low", "restructuring": True, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("low", restructuring=True, outsources=True, sells=True)
     defaults = {
         "pre_due_reminders": True,
         "plan_from_cycle": 1,
@@ -273,9 +277,7 @@ class PhonebookPressure(Strategy):
 
     name = "phonebook_pressure"
     description = "Unregulated online lending: calls day and night, relatives and contacts, social-media shaming"
-    classifier = {"pressure": "extreme", "restructuring": False, "litigation": False, "outsources": False,
-                  "sells": True, "night_contact": True, "third_party": True, "public_shaming": True,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("extreme", sells=True, night_contact=True, third_party=True, public_shaming=True)
     defaults = {"third_party_from_cycle": 2, "social_media_from_cycle": 3, "night_share": 0.3,
                 "sell_after_months": 1}
     calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
@@ -306,9 +308,7 @@ class DigitalFirst(Strategy):
 
     name = "digital_first"
     description = "Digital first: pre-due push and SMS, self-service plans in the app, calls only from 60 days"
-    classifier = {"pressure": "low", "restructuring": True, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": True, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("low", restructuring=True, outsources=True, sells=True, digital=True)
     defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -340,9 +340,7 @@ class LitigationHeavy(Strategy):
 
     name = "litigation_heavy"
     description = "Litigation heavy: threats from 30 days, suits from 90 days, judgments and garnishment"
-    classifier = {"pressure": "high", "restructuring": False, "litigation": True, "outsources": False,
-                  "sells": False, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("high", litigation=True)
     defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -367,9 +365,7 @@ class OutsourceEarly(Strategy):
 
     name = "outsource_early"
     description = "Outsource early: reminders and a few calls, then an agency from 60 days past due"
-    classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("medium", outsources=True, sells=True)
     defaults = {"place_from_cycle": 3, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -394,9 +390,7 @@ class SellEarly(Strategy):
 
     name = "sell_early"
     description = "Sell early: reminders and calls, then sale to a debt buyer at 90 days past due"
-    classifier = {"pressure": "medium", "restructuring": False, "litigation": False, "outsources": False,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": False}
+    classifier = classify("medium", sells=True)
     defaults = {"sell_from_cycle": 4}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -452,9 +446,8 @@ class DataDriven(Strategy):
 
     name = "data_driven"
     description = "Learns cannot-pay from will-not-pay from its own data; offers to the first, pressure to the second"
-    classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": True, "learns": True, "champion": False, "counterfactual": False}
+    classifier = classify("adaptive", restructuring=True, litigation=True, outsources=True, sells=True, digital=True,
+                          learns=True)
     defaults = {"explore": 0.1, "score_cutoff": 0.55, "memory": 0.6, "sue_min_claim": 2000.0}
 
     def __init__(self, **params: Any) -> None:
@@ -536,9 +529,7 @@ class ValueAllocator(Strategy):
 
     name = "value_based"
     description = "Spends limited collector hours on the actions with the highest expected net value per hour"
-    classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
-                  "sells": True, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": True, "champion": False, "counterfactual": False}
+    classifier = classify("adaptive", restructuring=True, litigation=True, outsources=True, sells=True, learns=True)
     defaults = {"horizon_share": 0.5}
     # candidate actions: 0 SMS only, 1 four calls, 2 ten calls, 3 visit, 4 plan offer (in a call), 5 lawsuit
     ACTIONS = ("sms", "calls4", "calls10", "visit", "plan", "sue")
@@ -618,9 +609,7 @@ class NoCollection(Strategy):
 
     name = "no_collection"
     description = "Counterfactual: no collection effort of any kind"
-    classifier = {"pressure": "none", "restructuring": False, "litigation": False, "outsources": False,
-                  "sells": False, "night_contact": False, "third_party": False, "public_shaming": False,
-                  "digital": False, "learns": False, "champion": False, "counterfactual": True}
+    classifier = classify("none", counterfactual=True)
     defaults: ClassVar[dict[str, Any]] = {}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
@@ -651,21 +640,18 @@ class DeclaredLadder(Strategy, register=False):
         contact = any(s.sms or s.push or s.emails or s.calls or s.night_calls or s.visits or s.third_party
                       or s.threaten or s.social_media or s.education for s in steps)
         acts = contact or any(s.sue or s.place or s.sell or s.offer != "none" for s in steps)
-        self.classifier = {
-            "pressure": "declared" if contact else "none",
-            "restructuring": any(s.offer != "none" for s in steps),
-            "litigation": any(s.sue for s in steps),
-            "outsources": any(s.place for s in steps),
-            "sells": any(s.sell for s in steps),
-            "night_contact": any(s.night_calls > 0 for s in steps),
-            "third_party": any(s.third_party > 0 for s in steps),
-            "public_shaming": any(s.social_media for s in steps),
-            "digital": any(s.push > 0 or s.digital_offer for s in steps),
-            "learns": False,
-            "champion": False,
-            "counterfactual": not acts and not spec.pre_due_reminders,
-        }
-        check_classifier(self.name, self.classifier)
+        self.classifier = classify(
+            "declared" if contact else "none",
+            restructuring=any(s.offer != "none" for s in steps),
+            litigation=any(s.sue for s in steps),
+            outsources=any(s.place for s in steps),
+            sells=any(s.sell for s in steps),
+            night_contact=any(s.night_calls > 0 for s in steps),
+            third_party=any(s.third_party > 0 for s in steps),
+            public_shaming=any(s.social_media for s in steps),
+            digital=any(s.push > 0 or s.digital_offer for s in steps),
+            counterfactual=not acts and not spec.pre_due_reminders,
+        )
 
     def __repr__(self) -> str:
         return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
