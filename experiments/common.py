@@ -204,21 +204,57 @@ def out_dir(args: argparse.Namespace, out_default: str) -> Path:
     return out
 
 
-def add_study_args(parser: argparse.ArgumentParser, *, what: str, households: int, tiny: str,
-                   horizon_help: str = "recorded months") -> None:
-    """Options of the replicated studies (field effects, externality): where to write, how many
-    replications of how many households, seeds, run length, a tiny configuration for tests."""
-    parser.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; "
-                        "figures go to OUT/img (default: %(default)s)")
-    parser.add_argument("--reps", type=int, default=5, help=f"replications per {what} (default: %(default)s)")
-    parser.add_argument("--households", type=int, default=households,
-                        help="households per run (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="first seed; replication r uses seed + r (default: %(default)s)")
-    parser.add_argument("--horizon", type=int, default=36, help=f"{horizon_help} (default: %(default)s)")
-    parser.add_argument("--burn-in", type=int, default=24, help="burn-in months (default: %(default)s)")
-    parser.add_argument("--tiny", action="store_true", help=f"a small, fast configuration for tests: {tiny}")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+class StudyParser(Parser):
+    """The command line of a replicated study (field effects, externality, crisis): where to write, how many
+    replications of how many households, seeds, run length, and ``--tiny``, a small configuration for tests
+    whose sizes (option name to value) are ``tiny``."""
+
+    def __init__(self, description: str, *, what: str, households: int, tiny: dict[str, int],
+                 horizon_help: str = "recorded months") -> None:
+        super().__init__(description=description)
+        self.tiny = tiny
+        sizes = ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in tiny.items())
+        self.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; "
+                          "figures go to OUT/img (default: %(default)s)")
+        self.add_argument("--reps", type=int, default=5, help=f"replications per {what} (default: %(default)s)")
+        self.add_argument("--households", type=int, default=households,
+                          help="households per run (default: %(default)s)")
+        self.add_argument("--seed", type=int, default=0,
+                          help="first seed; replication r uses seed + r (default: %(default)s)")
+        self.add_argument("--horizon", type=int, default=36, help=f"{horizon_help} (default: %(default)s)")
+        self.add_argument("--burn-in", type=int, default=24, help="burn-in months (default: %(default)s)")
+        self.add_argument("--tiny", action="store_true", help=f"a small, fast configuration for tests: {sizes}")
+        self.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def parse_study(self, argv: list[str] | None, smoke_sizes: dict[str, int] | None = None) -> argparse.Namespace:
+        """The options: parsed, with the ``tiny`` sizes under ``--tiny``, and under ``COLLECTION_LAB_SMOKE`` the
+        ``smoke_sizes`` (:func:`smoke`; a study without them is not shrunk)."""
+        args = self.parse_args(argv)
+        if args.tiny:
+            for name, value in self.tiny.items():
+                setattr(args, name, value)
+        return smoke(args, **smoke_sizes) if smoke_sizes is not None else args
+
+
+def check_study_args(args: argparse.Namespace, min_horizon: int = 1, why: str = "") -> None:
+    """Raise UsageError for options no replicated study can run with: fewer than two replications (no
+    interval), fewer than 100 households, a horizon below ``min_horizon`` (``why`` says why), or a negative
+    burn-in or seed."""
+    if args.reps < 2:
+        raise UsageError(f"--reps must be at least 2 for confidence intervals, got {args.reps}")
+    if args.households < 100:
+        raise UsageError(f"--households must be at least 100, got {args.households}")
+    if args.horizon < min_horizon:
+        raise UsageError(f"--horizon must be at least {min_horizon}{why}, got {args.horizon}")
+    if args.burn_in < 0 or args.seed < 0:
+        raise UsageError("--burn-in and --seed must not be negative")
+
+
+def write_study_page(out: Path, name: str, lines: list[str], files: list[str]) -> Path:
+    """Write a study's page ``out/NAME.md``: ``lines``, then a section listing the ``files`` it writes."""
+    path = out / f"{name}.md"
+    path.write_text("\n".join([*lines, "## Files", "", *(f"- {f}" for f in files), ""]))
+    return path
 
 
 def selection(args: argparse.Namespace, *, reps: int, tiny_reps: int, what: str

@@ -61,7 +61,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Parser, UsageError, add_study_args, plt, run_main, save_figure, style  # noqa: E402
+from common import (  # noqa: E402
+    StudyParser,
+    check_study_args,
+    plt,
+    report,
+    run_main,
+    save_figure,
+    style,
+    write_study_page,
+)
 
 import sim  # noqa: E402
 from sim.borrowers import crisis_income  # noqa: E402
@@ -454,42 +463,27 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, package: dict[str, A
         "- One lender and one strategy: how lenders' collection strategies interact with the levers is a "
         "question for `experiments/compare.py` on `scenarios/crisis_package.toml`.",
         "",
-        "## Files",
-        "",
-        "- `docs/crisis.csv`: levels per arm and outcome (mean, 95% interval, replications).",
-        "- `docs/crisis_effects.csv`: differences from no response, paired by seed.",
-        "- `docs/crisis_monthly.csv`: mean monthly series per arm.",
-        "- `docs/crisis_replacement.csv`: the package against no response at other regular replacement rates.",
-        "- `docs/img/crisis_series.png`, `docs/img/crisis_effects.png` (and `.svg`): the figures.",
-        "- `tests/test_crisis_levers.py` tests each lever's mechanism; `tests/test_experiments.py` runs this "
-        "script with `--tiny`.",
-        "",
     ]
-    path = out / "crisis.md"
-    path.write_text("\n".join(lines))
-    return path
+    return write_study_page(out, "crisis", lines, [
+        "`docs/crisis.csv`: levels per arm and outcome (mean, 95% interval, replications).",
+        "`docs/crisis_effects.csv`: differences from no response, paired by seed.",
+        "`docs/crisis_monthly.csv`: mean monthly series per arm.",
+        "`docs/crisis_replacement.csv`: the package against no response at other regular replacement rates.",
+        "`docs/img/crisis_series.png`, `docs/img/crisis_effects.png` (and `.svg`): the figures.",
+        "`tests/test_crisis_levers.py` tests each lever's mechanism; `tests/test_experiments.py` runs this "
+        "script with `--tiny`.",
+    ])
 
 
 # --------------------------------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = Parser(description="Each lever of a crisis response alone and the package, on a generic unemployment "
-                           "spike: delinquency, charge-offs, money and well-being against no response.")
-    add_study_args(p, what="arm", households=4000,
-                   tiny="600 households, 2 replications, 18 recorded months, 6 of burn-in")
-    args = p.parse_args(argv)
-    if args.tiny:
-        args.households, args.reps, args.horizon, args.burn_in = 600, 2, 18, 6
-    if args.reps < 2:
-        raise UsageError(f"--reps must be at least 2 for confidence intervals, got {args.reps}")
-    if args.households < 100:
-        raise UsageError(f"--households must be at least 100, got {args.households}")
-    if args.horizon < EARLY_MONTHS + 1:
-        raise UsageError(f"--horizon must be at least {EARLY_MONTHS + 1} (charge-offs before and after month "
-                         f"{EARLY_MONTHS}), got {args.horizon}")
-    if args.burn_in < 0 or args.seed < 0:
-        raise UsageError("--burn-in and --seed must not be negative")
+    p = StudyParser("Each lever of a crisis response alone and the package, on a generic unemployment spike: "
+                    "delinquency, charge-offs, money and well-being against no response.",
+                    what="arm", households=4000, tiny={"households": 600, "reps": 2, "horizon": 18, "burn_in": 6})
+    args = p.parse_study(argv)
+    check_study_args(args, EARLY_MONTHS + 1, f" (charge-offs before and after month {EARLY_MONTHS})")
     return args
 
 
@@ -534,8 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     written += series_figure(monthly, out / "img") + effects_figure(effects, out / "img")
     command = " ".join(["python experiments/crisis.py", *(a for a in argv if a != "--no-progress")])
     written.append(write_page(levels, effects, package, args, command, out, replacement))
-    for path in written:
-        print(f"wrote {path}")
+    report(written)
     return 0
 
 

@@ -55,7 +55,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Parser, UsageError, add_study_args, run_main, smoke  # noqa: E402
+from common import StudyParser, check_study_args, report, run_main, write_study_page  # noqa: E402
 from field_effects import ci_row, fmt  # noqa: E402
 
 import sim  # noqa: E402
@@ -581,40 +581,24 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         "",
         "![outcomes by market and lender](img/externality.png)",
         "",
-        "## Files",
-        "",
-        "- `docs/externality.csv`: mean and 95% CI per market, lender and outcome.",
-        "- `docs/externality_effects.csv`: differences and relative changes against the control market, paired "
-        "by seed.",
-        "- `docs/externality_single_lender.csv`: the single-lender call-intensity study (levels, and relative "
-        "changes against scale 1).",
-        "- `docs/img/externality.png` and `.svg`: the figure.",
-        "- `tests/test_field_effects.py` runs `--tiny` and checks the key numbers.",
-        "",
     ]
-    path = out / "externality.md"
-    path.write_text("\n".join(lines))
-    return path
+    return write_study_page(out, "externality", lines, [
+        "`docs/externality.csv`: mean and 95% CI per market, lender and outcome.",
+        "`docs/externality_effects.csv`: differences and relative changes against the control market, paired "
+        "by seed.",
+        "`docs/externality_single_lender.csv`: the single-lender call-intensity study (levels, and relative "
+        "changes against scale 1).",
+        "`docs/img/externality.png` and `.svg`: the figure.",
+        "`tests/test_field_effects.py` runs `--tiny` and checks the key numbers.",
+    ])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = Parser(
-        description="Two lenders with shared borrowers: does an aggressive lender collect more at the other's "
-                    "expense, and do both lenders together do worse when both are aggressive?")
-    add_study_args(p, what="market", households=6000,
-                   tiny="2,000 households, 2 replications, 18 recorded months, 12 of burn-in")
-    args = p.parse_args(argv)
-    if args.tiny:
-        args.households, args.reps, args.horizon, args.burn_in = 2000, 2, 18, 12
-    args = smoke(args, households=300, reps=2, horizon=4, burn_in=2)
-    if args.reps < 2:
-        raise UsageError(f"--reps must be at least 2 for confidence intervals, got {args.reps}")
-    if args.households < 100:
-        raise UsageError(f"--households must be at least 100, got {args.households}")
-    if args.horizon < 1:
-        raise UsageError(f"--horizon must be at least 1, got {args.horizon}")
-    if args.burn_in < 0 or args.seed < 0:
-        raise UsageError("--burn-in and --seed must not be negative")
+    p = StudyParser("Two lenders with shared borrowers: does an aggressive lender collect more at the other's "
+                    "expense, and do both lenders together do worse when both are aggressive?",
+                    what="market", households=6000, tiny={"households": 2000, "reps": 2, "horizon": 18, "burn_in": 12})
+    args = p.parse_study(argv, smoke_sizes={"households": 300, "reps": 2, "horizon": 4, "burn_in": 2})
+    check_study_args(args)
     return args
 
 
@@ -645,8 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     written += figure(levels, out / "img")
     command = " ".join(["python experiments/externality.py", *argv])
     written.append(write_page(levels, effects, single, args, command, out))
-    for path in written:
-        print(f"wrote {path}")
+    report(written)
     return 0
 
 

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common import Parser, UsageError, add_study_args, run_main, smoke  # noqa: E402
+from common import StudyParser, UsageError, report, run_main, write_study_page  # noqa: E402
 
 import sim  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
@@ -600,38 +600,28 @@ def write_page(tables: dict[str, pd.DataFrame], cfg: Config, command: str, out: 
             "![disputes by arm and the difference over time](img/field_effects_education.png)",
             "",
         ]
-    lines += [
-        "## Files",
-        "",
-        "- `docs/field_effects_reminders.csv`, `docs/field_effects_writedowns.csv`, "
+    return write_study_page(out, "field_effects", lines, [
+        "`docs/field_effects_reminders.csv`, `docs/field_effects_writedowns.csv`, "
         "`docs/field_effects_education.csv`, `docs/field_effects_education_monthly.csv`: the tables above "
         "(mean, 95% CI bounds, replications).",
-        "- `docs/img/field_effects_*.png` and `.svg`: the figures.",
-        "- `tests/test_field_effects.py` runs `--tiny` and checks the key numbers with stated tolerances.",
-        "",
-    ]
-    path = out / "field_effects.md"
-    path.write_text("\n".join(lines))
-    return path
+        "`docs/img/field_effects_*.png` and `.svg`: the figures.",
+        "`tests/test_field_effects.py` runs `--tiny` and checks the key numbers with stated tolerances.",
+    ])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = Parser(
-        description="Reproduce field-experiment effect sizes: SMS reminders (Cadena & Schoar 2011), write-downs "
-                    "against lower payments (Dobbie & Song 2020), financial education (Fernandes et al. 2014).")
-    add_study_args(p, what="arm", households=8000,
-                   horizon_help="recorded months, at least 31 with the education experiment",
-                   tiny="2,500 households (6,000 for education), 2 replications, 30 recorded months, 12 of burn-in")
+    p = StudyParser("Reproduce field-experiment effect sizes: SMS reminders (Cadena & Schoar 2011), write-downs "
+                    "against lower payments (Dobbie & Song 2020), financial education (Fernandes et al. 2014).",
+                    what="arm", households=8000,
+                    horizon_help="recorded months, at least 31 with the education experiment",
+                    tiny={"households": 2500, "education_households": 6000, "reps": 2, "horizon": 30, "burn_in": 12})
     p.add_argument("--education-households", type=int, default=30000,
                    help="households per run in the education experiment, whose effect is small and needs a "
                         "larger sample (default: %(default)s)")
     p.add_argument("--only", default=",".join(EXPERIMENTS),
                    help=f"comma-separated experiments to run, of {', '.join(EXPERIMENTS)} (default: all)")
-    args = p.parse_args(argv)
-    if args.tiny:
-        args.households, args.reps, args.horizon, args.burn_in = 2500, 2, 30, 12
-        args.education_households = 6000
-    return smoke(args, households=300, education_households=300, reps=2, horizon=31, burn_in=2)
+    return p.parse_study(argv, smoke_sizes={"households": 300, "education_households": 300, "reps": 2, "horizon": 31,
+                                            "burn_in": 2})
 
 
 def check(args: argparse.Namespace) -> list[str]:
@@ -688,8 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         written.append(path)
     written += figures(tables, edu_df, out / "img")
     written.append(write_page(tables, cfg, command_line(argv), out))
-    for path in written:
-        print(f"wrote {path}")
+    report(written)
     r = tables["reminders"].iloc[2]
     print(f"reminders: relative rise in on-time rate {fmt(r['mean'], r['ci_low'], r['ci_high'], 100, 2, '%')}")
     return 0
