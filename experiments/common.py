@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-import tomllib
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as ``python experiments/x.py`` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from sim.config import ScenarioError  # noqa: E402
+from sim.config import ScenarioError, parse_overrides  # noqa: E402
 from sim.sweep import SweepError, open_executor  # noqa: E402
 
 #: a run small enough for tests and smoke checks (a fraction of a second)
@@ -98,24 +97,6 @@ def param_label(dotted: str) -> str:
             continue
         break
     return dotted
-
-
-def parse_value(text: str) -> Any:
-    """Read a value as TOML (numbers, booleans, quoted strings, arrays); bare words are strings."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def parse_assignments(pairs: list[str] | None, flag: str = "--set") -> dict[str, Any]:
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise UsageError(f"{flag} {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = parse_value(value.strip())
-    return out
 
 
 def parse_list(text: str, what: str) -> list[str]:
@@ -275,7 +256,7 @@ def selection(args: argparse.Namespace, *, reps: int, tiny_reps: int, what: str
 
 def base_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out = dict(TINY) if args.tiny else {}
-    out.update(parse_assignments(args.set))
+    out.update(parse_overrides(args.set))
     return out
 
 
@@ -346,6 +327,14 @@ def save_figure(fig, stem: Path) -> list[Path]:
 
     pyplot.close(fig)
     return paths
+
+
+def save_with_legend(fig, ax, stem: Path, *, title: str, ncols: int) -> list[Path]:
+    """Save ``fig`` (:func:`save_figure`) with the legend of ``ax``'s labelled lines below it, titled ``title``,
+    in ``ncols`` columns."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols, frameon=False)
+    return save_figure(fig, stem)
 
 
 def write_csv(frame, path: Path) -> Path:

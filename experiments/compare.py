@@ -80,10 +80,8 @@ def figure_outcomes(summary, scenarios: list[str], strategies: list[str], outcom
         ax.set_xticks(range(len(scenarios)), scenarios)
         ax.set_xlabel("scenario")
         ax.set_ylabel(common.outcome_label(outcome))
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, title="strategy: mean and 95% confidence interval over replications",
-               loc="outside lower center", ncols=min(len(strategies), 4), frameon=False)
-    return common.save_figure(fig, out / "compare_outcomes")
+    return common.save_with_legend(fig, axes[0][0], out / "compare_outcomes", ncols=min(len(strategies), 4),
+                                   title="strategy: mean and 95% confidence interval over replications")
 
 
 def figure_series(monthly, scenarios: list[str], strategies: list[str], out: Path):
@@ -109,10 +107,8 @@ def figure_series(monthly, scenarios: list[str], strategies: list[str], out: Pat
             label = common.outcome_label(name)
             ax.set_ylabel(label.replace("\n", ", cumulative\n", 1) if name == "recovery_rate_gross" else label)
             ax.set_title(f"scenario: {scenario}")
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, title="strategy: mean and 95% confidence band over replications",
-               loc="outside lower center", ncols=min(len(strategies), 4), frameon=False)
-    return common.save_figure(fig, out / "compare_series")
+    return common.save_with_legend(fig, axes[0][0], out / "compare_series", ncols=min(len(strategies), 4),
+                                   title="strategy: mean and 95% confidence band over replications")
 
 
 def main(argv: list[str] | None = None) -> int:

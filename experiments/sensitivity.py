@@ -169,10 +169,8 @@ def figure_sobol(table: pd.DataFrame, names: list[str], outcomes: list[str], out
         ax.set_title(common.outcome_label(outcome).replace("\n", " "), fontsize=9)
     axes[0][0].set_yticks(y, names)
     axes[0][0].invert_yaxis()
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, title="index with 95% bootstrap confidence interval", loc="outside lower center",
-               ncols=2, frameon=False)
-    return common.save_figure(fig, out / "sensitivity_sobol")
+    return common.save_with_legend(fig, axes[0][0], out / "sensitivity_sobol", ncols=2,
+                                   title="index with 95% bootstrap confidence interval")
 
 
 def figure_morris(table: pd.DataFrame, names: list[str], outcomes: list[str], out: Path):
@@ -190,10 +188,15 @@ def figure_morris(table: pd.DataFrame, names: list[str], outcomes: list[str], ou
         ax.set_xlabel("mu*: mean |elementary effect|\n(outcome units per range of the parameter)")
         ax.set_ylabel("sigma: std. dev. of elementary effects\n(outcome units per range)")
         ax.set_title(common.outcome_label(outcome).replace("\n", " "), fontsize=9)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, title="parameter (mu* with 95% bootstrap confidence interval)",
-               loc="outside lower center", ncols=min(len(names), 3), frameon=False)
-    return common.save_figure(fig, out / "sensitivity_morris")
+    return common.save_with_legend(fig, axes[0][0], out / "sensitivity_morris", ncols=min(len(names), 3),
+                                   title="parameter (mu* with 95% bootstrap confidence interval)")
+
+
+#: each method: its analysis, its figure, the index printed, the printed heading and the index's format
+METHODS = {
+    "sobol": (sobol, figure_sobol, "ST", "Sobol total indices ST:", ".3f"),
+    "morris": (morris, figure_morris, "mu_star", "Morris mu*:", ".4g"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,20 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     out = common.out_dir(args, "results/sensitivity")
     paths = []
     with common.executor_from(args) as ex:
-        if args.method in ("sobol", "both"):
-            table = sobol(args, problem, entries, outcomes, out, ex)
-            paths.append(common.write_csv(table, out / "sobol_indices.csv"))
-            paths += figure_sobol(table, problem["names"], outcomes, out)
-            print("Sobol total indices ST:")
-            print(table.pivot_table(index="parameter", columns="outcome", values="ST", sort=False)
-                  .to_string(float_format=lambda v: f"{v:.3f}"))
-        if args.method in ("morris", "both"):
-            table = morris(args, problem, entries, outcomes, out, ex)
-            paths.append(common.write_csv(table, out / "morris_indices.csv"))
-            paths += figure_morris(table, problem["names"], outcomes, out)
-            print("Morris mu*:")
-            print(table.pivot_table(index="parameter", columns="outcome", values="mu_star", sort=False)
-                  .to_string(float_format=lambda v: f"{v:.4g}"))
+        for method, (analyse, figure, index, heading, digits) in METHODS.items():
+            if args.method not in (method, "both"):
+                continue
+            table = analyse(args, problem, entries, outcomes, out, ex)
+            paths.append(common.write_csv(table, out / f"{method}_indices.csv"))
+            paths += figure(table, problem["names"], outcomes, out)
+            print(heading)
+            print(table.pivot_table(index="parameter", columns="outcome", values=index, sort=False)
+                  .to_string(float_format=lambda v, digits=digits: f"{v:{digits}}"))
     common.report(paths)
     return 0
 

@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import HEADLINE, UsageError  # noqa: E402
 
+from sim.config import parse_value  # noqa: E402
+
 DEFAULT_PARAM = "economy.unemployment.rate=3,4.6,6,8,10"
 TINY_PARAM = "economy.unemployment.rate=3,6,10"
 
@@ -72,7 +74,7 @@ def parse_axis(args: argparse.Namespace) -> tuple[str, list]:
     if "=" not in text:
         raise UsageError(f"--param {text}: expected NAME=V1,V2,...")
     name, spec = (s.strip() for s in text.split("=", 1))
-    values = [common.parse_value(v.strip()) for v in spec.split(",") if v.strip()]
+    values = [parse_value(v.strip()) for v in spec.split(",") if v.strip()]
     if not name or not values:
         raise UsageError(f"--param {text}: give a parameter name and at least one value")
     if len({repr(v) for v in values}) != len(values):
@@ -117,10 +119,9 @@ def figure(summary, name: str, values: list, scenarios: list[str], strategies: l
             ax.set_ylabel(common.outcome_label(outcome))
             if len(scenarios) > 1:
                 ax.set_title(f"scenario: {scenario}")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, title="strategy: mean and 95% confidence " + ("band" if numeric else "interval")
-               + " over replications", loc="outside lower center", ncols=min(len(strategies), 4), frameon=False)
-    return common.save_figure(fig, out / "sweep")
+    return common.save_with_legend(fig, axes[0][0], out / "sweep", ncols=min(len(strategies), 4),
+                                   title=f"strategy: mean and 95% confidence {'band' if numeric else 'interval'} "
+                                   "over replications")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import ScenarioError, load_scenario, parse_toml
+from sim.config import ScenarioError, load_scenario, parse_overrides
 from sim.output import write_outputs
 from sim.runner import compare, confidence_table, simulate
 from sim.strategies import STRATEGIES
@@ -63,14 +63,6 @@ class UsageError(Exception):
     """Bad input on the command line."""
 
 
-def _parse_value(text: str) -> Any:
-    """Read an override value as TOML (numbers, booleans, strings, arrays); bare words are strings."""
-    try:
-        return parse_toml(f"v = {text}")["v"]
-    except ScenarioError:
-        return text
-
-
 #: set to 1 to shrink every run to 300 households, 3 burn-in and 6 recorded months and at most 2
 #: replications whatever the command line asks (the test that runs the commands in the docs uses it)
 SMOKE_ENV = "COLLECTION_LAB_SMOKE"
@@ -86,12 +78,7 @@ def _smoke() -> bool:
 
 
 def _overrides(pairs: list[str] | None, args: argparse.Namespace | None = None) -> dict[str, Any]:
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise UsageError(f"--set {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = _parse_value(value.strip())
+    out = parse_overrides(pairs)
     if args is not None and _smoke():
         out.update(SMOKE)
         args.reps = min(args.reps, 2)
@@ -457,6 +444,14 @@ def _add_portfolio_parser(sub) -> None:
     q.set_defaults(func=cmd_portfolio_schema)
 
 
+def _add_run_options(p: argparse.ArgumentParser, *, welfare: str, detect: str) -> None:
+    """The options of the commands that run scenarios: overrides, the welfare counterfactual (``welfare`` helps
+    ``--no-welfare``) and the difference to detect in the power calculation (``detect`` helps ``--detect``)."""
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
+    p.add_argument("--no-welfare", action="store_true", help=welfare)
+    p.add_argument("--detect", action="append", metavar="OUTCOME=DIFFERENCE", help=detect)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sim import __version__
     from sim.output import git_commit
@@ -473,12 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write monthly and summary tables (Parquet and CSV) and meta.json here")
     p.add_argument("--reps", type=int, default=1,
                    help="replications (seeds SEED..SEED+REPS-1); above 1, print means with 95%% CIs per lender or arm")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
-    p.add_argument("--no-welfare", action="store_true",
-                   help="skip the no-collection counterfactual run behind the welfare change")
-    p.add_argument("--detect", action="append", metavar="OUTCOME=DIFFERENCE",
-                   help="with --reps on a champion/challenger scenario: the difference to detect for the power "
-                        "calculation (e.g. npv=50000, chargeoff_rate=0.01)")
+    _add_run_options(p, welfare="skip the no-collection counterfactual run behind the welfare change",
+                     detect="with --reps on a champion/challenger scenario: the difference to detect for the power "
+                            "calculation (e.g. npv=50000, chargeoff_rate=0.01)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare strategies with replications and 95%% confidence intervals")
@@ -487,12 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reps", type=int, default=5, help="replications per strategy (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first replication (default 0)")
     p.add_argument("--out", help="write every run's outcomes, the confidence table and the paired comparison here")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario value (dotted path)")
-    p.add_argument("--no-welfare", action="store_true",
-                   help="skip the no-collection counterfactual runs behind the welfare change")
-    p.add_argument("--detect", action="append", metavar="OUTCOME=DIFFERENCE",
-                   help="difference to detect for the power calculation (e.g. npv=50000, chargeoff_rate=0.01); "
-                        "defaults: 1%% of the reference's NPV and P&L, one point of a rate")
+    _add_run_options(p, welfare="skip the no-collection counterfactual runs behind the welfare change",
+                     detect="difference to detect for the power calculation (e.g. npv=50000, chargeoff_rate=0.01); "
+                            "defaults: 1%% of the reference's NPV and P&L, one point of a rate")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("validate", help="check a scenario file")

@@ -983,6 +983,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def parse_value(text: str) -> Any:
+    """Read an override value as TOML (numbers, booleans, strings, arrays); bare words are strings."""
+    try:
+        return parse_toml(f"v = {text}")["v"]
+    except ScenarioError:
+        return text
+
+
+def parse_overrides(pairs: list[str] | None, flag: str = "--set") -> dict[str, Any]:
+    """Dotted-path overrides from ``KEY=VALUE`` pairs of the command line (values read by :func:`parse_value`).
+
+    Raises:
+        ScenarioError: a pair without ``=``, quoted with the ``flag`` it came with.
+    """
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ScenarioError(f"{flag} {pair}: expected KEY=VALUE, for example population.n_borrowers=5000")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of ``data`` with dotted-path overrides applied.
 
