@@ -111,27 +111,33 @@ class Lender(mesa.Agent):
         return t
 
 
-class CollectionAgency(mesa.Agent):
-    """A third-party agency that works placed accounts for a contingency fee."""
+class ThirdPartyCollector(mesa.Agent):
+    """A collector other than the lender: it calls each account it works ``calls_per_month`` times a month
+    and counts what households pay it (``collected``, $)."""
 
-    def __init__(self, model: mesa.Model, fee: float, calls_per_month: int) -> None:
+    def __init__(self, model: mesa.Model, calls_per_month: int) -> None:
         super().__init__(model)
-        self.fee = fee
         self.calls_per_month = calls_per_month
         self.collected = 0.0
+
+
+class CollectionAgency(ThirdPartyCollector):
+    """A third-party agency that works placed accounts for a contingency fee (``fee`` of what it collects)."""
+
+    def __init__(self, model: mesa.Model, fee: float, calls_per_month: int) -> None:
+        super().__init__(model, calls_per_month)
+        self.fee = fee
         self.fees_earned = 0.0
 
 
-class DebtBuyer(mesa.Agent):
-    """A debt buyer: buys claims at a price per dollar of face value and collects them."""
+class DebtBuyer(ThirdPartyCollector):
+    """A debt buyer: buys claims at ``price`` per dollar of face value and collects them."""
 
     def __init__(self, model: mesa.Model, price: float, calls_per_month: int) -> None:
-        super().__init__(model)
+        super().__init__(model, calls_per_month)
         self.price = price
-        self.calls_per_month = calls_per_month
         self.face_bought = 0.0
         self.paid = 0.0
-        self.collected = 0.0
 
 
 class Regulator(mesa.Agent):
