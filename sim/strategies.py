@@ -133,6 +133,16 @@ def _split_night(t: Treatment, calls: np.ndarray, night_share: float) -> None:
     t.night_calls[:] = night
 
 
+def _charged_off_for(obs: Observation, months: float) -> np.ndarray:
+    """Accounts charged off at least ``months`` months ago (what a sale rule sells)."""
+    return obs.charged_off & (obs.months_since_chargeoff >= months)
+
+
+def _charged_off_in_house(obs: Observation) -> np.ndarray:
+    """Charged-off accounts the lender still works itself (not placed with an agency)."""
+    return obs.charged_off & (obs.collector == Collector.LENDER)
+
+
 def _by_cycle(values: tuple[int, ...] | list[int], cycles: np.ndarray) -> np.ndarray:
     """Look up a per-cycle schedule (index 0 = current, last value repeats)."""
     table = np.asarray(values, dtype=np.int16)
@@ -179,14 +189,14 @@ class ConventionalLadder(Strategy):
         if p["call_scale"] != 1.0:
             calls = np.minimum(np.round(calls * float(p["call_scale"])), 300).astype(np.int16)
         t.calls[:] = np.where(active, calls, 0)
-        t.calls[obs.charged_off & (obs.collector == Collector.LENDER)] = 4
+        t.calls[_charged_off_in_house(obs)] = 4
         if p["threaten_from_cycle"] > 0:
             t.threaten[:] = active & (obs.cycles >= p["threaten_from_cycle"])
         t.offer[active & (obs.cycles >= p["plan_from_cycle"])] = Offer.PLAN
         t.sue[:] = (active & (obs.cycles >= p["sue_from_cycle"]) & (obs.claim >= p["sue_min_claim"])
                     & ~obs.in_litigation)
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER) & bool(p["place_at_chargeoff"])
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim * (1 + obs.cycles)
         return t
 
@@ -222,7 +232,7 @@ class AggressivePressure(Strategy):
         t.visits[:] = (active & (obs.cycles >= p["visit_from_cycle"])).astype(np.int16)
         t.threaten[:] = obs.cycles >= 2
         t.sue[:] = (obs.cycles >= p["sue_from_cycle"]) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
         return t
 
@@ -254,13 +264,13 @@ class HardshipFirst(Strategy):
         active = ~obs.charged_off
         t.reminders[:] = np.where(active, 2, 1)
         t.calls[:] = np.where(active & ~obs.on_plan, _by_cycle(self.calls_by_cycle, obs.cycles), 0)
-        t.calls[obs.charged_off & (obs.collector == Collector.LENDER)] = 2
+        t.calls[_charged_off_in_house(obs)] = 2
         offer = np.where(active & ~obs.on_plan & (obs.cycles >= p["plan_from_cycle"]), Offer.PLAN, Offer.NONE)
         if p["defer_when_nothing_paid"]:
             offer = np.where((offer == Offer.PLAN) & (obs.paid_last <= 0) & (obs.cycles >= 2), Offer.DEFERRAL, offer)
         t.offer[:] = offer
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER) & bool(p["place_at_chargeoff"])
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.cycles + obs.claim / 1e4
         return t
 
@@ -292,7 +302,7 @@ class PhonebookPressure(Strategy):
         t.third_party[:] = np.where(obs.cycles >= p["third_party_from_cycle"], 6, 0)
         t.social_media[:] = active & (obs.cycles >= p["social_media_from_cycle"])
         t.threaten[:] = obs.cycles >= 1
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
         return t
 
@@ -323,8 +333,8 @@ class DigitalFirst(Strategy):
         offer = np.where(active & (obs.cycles >= p["settle_from_cycle"]), Offer.SETTLEMENT, offer)
         t.offer[:] = offer
         t.digital_offer[:] = offer != Offer.NONE
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.place[:] = _charged_off_in_house(obs)
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
         return t
 
@@ -375,7 +385,7 @@ class OutsourceEarly(Strategy):
         t.reminders[:] = 2
         t.calls[:] = np.where(in_house & ~obs.charged_off, _by_cycle((0, 2, 4), obs.cycles), 0)
         t.place[:] = in_house & ((obs.cycles >= p["place_from_cycle"]) | obs.charged_off)
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
+        t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
         return t
 
@@ -507,8 +517,8 @@ class DataDriven(Strategy):
         t.calls[:] = np.where(late & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
         t.threaten[:] = active & (treat == 1) & (obs.cycles >= 2)
         t.sue[:] = active & (treat == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 12)
+        t.place[:] = _charged_off_in_house(obs)
+        t.sell[:] = _charged_off_for(obs, 12)
         t.priority[:] = obs.claim * np.where(klass == 1, 1.5, 1.0)
         self.memory.store(ids, ratio=ratio, engaged=engaged, nothing=paid_nothing, klass=np.where(active, klass, -1),
                           treat=np.where(active, treat, -1))
@@ -592,8 +602,8 @@ class ValueAllocator(Strategy):
         t.visits[:] = (chosen == 3).astype(np.int16)
         t.offer[:] = np.where(chosen == 4, Offer.PLAN, Offer.NONE)
         t.sue[:] = chosen == 5
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 6)
+        t.place[:] = _charged_off_in_house(obs)
+        t.sell[:] = _charged_off_for(obs, 6)
         t.priority[:] = np.where(np.isfinite(per_hour), per_hour, 1e12)
         self.memory.store(ids, action=np.where(active, chosen, -1), bucket=bucket)
         return t
@@ -662,7 +672,7 @@ class DeclaredLadder(Strategy, register=False):
         high = obs.score >= self.spec.score_cutoff
         for step in self.spec.steps:
             if step.charged_off:
-                match = obs.charged_off & (obs.months_since_chargeoff >= step.min_months_charged_off)
+                match = _charged_off_for(obs, step.min_months_charged_off)
             else:
                 match = ~obs.charged_off & (obs.dpd >= step.min_dpd) & (obs.dpd <= step.max_dpd)
             if step.segment == "low_score":
