@@ -5,7 +5,6 @@ from several lenders; and one contract test over every registered strategy."""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 
 import mesa
@@ -13,8 +12,6 @@ import numpy as np
 import pytest
 
 import sim
-from sim.loans import Observation, collection_rows, observe
-from sim.tactics import Offer, Treatment
 
 OVERRIDES = {"population.n_borrowers": 500, "horizon_months": 6, "burn_in_months": 3}
 
@@ -213,66 +210,6 @@ def test_a_household_can_hold_loans_from_several_lenders(helpers):
     assert [type(ln.strategy).name for ln in m.lenders] == ["conventional", "aggressive", "hardship_first"]
     # per-lender rows in the monthly table
     assert set(m.results().monthly["lender"]) == {"A", "B", "C", "all"}
-
-
-# --------------------------------------------------------------------------------------------------
-# strategy contract: every registered strategy
-# --------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def observation() -> Observation:
-    """A real lender's view of its accounts in collection, from a small run with many delinquencies
-    (delinquent, on plans, in litigation, charged off, placed with the agency)."""
-    m = sim.CollectionModel("baseline", rng=4, strategy="conventional",
-                            **{"population.n_borrowers": 1500, "horizon_months": 6, "burn_in_months": 10,
-                               "population.willingness_mean": 0.5})
-    m.run()
-    obs = observe(m.book, collection_rows(m.book, 0), m.month)
-    assert len(obs) > 40 and obs.charged_off.any() and (obs.cycles > 0).any()
-    return obs
-
-
-def _first(obs: Observation, k: int) -> Observation:
-    """The first ``k`` accounts of an observation."""
-    return dataclasses.replace(obs, **{f.name: getattr(obs, f.name)[:k] for f in dataclasses.fields(obs)
-                                       if isinstance(getattr(obs, f.name), np.ndarray)})
-
-
-@pytest.mark.parametrize("name", sorted(sim.STRATEGIES))
-def test_strategy_contract(name, observation):
-    cls = sim.STRATEGIES[name]
-    assert cls.name == name and issubclass(cls, sim.Strategy)
-    assert cls.description and "\n" not in cls.description
-    assert "Source:" in (cls.__doc__ or "")
-    assert isinstance(cls.classifier, dict) and cls.classifier
-    strategy = cls()
-    assert strategy.params == cls.defaults
-    assert repr(strategy) == f"{cls.__name__}()"
-    for n in (0, 1, len(observation)):
-        obs = _first(observation, n)
-        t = strategy.decide(obs, np.random.default_rng(0))
-        assert isinstance(t, Treatment)
-        t.validate(n)  # right length, no negative counts, known offers
-        assert np.isin(t.offer, [o.value for o in Offer]).all()
-    # two fresh instances decide alike on the same observation and random stream (a learning
-    # strategy may change its mind later, from what it has seen, but not from hidden global state)
-    a = cls().decide(observation, np.random.default_rng(3))
-    b = cls().decide(observation, np.random.default_rng(3))
-    for field in ("calls", "night_calls", "visits", "reminders", "sue", "offer", "place", "sell"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
-    # parameters are stored unchanged and printed
-    for key, default in list(cls.defaults.items())[:1]:
-        if isinstance(default, bool):
-            changed = not default
-        elif isinstance(default, (int, float)):
-            changed = default + 1
-        else:
-            changed = default
-        s2 = cls(**{key: changed})
-        assert s2.params[key] == changed
-        if changed != default:
-            assert f"{key}={changed!r}" in repr(s2)
-    with pytest.raises(ValueError, match="unknown parameter"):
-        cls(no_such_parameter=1)
 
 
 def test_run_scenario_does_not_mutate_its_inputs():
