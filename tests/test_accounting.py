@@ -493,3 +493,25 @@ def test_level_payment_is_the_annuity_and_continuous_at_a_zero_rate():
     pay = level_payment(np.array([500.0, 2000.0]), np.array([0.01, 0.02]), np.array([12, 60]))
     for p, a, rate, months in zip(pay, (500.0, 2000.0), (0.01, 0.02), (12, 60), strict=True):
         assert sum(p / (1 + rate) ** k for k in range(1, months + 1)) == pytest.approx(a, rel=1e-12)
+
+
+def test_one_in_collection_mask_is_what_lenders_observe():
+    """LoanBook.in_collection is the one "in collection" mask: the accounts lenders observe, and the base of
+    rates per account in collection. A judgment never stands without its lawsuit, so the mask is the same
+    whether or not it names judgments."""
+    from sim.loans import ON_BOOK, collection_rows
+
+    model = sim.CollectionModel("baseline", rng=4, strategy="litigation_heavy",
+                                **{"population.n_borrowers": 1500, "horizon_months": 6, "burn_in_months": 10,
+                                   "population.willingness_mean": 0.5})
+    judged = 0
+    while model.running:
+        model.step()
+        book = model.book
+        mask = book.in_collection()
+        rows = np.concatenate([collection_rows(book, lender.index) for lender in model.lenders])
+        assert np.array_equal(np.sort(rows), np.flatnonzero(mask))
+        on_book = ON_BOOK[book.view("status")]
+        assert not (book.view("judgment") & on_book & (book.view("litigation_age") < 0)).any()
+        judged += int((book.view("judgment") & mask).sum())
+    assert judged > 0
