@@ -249,7 +249,7 @@ def test_contract_classifier_says_what_the_strategy_requests(name, requests_in_r
     contacts = any(getattr(t, field).any() for t in requests for field in CONTACT)
     assert contacts == (classifier["pressure"] != "none"), f"{name}: pressure={classifier['pressure']!r}"
     acts = any(getattr(t, field).any() for t in requests for field in ACTION) or \
-        any((t.offer != Offer.NONE).any() for t in requests) or strategy.reminds_current
+        any((t.offer != Offer.NONE).any() for t in requests) or strategy.params.get("pre_due_reminders", False)
     assert acts != classifier["counterfactual"], f"{name}: counterfactual={classifier['counterfactual']}"
 
 
