@@ -476,86 +476,106 @@ class DataDriven(Strategy):
 
 
 class ValueAllocator(Strategy):
-    """Value-based allocation of limited collector capacity: for every account it estimates the net value
-    of each candidate action (expected payment less cost), and spends the month's collector hours on the
-    actions with the highest net value per hour; actions that take no collector time are taken whenever
-    their net value is positive. Payment rates by bucket and action are learned from its own accounts.
+    """Value-based allocation of limited collector capacity. Every account in collection is offered the
+    conventional ladder's step for its age (calls, a plan offer from 60 days, a suit on large old claims);
+    what a step adds over reminders alone is learned, by days-past-due bucket, as the rise in the chance
+    that the account does not roll to the next bucket, and valued at the money at stake: the amount due
+    now plus the claim times the chance that an account that rolls goes on rolling to charge-off (from the
+    same learned rates). When the ladder needs more collector hours than there are, the hours go to the
+    steps that add the most expected value per hour; the rest get reminders only. The learned rates are
+    drawn from their posteriors each month (Thompson sampling), so the rationed-out accounts also teach it.
 
     Source: Abe et al. (2010) "Optimizing debt collections using constrained reinforcement learning",
     KDD (IBM and New York State tax collection): allocate limited collection resources to the actions
-    with the highest expected value under capacity constraints.
+    with the highest expected value under capacity constraints; the roll-to-charge-off chain is the
+    flow-rate (roll-rate) model of card loss forecasting.
     """
 
     name = "value_based"
-    description = "Spends limited collector hours on the actions with the highest expected net value per hour"
+    description = "Spends limited collector hours where they add the most expected value per hour"
     classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
                   "sells": True, "night_contact": False, "learns": True, "champion": False}
-    defaults = {"horizon_share": 0.5}
-    # candidate actions: 0 SMS only, 1 four calls, 2 ten calls, 3 visit, 4 plan offer (in a call), 5 lawsuit
-    ACTIONS = ("sms", "calls4", "calls10", "visit", "plan", "sue")
-    PRIOR_LIFT = np.array([1.0, 1.3, 1.45, 1.6, 1.5, 1.4])
+    defaults = {"horizon_share": 1.0}
+    #: prior chance of not rolling, by bucket (current, 1-29, ..., 180+), reminders only and the ladder's
+    #: step: ten pseudo-trials each
+    PRIOR_HOLD = np.array([[0.9, 0.9], [0.6, 0.66], [0.3, 0.33], [0.15, 0.17], [0.1, 0.11], [0.1, 0.11],
+                           [0.1, 0.11], [0.2, 0.2]])
+    #: the last bucket before charge-off (150-179 days past due)
+    LAST_BUCKET = 6
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memory = _Memory()
-        n_b = 8
-        self.successes = np.tile(np.array([6.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.8, 0.5])[:, None], (1, len(self.ACTIONS)))
-        self.successes *= self.PRIOR_LIFT[None, :]
-        self.trials = np.full((n_b, len(self.ACTIONS)), 10.0)
+        self.ladder = ConventionalLadder()
+        self.trials = np.full(self.PRIOR_HOLD.shape, 10.0)
+        self.successes = self.trials * self.PRIOR_HOLD
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        tac = obs.tactics
-        ids = obs.loan_id
-        bucket = np.minimum(obs.bucket, 7)
-        last_action = self.memory.recall(ids, "action", -1).astype(int)
-        last_bucket = self.memory.recall(ids, "bucket", -1).astype(int)
+    def _learn(self, obs: Observation) -> None:
+        """Count, for the accounts it worked last month, whether each held its bucket (or left collection
+        having paid) after what it got (reminders only, or the ladder's step)."""
+        last_action = self.memory.recall(obs.loan_id, "action", -1).astype(int)
+        last_bucket = self.memory.recall(obs.loan_id, "bucket", -1).astype(int)
+        last_cycles = self.memory.recall(obs.loan_id, "cycles", -1).astype(int)
+        last_charged = self.memory.recall(obs.loan_id, "charged_off", 0).astype(bool)
         seen = last_action >= 0
+        held = (obs.cycles <= last_cycles) & (obs.charged_off == last_charged)
         np.add.at(self.trials, (last_bucket[seen], last_action[seen]), 1.0)
-        np.add.at(self.successes, (last_bucket[seen], last_action[seen]), (obs.paid_last[seen] > 0).astype(float))
-        # ... and from the accounts it worked that have left collection since (most of them cured by paying)
+        np.add.at(self.successes, (last_bucket[seen], last_action[seen]), held[seen].astype(float))
         left_action = self.memory.recall(obs.left_ids, "action", -1).astype(int)
         left_bucket = self.memory.recall(obs.left_ids, "bucket", -1).astype(int)
         seen = left_action >= 0
         np.add.at(self.trials, (left_bucket[seen], left_action[seen]), 1.0)
         np.add.at(self.successes, (left_bucket[seen], left_action[seen]), obs.left_paid[seen].astype(float))
-        rate = np.clip(self.successes / self.trials, 0, 1)[bucket]  # (n, actions)
+
+    def roll_on(self, hold: np.ndarray) -> np.ndarray:
+        """Chance, by bucket, that an account that rolls out of it goes on rolling to charge-off when it is
+        worked by the ladder in every later bucket: the product of the roll rates beyond it."""
+        roll = 1.0 - hold[:, 1]
+        after = np.ones(len(hold))
+        for b in range(self.LAST_BUCKET - 1, -1, -1):
+            after[b] = roll[b + 1] * after[b + 1]
+        return after
+
+    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        self._learn(obs)
+        t = self.ladder.decide(obs, rng)
+        bucket = np.minimum(obs.bucket, len(self.PRIOR_HOLD) - 1)
+        # Thompson sampling: each account's rates are a draw from its bucket's Beta posteriors, so the step
+        # that looks worse on few trials is still tried on some accounts
+        fails = np.maximum(self.trials - self.successes, 1e-3)
+        drawn = rng.beta(self.successes[bucket], fails[bucket])
+        roll_on = self.roll_on(self.successes / self.trials)[bucket]
         amount = np.minimum(obs.scheduled + obs.arrears, obs.claim)
-        plan_amount = amount * 0.6
-        value = rate * amount[:, None]
-        value[:, 4] = rate[:, 4] * plan_amount * 12 * self.params["horizon_share"]
-        value[:, 5] = rate[:, 5] * obs.claim * 0.3 * self.params["horizon_share"]
-        if tac is not None:
-            cost = np.array([tac.reminder.cost, 4 * tac.call.cost, 10 * tac.call.cost, tac.visit.cost,
-                             tac.plan.cost + tac.call.cost * 2, tac.lawsuit.cost])
-            hours = np.array([0.0, 4 * tac.call.hours, 10 * tac.call.hours, tac.visit.hours,
-                              tac.plan.hours + 2 * tac.call.hours, tac.lawsuit.hours])
-        else:
-            cost = np.array([0.05, 8.0, 20.0, 45.0, 9.0, 400.0])
-            hours = np.array([0.0, 0.32, 0.8, 2.0, 0.4, 1.0])
-        net = value - cost[None, :]
-        active = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0)
-        net[~active, 1:] = -np.inf
-        net[obs.on_plan, 4] = -np.inf
-        # best action per account, then fill capacity by net value per hour
-        best = np.argmax(net, axis=1)
-        best_net = net[np.arange(len(obs)), best]
-        per_hour = np.where(hours[best] > 0, best_net / np.maximum(hours[best], 1e-9), np.inf)
+        stake = amount + self.params["horizon_share"] * obs.claim * roll_on
+        # a charged-off claim goes to the agency without the ladder's last calls
+        t.calls[obs.charged_off] = 0
+        tac = obs.tactics
+        if tac is None:
+            from sim.config import Tactics
+            tac = Tactics()
+        hours = t.hours(tac)
+        cost = ((t.calls + t.night_calls) * tac.call.cost + t.visits * tac.visit.cost
+                + t.sue * tac.lawsuit.cost + (t.offer != Offer.NONE) * tac.plan.cost)
+        gain = (drawn[:, 1] - drawn[:, 0]) * stake - cost
+        worked = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0) & (hours > 0)
+        # what it must do anyway (placing charged-off claims) comes first
+        available = max(obs.capacity_hours, 0.0) - float(hours[~worked].sum())
+        per_hour = np.where(worked, gain / np.maximum(hours, 1e-9), -np.inf)
         order = np.argsort(-per_hour, kind="stable")
-        within = np.cumsum(hours[best][order]) <= max(obs.capacity_hours, 0.0)
-        chosen = np.zeros(len(obs), dtype=np.int64)  # fallback: SMS only
         keep = np.zeros(len(obs), dtype=bool)
-        keep[order] = within
-        chosen[keep & (best_net > 0)] = best[keep & (best_net > 0)]
-        t = Treatment.empty(len(obs))
-        t.reminders[:] = 1
-        t.calls[:] = np.select([chosen == 1, chosen == 2, chosen == 4], [4, 10, 2], 0)
-        t.visits[:] = (chosen == 3).astype(np.int16)
-        t.offer[:] = np.where(chosen == 4, Offer.PLAN, Offer.NONE)
-        t.sue[:] = chosen == 5
-        t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER)
-        t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= 6)
-        t.priority[:] = np.where(np.isfinite(per_hour), per_hour, 1e12)
-        self.memory.store(ids, action=np.where(active, chosen, -1), bucket=bucket)
+        keep[order] = np.cumsum(np.where(worked, hours, 0.0)[order]) <= available
+        step = worked & keep & (gain > 0)
+        # the accounts it does not work get the ladder's reminders only
+        rest = worked & ~step
+        t.calls[rest] = 0
+        t.night_calls[rest] = 0
+        t.visits[rest] = 0
+        t.sue[rest] = False
+        t.offer[rest] = Offer.NONE
+        t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
+        action = np.where(step, 1, 0)
+        self.memory.store(obs.loan_id, action=np.where(worked, action, -1), bucket=bucket, cycles=obs.cycles,
+                          charged_off=obs.charged_off)
         return t
 
 

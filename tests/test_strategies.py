@@ -298,6 +298,24 @@ def test_value_based_spends_capacity_on_the_best_accounts():
     assert hours[1] + hours[2] > hours[0] + hours[3]
 
 
+def test_value_based_learns_what_the_ladder_step_adds_and_stays_within_capacity():
+    """At realistic staffing (0.1 collectors per 1,000 loans) ``value_based`` learns, from its own accounts,
+    that the ladder's step holds far more accounts 60-119 days past due than reminders alone (the contact
+    mechanism of ODD 7.5 makes contact pay), and never asks for more hours than it has."""
+    model = sim.CollectionModel("baseline", rng=3, **{"population.n_borrowers": 2000,
+                                                       "lenders.0.strategy": "value_based",
+                                                       "lenders.0.collectors": 0.1})
+    model.run()
+    lender = model.lenders[0]
+    held = lender.strategy.successes / lender.strategy.trials
+    real = lender.strategy.trials - 10.0  # observations beyond the prior's ten pseudo-trials
+    for bucket in (3, 4):
+        assert real[bucket].min() > 20
+        assert held[bucket, 1] > held[bucket, 0] + 0.15
+    assert lender.capacity_shortfall_hours == 0.0
+    assert all(used <= available + 1e-6 for _, used, available in lender.capacity_log)
+
+
 def test_declared_ladder_follows_its_steps():
     cfg = load_scenario("custom_ladder")
     strategy = make_strategy("gentle_ladder", declared=cfg.strategies)
