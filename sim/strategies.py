@@ -98,7 +98,9 @@ class ConventionalLadder(Strategy):
     Two parameters turn up the pressure without touching the rest of the policy (plans, suits,
     placement, sale): ``call_scale`` multiplies the call attempts on accounts not charged off, and
     ``threaten_from_cycle`` (0: never) adds threats of legal action from that many missed cycles. The
-    externality experiment uses them to isolate pressure.
+    externality experiment uses them to isolate pressure. When collector hours are short, the requests of
+    the accounts with the largest claim times age are kept; ``ration_at_random`` keeps them in random order
+    instead (the counterfactual of the capacity study: does allocation matter?).
 
     Source: the typical first-party collection lifecycle described in CFPB (2016) "Small Business
     Review Panel for Debt Collector and Debt Buyer Rulemaking", section 2, and FFIEC charge-off rules.
@@ -117,6 +119,7 @@ class ConventionalLadder(Strategy):
         "sell_after_months": 12,
         "call_scale": 1.0,
         "threaten_from_cycle": 0,
+        "ration_at_random": False,
     }
     calls_by_cycle = (0, 3, 6, 10, 12, 12, 12)
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
@@ -138,7 +141,7 @@ class ConventionalLadder(Strategy):
                     & ~obs.in_litigation)
         t.place[:] = obs.charged_off & (obs.collector == Collector.LENDER) & bool(p["place_at_chargeoff"])
         t.sell[:] = obs.charged_off & (obs.months_since_chargeoff >= p["sell_after_months"])
-        t.priority[:] = obs.claim * (1 + obs.cycles)
+        t.priority[:] = rng.random(len(obs)) if p["ration_at_random"] else obs.claim * (1 + obs.cycles)
         return t
 
 
