@@ -480,76 +480,88 @@ class DataDriven(Strategy):
 
 class ValueAllocator(Strategy):
     """Value-based allocation of limited collector capacity. Every account in collection is offered the
-    conventional ladder's step for its age (calls, a plan offer from 60 days, a suit on large old claims);
-    what a step adds over reminders alone is learned, by days-past-due bucket, as the rise in the chance
-    that the account does not roll to the next bucket, and valued at the money at stake: the amount due
-    now plus the claim times the chance that an account that rolls goes on rolling to charge-off (from the
-    same learned rates). When the ladder needs more collector hours than there are, the hours go to the
-    steps that add the most expected value per hour; the rest get reminders only. The learned rates are
-    drawn from their posteriors each month (Thompson sampling), so the rationed-out accounts also teach it.
+    conventional ladder's step for its age (calls, a plan offer from 60 days, a suit on large old claims).
+    From its own accounts it learns, by days-past-due bucket and score band, how often an account cures,
+    stays or rolls to the next bucket the month after it got the step or reminders only; a roll-rate chain
+    of the same estimates gives the chance that an account in each bucket is eventually charged off. The
+    gain of the step on an account is the fall in that chance it buys, times the claim, less the step's
+    cost. When the ladder needs more collector hours than there are, the hours go to the steps with the
+    highest gain per hour and the rest get reminders only. Each account's rates are drawn from their
+    posteriors (Thompson sampling), so the rationed-out accounts also teach it.
 
     Source: Abe et al. (2010) "Optimizing debt collections using constrained reinforcement learning",
     KDD (IBM and New York State tax collection): allocate limited collection resources to the actions
-    with the highest expected value under capacity constraints; the roll-to-charge-off chain is the
-    flow-rate (roll-rate) model of card loss forecasting.
+    with the highest expected value under capacity constraints; the chain is the flow-rate (roll-rate)
+    model of card loss forecasting, here with a one-step policy improvement.
     """
 
     name = "value_based"
-    description = "Spends limited collector hours where they add the most expected value per hour"
+    description = "Spends limited collector hours where they most lower the expected loss per hour"
     classifier = {"pressure": "adaptive", "restructuring": True, "litigation": True, "outsources": True,
                   "sells": True, "night_contact": False, "learns": True, "champion": False}
     defaults = {"horizon_share": 1.0}
-    #: prior chance of not rolling, by bucket (current, 1-29, ..., 180+), reminders only and the ladder's
-    #: step: ten pseudo-trials each
-    PRIOR_HOLD = np.array([[0.9, 0.9], [0.6, 0.66], [0.3, 0.33], [0.15, 0.17], [0.1, 0.11], [0.1, 0.11],
-                           [0.1, 0.11], [0.2, 0.2]])
+    #: prior (ten pseudo-accounts) of the month's outcome (cure, stay, roll) by bucket (current, 1-29, ...,
+    #: 180+) for reminders only; the step's prior is 10% less likely to roll
+    PRIOR = np.array([[0.9, 0.05, 0.05], [0.4, 0.2, 0.4], [0.15, 0.15, 0.7], [0.05, 0.1, 0.85], [0.05, 0.05, 0.9],
+                      [0.05, 0.05, 0.9], [0.05, 0.05, 0.9], [0.1, 0.1, 0.8]])
     #: the last bucket before charge-off (150-179 days past due)
     LAST_BUCKET = 6
+    #: edges of the score bands within a bucket (about the terciles of the observed score of delinquent accounts
+    #: not charged off, 0.55-0.9 from the 10th to the 90th percentile on the baseline)
+    SCORE_EDGES = np.array([0.7, 0.83])
+    CURE, STAY, ROLL = 0, 1, 2
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memory = _Memory()
         self.ladder = ConventionalLadder()
-        self.trials = np.full(self.PRIOR_HOLD.shape, 10.0)
-        self.successes = self.trials * self.PRIOR_HOLD
+        step = self.PRIOR.copy()
+        step[:, self.ROLL] *= 0.9
+        step[:, self.CURE] += 0.1 * self.PRIOR[:, self.ROLL]
+        bands = len(self.SCORE_EDGES) + 1
+        # outcome counts by bucket, score band, action (0 reminders only, 1 the ladder's step) and outcome
+        self.counts = 10.0 * np.stack([self.PRIOR, step], axis=1)[:, None, :, :].repeat(bands, axis=1)
 
     def _learn(self, obs: Observation) -> None:
-        """Count, for the accounts it worked last month, whether each held its bucket (or left collection
-        having paid) after what it got (reminders only, or the ladder's step)."""
-        last_action = self.memory.recall(obs.loan_id, "action", -1).astype(int)
-        last_bucket = self.memory.recall(obs.loan_id, "bucket", -1).astype(int)
-        last_cycles = self.memory.recall(obs.loan_id, "cycles", -1).astype(int)
-        last_charged = self.memory.recall(obs.loan_id, "charged_off", 0).astype(bool)
-        seen = last_action >= 0
-        held = (obs.cycles <= last_cycles) & (obs.charged_off == last_charged)
-        np.add.at(self.trials, (last_bucket[seen], last_action[seen]), 1.0)
-        np.add.at(self.successes, (last_bucket[seen], last_action[seen]), held[seen].astype(float))
-        left_action = self.memory.recall(obs.left_ids, "action", -1).astype(int)
-        left_bucket = self.memory.recall(obs.left_ids, "bucket", -1).astype(int)
-        seen = left_action >= 0
-        np.add.at(self.trials, (left_bucket[seen], left_action[seen]), 1.0)
-        np.add.at(self.successes, (left_bucket[seen], left_action[seen]), obs.left_paid[seen].astype(float))
+        """Count what happened, this month, to the accounts it treated last month."""
+        recall = self.memory.recall
+        action = recall(obs.loan_id, "action", -1).astype(int)
+        seen = action >= 0
+        last_cycles = recall(obs.loan_id, "cycles", -1)
+        rolled = (obs.cycles > last_cycles) | (obs.charged_off & ~recall(obs.loan_id, "charged_off", 0).astype(bool))
+        outcome = np.where(obs.cycles == 0, self.CURE, np.where(rolled, self.ROLL, self.STAY))
+        cell = (recall(obs.loan_id, "bucket", 0).astype(int)[seen], recall(obs.loan_id, "band", 0).astype(int)[seen],
+                action[seen], outcome[seen])
+        np.add.at(self.counts, cell, 1.0)
+        # accounts that have left collection since: cured if they paid (most did)
+        action = recall(obs.left_ids, "action", -1).astype(int)
+        seen = (action >= 0) & obs.left_paid
+        cell = (recall(obs.left_ids, "bucket", 0).astype(int)[seen], recall(obs.left_ids, "band", 0).astype(int)[seen],
+                action[seen], np.full(seen.sum(), self.CURE))
+        np.add.at(self.counts, cell, 1.0)
 
-    def roll_on(self, hold: np.ndarray) -> np.ndarray:
-        """Chance, by bucket, that an account that rolls out of it goes on rolling to charge-off when it is
-        worked by the ladder in every later bucket: the product of the roll rates beyond it."""
-        roll = 1.0 - hold[:, 1]
-        after = np.ones(len(hold))
-        for b in range(self.LAST_BUCKET - 1, -1, -1):
-            after[b] = roll[b + 1] * after[b + 1]
-        return after
+    def chargeoff_chance(self, rates: np.ndarray) -> np.ndarray:
+        """Chance that an account in each bucket is eventually charged off when every later month it gets the
+        step: ``L_b = roll_b L_{b+1} / (1 - stay_b)``, a cure ends the chain and rolling out of the last
+        bucket is charge-off. ``rates``: (bucket, band, outcome) of the step; returns (bucket, band)."""
+        loss = np.ones(rates.shape[:2])
+        for b in range(self.LAST_BUCKET, 0, -1):
+            loss[b] = rates[b, :, self.ROLL] * loss[b + 1] / np.maximum(1.0 - rates[b, :, self.STAY], 1e-9)
+        return loss
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
         self._learn(obs)
         t = self.ladder.decide(obs, rng)
-        bucket = np.minimum(obs.bucket, len(self.PRIOR_HOLD) - 1)
-        # Thompson sampling: each account's rates are a draw from its bucket's Beta posteriors, so the step
-        # that looks worse on few trials is still tried on some accounts
-        fails = np.maximum(self.trials - self.successes, 1e-3)
-        drawn = rng.beta(self.successes[bucket], fails[bucket])
-        roll_on = self.roll_on(self.successes / self.trials)[bucket]
-        amount = np.minimum(obs.scheduled + obs.arrears, obs.claim)
-        stake = amount + self.params["horizon_share"] * obs.claim * roll_on
+        bucket = np.minimum(obs.bucket, len(self.PRIOR) - 1)
+        band = np.searchsorted(self.SCORE_EDGES, obs.score)
+        mean = self.counts / self.counts.sum(axis=-1, keepdims=True)
+        loss = self.chargeoff_chance(mean[:, :, 1, :])
+        # Thompson sampling: each account's outcome rates under both actions are a Dirichlet draw
+        draw = rng.gamma(self.counts[bucket, band])
+        draw /= draw.sum(axis=-1, keepdims=True)
+        after = np.stack([np.zeros(len(obs)), loss[bucket, band], loss[np.minimum(bucket + 1, len(loss) - 1), band]],
+                         axis=1)  # the chance of charge-off after a cure, a stay or a roll
+        lowered = ((draw[:, 0, :] - draw[:, 1, :]) * after).sum(axis=1)
         # a charged-off claim goes to the agency without the ladder's last calls
         t.calls[obs.charged_off] = 0
         tac = obs.tactics
@@ -559,7 +571,7 @@ class ValueAllocator(Strategy):
         hours = t.hours(tac)
         cost = ((t.calls + t.night_calls) * tac.call.cost + t.visits * tac.visit.cost
                 + t.sue * tac.lawsuit.cost + (t.offer != Offer.NONE) * tac.plan.cost)
-        gain = (drawn[:, 1] - drawn[:, 0]) * stake - cost
+        gain = self.params["horizon_share"] * lowered * obs.claim - cost
         worked = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0) & (hours > 0)
         # what it must do anyway (placing charged-off claims) comes first
         available = max(obs.capacity_hours, 0.0) - float(hours[~worked].sum())
@@ -576,9 +588,8 @@ class ValueAllocator(Strategy):
         t.sue[rest] = False
         t.offer[rest] = Offer.NONE
         t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
-        action = np.where(step, 1, 0)
-        self.memory.store(obs.loan_id, action=np.where(worked, action, -1), bucket=bucket, cycles=obs.cycles,
-                          charged_off=obs.charged_off)
+        self.memory.store(obs.loan_id, action=np.where(worked, step.astype(int), -1), bucket=bucket, band=band,
+                          cycles=obs.cycles, charged_off=obs.charged_off)
         return t
 
 
