@@ -80,11 +80,7 @@ class Lender(mesa.Agent):
 
     def hours_needed(self, t: Treatment, tactics: Tactics) -> np.ndarray:
         """Collector hours each row's requests take."""
-        return ((t.calls + t.night_calls) * tactics.call.hours + t.visits * tactics.visit.hours
-                + t.sue * tactics.lawsuit.hours + (t.offer != Offer.NONE) * tactics.plan.hours
-                + t.place * tactics.placement.hours + t.third_party * tactics.third_party.hours
-                + t.social_media * tactics.social_media.hours + t.education * tactics.education.hours
-                + t.digital_offer * tactics.chat.hours)
+        return t.hours(tactics)
 
     def ration(self, t: Treatment, tactics: Tactics, available: float) -> Treatment:
         """Keep the highest-priority requests that fit in ``available`` collector hours; the rest lose

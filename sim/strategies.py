@@ -158,7 +158,9 @@ class ConventionalLadder(Strategy):
     Two parameters turn up the pressure without touching the rest of the policy (plans, suits,
     placement, sale): ``call_scale`` multiplies the call attempts on accounts not charged off, and
     ``threaten_from_cycle`` (0: never) adds threats of legal action from that many missed cycles. The
-    externality experiment uses them to isolate pressure.
+    externality experiment uses them to isolate pressure. When collector hours are short, the requests of
+    the accounts with the largest claim times age are kept; ``ration_at_random`` keeps them in random order
+    instead (the counterfactual of the capacity study: does allocation matter?).
 
     Source: the typical first-party collection lifecycle described in CFPB (2016) "Small Business
     Review Panel for Debt Collector and Debt Buyer Rulemaking", section 2, and FFIEC charge-off rules.
@@ -176,6 +178,7 @@ class ConventionalLadder(Strategy):
         "sell_after_months": 12,
         "call_scale": 1.0,
         "threaten_from_cycle": 0,
+        "ration_at_random": False,
     }
     calls_by_cycle = (0, 3, 6, 10, 12, 12, 12)
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
@@ -197,7 +200,7 @@ class ConventionalLadder(Strategy):
                     & ~obs.in_litigation)
         t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
-        t.priority[:] = obs.claim * (1 + obs.cycles)
+        t.priority[:] = rng.random(len(obs)) if p["ration_at_random"] else obs.claim * (1 + obs.cycles)
         return t
 
 
@@ -527,85 +530,116 @@ class DataDriven(Strategy):
 
 
 class ValueAllocator(Strategy):
-    """Value-based allocation of limited collector capacity: for every account it estimates the net value
-    of each candidate action (expected payment less cost), and spends the month's collector hours on the
-    actions with the highest net value per hour; actions that take no collector time are taken whenever
-    their net value is positive. Payment rates by bucket and action are learned from its own accounts.
+    """Value-based allocation of limited collector capacity. Every account in collection is offered the
+    conventional ladder's step for its age (calls, a plan offer from 60 days, a suit on large old claims).
+    From its own accounts it learns, by days-past-due bucket and score band, how often an account cures,
+    stays or rolls to the next bucket the month after it got the step or reminders only; a roll-rate chain
+    of the same estimates gives the chance that an account in each bucket is eventually charged off. The
+    gain of the step on an account is the fall in that chance it buys, times the claim, less the step's
+    cost. When the ladder needs more collector hours than there are, the hours go to the steps with the
+    highest gain per hour and the rest get reminders only. Each account's rates are drawn from their
+    posteriors (Thompson sampling), so the rationed-out accounts also teach it.
 
     Source: Abe et al. (2010) "Optimizing debt collections using constrained reinforcement learning",
     KDD (IBM and New York State tax collection): allocate limited collection resources to the actions
-    with the highest expected value under capacity constraints.
+    with the highest expected value under capacity constraints; the chain is the flow-rate (roll-rate)
+    model of card loss forecasting, here with a one-step policy improvement.
     """
 
     name = "value_based"
-    description = "Spends limited collector hours on the actions with the highest expected net value per hour"
+    description = "Spends limited collector hours where they most lower the expected loss per hour"
     classifier = classify("adaptive", restructuring=True, litigation=True, outsources=True, sells=True, learns=True)
-    defaults = {"horizon_share": 0.5}
-    # candidate actions: 0 SMS only, 1 four calls, 2 ten calls, 3 visit, 4 plan offer (in a call), 5 lawsuit
-    ACTIONS = ("sms", "calls4", "calls10", "visit", "plan", "sue")
-    PRIOR_LIFT = np.array([1.0, 1.3, 1.45, 1.6, 1.5, 1.4])
+    defaults = {"horizon_share": 1.0}
+    #: prior (ten pseudo-accounts) of the month's outcome (cure, stay, roll) by bucket (current, 1-29, ...,
+    #: 180+) for reminders only; the step's prior is 10% less likely to roll
+    PRIOR = np.array([[0.9, 0.05, 0.05], [0.4, 0.2, 0.4], [0.15, 0.15, 0.7], [0.05, 0.1, 0.85], [0.05, 0.05, 0.9],
+                      [0.05, 0.05, 0.9], [0.05, 0.05, 0.9], [0.1, 0.1, 0.8]])
+    #: the last bucket before charge-off (150-179 days past due)
+    LAST_BUCKET = 6
+    #: edges of the score bands within a bucket (about the terciles of the observed score of delinquent accounts
+    #: not charged off, 0.55-0.9 from the 10th to the 90th percentile on the baseline)
+    SCORE_EDGES = np.array([0.7, 0.83])
+    CURE, STAY, ROLL = 0, 1, 2
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memory = _Memory()
-        n_b = 8
-        self.successes = np.tile(np.array([6.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.8, 0.5])[:, None], (1, len(self.ACTIONS)))
-        self.successes *= self.PRIOR_LIFT[None, :]
-        self.trials = np.full((n_b, len(self.ACTIONS)), 10.0)
+        self.ladder = ConventionalLadder()
+        step = self.PRIOR.copy()
+        step[:, self.ROLL] *= 0.9
+        step[:, self.CURE] += 0.1 * self.PRIOR[:, self.ROLL]
+        bands = len(self.SCORE_EDGES) + 1
+        # outcome counts by bucket, score band, action (0 reminders only, 1 the ladder's step) and outcome
+        self.counts = 10.0 * np.stack([self.PRIOR, step], axis=1)[:, None, :, :].repeat(bands, axis=1)
+
+    def _learn(self, obs: Observation) -> None:
+        """Count what happened, this month, to the accounts it treated last month."""
+        recall = self.memory.recall
+        action = recall(obs.loan_id, "action", -1).astype(int)
+        seen = action >= 0
+        last_cycles = recall(obs.loan_id, "cycles", -1)
+        rolled = (obs.cycles > last_cycles) | (obs.charged_off & ~recall(obs.loan_id, "charged_off", 0).astype(bool))
+        outcome = np.where(obs.cycles == 0, self.CURE, np.where(rolled, self.ROLL, self.STAY))
+        cell = (recall(obs.loan_id, "bucket", 0).astype(int)[seen], recall(obs.loan_id, "band", 0).astype(int)[seen],
+                action[seen], outcome[seen])
+        np.add.at(self.counts, cell, 1.0)
+        # accounts that have left collection since: cured if they paid (most did)
+        action = recall(obs.left_ids, "action", -1).astype(int)
+        seen = (action >= 0) & obs.left_paid
+        cell = (recall(obs.left_ids, "bucket", 0).astype(int)[seen], recall(obs.left_ids, "band", 0).astype(int)[seen],
+                action[seen], np.full(seen.sum(), self.CURE))
+        np.add.at(self.counts, cell, 1.0)
+
+    def chargeoff_chance(self, rates: np.ndarray) -> np.ndarray:
+        """Chance that an account in each bucket is eventually charged off when every later month it gets the
+        step: ``L_b = roll_b L_{b+1} / (1 - stay_b)``, a cure ends the chain and rolling out of the last
+        bucket is charge-off. ``rates``: (bucket, band, outcome) of the step; returns (bucket, band)."""
+        loss = np.ones(rates.shape[:2])
+        for b in range(self.LAST_BUCKET, 0, -1):
+            loss[b] = rates[b, :, self.ROLL] * loss[b + 1] / np.maximum(1.0 - rates[b, :, self.STAY], 1e-9)
+        return loss
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        self._learn(obs)
+        t = self.ladder.decide(obs, rng)
+        bucket = np.minimum(obs.bucket, len(self.PRIOR) - 1)
+        band = np.searchsorted(self.SCORE_EDGES, obs.score)
+        mean = self.counts / self.counts.sum(axis=-1, keepdims=True)
+        loss = self.chargeoff_chance(mean[:, :, 1, :])
+        # Thompson sampling: each account's outcome rates under both actions are a Dirichlet draw
+        draw = rng.gamma(self.counts[bucket, band])
+        draw /= draw.sum(axis=-1, keepdims=True)
+        after = np.stack([np.zeros(len(obs)), loss[bucket, band], loss[np.minimum(bucket + 1, len(loss) - 1), band]],
+                         axis=1)  # the chance of charge-off after a cure, a stay or a roll
+        lowered = ((draw[:, 0, :] - draw[:, 1, :]) * after).sum(axis=1)
+        # a charged-off claim goes to the agency without the ladder's last calls
+        t.calls[obs.charged_off] = 0
         tac = obs.tactics
-        ids = obs.loan_id
-        bucket = np.minimum(obs.bucket, 7)
-        last_action = self.memory.recall(ids, "action", -1).astype(int)
-        last_bucket = self.memory.recall(ids, "bucket", -1).astype(int)
-        seen = last_action >= 0
-        np.add.at(self.trials, (last_bucket[seen], last_action[seen]), 1.0)
-        np.add.at(self.successes, (last_bucket[seen], last_action[seen]), (obs.paid_last[seen] > 0).astype(float))
-        # ... and from the accounts it worked that have left collection since (most of them cured by paying)
-        left_action = self.memory.recall(obs.left_ids, "action", -1).astype(int)
-        left_bucket = self.memory.recall(obs.left_ids, "bucket", -1).astype(int)
-        seen = left_action >= 0
-        np.add.at(self.trials, (left_bucket[seen], left_action[seen]), 1.0)
-        np.add.at(self.successes, (left_bucket[seen], left_action[seen]), obs.left_paid[seen].astype(float))
-        rate = np.clip(self.successes / self.trials, 0, 1)[bucket]  # (n, actions)
-        amount = np.minimum(obs.scheduled + obs.arrears, obs.claim)
-        plan_amount = amount * 0.6
-        value = rate * amount[:, None]
-        value[:, 4] = rate[:, 4] * plan_amount * 12 * self.params["horizon_share"]
-        value[:, 5] = rate[:, 5] * obs.claim * 0.3 * self.params["horizon_share"]
-        if tac is not None:
-            cost = np.array([tac.reminder.cost, 4 * tac.call.cost, 10 * tac.call.cost, tac.visit.cost,
-                             tac.plan.cost + tac.call.cost * 2, tac.lawsuit.cost])
-            hours = np.array([0.0, 4 * tac.call.hours, 10 * tac.call.hours, tac.visit.hours,
-                              tac.plan.hours + 2 * tac.call.hours, tac.lawsuit.hours])
-        else:
-            cost = np.array([0.05, 8.0, 20.0, 45.0, 9.0, 400.0])
-            hours = np.array([0.0, 0.32, 0.8, 2.0, 0.4, 1.0])
-        net = value - cost[None, :]
-        active = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0)
-        net[~active, 1:] = -np.inf
-        net[obs.on_plan, 4] = -np.inf
-        # best action per account, then fill capacity by net value per hour
-        best = np.argmax(net, axis=1)
-        best_net = net[np.arange(len(obs)), best]
-        per_hour = np.where(hours[best] > 0, best_net / np.maximum(hours[best], 1e-9), np.inf)
+        if tac is None:
+            from sim.config import Tactics
+            tac = Tactics()
+        hours = t.hours(tac)
+        cost = ((t.calls + t.night_calls) * tac.call.cost + t.visits * tac.visit.cost
+                + t.sue * tac.lawsuit.cost + (t.offer != Offer.NONE) * tac.plan.cost)
+        gain = self.params["horizon_share"] * lowered * obs.claim - cost
+        worked = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0) & (hours > 0)
+        # what it must do anyway (placing charged-off claims) comes first
+        available = max(obs.capacity_hours, 0.0) - float(hours[~worked].sum())
+        per_hour = np.where(worked, gain / np.maximum(hours, 1e-9), -np.inf)
         order = np.argsort(-per_hour, kind="stable")
-        within = np.cumsum(hours[best][order]) <= max(obs.capacity_hours, 0.0)
-        chosen = np.zeros(len(obs), dtype=np.int64)  # fallback: SMS only
         keep = np.zeros(len(obs), dtype=bool)
-        keep[order] = within
-        chosen[keep & (best_net > 0)] = best[keep & (best_net > 0)]
-        t = Treatment.empty(len(obs))
-        t.reminders[:] = 1
-        t.calls[:] = np.select([chosen == 1, chosen == 2, chosen == 4], [4, 10, 2], 0)
-        t.visits[:] = (chosen == 3).astype(np.int16)
-        t.offer[:] = np.where(chosen == 4, Offer.PLAN, Offer.NONE)
-        t.sue[:] = chosen == 5
-        t.place[:] = _charged_off_in_house(obs)
-        t.sell[:] = _charged_off_for(obs, 6)
-        t.priority[:] = np.where(np.isfinite(per_hour), per_hour, 1e12)
-        self.memory.store(ids, action=np.where(active, chosen, -1), bucket=bucket)
+        keep[order] = np.cumsum(np.where(worked, hours, 0.0)[order]) <= available
+        step = worked & keep & (gain > 0)
+        # the accounts it does not work get the ladder's reminders only
+        rest = worked & ~step
+        t.calls[rest] = 0
+        t.night_calls[rest] = 0
+        t.visits[rest] = 0
+        t.sue[rest] = False
+        t.offer[rest] = Offer.NONE
+        t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
+        self.memory.store(obs.loan_id, action=np.where(worked, step.astype(int), -1), bucket=bucket, band=band,
+                          cycles=obs.cycles, charged_off=obs.charged_off)
         return t
 
 

@@ -10,6 +10,7 @@ daily calendar.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 from enum import IntEnum
 
 import numpy as np
@@ -92,6 +93,14 @@ class Treatment:
 
     def __len__(self) -> int:
         return len(self.calls)
+
+    def hours(self, tactics: Any) -> np.ndarray:
+        """Collector hours each row's requests take, at the scenario's hours per use (``tactics``)."""
+        return ((self.calls + self.night_calls) * tactics.call.hours + self.visits * tactics.visit.hours
+                + self.sue * tactics.lawsuit.hours + (self.offer != Offer.NONE) * tactics.plan.hours
+                + self.place * tactics.placement.hours + self.third_party * tactics.third_party.hours
+                + self.social_media * tactics.social_media.hours + self.education * tactics.education.hours
+                + self.digital_offer * tactics.chat.hours)
 
     def subset(self, mask: np.ndarray) -> Treatment:
         return Treatment(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
