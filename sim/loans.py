@@ -447,8 +447,10 @@ class LoanBook:
         fees += fee
         self.view("fees_charged")[:] += fee
 
-        # arrears are counted in contractual payments (the card minimum as if nothing were paused)
-        reference = np.maximum(self.view("contractual"), 1.0)
+        # arrears are counted in contractual payments (the card minimum as if nothing were paused, and as if
+        # there were no plan: the arrears a broken plan brings back were missed at the full payment)
+        contractual = self.view("contractual")
+        reference = np.maximum(np.where(on_plan, contractual / max(self.plan_payment_share, 1e-9), contractual), 1.0)
         reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
         # charged-off and sold claims keep the number of cycles they had at charge-off
         cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), old_cycles).astype(np.int16)

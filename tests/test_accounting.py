@@ -240,6 +240,30 @@ def test_loan_that_is_never_paid_rolls_through_buckets_and_charges_off_at_config
     np.testing.assert_allclose(book.view("fees_charged"), 35.0 * charged[0])
 
 
+def test_a_broken_plan_brings_back_its_arrears_counted_at_the_full_payment():
+    """A card three cycles behind enters a plan (re-aged, arrears set aside, a reduced payment); it pays the
+    first plan payment and misses the second: the plan breaks and the account is four cycles behind (three
+    set aside and this month's), not more because the plan's payment was smaller (the arrears a broken plan
+    brings back were missed at the full payment)."""
+    book, terms = _book("card", 180)
+    book.plan_payment_share = 0.6
+    for _ in range(3):
+        _month(book, terms)
+    assert (book.view("cycles") == 3).all()
+    rows = np.arange(book.n)
+    book.reage(rows, month=3)
+    book.view("plan_left")[:] = 12
+    forborne = np.zeros(book.n, dtype=bool)
+    book.schedule(book.accrue_interest(forborne, False), terms, forborne)
+    book.apply_payments(book.amount_due(), terms, forborne)  # the first plan payment, in full
+    book.refresh_status()
+    assert (book.view("cycles") == 0).all() and (book.view("plan_left") == 11).all()
+    events = _month(book, terms)  # the second is missed
+    assert events["broken_plan"].all()
+    assert (book.view("plan_left") == 0).all()
+    assert book.view("cycles").tolist() == [4, 4, 4, 4]
+
+
 def test_paying_arrears_cures_and_partial_payment_rolls_back_one_cycle():
     book, terms = _book("instalment", 120)
     for _ in range(3):
