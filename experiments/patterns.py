@@ -505,7 +505,8 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
                 "conventional ladder fully. Net collected is the money collected from accounts in collection less "
                 "collection costs, over the recorded months, per collector hour used in them.", ""]
         pnl = results["capacity"].groupby("arm")["pnl"].mean()
-        ladder, rnd = pnl["conventional, realistic staffing"], pnl["conventional rationed at random, realistic staffing"]
+        ladder = pnl["conventional, realistic staffing"]
+        rnd = pnl["conventional rationed at random, realistic staffing"]
         learned = pnl["value_based, realistic staffing"]
         out += [f"Allocation matters when capacity binds: the same ladder rationed at random instead of by claim "
                 f"times age earns ${ladder - rnd:.2f}M less ({(rnd / ladder - 1):+.0%}). `value_based`, which "

@@ -15,7 +15,7 @@ from sim.config import Regulation as RegulationConfig
 from sim.config import Tactics
 from sim.loans import Observation
 from sim.strategies import Strategy, make_strategy
-from sim.tactics import Offer, Tactic, Treatment
+from sim.tactics import Tactic, Treatment
 
 
 class Lender(mesa.Agent):

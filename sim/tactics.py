@@ -10,8 +10,8 @@ daily calendar.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
