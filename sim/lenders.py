@@ -164,3 +164,81 @@ class Regulator(mesa.Agent):
                 self.tightenings += 1
                 self.months_above = 0
         return fines.astype(float), tighten
+
+
+class Costs:
+    """What lenders spend and earn on collection, booked in one place: tactic costs, agency fees, fines and
+    debt-sale proceeds, by outcome group (cumulative since set-up) and on each lender, agency and buyer.
+
+    Args:
+        lenders: the lenders, in index order; ``group_lender`` gives each outcome group's lender and
+            ``group_offset`` each lender's first group (its arms follow).
+    """
+
+    def __init__(self, lenders: list[Lender], group_lender: np.ndarray, group_offset: np.ndarray,
+                 agency: CollectionAgency, buyer: DebtBuyer, tactics: Tactics) -> None:
+        self.lenders = lenders
+        self.group_lender = [int(i) for i in group_lender]
+        self.group_offset = group_offset
+        self.agency = agency
+        self.buyer = buyer
+        self.tactics = tactics
+        self.unit_cost = {tactic: getattr(tactics, tactic.key).cost for tactic in Tactic
+                          if hasattr(tactics, tactic.key)}
+        self.by_group = np.zeros((len(self.group_lender), len(Tactic)))  # cumulative cost by tactic, $
+        self.fines_by_group = np.zeros(len(self.group_lender))  # cumulative fines, $
+
+    def book_contacts(self, uses: dict[Tactic, np.ndarray], who: np.ndarray, group: np.ndarray,
+                      collectors_per_visit: float) -> None:
+        """The month's contact costs: the lender pays for what its own collectors do, and for what it
+        requests on accounts placed with the agency except the agency's calls (those are paid by the
+        contingency fee); a debt buyer's accounts cost the lender nothing. ``uses`` counts each tactic's
+        uses per contacted row; a visit costs ``collectors_per_visit`` collectors (the regime's rule)."""
+        from sim.tactics import Collector
+
+        own = who == Collector.LENDER
+        not_sold = who != Collector.BUYER
+        visit_cost = self.tactics.visit.cost * collectors_per_visit
+        group_own, group_not_sold = group[own], group[not_sold]
+        k = len(self.group_lender)
+        for tactic, count in uses.items():
+            unit = visit_cost if tactic == Tactic.VISIT else self.unit_cost[tactic]
+            if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY):
+                spent = unit * np.bincount(group_own, weights=count[own], minlength=k)
+            else:
+                spent = unit * np.bincount(group_not_sold, weights=count[not_sold], minlength=k)
+            self.by_group[:, tactic] += spent
+            for g, lender_index in enumerate(self.group_lender):
+                self.lenders[lender_index].costs[tactic] += spent[g]
+
+    def book_reminders(self, lender_index: int, arm: int, reminders: int) -> None:
+        """Pre-due reminders sent by one arm of a lender: ``tactics.reminder.cost`` each."""
+        cost = self.tactics.reminder.cost * float(reminders)
+        self.lenders[lender_index].costs[Tactic.REMINDER] += cost
+        self.by_group[self.group_offset[lender_index] + arm, Tactic.REMINDER] += cost
+
+    def book_sale(self, proceeds_by_group: np.ndarray, face: np.ndarray, proceeds: np.ndarray) -> None:
+        """Claims sold to the debt buyer: its purchases, and each lender's proceeds."""
+        if not len(face):
+            return
+        self.buyer.face_bought += float(face.sum())
+        self.buyer.paid += float(proceeds.sum())
+        for g, lender_index in enumerate(self.group_lender):
+            self.lenders[lender_index].sale_proceeds += float(proceeds_by_group[g])
+
+    def book_agency_fees(self, collected_by_group: np.ndarray, paid_to_buyer: float) -> np.ndarray:
+        """Contingency fees owed to the agency on what its placed accounts paid (``collected_by_group``),
+        by group; the debt buyer keeps what its claims paid (``paid_to_buyer``). Returns the fees."""
+        fees = collected_by_group * self.agency.fee
+        self.agency.collected += float(collected_by_group.sum())
+        self.agency.fees_earned += float(fees.sum())
+        for g, lender_index in enumerate(self.group_lender):
+            self.lenders[lender_index].agency_fees += float(fees[g])
+        self.buyer.collected += paid_to_buyer
+        return fees
+
+    def book_fines(self, fines_by_group: np.ndarray) -> None:
+        """Fines the regulator imposed this month."""
+        self.fines_by_group += fines_by_group
+        for g, lender_index in enumerate(self.group_lender):
+            self.lenders[lender_index].fines += float(fines_by_group[g])

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
 
 from sim.borrowers import (
-    LOW_WELLBEING,
     Borrower,
     BorrowerTable,
     crisis_income,
@@ -41,14 +40,13 @@ from sim.borrowers import (
     effective_consumption,
     labour_and_shocks,
     lower_essentials,
-    payment_budget,
     restore_essentials,
     settle_month,
-    split_budget,
     update_stress_and_wellbeing,
 )
-from sim.complaints import Category, Channel, ComplaintInputs, draw_complaints
+from sim.complaints import Channel, month_complaints
 from sim.config import Scenario, ScenarioError, load_scenario
+from sim.contacts import ContactSetting, contacts_by_household, run_contacts
 from sim.economy import (
     accommodation_at,
     anticipated_loss,
@@ -57,12 +55,26 @@ from sim.economy import (
     programme_over,
     unemployment_path,
 )
-from sim.lenders import CollectionAgency, DebtBuyer, Lender, Regulator
-from sim.loans import ON_BOOK, AccommodationMonth, LoanBook, ProductTerms, Status, observe
+from sim.lenders import CollectionAgency, Costs, DebtBuyer, Lender, Regulator
+from sim.loans import AccommodationMonth, LoanBook, ProductTerms, Status, observe
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, small_world
-from sim.regulation import REGIMES, Rule, clip_requests, run_calendar
-from sim.tactics import Collector, Offer, Tactic, Treatment
+from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
+from sim.records import (
+    Complaints,
+    Contacts,
+    Enforcement,
+    Events,
+    Labour,
+    LenderBooks,
+    Month,
+    Origination,
+    Payments,
+    Plan,
+    Reminders,
+)
+from sim.regulation import REGIMES
+from sim.tactics import Collector, Tactic, Treatment
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
            "complaints", "lenders", "prepayment", "trace", "regulator", "network", "policy")
@@ -129,6 +141,22 @@ def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
     }
 
 
+class Observer(Protocol):
+    """Watches a run without changing it: any callable ``observer(model, month)``.
+
+    Called by :meth:`CollectionModel.step` at the end of every month, burn-in included (``month.month`` is
+    negative then), after data collection and the book's compaction, with the model and the month's
+    records (:class:`sim.records.Month`): labour and transfers, originations, the plan, contacts, reminders,
+    payments (with the split of short budgets across lenders, :class:`sim.records.BudgetSplit`), the
+    ledger's events, complaints, enforcement and the lenders' books. Per-loan arrays in the records are
+    indexed by the book's rows during the month; in a month that ends with a compaction (every third) the
+    book's rows have moved since, so read per-loan records with their own ``owner`` and ``lender`` copies,
+    not with the book. An observer must not modify the model or the records.
+    """
+
+    def __call__(self, model: CollectionModel, month: Month) -> None: ...
+
+
 class CollectionModel(mesa.Model):
     """Households, lenders, agencies, a debt buyer and a regulator in a monthly collection economy.
 
@@ -140,6 +168,8 @@ class CollectionModel(mesa.Model):
             The seed used is ``model.seed`` (and the DataCollector's ``seed`` column): ``rng=model.seed``
             reproduces the run.
         keep_contact_log: keep each month's day-by-day call calendar in ``contact_log``.
+        observers: callables ``observer(model, month)`` called at the end of every month with the month's
+            records (see :class:`Observer`); more can be appended to ``model.observers`` before a run.
         trace: households whose month-by-month story is recorded: a list of rows, or a number to draw
             evenly across income quintiles.
         **overrides: dotted paths into the scenario, e.g. ``**{"population.n_borrowers": 5000}``, or the
@@ -154,7 +184,7 @@ class CollectionModel(mesa.Model):
     def __init__(self, scenario: str | Path | Scenario | dict = "baseline", *,
                  rng: int | np.random.Generator | np.random.SeedSequence | None = None,
                  keep_contact_log: bool = False, trace: int | list[int] | None = None,
-                 **overrides: Any) -> None:
+                 observers: list[Observer] | tuple[Observer, ...] = (), **overrides: Any) -> None:
         cfg = load_scenario(scenario, **overrides)
         seed = cfg.seed if rng is None and "seed" in overrides else master_seed(rng)
         trace = check_trace(trace, None if cfg.portfolio else cfg.population.n_borrowers)
@@ -163,6 +193,8 @@ class CollectionModel(mesa.Model):
         self.seed = seed
         self.streams = spawn_streams(seed)
         self.keep_contact_log = keep_contact_log
+        #: what watches the run: each is called as ``observer(model, month)`` at the end of every month
+        self.observers: list[Observer] = list(observers)
         self.contact_log: list[dict[str, np.ndarray]] = []
         burn_in, horizon = cfg.burn_in_months, cfg.horizon_months
         self.month = -burn_in  # the month about to be simulated; 0 is the first recorded month
@@ -201,18 +233,22 @@ class CollectionModel(mesa.Model):
                        for lender in self.lenders for arm, name in enumerate(lender.arm_names)]
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
-        self._group_lender = self.group_lender.tolist()
         self._observed_ids: dict[int, np.ndarray] = {}  # loan ids each lender observed last month
-        self._tactic_params = {tactic: getattr(cfg.tactics, tactic.key) for tactic in Tactic
-                               if hasattr(cfg.tactics, tactic.key)}
-        self.group_costs = np.zeros((len(self.groups), len(Tactic)))
-        self.group_fines = np.zeros(len(self.groups))
         self.reputation = np.zeros(len(self.lenders))  # -1..1, falls with public complaints
         # each lender's running share of threatened accounts that it sued: how credible its threats are
         self.suit_share = np.zeros(len(self.lenders))
         self.agency = CollectionAgency(self, cfg.tactics.agency_fee, cfg.tactics.agency_calls)
         self.regulator = Regulator(self, cfg.regulation)
         self.buyer = DebtBuyer(self, cfg.tactics.sale_price, max(cfg.tactics.agency_calls // 2, 1))
+        #: what lenders spend and earn on collection, by outcome group (sim.lenders.Costs)
+        self.costs = Costs(self.lenders, self.group_lender, self.group_offset, self.agency, self.buyer, cfg.tactics)
+        self._contact_setting = ContactSetting(
+            tactics=cfg.tactics, behaviour=cfg.behaviour, network=cfg.network,
+            tactic_params={tactic: getattr(cfg.tactics, tactic.key) for tactic in Tactic
+                           if hasattr(cfg.tactics, tactic.key)},
+            compliance=np.array([lc.compliance for lc in cfg.lenders]), group_offset=self.group_offset,
+            n_groups=len(self.groups), n_lenders=len(self.lenders), adjacency=self.adjacency, peers=self.peers,
+            buyer_price=self.buyer.price)
         self.terms = ProductTerms(
             is_card=np.array([lc.product.kind == "card" for lc in cfg.lenders]),
             apr=np.array([lc.product.apr for lc in cfg.lenders]),
@@ -290,12 +326,30 @@ class CollectionModel(mesa.Model):
         age = rng.integers(0, np.maximum(np.minimum(24, self.terms.term[lender]), 1))  # not yet matured
         self._originate_rows(owner, lender, observed, rng, months_on_book=age)
 
+    def open_accounts(self, owner: np.ndarray, lender: np.ndarray, balance: np.ndarray, apr: np.ndarray,
+                      goodwill: np.ndarray, due_day: np.ndarray, months_on_book: np.ndarray,
+                      score_noise: np.ndarray) -> np.ndarray:
+        """Put accounts on the loan book at set-up: the public hook for seeding a book (``sim.portfolio``
+        seeds a lender's own book with it). One entry per account: its household (row), lender (index),
+        balance ($), APR, goodwill (-1..1), due day (1-28), months on book, and a standard normal draw for
+        the lender's noisy view of the household's creditworthiness (the credit record's score plus the
+        draw times ``lenders.N.score_noise``). Each account is assigned to its lender's champion or a
+        challenger (by a hash of its id and the seed: nothing is drawn). Returns the new rows of the book,
+        whose other columns (arrears, status, term, ...) the caller may then set. Call it before the first
+        ``step``.
+        """
+        observed = self._seen_score(owner) + score_noise * self._score_noise(lender)
+        rows = self.book.originate(owner, lender, balance, apr, self.terms, goodwill, observed.astype(np.float32),
+                                   due_day, months_on_book)
+        self._assign_arms(rows)
+        return rows
+
     def _seen_score(self, households: np.ndarray) -> np.ndarray:
         """Creditworthiness as the credit record shows it (before the lender's own noise)."""
         t = self.borrowers
         return t.risk_score[households] - self.cfg.economy.credit_record_weight * t.derogatory[households]
 
-    def _report_credit(self, events: dict[str, np.ndarray], paused: bool, shielded: np.ndarray | None = None) -> None:
+    def _report_credit(self, events: Events, paused: bool, shielded: np.ndarray | None = None) -> None:
         """Adverse marks: one when a loan reaches 60 days past due, two at charge-off; they fade. Nothing is
         reported while a reporting pause is on, nor for loans ``shielded`` by an accommodation programme that
         reports its accounts as current."""
@@ -303,7 +357,7 @@ class CollectionModel(mesa.Model):
         t.derogatory *= np.float32(self.cfg.economy.credit_record_memory)
         if paused:
             return
-        marks = events["rolled_60"].astype(np.float32) + 2.0 * events["chargeoff"]
+        marks = events.rolled_60.astype(np.float32) + 2.0 * events.chargeoff
         if shielded is not None:
             marks[shielded] = 0.0
         hit = np.flatnonzero(marks)
@@ -357,16 +411,16 @@ class CollectionModel(mesa.Model):
         return AccommodationMonth(paused=paused, interest_free=interest_free, fee_waived=waived, shielded=shielded,
                                   payment_share=share)
 
-    def _learn_losses(self, events: dict[str, np.ndarray], contacts: dict[str, Any]) -> None:
+    def _learn_losses(self, events: Events, contacts: Contacts) -> None:
         """Each lender updates its expected loss rate from this month's annualised net charge-offs; its
         approval cutoff and pricing follow (credit supply responds to expected losses)."""
         book = self.book
         lender = book.view("lender")
         k = len(self.lenders)
         balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
-        net = (np.bincount(lender, weights=events["gross_chargeoff"] - events["paid_on_charged_off"], minlength=k)
-               + np.bincount(self.group_lender, weights=contacts["sale_loss_by_group"]
-                             - contacts["proceeds_co_by_group"], minlength=k))
+        net = (np.bincount(lender, weights=events.gross_chargeoff - events.paid_on_charged_off, minlength=k)
+               + np.bincount(self.group_lender, weights=contacts.sale_loss_by_group
+                             - contacts.proceeds_co_by_group, minlength=k))
         for lend in self.lenders:
             rate = 12.0 * net[lend.index] / balance[lend.index] if balance[lend.index] > 0 else 0.0
             lend.learn_losses(rate)
@@ -406,13 +460,55 @@ class CollectionModel(mesa.Model):
     # the month
     # ---------------------------------------------------------------------------------------------
     def step(self) -> None:
-        """Simulate one month in the order given in the module docstring."""
-        cfg = self.cfg
-        t, book = self.borrowers, self.book
+        """Simulate one month in the order given in the module docstring. Each step returns a record
+        (``sim.records``); the month's records go to the recorder and to every observer."""
         m = self.month
-        idx = m + cfg.burn_in_months
+        levers, hazards, finding_weights, unemployment = self._economy(m)                     # 1
+        labour, spending = self._labour(levers, hazards, finding_weights, unemployment)       # 2
+        origination = self._lend()                                                            # 3
+        accrual = self._accrue(levers, m)
+        plan = self._plan_treatments(accrual.accounts_on_book)
+        contacts = self._contact(plan)                                                        # 4
+        reminders = self._remind(contacts)
+        payments = self._pay(contacts, reminders, accrual)                                    # 5
+        events = self._account(payments, contacts, accrual)                                   # 6
+        self._settle_households(events, spending)
+        any_30 = self._households_30plus()                                                    # 7
+        update_stress_and_wellbeing(self.borrowers, self.cfg.behaviour, contacts.stress_by_household, any_30,
+                                    labour.lost_job)
+        complaints = self._complain(contacts)
+        consumption = (effective_consumption(self.borrowers, self.cfg.welfare,
+                                             contacts_by_household(contacts, self.borrowers.n)) if m >= 0 else None)
+        agency_fees = self._lenders_learn(events, contacts)                                   # 8
+        self._update_peers(any_30)
+        self._report_credit(events, levers.reporting_paused, accrual.shielded)
+        enforcement = self._enforce_rules(contacts, complaints, payments)
+        self._note_contacts(contacts)
+        books = self._lender_books(agency_fees)
+        record = Month(month=m, labour=labour, origination=origination, plan=plan, contacts=contacts,  # 9
+                       reminders=reminders, payments=payments, events=events, complaints=complaints,
+                       enforcement=enforcement, books=books, any_30plus=any_30, consumption=consumption)
+        self._record(record)
+        for observer in self.observers:
+            observer(self, record)
+        self.month += 1
+        if self.month >= self.cfg.horizon_months:
+            self.running = False
 
-        # 1. economy, levers and the regime in force
+    def run(self) -> CollectionModel:
+        """Run burn-in and every recorded month."""
+        while self.running:
+            self.step()
+        return self
+
+    # ---------------------------------------------------------------------------------------------
+    # the steps of a month, in order
+    # ---------------------------------------------------------------------------------------------
+    def _economy(self, m: int):
+        """The economy's levers this month, the regime in force, the job-loss and job-finding hazards,
+        and lenders' anticipation of losses."""
+        cfg, t = self.cfg, self.borrowers
+        idx = m + cfg.burn_in_months
         levers = levers_at(cfg.economy, m)
         self._update_regime(m)
         u_now = 1.0 - float(t.employed.mean()) if t.n else 0.0
@@ -422,22 +518,35 @@ class CollectionModel(mesa.Model):
         if self._anticipating:  # lenders tighten on the published unemployment rate, ahead of losses
             for lend in self.lenders:
                 lend.anticipated_loss = anticipated_loss(lend.cfg.anticipation, m, self.unemployment, idx)
+        return levers, hazards, finding_weights, u_now
 
-        # 2. jobs, income and shocks (fixed-size draws: common random numbers across strategies)
+    def _labour(self, levers, hazards, finding_weights, unemployment: float) -> tuple[Labour, Any]:
+        """Jobs, income and shocks (fixed-size draws: common random numbers across strategies); crisis
+        levers on households: stimulus payments and unemployment programmes add income; a pause on other
+        debts or a lockdown lowers this month's essential spending until the month is settled."""
+        cfg, t = self.cfg, self.borrowers
         draws = draw_labour(self.streams["labour"], self.streams["shocks"], t.n)
         # relative job-loss risks are rescaled over the employed, so the mean separation hits the path
         employed_mean = float(self._separation_weights[t.employed].mean()) if t.employed.any() else 1.0
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
                                      draws, self._separation_weights / employed_mean, finding_weights)
-        # crisis levers on households: stimulus payments and unemployment programmes add income; a pause on
-        # other debts or a lockdown lowers this month's essential spending until the month is settled
+        transfers = None
         if levers.household_income_levers:
-            t.income += crisis_income(t, levers, self.seed)
+            transfers = crisis_income(t, levers, self.seed)
+            t.income += transfers
         spending = lower_essentials(t, levers, self.seed) if levers.spending_levers else None
+        return Labour(lost_job=lost_job, unemployment_rate=unemployment, transfers=transfers), spending
 
-        # 3. originations, early repayment, interest, plans
+    def _lend(self) -> Origination:
+        """New loans, then early repayments."""
         originated = self._originate()
         prepaid = self._prepay()
+        return Origination(applicants=self.last_applicants, approved=self.last_approved, lent=self.last_originated,
+                           originated_by_group=originated, prepaid_by_group=prepaid)
+
+    def _accrue(self, levers, m: int) -> _Accrual:
+        """Accommodation programmes and forbearance pause accounts; interest accrues on the rest."""
+        t, book = self.borrowers, self.book
         owner = book.view("borrower")
         on_book = book.on_book()
         accommodation = self._accommodate(m) if self._accommodating else None
@@ -452,81 +561,127 @@ class CollectionModel(mesa.Model):
             forborne = forborne | accommodation.paused
             interest = book.accrue_interest(no_interest, False)
         accounts_on_book = np.bincount(book.view("lender")[on_book], minlength=len(self.lenders))
-        rows, treat, who = self._plan_treatments(accounts_on_book)
+        return _Accrual(interest=interest, forborne=forborne, accommodation=accommodation,
+                        accounts_on_book=accounts_on_book)
 
-        # 4. the contact calendar and its consequences
-        contacts = self._run_contacts(rows, treat, who)
+    def _contact(self, plan: Plan) -> Contacts:
+        """The contact calendar and its consequences (``sim.contacts``); its costs and any sale are booked."""
+        contacts, self.suit_share, daily = run_contacts(
+            self._contact_setting, plan, self.book, self.borrowers, self.regime, self.reference_regime,
+            self.suit_share, self.streams["contacts"], self.month, keep_daily=self.keep_contact_log)
+        if daily is not None:
+            self.contact_log.append(daily)
+        self.costs.book_sale(contacts.proceeds_by_group, contacts.sold_face, contacts.sold_proceeds)
+        self.costs.book_contacts(contacts.uses, contacts.who, contacts.group, self.regime.collectors_per_visit)
+        return contacts
 
-        # 5-6. the schedule, what households pay, and the accounting
-        book.schedule(interest, self.terms, forborne, None if accommodation is None else accommodation.payment_share)
-        decision = self._decide_payments(contacts, lost_job)
-        events = book.apply_payments(decision["paid"], self.terms, forborne, month=m,
-                                     fee_waived=None if accommodation is None else accommodation.fee_waived)
-        events["promise_kept"] = book.view("promise") & (events["paid"] >= decision["due"] - 1e-9)
-        # free what the rest of the month does not use (a million-loan book: every float column is 13 MB)
-        del interest, forborne
-        decision.pop("paid")
-        for name in ("missed", "paid_off", "broken_plan", "late_fee"):
-            events.pop(name)
-        self._learn_scores(decision["due"], events["paid"])
-        events["disputed"] = decision["disputed"] & (book.view("collector") != Collector.BUYER)
-        settled = np.flatnonzero(book.view("settlement_offer") & (events["paid"] >= decision["due"] - 1e-9)
-                                 & (decision["due"] > 0))
+    def _remind(self, contacts: Contacts) -> Reminders:
+        """Pre-due reminders to current accounts, and every reminder that reached a household this month."""
+        before_due = self._pre_due_reminders()
+        reminded = before_due.copy()
+        reminded[contacts.rows] |= contacts.reminded
+        return Reminders(before_due=before_due, reminded=reminded)
+
+    def _pay(self, contacts: Contacts, reminders: Reminders, accrual: _Accrual) -> Payments:
+        """The contractual schedule, then what households pay (``sim.payments``)."""
+        book = self.book
+        acc = accrual.accommodation
+        book.schedule(accrual.interest, self.terms, accrual.forborne, None if acc is None else acc.payment_share)
+        setting = PaymentSetting(behaviour=self.cfg.behaviour, tactics=self.cfg.tactics, network=self.cfg.network,
+                                 reputation=self.reputation, peer_delinquent=self._peer_state["delinquent"],
+                                 peer_legal=self._peer_state["legal"])
+        payments, truth = decide_payments(setting, book, self.borrowers, contacts.reactance, reminders.reminded,
+                                          self.streams["behaviour"], keep_truth=self.keep_truth)
+        if truth is not None:
+            self.truth = truth
+        return payments
+
+    def _account(self, payments: Payments, contacts: Contacts, accrual: _Accrual) -> Events:
+        """The ledger (``LoanBook.apply_payments``): the waterfall, arrears, fees, cures, charge-offs; then
+        settlements and write-downs booked as losses, lawsuits aging into judgments, statuses."""
+        book = self.book
+        acc = accrual.accommodation
+        ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
+                                     fee_waived=None if acc is None else acc.fee_waived)
+        promise_kept = book.view("promise") & (ledger["paid"] >= payments.due - 1e-9)
+        self._learn_scores(payments.due, ledger["paid"])
+        disputed = payments.disputed & (book.view("collector") != Collector.BUYER)
+        settled = np.flatnonzero(book.view("settlement_offer") & (ledger["paid"] >= payments.due - 1e-9)
+                                 & (payments.due > 0))
         settled_on_book = book.on_book()[settled]
-        events["settled"] = book.settle(settled) if len(settled) else np.zeros(0)
+        forgiven = book.settle(settled) if len(settled) else np.zeros(0)
         # what restructuring forgives on the book is a loss like a charge-off
-        events["gross_chargeoff"][settled] += np.where(settled_on_book, events["settled"], 0.0)
-        events["gross_chargeoff"][contacts["writedown_rows"]] += contacts["writedown_amounts"]
-        if self.tracer is None or m < 0:
-            decision.pop("due")  # only the tracer's stories need it from here on
+        gross_chargeoff = ledger["gross_chargeoff"]
+        gross_chargeoff[settled] += np.where(settled_on_book, forgiven, 0.0)
+        gross_chargeoff[contacts.writedown_rows] += contacts.writedown_amounts
         self._litigation_clock()
         book.refresh_status()
-        paid_by_household = np.bincount(owner, weights=events["paid"], minlength=t.n)
+        return Events(paid=ledger["paid"], paid_on_charged_off=ledger["paid_on_charged_off"],
+                      due_while_current=ledger["due_while_current"], paid_on_time=ledger["paid_on_time"],
+                      cured=ledger["cured"], rolled_60=ledger["rolled_60"], new_episode=ledger["new_episode"],
+                      chargeoff=ledger["chargeoff"], gross_chargeoff=gross_chargeoff, promise_kept=promise_kept,
+                      disputed=disputed, settled=forgiven)
+
+    def _settle_households(self, events: Events, spending) -> None:
+        """Households' month: what they paid and borrowed, consumption and savings."""
+        t, book = self.borrowers, self.book
+        paid_by_household = np.bincount(book.view("borrower"), weights=events.paid, minlength=t.n)
         borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
-        settle_month(t, paid_by_household, cfg.population, borrowed, spending)
+        settle_month(t, paid_by_household, self.cfg.population, borrowed, spending)
         if spending is not None:
             restore_essentials(t, spending)
 
-        # 7. stress, well-being, complaints
+    def _households_30plus(self) -> np.ndarray:
+        """Households with a loan 30+ days past due."""
+        book = self.book
         in_30 = (book.view("dpd") >= 30) & book.on_book()
-        any_30 = np.bincount(owner[in_30], minlength=t.n) > 0
-        update_stress_and_wellbeing(t, cfg.behaviour, contacts["stress_by_household"], any_30, lost_job)
-        complaints = self._complaints(contacts)
-        c_eff = effective_consumption(t, cfg.welfare, self._contacts_by_household(contacts)) if m >= 0 else None
+        return np.bincount(book.view("borrower")[in_30], minlength=self.borrowers.n) > 0
 
-        # 8. lenders book fees and learn their losses; credit records are updated; the regulator enforces
-        agency_fee = self._agency_fees(events["paid"])
+    def _complain(self, contacts: Contacts) -> Complaints:
+        """Complaints about the month's contacts and disputes; public ones cost lenders reputation."""
+        complaints, self.reputation = month_complaints(contacts, self.borrowers, self.book, self.cfg.behaviour,
+                                                       self.cfg.network, self.reputation, self.streams["complaints"])
+        return complaints
+
+    def _lenders_learn(self, events: Events, contacts: Contacts) -> np.ndarray:
+        """Agency fees are booked (returned by group); lenders learn their losses (credit supply)."""
+        book = self.book
+        paid = events.paid
+        placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
+        sold = book.view("collector") == Collector.BUYER
+        fees = self.costs.book_agency_fees(self._by_group(placed, paid[placed]), float(paid[sold].sum()))
         self._learn_losses(events, contacts)
-        self._update_peers(any_30)
-        self._report_credit(events, levers.reporting_paused,
-                            None if accommodation is None else accommodation.shielded)
-        self._enforce_rules(contacts, complaints, decision)
+        return fees
+
+    def _lender_books(self, agency_fees: np.ndarray) -> LenderBooks:
+        """The lenders' running books at the end of the month, by outcome group."""
+        hours = [used for lend in self.lenders for _, used, _ in lend.capacity_log[-len(lend.strategies):]]
+        return LenderBooks(cumulative_costs=self.costs.by_group.copy(),
+                           cumulative_fines=self.costs.fines_by_group.copy(), agency_fees=agency_fees,
+                           cutoff=np.array([self.lenders[li].cutoff for li, _, _ in self.groups]),
+                           expected_loss=np.array([self.lenders[li].expected_loss for li, _, _ in self.groups]),
+                           collector_hours=np.asarray(hours, dtype=float))
+
+    def _note_contacts(self, contacts: Contacts) -> None:
+        """What lenders will observe next month of this month's contact."""
+        book = self.book
         book.view("contacts_last")[:] = 0
         book.view("rpc_last")[:] = 0
-        if len(rows):
-            book.contacts_last[rows] = np.minimum(contacts["attempts"] + contacts["visits"], 32000)
-            book.rpc_last[rows] = contacts["conversations"]
+        if len(contacts.rows):
+            book.contacts_last[contacts.rows] = np.minimum(contacts.attempts + contacts.visits, 32000)
+            book.rpc_last[contacts.rows] = contacts.conversations
 
-        # 9. data collection
+    def _record(self, record: Month) -> None:
+        """Data collection (recorded months only); the book is compacted every third month."""
+        m = record.month
         if m >= 0:
-            self.recorder.record(m, events=events, contacts=contacts, complaints=complaints, agency_fee=agency_fee,
-                                 originated=originated, prepaid=prepaid, unemployment=u_now,
-                                 any_30plus=any_30, c_eff=c_eff)
+            self.recorder.record(record)
             self.datacollector.collect(self)
             if self.tracer is not None:
-                self.tracer.record(m, decision=decision, events=events, contacts=contacts, complaints=complaints)
+                self.tracer.record(record)
         if m % 3 == 2:
             self._compact()
         self.recorder.snapshot()
-        self.month += 1
-        if self.month >= cfg.horizon_months:
-            self.running = False
-
-    def run(self) -> CollectionModel:
-        """Run burn-in and every recorded month."""
-        while self.running:
-            self.step()
-        return self
 
     # ---------------------------------------------------------------------------------------------
     # step pieces
@@ -582,11 +737,11 @@ class CollectionModel(mesa.Model):
         amount = book.prepay(rows)
         return self._by_group(rows, amount)
 
-    def _plan_treatments(self, accounts_on_book: np.ndarray) -> tuple[np.ndarray, Treatment, np.ndarray]:
+    def _plan_treatments(self, accounts_on_book: np.ndarray) -> Plan:
         """Every lender's strategies (champion and challengers, each on its arm's accounts) plan; agencies
         add their calls to placed accounts and the debt buyer to the claims it bought.
 
-        Returns the loan rows (sorted), the combined treatment, and who collects each row (a Collector)."""
+        Returns the loan rows (sorted), the combined treatment, and who collects each row (a :class:`Plan`)."""
         book = self.book
         parts_rows, parts_t = [], []
         rng = self.streams["lenders"]
@@ -628,336 +783,7 @@ class CollectionModel(mesa.Model):
         rows = np.concatenate([rows, sold_rows])
         treat = _concat([treat, buyer_t])
         who = np.concatenate([who, np.full(len(sold_rows), Collector.BUYER, dtype=np.int8)])
-        return rows, treat, who
-
-    def _run_contacts(self, rows: np.ndarray, treat: Treatment, who: np.ndarray) -> dict[str, Any]:
-        """Execute the month's contacts under the regulation regime: the call calendar, visits, messages,
-        third-party and public pressure, promises, offers, lawsuits, placements and sales; update pressure
-        and goodwill; book costs; count what the rules clipped, what they would have clipped, and
-        violations by collectors that do not comply."""
-        tac = self.cfg.tactics
-        t, book, regime = self.borrowers, self.book, self.regime
-        owner = book.borrower[rows]
-        n = len(rows)
-        beh = self.streams["contacts"]
-        reachable = t.reachable[owner]
-        digital = t.digital[owner]
-        lender_of_row = book.lender[rows]
-        compliance = np.array([lc.compliance for lc in self.cfg.lenders])
-        u = beh.random((n, 6), dtype=np.float32)
-        complies = (who != Collector.LENDER) | (u[:, 5] < compliance[lender_of_row])
-        third = who != Collector.LENDER
-        bound = regime.binds(third)
-        clipped = np.zeros(len(Rule), dtype=np.int64)
-        violations = np.zeros(len(Rule), dtype=np.int64)
-        would = np.zeros(len(Rule), dtype=np.int64)
-        # the same counts by outcome group, for the lender's own and its agency's accounts (a debt buyer's
-        # claims count only in the all-lenders totals, as their complaints do)
-        row_group = self.group_of(rows)
-        lender_held = who != Collector.BUYER
-        clipped_by_group = np.zeros((len(self.groups), len(Rule)))
-        would_by_group = np.zeros((len(self.groups), len(Rule)))
-
-        def by_group(per_row: np.ndarray) -> np.ndarray:
-            return np.bincount(row_group[lender_held], weights=per_row[lender_held].astype(np.float64),
-                               minlength=len(self.groups))
-
-        call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
-        # a written dispute pauses collection until the debt is validated, where the regime requires it
-        paused = (book.dispute_pause[rows] > 0) & bound
-        if paused.any():
-            stop = paused & complies
-            requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
-            clipped[Rule.DISPUTE_PAUSE] += int(requests[stop].sum())
-            clipped_by_group[:, Rule.DISPUTE_PAUSE] += by_group(np.where(stop, requests, 0))
-            violations[Rule.DISPUTE_PAUSE] += int(requests[paused & ~complies].sum())
-            for name in ("calls", "night_calls", "visits", "third_party"):
-                getattr(treat, name)[stop] = 0
-            treat.sue[stop] = False
-        book.view("dispute_pause")[:] = np.maximum(book.view("dispute_pause") - 1, 0)
-
-        # yes/no rules
-        third_party, c, v = clip_requests(treat.third_party, regime.third_party_allowed, bound, complies)
-        clipped[Rule.THIRD_PARTY] += c
-        violations[Rule.THIRD_PARTY] += v
-        social, c, v = clip_requests(treat.social_media.astype(np.int16), regime.social_media_allowed, bound, complies)
-        clipped[Rule.SOCIAL_MEDIA] += c
-        violations[Rule.SOCIAL_MEDIA] += v
-        threats, c, v = clip_requests(treat.threaten.astype(np.int16), regime.threats_allowed, bound, complies)
-        clipped[Rule.THREATS] += c
-        violations[Rule.THREATS] += v
-        visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
-        clipped[Rule.VISIT_BAN] += c
-        violations[Rule.VISIT_BAN] += v
-        for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
-                                          (treat.social_media, social, Rule.SOCIAL_MEDIA),
-                                          (treat.threaten, threats, Rule.THREATS),
-                                          (treat.visits, visits, Rule.VISIT_BAN)):
-            clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
-        ref = self.reference_regime
-        if ref.name != regime.name:
-            ref_bound = ref.binds(third)
-            for requested, allowed, rule in ((third_party, ref.third_party_allowed, Rule.THIRD_PARTY),
-                                             (social, ref.social_media_allowed, Rule.SOCIAL_MEDIA),
-                                             (threats, ref.threats_allowed, Rule.THREATS),
-                                             (visits, ref.visits_allowed, Rule.VISIT_BAN)):
-                if not allowed:
-                    would[rule] += int(requested[ref_bound].astype(np.int64).sum())
-                    would_by_group[:, rule] += by_group(np.where(ref_bound, requested.astype(np.int64), 0))
-
-        # the call calendar
-        attempts = np.zeros(n, dtype=np.int32)
-        night = np.zeros(n, dtype=np.int32)
-        conversations = np.zeros(n, dtype=np.int32)
-        has_calls = (treat.calls + treat.night_calls) > 0
-        if has_calls.any():
-            sub = np.flatnonzero(has_calls)
-            avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
-            p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
-            cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, beh, regime, ref,
-                               complies=complies[sub], keep_daily=self.keep_contact_log,
-                               due_day=book.due_day[rows[sub]] - 1)
-            attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
-            clipped += cal.clipped
-            would += cal.would_clip
-            for r in Rule:
-                clipped_by_group[:, r] += by_group(_scatter(n, sub, cal.clipped_rows[:, r]))
-                would_by_group[:, r] += by_group(_scatter(n, sub, cal.would_clip_rows[:, r]))
-            violations += cal.violations
-            if self.keep_contact_log:
-                self.contact_log.append({"month": self.month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
-                                         "who": who[sub], "lender": lender_of_row[sub], "complies": complies[sub],
-                                         "regime": regime.name, "daily": cal.daily, "daily_night": cal.daily_night})
-
-        visit_talk = (visits > 0) & (u[:, 0] < 0.5)
-        talked = (conversations > 0) | visit_talk
-        sms = (treat.reminders > 0) & reachable
-        push = (treat.push > 0) & digital
-        email = (treat.emails > 0) & reachable
-        # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
-        reach = np.maximum.reduce([sms * 1.0, push * tac.push_reach, email * tac.email_reach])
-        reminded = u[:, 4] < reach
-        willing = t.willingness[owner]
-        promise = talked & (u[:, 1] < tac.promise_rate * willing)
-
-        # offers: made in a conversation, or through the self-service app to digital households
-        on_book = ON_BOOK[book.status[rows]]
-        charged_off = book.status[rows] == Status.CHARGED_OFF
-        has_offer = treat.offer != Offer.NONE
-        by_app = treat.digital_offer & digital & (u[:, 3] < tac.digital_take_up)
-        offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
-        reageable = book.can_reage(rows, self.month)
-        needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
-        accepted = offered & (u[:, 2] < tac.offer_acceptance * (0.5 + 0.5 * willing)) & (reageable | ~needs_reage)
-        plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
-        defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
-        write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]
-        settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
-        book.plan_left[plan_rows] = tac.plan_months
-        book.deferral_left[defer_rows] = tac.deferral_months
-        writedown_amounts = book.write_down(write_rows, tac.writedown_share)
-        book.reage(np.concatenate([plan_rows, defer_rows, write_rows]), self.month)
-        book.settlement_offer[:] = False
-        book.settlement_offer[settle_rows] = True
-
-        # financial education: misunderstanding falls, and the effect fades
-        t.education_effect *= np.float32(tac.education_decay)
-        educated = treat.education & talked
-        t.education_effect[owner[educated]] = np.float32(tac.education_effect)
-
-        # lawsuits, placements, sales
-        status = book.status[rows]
-        can_sue = treat.sue & (book.litigation_age[rows] < 0) & ~book.judgment[rows] & (status < Status.SOLD)
-        book.litigation_age[rows[can_sue]] = 0
-        place = treat.place & (book.collector[rows] == Collector.LENDER) & (status < Status.SOLD)
-        book.collector[rows[place]] = Collector.AGENCY
-        sell = treat.sell & (status < Status.SOLD)
-        proceeds_by_group = np.zeros(len(self.groups))
-        proceeds_co_by_group = np.zeros(len(self.groups))
-        sale_loss_by_group = np.zeros(len(self.groups))
-        sale = {"sold_rows": np.zeros(0, dtype=np.int64), "sold_was_charged_off": np.zeros(0, dtype=bool),
-                "sold_face": np.zeros(0)}
-        if sell.any():
-            sell_rows = rows[sell]
-            was_co = book.status[sell_rows] == Status.CHARGED_OFF
-            face = book.claim()[sell_rows]
-            sale = {"sold_rows": sell_rows, "sold_was_charged_off": was_co, "sold_face": face}
-            group_sold = self.group_of(sell_rows)
-            proceeds = book.sell(sell_rows, self.buyer.price)
-            k = len(self.groups)
-            proceeds_by_group = np.bincount(group_sold, weights=proceeds, minlength=k)
-            proceeds_co_by_group = np.bincount(group_sold, weights=np.where(was_co, proceeds, 0.0), minlength=k)
-            sale_loss_by_group = np.bincount(group_sold, weights=np.where(was_co, 0.0, face - proceeds), minlength=k)
-            self.buyer.face_bought += float(face.sum())
-            self.buyer.paid += float(proceeds.sum())
-            for g, (lender_index, _, _) in enumerate(self.groups):
-                self.lenders[lender_index].sale_proceeds += float(proceeds_by_group[g])
-        threatened = (threats > 0) & talked
-
-        # pressure, goodwill and stress of each use
-        uses = {
-            Tactic.REMINDER: sms.astype(np.int32) * treat.reminders,
-            Tactic.PUSH: push.astype(np.int32) * treat.push,
-            Tactic.EMAIL: email.astype(np.int32) * treat.emails,
-            Tactic.CALL: attempts + night,
-            Tactic.VISIT: visits.astype(np.int32),
-            Tactic.LAWSUIT: can_sue.astype(np.int32),
-            Tactic.PLAN: (offered & (treat.offer <= Offer.PLAN)).astype(np.int32),
-            Tactic.SETTLEMENT: (offered & (treat.offer == Offer.SETTLEMENT)).astype(np.int32),
-            Tactic.WRITEDOWN: (offered & (treat.offer == Offer.WRITEDOWN)).astype(np.int32),
-            Tactic.CHAT: (treat.digital_offer & digital).astype(np.int32),
-            Tactic.PLACEMENT: place.astype(np.int32),
-            Tactic.THREAT: threatened.astype(np.int32),
-            Tactic.SOCIAL_MEDIA: (social > 0).astype(np.int32),
-            Tactic.THIRD_PARTY: third_party.astype(np.int32),
-            Tactic.EDUCATION: educated.astype(np.int32),
-        }
-        uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
-        effects = self._contact_effects(rows, who, uses, attempts + night + visits, night, conversations + visit_talk,
-                                        threatened, can_sue, accepted)
-        legal = (book.litigation_age[rows] >= 0) | book.judgment[rows]
-        stress_add = effects.stress
-        book.promise[:] = False
-        book.promise[rows] = promise
-
-        # costs of the lender's own collection (agencies and the buyer bear theirs)
-        # the lender pays for what its own collectors do, and for what it requests on accounts placed with
-        # the agency except the agency's calls (those are paid by the contingency fee); a debt buyer's
-        # accounts cost the lender nothing
-        own = who == Collector.LENDER
-        not_sold = who != Collector.BUYER
-        visit_cost = tac.visit.cost * regime.collectors_per_visit
-        group = self.group_of(rows)
-        group_own, group_not_sold = group[own], group[not_sold]
-        for tactic, count in uses.items():
-            unit = visit_cost if tactic == Tactic.VISIT else self._tactic_params[tactic].cost
-            if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY):
-                spent = unit * np.bincount(group_own, weights=count[own], minlength=len(self.groups))
-            else:
-                spent = unit * np.bincount(group_not_sold, weights=count[not_sold], minlength=len(self.groups))
-            self.group_costs[:, tactic] += spent
-            for g, lender_index in enumerate(self._group_lender):
-                self.lenders[lender_index].costs[tactic] += spent[g]
-        # pre-due reminders to current accounts of strategies that send them
-        reminded_all = self._pre_due_reminders()
-        reminded_all[rows] |= reminded
-        # harm to people who owe nothing: relatives and contacts called, audiences of public posts
-        third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
-        harm_by_group = by_group(third_party + (social > 0) * tac.third_party_audience)
-        stress_by_household = np.bincount(owner, weights=stress_add, minlength=t.n)
-        # neighbours see home visits; relatives and contacts called about a debt bear stress too
-        net = self.cfg.network
-        if visits.any():
-            visited = np.bincount(owner, weights=visits, minlength=t.n).astype(np.float32)
-            stress_by_household += net.visit_exposure_stress * (self.adjacency @ visited)
-        if third_party.any():
-            called = np.bincount(owner, weights=third_party, minlength=t.n).astype(np.float32)
-            stress_by_household += net.third_party_stress * (self.peers.T @ called)
-        contacts_by_household = np.bincount(owner, weights=attempts + night + visits, minlength=t.n)
-        violations_by_group = np.zeros(len(self.groups))
-        if violations.any():
-            # violations are attributed to lender arms in proportion to their non-complying contacts
-            breaking = bound & ~complies & (who == Collector.LENDER)
-            weights = np.bincount(group[breaking], minlength=len(self.groups)).astype(float)
-            if weights.sum() > 0:
-                violations_by_group = violations.sum() * weights / weights.sum()
-        return {
-            "rows": rows, "who": who, "owner": owner, "call_requests": call_requests, "attempts": attempts,
-            "night": night, "visits": visits,
-            "conversations": conversations + visit_talk, "talked": talked, "promise": promise,
-            "offered": offered, "accepted": accepted, "sued": can_sue, "placed": place, "sold": sell,
-            "threatened": threatened, "legal": legal, "reminded": reminded_all, "third_party": third_party,
-            "social_media": social > 0, "settled_offer": accepted & (treat.offer == Offer.SETTLEMENT),
-            "writedown_rows": write_rows, "writedown_amounts": writedown_amounts,
-            "proceeds_by_group": proceeds_by_group, "proceeds_co_by_group": proceeds_co_by_group,
-            "sale_loss_by_group": sale_loss_by_group, "clipped": clipped, "would_clip": would,
-            "violations": violations, "violations_by_group": violations_by_group,
-            "third_party_harm": third_party_harm, "third_party_harm_by_group": harm_by_group,
-            "clipped_by_group": clipped_by_group, "would_clip_by_group": would_by_group, **sale,
-            "stress_by_household": stress_by_household, "contacts_by_household": contacts_by_household,
-            "reactance": effects.reactance, "harassment": effects.harassment,
-        }
-
-    def _contact_effects(self, rows: np.ndarray, who: np.ndarray, uses: dict[Tactic, np.ndarray],
-                         contacts: np.ndarray, night: np.ndarray, conversations: np.ndarray, threatened: np.ndarray,
-                         sued: np.ndarray, accepted: np.ndarray) -> ContactEffects:
-        """What this month's contact does to each account in collection (ODD section 7.5).
-
-        - The contact stock: last month's, times ``behaviour.pressure_memory``, plus each use's dose
-          (``tactics.*.pressure``), ``tactics.conversation_dose`` per day with a right-party conversation,
-          and a debt buyer's own effort. Pressure is concave in it (diminishing returns).
-        - Threats of legal action weigh in proportion to their credibility: the share of its threatened
-          accounts that the collector has sued, as a running average, over ``tactics.threat_credibility_full``.
-        - Harassment units: contacts from this collector above ``behaviour.contact_tolerance``, plus each use's
-          ``tactics.*.reactance`` (a threat's in proportion to how little it is believed), plus night calls at
-          ``behaviour.night_reactance``; they lower the intention to pay this collector this month.
-        - Goodwill: each use's ``tactics.*.goodwill`` (a call's only above tolerance), an accepted offer's, and a
-          recovery of ``behaviour.goodwill_recovery`` of the gap to the account's goodwill at origination.
-        - Stress: each use's ``tactics.*.stress``.
-        """
-        cfg, book = self.cfg, self.book
-        tac, beh = cfg.tactics, cfg.behaviour
-        n = len(rows)
-        dose = np.zeros(n)
-        goodwill_add = np.zeros(n)
-        stress_add = np.zeros(n)
-        harassment = np.zeros(n)
-        excess = np.maximum(contacts - beh.contact_tolerance, 0.0)
-        lender_of_row = book.lender[rows]
-        credibility = self._threat_credibility(lender_of_row, who, threatened, sued)
-        for tactic, count in uses.items():
-            p = self._tactic_params[tactic]
-            dose += count * p.pressure
-            stress_add += count * p.stress
-            if tactic == Tactic.CALL:
-                goodwill_add += np.minimum(count, excess) * p.goodwill
-            elif tactic == Tactic.THREAT:
-                goodwill_add += count * p.goodwill
-                harassment += count * p.reactance * (1.0 - credibility)
-            else:
-                goodwill_add += count * p.goodwill
-                harassment += count * p.reactance
-        dose += tac.conversation_dose * conversations + np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
-        harassment += excess + beh.night_reactance * night
-        goodwill_add += accepted * tac.plan.goodwill
-        stock = book.view("pressure")
-        stock *= np.float32(beh.pressure_memory)
-        stock[rows] += dose.astype(np.float32)
-        threat = book.view("threat")
-        threat *= np.float32(beh.threat_memory)
-        threat[rows] = np.maximum(threat[rows], (threatened * credibility).astype(np.float32))
-        goodwill, base = book.view("goodwill"), book.view("goodwill_base")
-        goodwill += np.float32(beh.goodwill_recovery) * (base - goodwill)
-        goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
-        reactance = np.zeros(book.n, dtype=np.float32)
-        reactance[rows] = beh.reactance_weight * harassment
-        return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add)
-
-    def _threat_credibility(self, lender_of_row: np.ndarray, who: np.ndarray, threatened: np.ndarray,
-                            sued: np.ndarray) -> np.ndarray:
-        """Credibility (0-1) of each account's threat this month, by its collector: each lender's running share
-        of threatened accounts sued (the lender's own collection only; agencies and buyers sue through the
-        lender's suits), over ``tactics.threat_credibility_full``. Updated with this month's threats and suits."""
-        k = len(self.lenders)
-        own = who == Collector.LENDER
-        threats = np.bincount(lender_of_row[own & threatened], minlength=k).astype(float)
-        suits = np.bincount(lender_of_row[own & sued], minlength=k).astype(float)
-        active = threats > 0
-        rate = np.divide(suits, threats, out=np.zeros(k), where=active)
-        self.suit_share = np.where(active, 0.9 * self.suit_share + 0.1 * np.minimum(rate, 1.0), self.suit_share)
-        full = self.cfg.tactics.threat_credibility_full
-        return np.minimum(self.suit_share / full, 1.0)[lender_of_row] * own
-
-    def _contacts_by_household(self, contacts: dict[str, Any]) -> dict[str, np.ndarray]:
-        """Contacts each household received this month, by kind."""
-        owner, n = contacts["owner"], self.borrowers.n
-
-        def per(values: np.ndarray) -> np.ndarray:
-            return np.bincount(owner, weights=values, minlength=n)
-
-        return {"calls": per(contacts["attempts"] + contacts["night"]), "night": per(contacts["night"]),
-                "visits": per(contacts["visits"]), "third_party": per(contacts["third_party"]),
-                "social_media": per(contacts["social_media"])}
+        return Plan(rows=rows, treatment=treat, who=who)
 
     def _learn_scores(self, due: np.ndarray, paid: np.ndarray) -> None:
         """Lenders update their noisy estimate of each account's capacity and willingness (the score they
@@ -996,13 +822,12 @@ class CollectionModel(mesa.Model):
             regime = regime.tightened()
         self.regime = regime
 
-    def _enforce_rules(self, contacts: dict[str, Any], complaints: dict[str, np.ndarray],
-                       decision: dict[str, np.ndarray]) -> None:
+    def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
         """Disputes pause collection where the regime requires validation; the regulator detects and fines
         violations and, if adaptive, tightens the caps when complaints stay high."""
         book = self.book
         if self.regime.dispute_pause:
-            disputed = np.flatnonzero(decision["disputed"])
+            disputed = np.flatnonzero(payments.disputed)
             bound = self.regime.binds(book.collector[disputed] != Collector.LENDER)
             book.dispute_pause[disputed[bound]] = 1
             # the validation notice is a clear statement of the debt: misunderstanding falls a little
@@ -1010,22 +835,20 @@ class CollectionModel(mesa.Model):
             t = self.borrowers
             t.education_effect[households] = np.maximum(t.education_effect[households],
                                                         np.float32(self.cfg.behaviour.notice_effect))
-        made = complaints["category"] >= 0
-        to_regulator = float(np.count_nonzero(complaints["channel"][made] == Channel.REGULATOR))
+        made = complaints.category >= 0
+        to_regulator = float(np.count_nonzero(complaints.channel[made] == Channel.REGULATOR))
         in_collection = max(float(self.recorder.in_collection.sum()), 1.0)
         per_1000 = 1000.0 * float(made.sum()) / in_collection
-        fines, tighten = self.regulator.review(contacts["violations_by_group"], to_regulator, per_1000,
+        fines, tighten = self.regulator.review(contacts.violations_by_group, to_regulator, per_1000,
                                                self.streams["regulator"])
-        self.group_fines += fines
-        for g, (lender_index, _, _) in enumerate(self.groups):
-            self.lenders[lender_index].fines += float(fines[g])
-        contacts["fines"] = fines
+        self.costs.book_fines(fines)
         if tighten:
             self.regime = self.regime.tightened()
+        return Enforcement(fines_by_group=fines, tightened=tighten)
 
     def _pre_due_reminders(self) -> np.ndarray:
         """An SMS before the due date to every reachable current account of a strategy that sends them."""
-        book, t, tac = self.book, self.borrowers, self.cfg.tactics
+        book, t = self.book, self.borrowers
         reminded = np.zeros(book.n, dtype=bool)
         current = book.view("status") == Status.CURRENT
         for lender in self.lenders:
@@ -1036,106 +859,13 @@ class CollectionModel(mesa.Model):
                 if len(lender.strategies) > 1:
                     mine &= book.view("arm") == arm
                 reminded |= mine & t.reachable[book.view("borrower")]
-                cost = tac.reminder.cost * float(np.count_nonzero(mine))
-                lender.costs[Tactic.REMINDER] += cost
-                self.group_costs[self.group_offset[lender.index] + arm, Tactic.REMINDER] += cost
+                self.costs.book_reminders(lender.index, arm, np.count_nonzero(mine))
         return reminded
-
-    def _decide_payments(self, contacts: dict[str, Any], lost_job: np.ndarray) -> dict[str, np.ndarray]:
-        """What each household pays on each loan: intention (willingness, pressure, goodwill, promises,
-        reactance), attention (restored by reminders), misreading, cash, garnishment and the split of a
-        short budget across lenders."""
-        cfg, beh = self.cfg, self.cfg.behaviour
-        t, book = self.borrowers, self.book
-        owner = book.view("borrower")
-        n = book.n
-        due = book.amount_due()
-        settling = book.view("settlement_offer")
-        if settling.any():
-            due = np.where(settling, (1.0 - cfg.tactics.settlement_haircut) * book.claim(), due)
-        rng = self.streams["behaviour"]
-        u = rng.random((4, n), dtype=np.float32)
-        f32 = np.float32
-        cycles = book.view("cycles")
-        net = cfg.network
-        peer = (f32(net.peer_legal_deterrence) * self._peer_state["legal"]
-                - f32(net.peer_default_weight) * self._peer_state["delinquent"])
-        reputation = (net.reputation_weight * self.reputation).astype(f32)[book.view("lender")]
-        # debt overhang: the more a household owes relative to its income, the less it tries
-        owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
-        overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
-        pressure = self.pressure()
-        legal = (book.view("litigation_age") >= 0) | book.view("judgment")
-        consequence = legal + book.view("threat")
-        logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
-                 + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
-                 + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
-                 + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
-                 + f32(beh.stress_weight) * t.stress[owner]
-                 + f32(cfg.tactics.promise_boost) * book.view("promise") - contacts["reactance"])
-        # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
-        odds = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0))))
-        intends = odds < f32(1.0)
-        # a delinquent household that means to pay clears its arrears only some of the time, the less often the
-        # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the
-        # same draw decides, so nothing shifts)
-        catches_up = odds < np.power(f32(beh.catch_up_rate), np.maximum(cycles, 1))
-        del logit, reputation, odds
-        lapse = (f32(1.0) - t.attention[owner]) * np.where(contacts["reminded"], f32(1.0 - beh.reminder_attention_fix),
-                                                              f32(1.0))
-        forgets = u[1] < lapse
-        del lapse
-        delinquent = cycles > 0
-        misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
-        misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(beh.misread_current_share))
-        scheduled = np.minimum(book.view("scheduled"), due)
-        wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
-        del scheduled
-        wanted[misreads] *= 0.5
-        # garnishment after judgment takes part of earnings above essentials, before anything else
-        garnish = np.zeros(n)
-        judged = np.flatnonzero(book.view("judgment") & book.collecting())
-        budget = payment_budget(t)
-        if len(judged):
-            jowner = owner[judged]
-            free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
-            n_judged = np.bincount(jowner, minlength=t.n)[jowner]
-            # only wages can be garnished: nothing is taken from unemployment benefits
-            garnish[judged] = np.where(t.employed[jowner], np.minimum(
-                cfg.tactics.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
-            budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
-            wanted = np.maximum(wanted - garnish, 0.0)
-
-        # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
-        priority = np.exp(f32(beh.priority_consequence) * np.minimum(legal + 0.5 * book.view("threat"), 1.0)
-                          + f32(beh.priority_loudness) * pressure)
-        del consequence, legal, pressure
-
-        # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
-        # pay an amount it disputes because of a record error
-        record_error = book.view("record_error")
-        error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
-        wanted[error_dispute] = 0.0
-        voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, priority)
-        if self.keep_truth:
-            self.truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
-                                     cash_short=voluntary < wanted - 1e-9)
-        paid = voluntary + garnish
-        disputed = (misreads & delinquent) | error_dispute
-        book.view("disputed")[:] = disputed
-        fixed = np.flatnonzero(error_dispute)
-        fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
-        record_error[fixed] = False
-        # a promise is broken when the month's payment falls short of what was due
-        broken = book.view("promise") & (paid < due - 1e-9)
-        book.view("broken_promises")[:] += broken
-        return {"paid": paid, "disputed": disputed, "due": due}
 
     def pressure(self) -> np.ndarray:
         """Collection pressure on every loan of the book (0-1): concave in the contact stock,
         ``1 - exp(-stock / behaviour.pressure_scale)``."""
-        scale = np.float32(self.cfg.behaviour.pressure_scale)
-        return -np.expm1(-self.book.view("pressure") / scale)
+        return collection_pressure(self.book, self.cfg.behaviour)
 
     def _litigation_clock(self) -> None:
         """Lawsuits age; at the lag a judgment is entered with the default-judgment probability or the
@@ -1150,48 +880,6 @@ class CollectionModel(mesa.Model):
             wins = self.streams["contacts"].random(len(decided)) < self.cfg.tactics.default_judgment_share
             book.judgment[decided[wins]] = True
             book.litigation_age[decided[~wins]] = -1
-
-    def _complaints(self, contacts: dict[str, Any]) -> dict[str, np.ndarray]:
-        """Draw complaints for loans in contact or in dispute this month."""
-        t, book, beh = self.borrowers, self.book, self.cfg.behaviour
-        rows, owner = contacts["rows"], contacts["owner"]
-        disputed = book.disputed[rows]
-        own_contacts = contacts["attempts"] + contacts["night"] + contacts["visits"]
-        excess = np.maximum(own_contacts - beh.contact_tolerance, 0.0)  # tolerance is per collector
-        lit_mean = max(float(t.literacy.mean()), 1e-6)
-        x = ComplaintInputs(
-            disputed=disputed, excess_contacts=excess, night_calls=contacts["night"],
-            threatened=contacts["threatened"], legal=contacts["legal"], visits=contacts["visits"],
-            third_party=contacts["third_party"], social_media=contacts["social_media"],
-            propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
-            literacy_ratio=t.literacy[owner] / lit_mean,
-        )
-        category, channel = draw_complaints(x, beh, self.streams["complaints"])
-        # public complaints cost the lender reputation
-        public = channel == Channel.PUBLIC
-        lender_held = contacts["who"] != Collector.BUYER
-        k = len(self.lenders)
-        per_lender = np.bincount(book.lender[rows[public & lender_held]], minlength=k)
-        in_collection = np.maximum(np.bincount(book.lender[rows[lender_held]], minlength=k), 1)
-        net = self.cfg.network
-        public_rate = 1000.0 * per_lender / in_collection
-        target = np.clip(-net.reputation_sensitivity * (public_rate - net.public_complaint_norm), -1.0, 1.0)
-        self.reputation = net.reputation_memory * self.reputation + (1.0 - net.reputation_memory) * target
-        return {"rows": rows, "category": category, "channel": channel}
-
-    def _agency_fees(self, paid: np.ndarray) -> np.ndarray:
-        """Contingency fees owed to the agency on what its placed accounts paid, by outcome group."""
-        book = self.book
-        placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
-        collected = self._by_group(placed, paid[placed])
-        fees = collected * self.agency.fee
-        self.agency.collected += float(collected.sum())
-        self.agency.fees_earned += float(fees.sum())
-        for g, (lender_index, _, _) in enumerate(self.groups):
-            self.lenders[lender_index].agency_fees += float(fees[g])
-        sold = book.view("collector") == Collector.BUYER
-        self.buyer.collected += float(paid[sold].sum())
-        return fees
 
     def _compact(self) -> None:
         self.recorder.note_closed()  # what households still owe on claims that leave the book
@@ -1226,22 +914,17 @@ class CollectionModel(mesa.Model):
 
 
 @dataclass(frozen=True)
-class HiddenTruth:
-    """Why each loan of the book was or was not paid this month, as only the model knows it."""
+class _Accrual:
+    """Interest, forbearance and accommodation of the month (internal to the step)."""
 
-    loan_id: np.ndarray
-    due: np.ndarray  # amount due this month
-    unwilling: np.ndarray  # the household did not intend to pay this loan
-    cash_short: np.ndarray  # it intended to, but its budget could not cover all it meant to pay
+    interest: np.ndarray
+    forborne: np.ndarray
+    accommodation: AccommodationMonth | None
+    accounts_on_book: np.ndarray  # per lender
 
-
-@dataclass(frozen=True)
-class ContactEffects:
-    """What this month's contact did to the accounts in collection (one row per account contacted)."""
-
-    reactance: np.ndarray  # fall in the payment logit, one entry per loan row of the book
-    harassment: np.ndarray  # harassment units per contacted account
-    stress: np.ndarray  # stress added to the household per contacted account
+    @property
+    def shielded(self) -> np.ndarray | None:
+        return None if self.accommodation is None else self.accommodation.shielded
 
 
 def _concat(parts: list[Treatment]) -> Treatment:
@@ -1250,13 +933,6 @@ def _concat(parts: list[Treatment]) -> Treatment:
     if not parts:
         return Treatment.empty(0)
     return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
-
-
-def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A length-``n`` array with ``values`` at ``rows`` and zero elsewhere."""
-    out = np.zeros(n, dtype=values.dtype)
-    out[rows] = values
-    return out
 
 
 def _latest(recorder: MonthlyRecorder, name: str):
@@ -1284,4 +960,4 @@ def _erfinv(x: np.ndarray) -> np.ndarray:
     return erfinv(np.clip(x, -0.999999, 0.999999))
 
 
-_ = (LOW_WELLBEING, Category, Channel)
+__all__ = ["CollectionModel", "HiddenTruth", "Observer", "Month"]
