@@ -16,7 +16,8 @@ planned (a :class:`~sim.records.Plan`) and returns a :class:`~sim.records.Contac
    contacts called.
 
 Costs are not booked here: the record's ``uses`` are what ``sim.lenders.Costs`` books. Pre-due reminders
-to current accounts are planned by the strategies too (:func:`pre_due_reminders`).
+to current accounts are decided by the strategies too, through ``Strategy.decide`` on an observation of
+current accounts (:func:`pre_due_reminders`).
 
 The step changes the loan book's collection state (pressure, threat, goodwill, promises, offers,
 litigation, collector, sales) and the households' education effect; it draws from the ``contacts``
@@ -25,17 +26,20 @@ stream only, in a fixed order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.borrowers import BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
-from sim.loans import ON_BOOK, LoanBook, Status
+from sim.loans import ON_BOOK, LoanBook, Status, observe
 from sim.records import Contacts, HouseholdContacts, Plan
 from sim.regulation import Regime, Rule, clip_requests, run_calendar
-from sim.tactics import Collector, Offer, Tactic
+from sim.tactics import Collector, Offer, Tactic, Treatment
+
+if TYPE_CHECKING:
+    from sim.lenders import Lender
 
 
 @dataclass(frozen=True)
@@ -363,6 +367,43 @@ def threat_credibility(setting: ContactSetting, suit_share: np.ndarray, lender_o
     suit_share = np.where(active, 0.9 * suit_share + 0.1 * np.minimum(rate, 1.0), suit_share)
     full = setting.tactics.threat_credibility_full
     return suit_share, np.minimum(suit_share / full, 1.0)[lender_of_row] * own
+
+
+def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, month: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Pre-due reminders: each lender's strategies (champion and challengers, each on its arm's accounts)
+    decide through :meth:`Strategy.decide <sim.strategies.Strategy.decide>` what to send to the lender's
+    current accounts before their due date (an observation with ``before_due``); only reminders (SMS) are
+    executed, and one reaches a reachable household. Returns, per loan, whether a pre-due reminder reached
+    the household, and the reminders each arm sent as ``(lender index, arm, count)`` (for the costs).
+
+    Raises:
+        ValueError: a strategy requested anything but reminders for a current account.
+    """
+    reached = np.zeros(book.n, dtype=bool)
+    sent = []
+    for lender in lenders:
+        obs = observe(book, lender.index, month, t.digital, before_due=True)
+        arms = book.arm[obs.rows]
+        for arm, strategy in enumerate(lender.strategies):
+            sub = obs.subset(arms == arm) if len(lender.strategies) > 1 else obs
+            treat = strategy.decide(sub, rng)
+            treat.validate(len(sub))
+            _check_before_due(strategy.name, treat)
+            rows = sub.rows[treat.reminders > 0]
+            reached[rows] = t.reachable[book.borrower[rows]]
+            sent.append((lender.index, arm, int(treat.reminders.sum())))
+    return reached, sent
+
+
+def _check_before_due(name: str, treat: Treatment) -> None:
+    for f in fields(Treatment):
+        if f.name in ("reminders", "priority"):
+            continue
+        values = getattr(treat, f.name)
+        if np.any(values != (Offer.NONE if f.name == "offer" else 0)):
+            raise ValueError(f"strategy {name!r} requested {f.name} for current accounts before their due date; "
+                             "only reminders are sent then")
 
 
 def contacts_by_household(contacts: Contacts, n_households: int) -> HouseholdContacts:

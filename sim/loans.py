@@ -583,6 +583,9 @@ class Observation:
     # ``subset`` passes them whole.
     left_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     left_paid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # True for an observation of the lender's current accounts before their due date (``observe(...,
+    # before_due=True)``): what a strategy requests for them is its pre-due treatment (reminders only)
+    before_due: bool = False
 
     ACROSS_ACCOUNTS: ClassVar[tuple[str, ...]] = ("left_ids", "left_paid")
 
@@ -649,16 +652,21 @@ class Observation:
 
 
 def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None = None,
-            previous_ids: np.ndarray | None = None) -> Observation:
+            previous_ids: np.ndarray | None = None, before_due: bool = False) -> Observation:
     """The accounts of ``lender`` that are in collection (delinquent, on a plan, in litigation or
     charged off and not sold), as the lender sees them. With ``previous_ids`` (the sorted ids it observed
     last month), also the accounts that have left collection since, with what they paid last month
-    (an account archived from the book was paid off: it counts as having paid)."""
+    (an account archived from the book was paid off: it counts as having paid). With ``before_due``,
+    the lender's current accounts instead, before their due date (``Observation.before_due``)."""
     status = book.view("status")
     lender_col = book.view("lender")
-    in_collection = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
-                     | (book.view("litigation_age") >= 0) | (status == Status.CHARGED_OFF))
-    rows = np.flatnonzero(in_collection & (lender_col == lender) & (status < Status.SOLD))
+    if before_due:
+        rows = np.flatnonzero((status == Status.CURRENT) & (lender_col == lender))
+    else:
+        in_collection = ((book.view("cycles") > 0) | (book.view("plan_left") > 0)
+                         | (book.view("deferral_left") > 0) | (book.view("litigation_age") >= 0)
+                         | (status == Status.CHARGED_OFF))
+        rows = np.flatnonzero(in_collection & (lender_col == lender) & (status < Status.SOLD))
     take = lambda name: book.view(name)[rows]  # noqa: E731
     principal, interest, fees = take("principal"), take("interest"), take("fees")
     dpd = take("dpd")
@@ -691,6 +699,7 @@ def observe(book: LoanBook, lender: int, month: int, uses_app: np.ndarray | None
         is_card=take("is_card"),
         uses_app=uses_app[owner] if uses_app is not None else np.zeros(len(rows), dtype=bool),
         **_left_collection(book, take("loan_id"), previous_ids),
+        before_due=before_due,
     )
 
 

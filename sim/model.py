@@ -46,7 +46,7 @@ from sim.borrowers import (
 )
 from sim.complaints import Channel, month_complaints
 from sim.config import Scenario, ScenarioError, load_scenario
-from sim.contacts import ContactSetting, contacts_by_household, run_contacts
+from sim.contacts import ContactSetting, contacts_by_household, pre_due_reminders, run_contacts
 from sim.economy import (
     accommodation_at,
     anticipated_loss,
@@ -577,7 +577,11 @@ class CollectionModel(mesa.Model):
 
     def _remind(self, contacts: Contacts) -> Reminders:
         """Pre-due reminders to current accounts, and every reminder that reached a household this month."""
-        before_due = self._pre_due_reminders()
+        before_due, sent = pre_due_reminders(self.lenders, self.book, self.borrowers, self.month,
+                                             self.streams["lenders"])
+        for lender_index, arm, count in sent:
+            if count:
+                self.costs.book_reminders(lender_index, arm, count)
         reminded = before_due.copy()
         reminded[contacts.rows] |= contacts.reminded
         return Reminders(before_due=before_due, reminded=reminded)
@@ -845,22 +849,6 @@ class CollectionModel(mesa.Model):
         if tighten:
             self.regime = self.regime.tightened()
         return Enforcement(fines_by_group=fines, tightened=tighten)
-
-    def _pre_due_reminders(self) -> np.ndarray:
-        """An SMS before the due date to every reachable current account of a strategy that sends them."""
-        book, t = self.book, self.borrowers
-        reminded = np.zeros(book.n, dtype=bool)
-        current = book.view("status") == Status.CURRENT
-        for lender in self.lenders:
-            for arm, strategy in enumerate(lender.strategies):
-                if not strategy.reminds_current:
-                    continue
-                mine = current & (book.view("lender") == lender.index)
-                if len(lender.strategies) > 1:
-                    mine &= book.view("arm") == arm
-                reminded |= mine & t.reachable[book.view("borrower")]
-                self.costs.book_reminders(lender.index, arm, np.count_nonzero(mine))
-        return reminded
 
     def pressure(self) -> np.ndarray:
         """Collection pressure on every loan of the book (0-1): concave in the contact stock,

@@ -71,9 +71,20 @@ class Strategy:
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
         """Turn observed account state into treatment requests, one row per observed account.
 
-        ``rng`` is the match's randomness (for strategies that explore); a strategy holds no generator.
+        ``obs`` is either the lender's accounts in collection or, when ``obs.before_due`` is true, its
+        current accounts before their due date, for which only ``reminders`` are executed (the pre-due
+        reminder; :meth:`remind_before_due` is the usual answer). ``rng`` is the match's randomness (for
+        strategies that explore); a strategy holds no generator.
         """
         raise NotImplementedError
+
+    def remind_before_due(self, obs: Observation) -> Treatment:
+        """The pre-due treatment of current accounts (``obs.before_due``): one SMS to each account when the
+        strategy's ``pre_due_reminders`` parameter is on, nothing otherwise."""
+        t = Treatment.empty(len(obs))
+        if self.reminds_current:
+            t.reminders[:] = 1
+        return t
 
 
 def _split_night(t: Treatment, calls: np.ndarray, night_share: float) -> None:
@@ -122,6 +133,8 @@ class ConventionalLadder(Strategy):
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off & ~obs.on_plan
@@ -165,6 +178,8 @@ class AggressivePressure(Strategy):
     calls_by_cycle = (0, 10, 20, 28, 30, 30, 30)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -202,6 +217,8 @@ class HardshipFirst(Strategy):
     calls_by_cycle = (0, 2, 3, 4, 4, 4, 4)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -238,6 +255,8 @@ class PhonebookPressure(Strategy):
     calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -268,6 +287,8 @@ class DigitalFirst(Strategy):
     defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -301,6 +322,8 @@ class LitigationHeavy(Strategy):
     defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         t.reminders[:] = 2
@@ -327,6 +350,8 @@ class OutsourceEarly(Strategy):
     defaults = {"place_from_cycle": 3, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         in_house = obs.collector == Collector.LENDER
@@ -353,6 +378,8 @@ class SellEarly(Strategy):
     defaults = {"sell_from_cycle": 4}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         t.reminders[:] = 2
@@ -418,6 +445,8 @@ class DataDriven(Strategy):
         self.trials = np.array([[4.0, 4.0], [4.0, 4.0]])
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         ids = obs.loan_id
         asked = np.maximum(obs.scheduled + obs.arrears, 1.0)
@@ -504,6 +533,8 @@ class ValueAllocator(Strategy):
         self.trials = np.full((n_b, len(self.ACTIONS)), 10.0)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         tac = obs.tactics
         ids = obs.loan_id
         bucket = np.minimum(obs.bucket, 7)
@@ -574,6 +605,8 @@ class NoCollection(Strategy):
     defaults: ClassVar[dict[str, Any]] = {}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         return Treatment.empty(len(obs))
 
 
@@ -600,6 +633,8 @@ class DeclaredLadder(Strategy, register=False):
         return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         t = Treatment.empty(len(obs))
         free = np.ones(len(obs), dtype=bool)
         high = obs.score >= self.spec.score_cutoff
