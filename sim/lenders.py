@@ -1,11 +1,20 @@
-"""Lenders, collection agencies and debt buyers: ordinary Mesa agents.
+"""What lenders earn and spend, and how they plan: lenders, collection agencies, debt buyers (ordinary Mesa
+agents) and the steps of a month that are theirs.
 
 A lender owns a strategy, underwrites applicants from a noisy view of their creditworthiness, rations
 its strategy's requests by collector capacity, and keeps its costs and revenue. Agencies work placed
 accounts for a contingency fee; a debt buyer buys claims at a price per dollar and collects them.
+
+The month's steps here: :func:`plan_treatments` (every arm's strategy plans, the agency and the buyer
+add theirs), :func:`accommodate` (accommodation programmes), :class:`Costs` (every cost, fee, fine and
+sale proceed booked in one place), :func:`learn_scores` and :func:`learn_losses` (what lenders learn
+from payments and charge-offs).
 """
 
 from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -13,9 +22,14 @@ import numpy as np
 from sim.config import Lender as LenderConfig
 from sim.config import Regulation as RegulationConfig
 from sim.config import Tactics
-from sim.loans import Observation
+from sim.economy import accommodation_at, programme_over
+from sim.loans import AccommodationMonth, LoanBook, Observation, Status, observe
+from sim.records import Contacts, Events, Plan
 from sim.strategies import Strategy, make_strategy
-from sim.tactics import Offer, Tactic, Treatment
+from sim.tactics import Collector, Offer, Tactic, Treatment
+
+if TYPE_CHECKING:
+    from sim.borrowers import BorrowerTable
 
 
 class Lender(mesa.Agent):
@@ -194,8 +208,6 @@ class Costs:
         requests on accounts placed with the agency except the agency's calls (those are paid by the
         contingency fee); a debt buyer's accounts cost the lender nothing. ``uses`` counts each tactic's
         uses per contacted row; a visit costs ``collectors_per_visit`` collectors (the regime's rule)."""
-        from sim.tactics import Collector
-
         own = who == Collector.LENDER
         not_sold = who != Collector.BUYER
         visit_cost = self.tactics.visit.cost * collectors_per_visit
@@ -242,3 +254,134 @@ class Costs:
         self.fines_by_group += fines_by_group
         for g, lender_index in enumerate(self.group_lender):
             self.lenders[lender_index].fines += float(fines_by_group[g])
+
+
+def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app: np.ndarray,
+                    observed_ids: dict[int, np.ndarray], accounts_on_book: np.ndarray, tactics: Tactics,
+                    agency: CollectionAgency, buyer: DebtBuyer, rng: np.random.Generator) -> Plan:
+    """Every lender's strategies (champion and challengers, each on its arm's accounts in collection) plan,
+    rationed by the arm's share of collector capacity; agencies add their calls to placed accounts and the
+    debt buyer to the claims it bought. ``observed_ids`` holds the sorted ids each lender observed last
+    month (updated here: lenders learn from the accounts that left collection since).
+
+    Returns the loan rows (the lenders' sorted, then the buyer's), the combined treatment, and who collects
+    each row, as a :class:`~sim.records.Plan`."""
+    parts_rows, parts_t = [], []
+    for lender in lenders:
+        obs = observe(book, lender.index, month, uses_app, previous_ids=observed_ids.get(lender.index))
+        observed_ids[lender.index] = np.sort(obs.loan_id)
+        arms = book.arm[obs.rows]
+        capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
+        for arm, strategy in enumerate(lender.strategies):
+            mine = arms == arm
+            sub = obs.subset(mine) if len(lender.strategies) > 1 else obs
+            sub.capacity_hours = capacity * lender.arm_shares[arm]
+            sub.tactics = tactics
+            t = lender.plan(sub, strategy, tactics, capacity * lender.arm_shares[arm], rng)
+            # accounts with an agency are worked by the agency, not by the lender's collectors
+            placed = sub.collector == Collector.AGENCY
+            for name in ("calls", "night_calls", "visits", "third_party"):
+                getattr(t, name)[placed] = 0
+            t.place[placed] = False
+            parts_rows.append(sub.rows)
+            parts_t.append(t)
+    rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
+    treat = _concat(parts_t)
+    order = np.argsort(rows, kind="stable")
+    rows, treat = rows[order], treat.subset(order)
+    who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
+    collector = book.view("collector")
+    collecting = book.collecting()
+    placed_rows = np.flatnonzero(collecting & (collector == Collector.AGENCY))
+    if len(rows) and len(placed_rows):
+        pos = np.searchsorted(rows, placed_rows)
+        found = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == placed_rows)
+        treat.calls[pos[found]] += agency.calls_per_month
+        who[pos[found]] = Collector.AGENCY
+    sold_rows = np.flatnonzero(collecting & (collector == Collector.BUYER))
+    buyer_t = Treatment.empty(len(sold_rows))
+    buyer_t.calls[:] = buyer.calls_per_month
+    rows = np.concatenate([rows, sold_rows])
+    treat = _concat([treat, buyer_t])
+    who = np.concatenate([who, np.full(len(sold_rows), Collector.BUYER, dtype=np.int8)])
+    return Plan(rows=rows, treatment=treat, who=who)
+
+
+def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
+    """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
+    from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
+    asked = due > 0
+    rate = learning_rate.astype(np.float32)[book.view("lender")]
+    signal = np.clip(paid / np.maximum(due, 1e-9), 0.0, 1.0).astype(np.float32)
+    score = book.view("score_observed")
+    score[:] = np.where(asked, (1.0 - rate) * score + rate * signal, score)
+
+
+def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,
+                 group_lender: np.ndarray) -> None:
+    """Each lender updates its expected loss rate from this month's annualised net charge-offs (charge-offs
+    and losses on sales, less recoveries); its approval cutoff and pricing follow (credit supply responds
+    to expected losses)."""
+    lender = book.view("lender")
+    k = len(lenders)
+    balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
+    net = (np.bincount(lender, weights=events.gross_chargeoff - events.paid_on_charged_off, minlength=k)
+           + np.bincount(group_lender, weights=contacts.sale_loss_by_group - contacts.proceeds_co_by_group,
+                         minlength=k))
+    for lend in lenders:
+        rate = 12.0 * net[lend.index] / balance[lend.index] if balance[lend.index] > 0 else 0.0
+        lend.learn_losses(rate)
+
+
+def accommodate(lenders: list[Lender], book: LoanBook, t: BorrowerTable, month: int,
+                rng: np.random.Generator) -> AccommodationMonth | None:
+    """Lenders' accommodation programmes (``lenders.N.accommodation``, ODD 7.9): while enrolment is open,
+    households that ask (one draw per household and lender from the ``policy`` stream, so the draws do
+    not depend on the strategy) enrol their current or delinquent accounts with the lender; enrolled
+    accounts skip ``pause_months`` payments, then pay in full, or a rising share during the phase-out; a
+    programme's end clears its enrolments. Returns None when no programme is in force."""
+    for lend in lenders:
+        if programme_over(lend.cfg, month):
+            book.end_accommodation(lend.index)
+    in_force = [accommodation_at(lend.cfg, month) for lend in lenders]
+    if not any(in_force):
+        return None
+    n = book.n
+    lender, status = book.view("lender"), book.view("status")
+    accommodated, left = book.view("accommodated"), book.view("accommodation_left")
+    on_book = book.on_book()
+    paused, interest_free = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    waived, shielded = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    share = np.ones(n)
+    for lend, state in zip(lenders, in_force, strict=True):
+        if state is None:
+            continue
+        p = state.programme
+        mine = lender == lend.index
+        if state.enrolling:
+            asks = rng.random(t.n) < p.take_up
+            if p.unemployed_only:
+                asks &= ~t.employed
+            eligible = (mine & ((status == Status.CURRENT) | (status == Status.DELINQUENT)) & ~accommodated
+                        & (book.view("collector") == Collector.LENDER) & asks[book.view("borrower")])
+            book.enrol(np.flatnonzero(eligible), p.pause_months, p.report_current, month)
+        enrolled = mine & accommodated & on_book
+        pausing = enrolled & (left > 0) & state.enrolling
+        left[pausing] -= 1
+        paused |= pausing
+        if p.interest_free:
+            interest_free |= pausing
+        if p.waive_late_fees:
+            waived |= enrolled
+        if p.report_current:
+            shielded |= enrolled
+        share[enrolled & ~pausing] = state.payment_share
+    return AccommodationMonth(paused=paused, interest_free=interest_free, fee_waived=waived, shielded=shielded,
+                              payment_share=share)
+
+
+def _concat(parts: list[Treatment]) -> Treatment:
+    """One treatment from several, row blocks in order."""
+    if not parts:
+        return Treatment.empty(0)
+    return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})

@@ -132,7 +132,7 @@ class ProductTerms:
 
 @dataclass(frozen=True)
 class AccommodationMonth:
-    """What lenders' accommodation programmes do to each loan row this month (``CollectionModel._accommodate``)."""
+    """What lenders' accommodation programmes do to each loan row this month (``sim.lenders.accommodate``)."""
 
     paused: np.ndarray  # payments paused (treated like forbearance: nothing scheduled, no ageing, no late fee)
     interest_free: np.ndarray  # no interest accrues

@@ -56,15 +56,23 @@ from sim.complaints import Channel, month_complaints
 from sim.config import Scenario, ScenarioError, load_scenario
 from sim.contacts import ContactSetting, contacts_by_household, pre_due_reminders, run_contacts
 from sim.economy import (
-    accommodation_at,
     anticipated_loss,
     labour_hazards,
     levers_at,
-    programme_over,
     unemployment_path,
 )
-from sim.lenders import CollectionAgency, Costs, DebtBuyer, Lender, Regulator
-from sim.loans import AccommodationMonth, LoanBook, ProductTerms, Status, observe
+from sim.lenders import (
+    CollectionAgency,
+    Costs,
+    DebtBuyer,
+    Lender,
+    Regulator,
+    accommodate,
+    learn_losses,
+    learn_scores,
+    plan_treatments,
+)
+from sim.loans import AccommodationMonth, LoanBook, ProductTerms, Status
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, small_world
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
@@ -82,7 +90,7 @@ from sim.records import (
     Reminders,
 )
 from sim.regulation import REGIMES
-from sim.tactics import Collector, Tactic, Treatment
+from sim.tactics import Collector, Tactic
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
            "complaints", "lenders", "prepayment", "trace", "regulator", "network", "policy")
@@ -242,6 +250,7 @@ class CollectionModel(mesa.Model):
         self.group_offset = np.cumsum([0] + [len(lender.strategies) for lender in self.lenders])[:-1]
         self.group_lender = np.array([lender_index for lender_index, _, _ in self.groups])
         self._observed_ids: dict[int, np.ndarray] = {}  # loan ids each lender observed last month
+        self._learning_rate = np.array([lc.learning_rate for lc in cfg.lenders], dtype=np.float32)
         self.reputation = np.zeros(len(self.lenders))  # -1..1, falls with public complaints
         # each lender's running share of threatened accounts that it sued: how credible its threats are
         self.suit_share = np.zeros(len(self.lenders))
@@ -372,67 +381,6 @@ class CollectionModel(mesa.Model):
         if len(hit):
             t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
 
-    def _accommodate(self, month: int) -> AccommodationMonth | None:
-        """Lenders' accommodation programmes (``lenders.N.accommodation``, ODD 7.9): while enrolment is open,
-        households that ask (one draw per household and lender from the ``policy`` stream, so the draws do
-        not depend on the strategy) enrol their current or delinquent accounts with the lender; enrolled
-        accounts skip ``pause_months`` payments, then pay in full, or a rising share during the phase-out; a
-        programme's end clears its enrolments. Returns None when no programme is in force."""
-        book, t = self.book, self.borrowers
-        for lend in self.lenders:
-            if programme_over(lend.cfg, month):
-                book.end_accommodation(lend.index)
-        in_force = [accommodation_at(lend.cfg, month) for lend in self.lenders]
-        if not any(in_force):
-            return None
-        n = book.n
-        lender, status = book.view("lender"), book.view("status")
-        accommodated, left = book.view("accommodated"), book.view("accommodation_left")
-        on_book = book.on_book()
-        paused, interest_free = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        waived, shielded = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        share = np.ones(n)
-        rng = self.streams["policy"]
-        for lend, state in zip(self.lenders, in_force, strict=True):
-            if state is None:
-                continue
-            p = state.programme
-            mine = lender == lend.index
-            if state.enrolling:
-                asks = rng.random(t.n) < p.take_up
-                if p.unemployed_only:
-                    asks &= ~t.employed
-                eligible = (mine & ((status == Status.CURRENT) | (status == Status.DELINQUENT)) & ~accommodated
-                            & (book.view("collector") == Collector.LENDER) & asks[book.view("borrower")])
-                book.enrol(np.flatnonzero(eligible), p.pause_months, p.report_current, month)
-            enrolled = mine & accommodated & on_book
-            pausing = enrolled & (left > 0) & state.enrolling
-            left[pausing] -= 1
-            paused |= pausing
-            if p.interest_free:
-                interest_free |= pausing
-            if p.waive_late_fees:
-                waived |= enrolled
-            if p.report_current:
-                shielded |= enrolled
-            share[enrolled & ~pausing] = state.payment_share
-        return AccommodationMonth(paused=paused, interest_free=interest_free, fee_waived=waived, shielded=shielded,
-                                  payment_share=share)
-
-    def _learn_losses(self, events: Events, contacts: Contacts) -> None:
-        """Each lender updates its expected loss rate from this month's annualised net charge-offs; its
-        approval cutoff and pricing follow (credit supply responds to expected losses)."""
-        book = self.book
-        lender = book.view("lender")
-        k = len(self.lenders)
-        balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
-        net = (np.bincount(lender, weights=events.gross_chargeoff - events.paid_on_charged_off, minlength=k)
-               + np.bincount(self.group_lender, weights=contacts.sale_loss_by_group
-                             - contacts.proceeds_co_by_group, minlength=k))
-        for lend in self.lenders:
-            rate = 12.0 * net[lend.index] / balance[lend.index] if balance[lend.index] > 0 else 0.0
-            lend.learn_losses(rate)
-
     def _score_noise(self, lender: np.ndarray) -> np.ndarray:
         return np.array([lc.score_noise for lc in self.cfg.lenders])[lender]
 
@@ -475,7 +423,9 @@ class CollectionModel(mesa.Model):
         labour, spending = self._labour(levers, hazards, finding_weights, unemployment)       # 2
         origination = self._lend()                                                            # 3
         accrual = self._accrue(levers, m)
-        plan = self._plan_treatments(accrual.accounts_on_book)
+        plan = plan_treatments(self.lenders, self.book, m, self.borrowers.digital, self._observed_ids,
+                               accrual.accounts_on_book, self.cfg.tactics, self.agency, self.buyer,
+                               self.streams["lenders"])
         contacts = self._contact(plan)                                                        # 4
         reminders = self._remind(contacts)
         payments = self._pay(contacts, reminders, accrual)                                    # 5
@@ -557,7 +507,8 @@ class CollectionModel(mesa.Model):
         t, book = self.borrowers, self.book
         owner = book.view("borrower")
         on_book = book.on_book()
-        accommodation = self._accommodate(m) if self._accommodating else None
+        accommodation = (accommodate(self.lenders, book, t, m, self.streams["policy"]) if self._accommodating
+                         else None)
         forborne = np.zeros(book.n, dtype=bool)
         if levers.forbearance:
             forborne = on_book & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
@@ -616,7 +567,7 @@ class CollectionModel(mesa.Model):
         ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
                                      fee_waived=None if acc is None else acc.fee_waived)
         promise_kept = book.view("promise") & (ledger["paid"] >= payments.due - 1e-9)
-        self._learn_scores(payments.due, ledger["paid"])
+        learn_scores(book, self._learning_rate, payments.due, ledger["paid"])
         disputed = payments.disputed & (book.view("collector") != Collector.BUYER)
         settled = np.flatnonzero(book.view("settlement_offer") & (ledger["paid"] >= payments.due - 1e-9)
                                  & (payments.due > 0))
@@ -662,7 +613,7 @@ class CollectionModel(mesa.Model):
         placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
         sold = book.view("collector") == Collector.BUYER
         fees = self.costs.book_agency_fees(self._by_group(placed, paid[placed]), float(paid[sold].sum()))
-        self._learn_losses(events, contacts)
+        learn_losses(self.lenders, self.book, events, contacts, self.group_lender)
         return fees
 
     def _lender_books(self, agency_fees: np.ndarray) -> LenderBooks:
@@ -748,64 +699,6 @@ class CollectionModel(mesa.Model):
         rows = current[rng.random(len(current), dtype=np.float32) < rate]
         amount = book.prepay(rows)
         return self._by_group(rows, amount)
-
-    def _plan_treatments(self, accounts_on_book: np.ndarray) -> Plan:
-        """Every lender's strategies (champion and challengers, each on its arm's accounts) plan; agencies
-        add their calls to placed accounts and the debt buyer to the claims it bought.
-
-        Returns the loan rows (sorted), the combined treatment, and who collects each row (a :class:`Plan`)."""
-        book = self.book
-        parts_rows, parts_t = [], []
-        rng = self.streams["lenders"]
-        for lender in self.lenders:
-            obs = observe(book, lender.index, self.month, self.borrowers.digital,
-                          previous_ids=self._observed_ids.get(lender.index))
-            self._observed_ids[lender.index] = np.sort(obs.loan_id)
-            arms = book.arm[obs.rows]
-            capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
-            for arm, strategy in enumerate(lender.strategies):
-                mine = arms == arm
-                sub = obs.subset(mine) if len(lender.strategies) > 1 else obs
-                sub.capacity_hours = capacity * lender.arm_shares[arm]
-                sub.tactics = self.cfg.tactics
-                t = lender.plan(sub, strategy, self.cfg.tactics, capacity * lender.arm_shares[arm], rng)
-                # accounts with an agency are worked by the agency, not by the lender's collectors
-                placed = sub.collector == Collector.AGENCY
-                for name in ("calls", "night_calls", "visits", "third_party"):
-                    getattr(t, name)[placed] = 0
-                t.place[placed] = False
-                parts_rows.append(sub.rows)
-                parts_t.append(t)
-        rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
-        treat = _concat(parts_t)
-        order = np.argsort(rows, kind="stable")
-        rows, treat = rows[order], treat.subset(order)
-        who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
-        collector = book.view("collector")
-        collecting = book.collecting()
-        placed_rows = np.flatnonzero(collecting & (collector == Collector.AGENCY))
-        if len(rows) and len(placed_rows):
-            pos = np.searchsorted(rows, placed_rows)
-            found = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == placed_rows)
-            treat.calls[pos[found]] += self.agency.calls_per_month
-            who[pos[found]] = Collector.AGENCY
-        sold_rows = np.flatnonzero(collecting & (collector == Collector.BUYER))
-        buyer_t = Treatment.empty(len(sold_rows))
-        buyer_t.calls[:] = self.buyer.calls_per_month
-        rows = np.concatenate([rows, sold_rows])
-        treat = _concat([treat, buyer_t])
-        who = np.concatenate([who, np.full(len(sold_rows), Collector.BUYER, dtype=np.int8)])
-        return Plan(rows=rows, treatment=treat, who=who)
-
-    def _learn_scores(self, due: np.ndarray, paid: np.ndarray) -> None:
-        """Lenders update their noisy estimate of each account's capacity and willingness (the score they
-        see) from what it paid of what was due."""
-        book = self.book
-        asked = due > 0
-        rate = np.array([lc.learning_rate for lc in self.cfg.lenders], dtype=np.float32)[book.view("lender")]
-        signal = np.clip(paid / np.maximum(due, 1e-9), 0.0, 1.0).astype(np.float32)
-        score = book.view("score_observed")
-        score[:] = np.where(asked, (1.0 - rate) * score + rate * signal, score)
 
     def _update_peers(self, any_30: np.ndarray) -> None:
         """What each household's neighbours did this month, for next month's decisions: the share 30+ days
@@ -921,14 +814,6 @@ class _Accrual:
     @property
     def shielded(self) -> np.ndarray | None:
         return None if self.accommodation is None else self.accommodation.shielded
-
-
-def _concat(parts: list[Treatment]) -> Treatment:
-    from dataclasses import fields
-
-    if not parts:
-        return Treatment.empty(0)
-    return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
 
 
 def _latest(recorder: MonthlyRecorder, name: str):
