@@ -33,7 +33,7 @@ record from ``sim.records``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -89,7 +89,7 @@ from sim.records import (
     Plan,
     Reminders,
 )
-from sim.regulation import REGIMES
+from sim.regulation import REGIMES, pause_disputed, regime_in_force
 from sim.tactics import Collector, Tactic
 
 STREAMS = ("population", "economy", "labour", "shocks", "origination", "behaviour", "contacts",
@@ -468,7 +468,7 @@ class CollectionModel(mesa.Model):
         cfg, t = self.cfg, self.borrowers
         idx = m + cfg.burn_in_months
         levers = levers_at(cfg.economy, m)
-        self._update_regime(m)
+        self.regime = regime_in_force(cfg.regulation, m, self.regulator.tightenings)
         u_now = 1.0 - float(t.employed.mean()) if t.n else 0.0
         finding_weights = cfg.economy.duration_dependence ** np.minimum(t.months_unemployed, 24)
         outflow_share = float(finding_weights[~t.employed].mean()) if u_now > 0 else 1.0
@@ -709,37 +709,10 @@ class CollectionModel(mesa.Model):
         self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
         self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
 
-    def _update_regime(self, month: int) -> None:
-        """The regime in force this month: the scenario's starting regime, any scheduled change, and any
-        tightening by an adaptive regulator."""
-        name = self.cfg.regulation.regime
-        for change in sorted(self.cfg.regulation.changes, key=lambda c: c.month):
-            if month >= change.month:
-                name = change.regime
-        regime = REGIMES[name]
-        cap = self.cfg.regulation.weekly_call_cap
-        if cap == "unlimited":
-            regime = replace(regime, name=f"{regime.name} (no weekly cap)", max_attempts_per_7_days=None)
-        elif cap != "regime":
-            regime = replace(regime, name=f"{regime.name} (cap {cap} a week)", max_attempts_per_7_days=int(cap),
-                             applies_to_first_party=True)
-        for _ in range(self.regulator.tightenings):
-            regime = regime.tightened()
-        self.regime = regime
-
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
         """Disputes pause collection where the regime requires validation; the regulator detects and fines
         violations and, if adaptive, tightens the caps when complaints stay high."""
-        book = self.book
-        if self.regime.dispute_pause:
-            disputed = np.flatnonzero(payments.disputed)
-            bound = self.regime.binds(book.collector[disputed] != Collector.LENDER)
-            book.dispute_pause[disputed[bound]] = 1
-            # the validation notice is a clear statement of the debt: misunderstanding falls a little
-            households = book.borrower[disputed[bound]]
-            t = self.borrowers
-            t.education_effect[households] = np.maximum(t.education_effect[households],
-                                                        np.float32(self.cfg.behaviour.notice_effect))
+        pause_disputed(self.regime, self.book, self.borrowers, payments.disputed, self.cfg.behaviour.notice_effect)
         made = complaints.category >= 0
         to_regulator = float(np.count_nonzero(complaints.channel[made] == Channel.REGULATOR))
         in_collection = max(float(self.recorder.in_collection.sum()), 1.0)
