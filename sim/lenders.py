@@ -14,7 +14,7 @@ from payments and charge-offs).
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -23,7 +23,7 @@ from sim.config import Lender as LenderConfig
 from sim.config import Regulation as RegulationConfig
 from sim.config import Tactics
 from sim.economy import accommodation_at, programme_over
-from sim.loans import AccommodationMonth, LoanBook, Observation, Status, observe
+from sim.loans import AccommodationMonth, LoanBook, Observation, ProductTerms, Status, observe
 from sim.records import Contacts, Events, Plan
 from sim.strategies import Strategy, make_strategy
 from sim.tactics import Collector, Offer, Tactic, Treatment
@@ -385,3 +385,157 @@ def _concat(parts: list[Treatment]) -> Treatment:
     if not parts:
         return Treatment.empty(0)
     return Treatment(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Treatment)})
+
+
+class CreditMarket:
+    """Where households borrow: applications routed to lenders by market share, underwriting on a noisy
+    reading of the credit record against each lender's cutoff, pricing, the new loan's terms and record
+    errors, the champion/challenger split of new accounts, and early repayment (ODD 7.8).
+
+    Args:
+        lenders: the lenders, in index order. cfg: the scenario. terms: the lenders' product terms.
+        book: the loan book. households: the household table. seed: the run's master seed (the arm split
+            hashes loan ids with it). group_offset: each lender's first outcome group (its arms follow).
+    """
+
+    def __init__(self, lenders: list[Lender], cfg: Any, terms: ProductTerms, book: LoanBook,
+                 households: BorrowerTable, seed: int, group_offset: np.ndarray) -> None:
+        self.lenders = lenders
+        self.cfg = cfg
+        self.terms = terms
+        self.book = book
+        self.households = households
+        self.seed = seed
+        self.group_offset = group_offset
+        self.n_groups = int(sum(len(lend.strategies) for lend in lenders))
+        shares = np.array([lc.market_share for lc in cfg.lenders], dtype=float)
+        self.share_cum = np.cumsum(shares / shares.sum())
+        self.score_noise = np.array([lc.score_noise for lc in cfg.lenders])
+        self.record_error_rate = np.array([lc.record_error_rate for lc in cfg.lenders])
+
+    def lender_of(self, u: np.ndarray) -> np.ndarray:
+        """The lender an application goes to, from a uniform draw, by market share."""
+        return np.minimum(np.searchsorted(self.share_cum, u, side="right"), len(self.lenders) - 1)
+
+    def seen_score(self, households: np.ndarray) -> np.ndarray:
+        """Creditworthiness as the credit record shows it (before the lender's own noise)."""
+        t = self.households
+        return t.risk_score[households] - self.cfg.economy.credit_record_weight * t.derogatory[households]
+
+    def approve(self, lender: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """Each lender's underwriting of the applications routed to it."""
+        approved = np.zeros(len(lender), dtype=bool)
+        for lend in self.lenders:
+            mine = lender == lend.index
+            approved[mine] = lend.approves(observed[mine])
+        return approved
+
+    def seed_synthetic(self, rng: np.random.Generator) -> None:
+        """Give households the loans they hold at the start, of random age (burn-in settles the rest)."""
+        pop = self.cfg.population
+        t = self.households
+        count = np.minimum(rng.poisson(pop.initial_loans_per_borrower, t.n), pop.max_loans_per_borrower)
+        owner = np.repeat(np.arange(t.n), count)
+        if len(owner) == 0:
+            return
+        lender = self.lender_of(rng.random(len(owner)))
+        observed = self.seen_score(owner) + rng.normal(0, 1, len(owner)) * self.score_noise[lender]
+        approved = np.ones(len(owner), dtype=bool)
+        for lend in self.lenders:
+            mine = lender == lend.index
+            approved[mine] = lend.approves(observed[mine])
+        owner, lender, observed = owner[approved], lender[approved], observed[approved]
+        age = rng.integers(0, np.maximum(np.minimum(24, self.terms.term[lender]), 1))  # not yet matured
+        self.lend(owner, lender, observed, rng, months_on_book=age)
+
+    def open_accounts(self, owner: np.ndarray, lender: np.ndarray, balance: np.ndarray, apr: np.ndarray,
+                      goodwill: np.ndarray, due_day: np.ndarray, months_on_book: np.ndarray,
+                      score_noise: np.ndarray) -> np.ndarray:
+        """Accounts put on the book as given (``CollectionModel.open_accounts`` documents the arguments)."""
+        observed = self.seen_score(owner) + score_noise * self.score_noise[lender]
+        rows = self.book.originate(owner, lender, balance, apr, self.terms, goodwill, observed.astype(np.float32),
+                                   due_day, months_on_book)
+        self.assign_arms(rows)
+        return rows
+
+    def applications(self, month: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Households apply with a fixed monthly probability (up to ``population.max_loans_per_borrower``
+        open loans); each application goes to a lender by market share and is underwritten on the credit
+        record read with the lender's noise; after ``regulation.ability_to_pay_from`` only households with
+        earnings are approved. Lends to those approved. Returns the applicants, the households approved
+        (one per new loan) and the new loans' rows."""
+        t, book = self.households, self.book
+        u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
+        pop = self.cfg.population
+        open_loans = np.bincount(book.view("borrower")[book.on_book()], minlength=t.n)
+        applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
+        if len(applicants) == 0:
+            return applicants, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        lender = self.lender_of(u[1][applicants])
+        noise = np.sqrt(2.0) * _erfinv(2.0 * u[2][applicants] - 1.0)  # a standard normal from the uniform
+        observed = self.seen_score(applicants) + noise * self.score_noise[lender]
+        approved = self.approve(lender, observed)
+        atp = self.cfg.regulation.ability_to_pay_from
+        if atp is not None and month >= atp:
+            approved &= t.employed[applicants]  # no earnings, no ability to pay
+        rows = self.lend(applicants[approved], lender[approved], observed[approved], rng)
+        return applicants, applicants[approved], rows
+
+    def lend(self, owner, lender, observed, rng, months_on_book=None) -> np.ndarray:
+        """New loans: size from the household's income and the lender's limit multiple, price from the
+        observed score, goodwill and due day drawn, a record error at the lender's rate, an arm."""
+        t = self.households
+        spread = np.exp(0.3 * rng.standard_normal(len(owner)) - 0.045)  # log-normal, mean 1
+        size = self.terms.limit_income_multiple[lender] * t.income_base[owner] * spread
+        apr = np.empty(len(owner))
+        for lend in self.lenders:
+            mine = lender == lend.index
+            apr[mine] = lend.price(observed[mine])
+        goodwill = np.clip(0.2 + 0.2 * rng.standard_normal(len(owner)), -1, 1)
+        due_day = rng.integers(1, 29, len(owner))
+        rows = self.book.originate(owner, lender, size, apr, self.terms, goodwill, observed.astype(np.float32),
+                                   due_day, months_on_book)
+        self.book.record_error[rows] = rng.random(len(rows)) < self.record_error_rate[lender]
+        self.assign_arms(rows)
+        return rows
+
+    def assign_arms(self, rows: np.ndarray) -> None:
+        """Split each lender's new accounts at random between its champion and challengers, by a hash of
+        the loan id and the seed (so the split draws nothing from the model's streams)."""
+        book = self.book
+        for lender in self.lenders:
+            if len(lender.strategies) == 1:
+                continue
+            mine = rows[book.lender[rows] == lender.index]
+            u = _uniform_hash(book.loan_id[mine], self.seed)
+            book.arm[mine] = np.searchsorted(np.cumsum(lender.arm_shares)[:-1], u, side="right")
+
+    def prepay(self, rng: np.random.Generator) -> np.ndarray:
+        """Current loans are repaid early (refinanced) with a monthly probability; returns the balances
+        repaid by outcome group."""
+        book = self.book
+        current = np.flatnonzero(book.view("status") == Status.CURRENT)
+        rows = current[rng.random(len(current), dtype=np.float32) < self.cfg.behaviour.prepayment_rate]
+        amount = book.prepay(rows)
+        return self.by_group(rows, amount)
+
+    def by_group(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Sum of ``weights`` over loan ``rows`` by outcome group."""
+        group = self.group_offset[self.book.lender[rows]] + self.book.arm[rows]
+        return np.bincount(group, weights=weights, minlength=self.n_groups).astype(float)
+
+
+def _uniform_hash(ids: np.ndarray, seed: int) -> np.ndarray:
+    """Uniforms in [0, 1) from a splitmix64 hash of ``ids`` and ``seed``."""
+    with np.errstate(over="ignore"):
+        z = ids.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def _erfinv(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erfinv
+
+    return erfinv(np.clip(x, -0.999999, 0.999999))

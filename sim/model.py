@@ -64,6 +64,7 @@ from sim.economy import (
 from sim.lenders import (
     CollectionAgency,
     Costs,
+    CreditMarket,
     DebtBuyer,
     Lender,
     Regulator,
@@ -72,7 +73,7 @@ from sim.lenders import (
     learn_scores,
     plan_treatments,
 )
-from sim.loans import AccommodationMonth, LoanBook, ProductTerms, Status
+from sim.loans import AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, small_world
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
@@ -277,11 +278,11 @@ class CollectionModel(mesa.Model):
             chargeoff_days=np.array([lc.product.chargeoff_days for lc in cfg.lenders], dtype=np.int16),
             limit_income_multiple=np.array([lc.product.limit_income_multiple for lc in cfg.lenders]),
         )
-        shares = np.array([lc.market_share for lc in cfg.lenders], dtype=float)
-        self._share_cum = np.cumsum(shares / shares.sum())
         n_loans = int(cfg.population.n_borrowers * (cfg.population.initial_loans_per_borrower + 0.2)) + 16
         self.book = LoanBook(len(self.lenders), capacity=n_loans)
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
+        #: where households borrow: applications, underwriting, pricing, the arm split, prepayment
+        self.market = CreditMarket(self.lenders, cfg, self.terms, self.book, self.borrowers, seed, self.group_offset)
         self._seed_initial_book()
         self._accommodating = any(lc.accommodation for lc in cfg.lenders)
         self._anticipating = any(lc.anticipation for lc in cfg.lenders)
@@ -302,9 +303,6 @@ class CollectionModel(mesa.Model):
     # ---------------------------------------------------------------------------------------------
     # construction helpers
     # ---------------------------------------------------------------------------------------------
-    def _lender_of(self, u: np.ndarray) -> np.ndarray:
-        return np.minimum(np.searchsorted(self._share_cum, u, side="right"), len(self.lenders) - 1)
-
     def _portfolio_households(self, scenario: Any) -> None:
         """Households from the scenario's portfolio file: one per borrower_id (else per account), with
         the file's incomes and scores where known and the documented fill distributions elsewhere."""
@@ -326,22 +324,7 @@ class CollectionModel(mesa.Model):
             self.portfolio_report["filled"].update(book_report.pop("filled"))
             self.portfolio_report.update(book_report)
             return
-        rng = self.streams["origination"]
-        pop = self.cfg.population
-        t = self.borrowers
-        count = np.minimum(rng.poisson(pop.initial_loans_per_borrower, t.n), pop.max_loans_per_borrower)
-        owner = np.repeat(np.arange(t.n), count)
-        if len(owner) == 0:
-            return
-        lender = self._lender_of(rng.random(len(owner)))
-        observed = self._seen_score(owner) + rng.normal(0, 1, len(owner)) * self._score_noise(lender)
-        approved = np.ones(len(owner), dtype=bool)
-        for lend in self.lenders:
-            mine = lender == lend.index
-            approved[mine] = lend.approves(observed[mine])
-        owner, lender, observed = owner[approved], lender[approved], observed[approved]
-        age = rng.integers(0, np.maximum(np.minimum(24, self.terms.term[lender]), 1))  # not yet matured
-        self._originate_rows(owner, lender, observed, rng, months_on_book=age)
+        self.market.seed_synthetic(self.streams["origination"])
 
     def open_accounts(self, owner: np.ndarray, lender: np.ndarray, balance: np.ndarray, apr: np.ndarray,
                       goodwill: np.ndarray, due_day: np.ndarray, months_on_book: np.ndarray,
@@ -355,16 +338,7 @@ class CollectionModel(mesa.Model):
         whose other columns (arrears, status, term, ...) the caller may then set. Call it before the first
         ``step``.
         """
-        observed = self._seen_score(owner) + score_noise * self._score_noise(lender)
-        rows = self.book.originate(owner, lender, balance, apr, self.terms, goodwill, observed.astype(np.float32),
-                                   due_day, months_on_book)
-        self._assign_arms(rows)
-        return rows
-
-    def _seen_score(self, households: np.ndarray) -> np.ndarray:
-        """Creditworthiness as the credit record shows it (before the lender's own noise)."""
-        t = self.borrowers
-        return t.risk_score[households] - self.cfg.economy.credit_record_weight * t.derogatory[households]
+        return self.market.open_accounts(owner, lender, balance, apr, goodwill, due_day, months_on_book, score_noise)
 
     def _report_credit(self, events: Events, paused: bool, shielded: np.ndarray | None = None) -> None:
         """Adverse marks: one when a loan reaches 60 days past due, two at charge-off; they fade. Nothing is
@@ -380,37 +354,6 @@ class CollectionModel(mesa.Model):
         hit = np.flatnonzero(marks)
         if len(hit):
             t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
-
-    def _score_noise(self, lender: np.ndarray) -> np.ndarray:
-        return np.array([lc.score_noise for lc in self.cfg.lenders])[lender]
-
-    def _originate_rows(self, owner, lender, observed, rng, months_on_book=None) -> np.ndarray:
-        t = self.borrowers
-        spread = np.exp(0.3 * rng.standard_normal(len(owner)) - 0.045)  # log-normal, mean 1
-        size = self.terms.limit_income_multiple[lender] * t.income_base[owner] * spread
-        apr = np.empty(len(owner))
-        for lend in self.lenders:
-            mine = lender == lend.index
-            apr[mine] = lend.price(observed[mine])
-        goodwill = np.clip(0.2 + 0.2 * rng.standard_normal(len(owner)), -1, 1)
-        due_day = rng.integers(1, 29, len(owner))
-        rows = self.book.originate(owner, lender, size, apr, self.terms, goodwill, observed.astype(np.float32),
-                                   due_day, months_on_book)
-        error_rate = np.array([lc.record_error_rate for lc in self.cfg.lenders])[lender]
-        self.book.record_error[rows] = rng.random(len(rows)) < error_rate
-        self._assign_arms(rows)
-        return rows
-
-    def _assign_arms(self, rows: np.ndarray) -> None:
-        """Split each lender's new accounts at random between its champion and challengers, by a hash of
-        the loan id and the seed (so the split draws nothing from the model's streams)."""
-        book = self.book
-        for lender in self.lenders:
-            if len(lender.strategies) == 1:
-                continue
-            mine = rows[book.lender[rows] == lender.index]
-            u = _uniform_hash(book.loan_id[mine], self.seed)
-            book.arm[mine] = np.searchsorted(np.cumsum(lender.arm_shares)[:-1], u, side="right")
 
     # ---------------------------------------------------------------------------------------------
     # the month
@@ -496,10 +439,14 @@ class CollectionModel(mesa.Model):
         return Labour(lost_job=lost_job, unemployment_rate=unemployment, transfers=transfers), spending
 
     def _lend(self) -> Origination:
-        """New loans, then early repayments."""
-        originated = self._originate()
-        prepaid = self._prepay()
-        return Origination(applicants=self.last_applicants, approved=self.last_approved, lent=self.last_originated,
+        """New loans, then early repayments (``sim.lenders.CreditMarket``)."""
+        book = self.book
+        applicants, approved, rows = self.market.applications(self.month, self.streams["origination"])
+        self.last_applicants, self.last_approved = applicants, approved
+        self.last_originated = book.principal_lent[rows]
+        originated = self.market.by_group(rows, book.principal_lent[rows])
+        prepaid = self.market.prepay(self.streams["prepayment"])
+        return Origination(applicants=applicants, approved=approved, lent=self.last_originated,
                            originated_by_group=originated, prepaid_by_group=prepaid)
 
     def _accrue(self, levers, m: int) -> _Accrual:
@@ -660,46 +607,6 @@ class CollectionModel(mesa.Model):
     def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)
 
-    def _originate(self) -> np.ndarray:
-        """Households apply with a fixed monthly probability; lenders approve those whose observed score
-        clears the cutoff. Returns the amount originated by outcome group."""
-        rng = self.streams["origination"]
-        t, book = self.borrowers, self.book
-        u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
-        pop = self.cfg.population
-        open_loans = np.bincount(book.view("borrower")[book.on_book()], minlength=t.n)
-        applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
-        self.last_applicants = applicants
-        self.last_approved = np.zeros(0, dtype=np.int64)
-        self.last_originated = np.zeros(0)
-        if len(applicants) == 0:
-            return np.zeros(len(self.groups))
-        lender = self._lender_of(u[1][applicants])
-        noise = np.sqrt(2.0) * _erfinv(2.0 * u[2][applicants] - 1.0)  # a standard normal from the uniform
-        observed = self._seen_score(applicants) + noise * self._score_noise(lender)
-        approved = np.zeros(len(applicants), dtype=bool)
-        for lend in self.lenders:
-            mine = lender == lend.index
-            approved[mine] = lend.approves(observed[mine])
-        atp = self.cfg.regulation.ability_to_pay_from
-        if atp is not None and self.month >= atp:
-            approved &= t.employed[applicants]  # no earnings, no ability to pay
-        rows = self._originate_rows(applicants[approved], lender[approved], observed[approved], rng)
-        self.last_approved = applicants[approved]
-        self.last_originated = book.principal_lent[rows]
-        return self._by_group(rows, book.principal_lent[rows])
-
-    def _prepay(self) -> np.ndarray:
-        """Current loans are repaid early (refinanced) with a monthly probability."""
-        book = self.book
-        status = book.view("status")
-        rng = self.streams["prepayment"]
-        rate = self.cfg.behaviour.prepayment_rate
-        current = np.flatnonzero(status == Status.CURRENT)
-        rows = current[rng.random(len(current), dtype=np.float32) < rate]
-        amount = book.prepay(rows)
-        return self._by_group(rows, amount)
-
     def _update_peers(self, any_30: np.ndarray) -> None:
         """What each household's neighbours did this month, for next month's decisions: the share 30+ days
         late and the share sued or garnished."""
@@ -796,22 +703,6 @@ def _latest(recorder: MonthlyRecorder, name: str):
         return float(recorder.data[name][model.month, -1])
 
     return report
-
-
-def _uniform_hash(ids: np.ndarray, seed: int) -> np.ndarray:
-    """Uniforms in [0, 1) from a splitmix64 hash of ``ids`` and ``seed``."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
-def _erfinv(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erfinv
-
-    return erfinv(np.clip(x, -0.999999, 0.999999))
 
 
 __all__ = ["CollectionModel", "HiddenTruth", "Observer", "Month"]
