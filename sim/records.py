@@ -32,7 +32,7 @@ class Labour:
 
 @dataclass(frozen=True)
 class Origination:
-    """New lending this month (``CollectionModel._originate``) and early repayments."""
+    """New lending this month (``sim.lenders.CreditMarket``) and early repayments."""
 
     applicants: np.ndarray  # households that applied
     approved: np.ndarray  # households approved, one entry per new loan
