@@ -1,34 +1,36 @@
 """The collection model: construction from a scenario, the order of one month, and data collection.
 
-One month, in order (``CollectionModel.step``; each step lives in the module named and returns a typed
-record from ``sim.records``):
+One month, in order (``CollectionModel.step``):
 
-1. The economy moves (unemployment path); support programmes and the regime in force switch on or off
-   (``sim.economy``, ``sim.regulation``).
-2. Households earn, lose or find jobs, meet expense shocks and receive crisis transfers
-   (``sim.borrowers``): ``Labour``.
+1. The economy moves (unemployment path); support programmes and the regime in force switch on or off.
+2. Households earn, lose or find jobs, meet expense shocks, and receive any crisis transfers.
 3. Lenders originate loans to applicants who pass underwriting (with the cutoff their expected losses
-   set); early repayments close loans (``Origination``); accommodation and forbearance pause accounts;
-   interest accrues (``sim.loans``); each lender's strategies (champion and challengers) plan treatments
-   for their accounts in collection, rationed by collector capacity; agencies and the debt buyer plan
-   theirs (``sim.lenders``, ``sim.strategies``): ``Plan``.
+   set); early repayments close loans; interest accrues; each lender's strategies (champion and
+   challengers) plan treatments for their accounts in collection, rationed by collector capacity;
+   agencies and the debt buyer plan theirs.
 4. The contact calendar runs day by day under the regulation regime: messages, call attempts,
    right-party conversations, promises, visits, third-party and public pressure, offers accepted,
-   lawsuits filed, placements and sales, and their effects (``sim.contacts``): ``Contacts``; collection
-   costs are booked (``sim.lenders.Costs``). Strategies decide pre-due reminders to current accounts
-   through ``Strategy.decide``: ``Reminders``.
+   lawsuits filed, placements and sales; collection costs are booked; strategies send their pre-due
+   reminders to current accounts.
 5. Households decide what to pay (intention, attention, disputes, garnishment of wages after a judgment)
-   and split a short budget across lenders (``sim.payments``): ``Payments``.
+   and split a short budget across lenders.
 6. Accounting: the contractual schedule, the payment waterfall, arrears, days past due, late fees,
    cures, episodes, charge-offs, settlements and forgiveness; lawsuits age into judgments; lenders update
-   their scores of accounts (``sim.loans``): ``Events``. Households settle the month.
-7. Households update stress and well-being, and complain; complaints in public cost lenders reputation
-   (``sim.complaints``): ``Complaints``.
-8. Agency fees are booked; lenders learn their losses (credit supply); neighbours' behaviour is noted for
-   next month; credit records are updated; the regulator enforces and may fine or tighten
-   (``Enforcement``); the lenders' books close (``LenderBooks``).
-9. Data collection (recorded months only) from the month's records (``Month``); the book is compacted
-   every third month; every observer is called with the model and the month's records (:class:`Observer`).
+   their scores of accounts.
+7. Households consume and save, update stress and well-being, and complain; complaints in public cost
+   lenders reputation.
+8. Agency fees are booked; lenders learn their losses (credit supply); credit records are updated;
+   neighbours' behaviour is noted for next month; the regulator enforces and may fine or tighten.
+9. Data collection (recorded months only); the book is compacted every third month; observers are called.
+
+Each step lives in the module whose name says what it does and returns a typed, frozen record
+(``sim.records``), which later steps, the recorder and observers read: 1-2 ``sim.economy``,
+``sim.regulation.regime_in_force`` and ``sim.borrowers`` (``Labour``); 3 ``sim.lenders.CreditMarket``,
+``accommodate`` and ``plan_treatments`` (``Origination``, ``Plan``); 4 ``sim.contacts`` (``Contacts``,
+``Reminders``) with costs in ``sim.lenders.Costs``; 5 ``sim.payments`` (``Payments``); 6 ``sim.loans``
+(``Events``); 7 ``sim.borrowers`` and ``sim.complaints`` (``Complaints``); 8 ``sim.lenders`` and
+``sim.regulation`` (``Enforcement``, ``LenderBooks``); 9 ``sim.metrics`` and the observers (``Month``,
+:class:`Observer`). No step module imports this one.
 """
 
 from __future__ import annotations
@@ -405,7 +407,7 @@ class CollectionModel(mesa.Model):
     # ---------------------------------------------------------------------------------------------
     # the steps of a month, in order
     # ---------------------------------------------------------------------------------------------
-    def _economy(self, m: int):
+    def _economy(self, m: int) -> tuple[Any, Any, np.ndarray, float]:
         """The economy's levers this month, the regime in force, the job-loss and job-finding hazards,
         and lenders' anticipation of losses."""
         cfg, t = self.cfg, self.borrowers
