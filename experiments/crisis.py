@@ -73,9 +73,7 @@ from common import (  # noqa: E402
 )
 
 import sim  # noqa: E402
-from sim.borrowers import crisis_income  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
-from sim.economy import levers_at  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
 from sim.stats import interval_row  # noqa: E402
 
@@ -200,25 +198,36 @@ def by_name(name: str) -> Outcome:
     return next(o for o in OUTCOMES if o.name == name)
 
 
-def run_arm(scenario: dict[str, Any], seed: int, base: dict[str, Any]) -> Run:
-    """Run one arm, reading the accommodated accounts and the transfers paid after every recorded month
-    (the hook: the model's public state after ``step``, which changes nothing)."""
-    model = sim.CollectionModel(scenario, rng=seed, **base)
-    peak, transfers = 0.0, 0.0
-    while model.running:
-        month = model.month
-        model.step()
-        if month < 0:
-            continue
+class ArmWatch:
+    """Watches one arm through the model's observer hook (``CollectionModel(observers=...)``,
+    ``sim.model.Observer``), in recorded months, changing nothing: the peak share of open accounts in an
+    accommodation programme (from the loan book as the month leaves it) and the stimulus and programme
+    payments households received (``month.labour.transfers``, a ``sim.records.Labour``)."""
+
+    def __init__(self) -> None:
+        self.accommodated_peak = 0.0
+        self.transfers = 0.0
+
+    def __call__(self, model: sim.CollectionModel, month) -> None:
+        if month.month < 0:
+            return
         book = model.book
         on_book = book.on_book()
-        peak = max(peak, float((book.view("accommodated") & on_book).sum()) / max(int(on_book.sum()), 1))
-        levers = levers_at(model.cfg.economy, month)
-        if levers.household_income_levers:  # employment this month is what the step used
-            transfers += float(crisis_income(model.borrowers, levers, model.seed).sum())
+        self.accommodated_peak = max(self.accommodated_peak, float((book.view("accommodated") & on_book).sum())
+                                     / max(int(on_book.sum()), 1))
+        if month.labour.transfers is not None:
+            self.transfers += float(month.labour.transfers.sum())
+
+
+def run_arm(scenario: dict[str, Any], seed: int, base: dict[str, Any]) -> Run:
+    """Run one arm, with :class:`ArmWatch` reading the accommodated accounts and the transfers paid after every
+    recorded month."""
+    watch = ArmWatch()
+    model = sim.CollectionModel(scenario, rng=seed, observers=[watch], **base)
+    model.run()
     result = model.results()
     result.meta["households"] = model.borrowers.n
-    return Run(result=result, accommodated_peak=peak, transfers=transfers / model.borrowers.n)
+    return Run(result=result, accommodated_peak=watch.accommodated_peak, transfers=watch.transfers / model.borrowers.n)
 
 
 # --------------------------------------------------------------------------------------------------

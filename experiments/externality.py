@@ -3,7 +3,7 @@
 A market of two lenders, A and B, with half the applications each. Households may hold up to four loans
 and apply often, so that many owe both lenders; a household that cannot pay everything it means to pay
 pays first the loans with legal consequences and then the loudest creditor (``sim.borrowers.split_budget``
-with the priorities of ``CollectionModel._decide_payments``). Eight markets are compared on the same seeds
+with the priorities of ``sim.payments.decide_payments``). Eight markets are compared on the same seeds
 (common random numbers):
 
 (a) both lenders conventional; (b) A aggressive, B conventional; (c) both aggressive; (d) A pressing
@@ -23,7 +23,7 @@ Outcomes per lender, with 95% intervals across replications and effects paired b
 on accounts in collection (including debt-sale proceeds), gross and net recovery rates, the annualised
 charge-off rate, complaints per 1,000 accounts in collection, the well-being of the households with an
 account in collection there, and the payments each lender receives from households that owe both
-lenders (read from the loan book after every month).
+lenders (read from the loan book after every month through the model's observer hook, ``MarketWatch``).
 
 A single-lender study asks what the first half of the claim needs: with one lender running the conventional
 ladder with its call attempts scaled by 0.5, 1 and 2.5, side effects of contact on and off, does a lender
@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,35 +141,55 @@ def lender(name: str, label: str) -> dict[str, Any]:
             "price_sensitivity": 0.0, "product": {"kind": "card", "chargeoff_days": 180}}
 
 
-@contextmanager
-def watch_split(model: sim.CollectionModel, counts: dict[str, float]):
-    """Count, in recorded months, the households for which the split decides who gets paid: they mean to pay
-    both lenders, and their budget is positive but short of what they mean to pay. Read-only
-    instrumentation: the engine's ``split_budget`` is wrapped and called unchanged."""
-    import sim.model as engine
+class MarketWatch:
+    """Watches a two-lender market through the model's observer hook (``CollectionModel(observers=...)``,
+    ``sim.model.Observer``), in recorded months only, changing nothing:
 
-    original = engine.split_budget
+    - the split of short budgets (``month.payments.split``, a ``sim.records.BudgetSplit``): the households
+      for which it decides who gets paid, because they mean to pay both lenders and their budget is
+      positive but short of what they mean to pay; the money at stake in those households; all money paid;
+    - from the loan book as the month leaves it: what households that owe both lenders paid each lender,
+      the share of such households, and the mean pressure and goodwill of each lender's late accounts.
+    """
 
-    def counted(budget, wanted, owner, priority):
-        paid = original(budget, wanted, owner, priority)
-        if model.month >= 0:
-            n = len(budget)
-            total_wanted = np.bincount(owner, weights=wanted, minlength=n)
-            lend = model.book.view("lender")
-            wants = wanted > 0
-            both = ((np.bincount(owner[wants & (lend == 0)], minlength=n) > 0)
-                    & (np.bincount(owner[wants & (lend == 1)], minlength=n) > 0))
-            binding = both & (budget > 0) & (budget < total_wanted - 1e-9)
-            counts["binding_households"] += float(binding.sum()) / n
-            counts["at_stake"] += float(budget[binding].sum())
-            counts["paid"] += float(paid.sum())
-        return paid
+    def __init__(self) -> None:
+        self.split = {"binding_households": 0.0, "at_stake": 0.0, "paid": 0.0}
+        self.shared = np.zeros(2)
+        self.state = np.zeros((2, 3))  # per lender: sums of mean pressure, mean goodwill, months with late accounts
+        self.shared_households = 0.0
+        self.months = 0
 
-    engine.split_budget = counted
-    try:
-        yield
-    finally:
-        engine.split_budget = original
+    def __call__(self, model: sim.CollectionModel, month) -> None:
+        if month.month < 0:
+            return
+        split = month.payments.split
+        owner, lend, wanted, budget = split.owner, split.lender, split.wanted, split.budget
+        n = len(budget)
+        total_wanted = np.bincount(owner, weights=wanted, minlength=n)
+        wants = wanted > 0
+        both = ((np.bincount(owner[wants & (lend == 0)], minlength=n) > 0)
+                & (np.bincount(owner[wants & (lend == 1)], minlength=n) > 0))
+        binding = both & (budget > 0) & (budget < total_wanted - 1e-9)
+        self.split["binding_households"] += float(binding.sum()) / n
+        self.split["at_stake"] += float(budget[binding].sum())
+        self.split["paid"] += float(split.paid.sum())
+
+        book = model.book
+        owner, lend = book.view("borrower"), book.view("lender")
+        live = book.collecting()
+        n = model.borrowers.n
+        owes_both = ((np.bincount(owner[live & (lend == 0)], minlength=n) > 0)
+                     & (np.bincount(owner[live & (lend == 1)], minlength=n) > 0))
+        rows = owes_both[owner]
+        self.shared += np.bincount(lend[rows], weights=book.view("paid_last")[rows], minlength=2)
+        self.shared_households += float(owes_both.mean())
+        late = live & (book.view("cycles") > 0)
+        pressure = model.pressure()
+        for i in range(2):
+            mine = late & (lend == i)
+            if mine.any():
+                self.state[i] += (float(pressure[mine].mean()), float(book.view("goodwill")[mine].mean()), 1)
+        self.months += 1
 
 
 def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -178,35 +197,11 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
     each lender."""
     a, b = MARKETS[market]
     extra = NO_SIDE_EFFECTS if market in SENSITIVITY else {}
+    watch = MarketWatch()
     model = sim.CollectionModel("baseline", rng=seed, **base, **MARKET, **extra,
-                                lenders=[lender("A", a), lender("B", b)])
-    shared = np.zeros(2)
-    state = np.zeros((2, 3))  # per lender: sums of mean pressure, mean goodwill, months with late accounts
-    shared_households = 0.0
-    months = 0
-    split = {"binding_households": 0.0, "at_stake": 0.0, "paid": 0.0}
-    while model.running:
-        recorded = model.month >= 0
-        with watch_split(model, split):
-            model.step()
-        if recorded:
-            book = model.book
-            owner, lend = book.view("borrower"), book.view("lender")
-            live = book.collecting()
-            n = model.borrowers.n
-            owes_both = ((np.bincount(owner[live & (lend == 0)], minlength=n) > 0)
-                         & (np.bincount(owner[live & (lend == 1)], minlength=n) > 0))
-            rows = owes_both[owner]
-            shared += np.bincount(lend[rows], weights=book.view("paid_last")[rows], minlength=2)
-            shared_households += float(owes_both.mean())
-            late = live & (book.view("cycles") > 0)
-            pressure = model.pressure()
-            for i in range(2):
-                mine = late & (lend == i)
-                if mine.any():
-                    state[i] += (float(pressure[mine].mean()),
-                                 float(book.view("goodwill")[mine].mean()), 1)
-            months += 1
+                                lenders=[lender("A", a), lender("B", b)], observers=[watch])
+    model.run()
+    shared, state, split, months = watch.shared, watch.state, watch.split, watch.months
     summary = model.results().summary.set_index("lender")
     requested = [sum(used for _, used, _ in lend.capacity_log) + lend.capacity_shortfall_hours
                  for lend in model.lenders]
@@ -222,7 +217,7 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
                     "capacity_shortfall": shortfall[i],
                     **_states(state, i),
                     "shared_paid": float(shared.sum() if name == "all" else shared[i]),
-                    "owes_both_share": shared_households / max(months, 1),
+                    "owes_both_share": watch.shared_households / max(months, 1),
                     "split_binding_share": split["binding_households"] / max(months, 1),
                     "split_money_share": split["at_stake"] / max(split["paid"], 1e-9)})
     return out
@@ -522,8 +517,9 @@ def write_page(levels: pd.DataFrame, effects: pd.DataFrame, single: pd.DataFrame
         f"{fmt(binding['mean'], binding['ci_low'], binding['ci_high'], 100, 2, '%')} of households mean to pay "
         "both lenders and are short of cash, and the budget they share is "
         f"{fmt(money['mean'], money['ci_low'], money['ci_high'], 100, 2, '%')} of all the money households "
-        "pay (counted by wrapping the engine's `split_budget`, read-only). What decides the aggressor's overall "
-        "result is also the rest of its strategy (`sim/strategies.py`): 10-30 call attempts a month from the "
+        "pay (counted from each month's `sim.records.BudgetSplit` through the model's observer hook). What "
+        "decides the aggressor's overall result is also the rest of its strategy (`sim/strategies.py`): "
+        "10-30 call attempts a month from the "
         "first missed payment, a quarter of them at night (harassment that lowers the intention to pay it), "
         "home visits, threats, early suits, no instalment plans, and sale of charged-off claims after 3 months "
         f"at 10 cents on the dollar. The goodwill of A's late accounts towards it is "

@@ -389,14 +389,15 @@ def crra(c: np.ndarray, gamma: float) -> np.ndarray:
     return (c ** (1.0 - gamma) - 1.0) / (1.0 - gamma)
 
 
-def effective_consumption(t: BorrowerTable, cfg: Any, contacts: dict[str, np.ndarray]) -> np.ndarray:
+def effective_consumption(t: BorrowerTable, cfg: Any, contacts: Any) -> np.ndarray:
     """Consumption less the money-equivalent disutility of collection contacts and stress, in thousands of
-    dollars, floored at a fifth of the subsistence floor (so deprivation is steeply but finitely bad)."""
+    dollars, floored at a fifth of the subsistence floor (so deprivation is steeply but finitely bad).
+    ``contacts`` holds each household's contacts this month by kind (``sim.records.HouseholdContacts``)."""
     scale = t.essentials
-    burden = scale * (cfg.call_cost * contacts["calls"] + cfg.night_call_cost * contacts["night"]
-                      + cfg.visit_cost * contacts["visits"] + cfg.third_party_cost * contacts["third_party"]
-                      + cfg.social_media_cost * contacts["social_media"]
-                      + cfg.over_cap_cost * np.maximum(contacts["calls"] + contacts["visits"] - cfg.legal_cap, 0)
+    burden = scale * (cfg.call_cost * contacts.calls + cfg.night_call_cost * contacts.night
+                      + cfg.visit_cost * contacts.visits + cfg.third_party_cost * contacts.third_party
+                      + cfg.social_media_cost * contacts.social_media
+                      + cfg.over_cap_cost * np.maximum(contacts.calls + contacts.visits - cfg.legal_cap, 0)
                       + cfg.stress_cost * t.stress)
     floor = 0.2 * cfg.subsistence_share * t.essentials
     return np.maximum(t.consumption - burden, floor) / 1000.0

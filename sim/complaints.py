@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import Behaviour
+from sim.config import Behaviour, NetworkConfig
+from sim.records import Complaints, Contacts
+from sim.tactics import Collector
+
+if TYPE_CHECKING:
+    from sim.borrowers import BorrowerTable
+    from sim.loans import LoanBook
 
 
 class Category(IntEnum):
@@ -82,3 +89,34 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
     channel = np.where(u[:, 2] < p_public, Channel.PUBLIC,
                        np.where(u[:, 2] < p_public + p_regulator, Channel.REGULATOR, Channel.LENDER))
     return np.where(complains, category, -1), np.where(complains, channel, -1)
+
+
+def month_complaints(contacts: Contacts, t: BorrowerTable, book: LoanBook, behaviour: Behaviour,
+                     network: NetworkConfig, reputation: np.ndarray,
+                     rng: np.random.Generator) -> tuple[Complaints, np.ndarray]:
+    """Complaints about this month's contacts and disputes, one draw per contacted row, and each lender's
+    reputation after them: public complaints above ``network.public_complaint_norm`` per 1,000 accounts in
+    collection lower it, with memory ``network.reputation_memory``. Returns (complaints, reputation)."""
+    rows, owner = contacts.rows, contacts.owner
+    disputed = book.disputed[rows]
+    own_contacts = contacts.attempts + contacts.night + contacts.visits
+    excess = np.maximum(own_contacts - behaviour.contact_tolerance, 0.0)  # tolerance is per collector
+    lit_mean = max(float(t.literacy.mean()), 1e-6)
+    x = ComplaintInputs(
+        disputed=disputed, excess_contacts=excess, night_calls=contacts.night,
+        threatened=contacts.threatened, legal=contacts.legal, visits=contacts.visits,
+        third_party=contacts.third_party, social_media=contacts.social_media,
+        propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
+        literacy_ratio=t.literacy[owner] / lit_mean,
+    )
+    category, channel = draw_complaints(x, behaviour, rng)
+    # public complaints cost the lender reputation
+    public = channel == Channel.PUBLIC
+    lender_held = contacts.who != Collector.BUYER
+    k = len(reputation)
+    per_lender = np.bincount(book.lender[rows[public & lender_held]], minlength=k)
+    in_collection = np.maximum(np.bincount(book.lender[rows[lender_held]], minlength=k), 1)
+    public_rate = 1000.0 * per_lender / in_collection
+    target = np.clip(-network.reputation_sensitivity * (public_rate - network.public_complaint_norm), -1.0, 1.0)
+    reputation = network.reputation_memory * reputation + (1.0 - network.reputation_memory) * target
+    return Complaints(rows=rows, category=category, channel=channel), reputation

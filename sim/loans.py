@@ -147,7 +147,7 @@ class ProductTerms:
 
 @dataclass(frozen=True)
 class AccommodationMonth:
-    """What lenders' accommodation programmes do to each loan row this month (``CollectionModel._accommodate``)."""
+    """What lenders' accommodation programmes do to each loan row this month (``sim.lenders.accommodate``)."""
 
     paused: np.ndarray  # payments paused (treated like forbearance: nothing scheduled, no ageing, no late fee)
     interest_free: np.ndarray  # no interest accrues
@@ -603,6 +603,9 @@ class Observation:
     # ``subset`` passes them whole.
     left_ids: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     left_paid: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # True for an observation of the lender's current accounts before their due date (:func:`current_rows`):
+    # what a strategy requests for them is its pre-due treatment (reminders only)
+    before_due: bool = False
 
     ACROSS_ACCOUNTS: ClassVar[tuple[str, ...]] = ("left_ids", "left_paid")
 
@@ -677,12 +680,19 @@ def collection_rows(book: LoanBook, lender: int) -> np.ndarray:
     return np.flatnonzero(book.in_collection() & (book.view("lender") == lender))
 
 
+def current_rows(book: LoanBook, lender: int) -> np.ndarray:
+    """The rows of the book that hold ``lender``'s current accounts: what it observes before the due date
+    (``observe(..., before_due=True)``) to send pre-due reminders."""
+    return np.flatnonzero((book.view("status") == Status.CURRENT) & (book.view("lender") == lender))
+
+
 def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray | None = None,
-            previous_ids: np.ndarray | None = None) -> Observation:
+            previous_ids: np.ndarray | None = None, before_due: bool = False) -> Observation:
     """The accounts at ``rows`` of the book (a lender's accounts in collection, :func:`collection_rows`) as
     the lender sees them. With ``previous_ids`` (the sorted ids it observed last month), also the accounts
     that have left collection since, with what they paid last month (an account archived from the book was
-    paid off: it counts as having paid)."""
+    paid off: it counts as having paid). With ``before_due``, ``rows`` are the lender's current accounts
+    (:func:`current_rows`) seen before their due date (``Observation.before_due``)."""
     take = lambda name: book.view(name)[rows]  # noqa: E731
     principal, interest, fees = take("principal"), take("interest"), take("fees")
     dpd = take("dpd")
@@ -714,6 +724,7 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
         is_card=take("is_card"),
         uses_app=uses_app[owner] if uses_app is not None else np.zeros(len(rows), dtype=bool),
         **_left_collection(book, take("loan_id"), previous_ids),
+        before_due=before_due,
     )
 
 

@@ -46,6 +46,7 @@ from sim.tactics import Collector, Tactic
 
 if TYPE_CHECKING:
     from sim.model import CollectionModel
+    from sim.records import Month
 
 CATEGORY_COLUMNS = [f"complaints_{c.label}" for c in Category]
 CHANNEL_COLUMNS = [f"complaints_via_{c.label}" for c in Channel]
@@ -180,10 +181,22 @@ class RunResult:
 
 
 class MonthlyRecorder:
-    """Collects monthly outcomes from a model; builds a :class:`RunResult` at the end."""
+    """Collects monthly outcomes from each recorded month's records (:class:`sim.records.Month`) and the
+    book and households as the month left them; builds a :class:`RunResult` at the end.
+
+    At set-up it takes from the model what does not change during a run: the scenario, the outcome groups,
+    the households' segments, the loan book and household table it keeps reading, and the debt buyer's
+    price. ``result`` reads the model once more, at the end, for the run's metadata and the welfare of the
+    households after the horizon.
+    """
 
     def __init__(self, model: CollectionModel) -> None:
         self.model = model
+        self.cfg = model.cfg
+        self.book = model.book
+        self.households = model.borrowers
+        self.group_offset = model.group_offset
+        self.sale_price = model.buyer.price
         self.names = [name for _, _, name in model.groups]
         self.n_groups = len(self.names) + 1
         h = model.cfg.horizon_months
@@ -221,6 +234,10 @@ class MonthlyRecorder:
         self.welfare_b = np.zeros(15)
         self.snapshot()
 
+    def _groups_in_book(self) -> np.ndarray:
+        """Outcome group of every loan row in use."""
+        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
         """Sum per lender, with the total appended (a count for a boolean mask)."""
         if len(self.names) == 1:
@@ -235,11 +252,11 @@ class MonthlyRecorder:
 
     def snapshot(self) -> None:
         """Remember the state at the start of the next month (who is in collection)."""
-        book = self.model.book
+        book = self.book
         status = book.view("status")
         on_book = book.on_book()
         self.in_collection = book.in_collection()  # the accounts lenders observe (sim.loans.observe)
-        group = self.model.groups_in_book()
+        group = self._groups_in_book()
         self._collection_count = self._by_lender(self.in_collection, group)
         # where every account starts the month (roll rates), and the book's worth (money at the start)
         claim = book.claim()
@@ -247,23 +264,28 @@ class MonthlyRecorder:
         self._start_group = group
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
-        self._value_now = _with_total(book_value(book, group, len(self.names), self.model.cfg.finance))
+        self._value_now = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
         self._balance_now = self._by_lender(np.where(on_book, claim, 0.0), group)
 
     def note_closed(self) -> None:
         """Before the book is compacted: remember what households still owe on claims that are no longer
         worked (closed after charge-off or sale), which leave the book."""
-        book = self.model.book
+        book = self.book
         closed = book.view("status") == Status.CLOSED
         if closed.any():
             self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim()[closed],
                                             minlength=len(self.owed_closed))
 
-    def record(self, month: int, *, events, contacts, complaints, agency_fee, originated, prepaid,
-               unemployment, any_30plus, c_eff) -> None:
-        m = self.model
-        book, t = m.book, m.borrowers
-        lender = m.groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
+    def record(self, record: Month) -> None:
+        """Add a recorded month's outcomes, from its records (``sim.records``) and the book and households
+        as the month left them."""
+        book, t = self.book, self.households
+        month = record.month
+        events, contacts, complaints = record.events, record.contacts, record.complaints
+        agency_fee = record.books.agency_fees
+        originated, prepaid = record.origination.originated_by_group, record.origination.prepaid_by_group
+        any_30plus, c_eff = record.any_30plus, record.consumption
+        lender = self._groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
         d = {name: self.data[name] for name in MONTHLY_COLUMNS}
         on_book = book.on_book()
         claim = book.claim()
@@ -276,7 +298,7 @@ class MonthlyRecorder:
             self.balance_start = self._balance_now.copy()
         cycles = book.view("cycles")
         dpd = book.view("dpd")
-        d["unemployment_rate"][month] = unemployment
+        d["unemployment_rate"][month] = record.labour.unemployment_rate
         d["accounts_open"][month] = self._by_lender(on_book, lender)
         balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
         d["book_balance"][month] = balance
@@ -288,13 +310,13 @@ class MonthlyRecorder:
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
         start_count = self._collection_count
         d["accounts_in_collection_start"][month] = start_count
-        paid = events["paid"]
-        gross = self._by_lender(events["gross_chargeoff"], lender)
-        proceeds = np.append(contacts["proceeds_by_group"], contacts["proceeds_by_group"].sum())
-        proceeds_co = np.append(contacts["proceeds_co_by_group"], contacts["proceeds_co_by_group"].sum())
-        sale_loss = np.append(contacts["sale_loss_by_group"], contacts["sale_loss_by_group"].sum())
+        paid = events.paid
+        gross = self._by_lender(events.gross_chargeoff, lender)
+        proceeds = np.append(contacts.proceeds_by_group, contacts.proceeds_by_group.sum())
+        proceeds_co = np.append(contacts.proceeds_co_by_group, contacts.proceeds_co_by_group.sum())
+        sale_loss = np.append(contacts.sale_loss_by_group, contacts.sale_loss_by_group.sum())
         gross = gross + sale_loss  # a sale before charge-off books the loss on sale as a charge-off
-        co_paid = self._by_lender(events["paid_on_charged_off"], lender)
+        co_paid = self._by_lender(events.paid_on_charged_off, lender)
         recoveries = co_paid + proceeds_co
         d["gross_chargeoff"][month] = gross
         d["recoveries"][month] = recoveries
@@ -302,29 +324,29 @@ class MonthlyRecorder:
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
         lender_gets = was & (book.view("collector") != Collector.BUYER)
         d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
-        d["exposure"][month] = self._by_lender(np.where(events["new_episode"], book.view("episode_exposure"), 0.0),
+        d["exposure"][month] = self._by_lender(np.where(events.new_episode, book.view("episode_exposure"), 0.0),
                                                lender)
-        costs = m.group_costs.copy()
-        fines = m.group_fines.copy()
+        costs = record.books.cumulative_costs.copy()
+        fines = record.books.cumulative_fines.copy()
         tactic_cost = costs - self._last_costs
         month_fines = fines - self._last_fines
         month_cost = tactic_cost.sum(axis=1) + month_fines + agency_fee
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
-        due_current = self._by_lender(events["due_while_current"], lender)
+        due_current = self._by_lender(events.due_while_current, lender)
         d["due_while_current"][month] = due_current
-        d["paid_on_time"][month] = self._by_lender(events["paid_on_time"], lender)
+        d["paid_on_time"][month] = self._by_lender(events.paid_on_time, lender)
         d["on_time_rate"][month] = _ratio(d["paid_on_time"][month], due_current)
-        d["disputes"][month] = self._by_lender(events["disputed"], lender)
-        cures = self._by_lender(events["cured"], lender)
+        d["disputes"][month] = self._by_lender(events.disputed, lender)
+        cures = self._by_lender(events.cured, lender)
         d["cures"][month] = cures
         d["cure_rate"][month] = _ratio(cures, start_count)
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
-        rows, cat, chan = complaints["rows"], complaints["category"], complaints["channel"]
+        rows, cat, chan = complaints.rows, complaints.category, complaints.channel
         made = cat >= 0
-        comp_lender = m.group_of(rows[made])
-        lender_held = contacts["who"][made] != Collector.BUYER
+        comp_lender = contacts.group[made]  # complaints are drawn per contacted row
+        lender_held = contacts.who[made] != Collector.BUYER
         total = self._by_lender(lender_held.astype(float), comp_lender)
         total[-1] = float(made.sum())
         d["complaints"][month] = total
@@ -339,30 +361,30 @@ class MonthlyRecorder:
             v = self._by_lender((sel & lender_held).astype(float), comp_lender)
             v[-1] = float(sel.sum())
             d[col][month] = v
-        crow = m.group_of(contacts["rows"])
-        d["call_requests"][month] = self._by_lender(contacts["call_requests"].astype(float), crow)
-        d["call_attempts"][month] = self._by_lender((contacts["attempts"] + contacts["night"]).astype(float), crow)
-        d["night_calls"][month] = self._by_lender(contacts["night"].astype(float), crow)
-        d["conversations"][month] = self._by_lender(contacts["conversations"].astype(float), crow)
-        d["visits"][month] = self._by_lender(contacts["visits"].astype(float), crow)
-        d["lawsuits"][month] = self._by_lender(contacts["sued"].astype(float), crow)
-        d["plans_accepted"][month] = self._by_lender(contacts["accepted"].astype(float), crow)
-        d["placements"][month] = self._by_lender(contacts["placed"].astype(float), crow)
-        d["sales"][month] = self._by_lender(contacts["sold"].astype(float), crow)
-        d["third_party_contacts"][month] = self._by_lender(contacts["third_party"].astype(float), crow)
-        d["social_media_posts"][month] = self._by_lender(contacts["social_media"].astype(float), crow)
-        viol = np.append(contacts["violations_by_group"], contacts["violations_by_group"].sum())
+        crow = contacts.group
+        d["call_requests"][month] = self._by_lender(contacts.call_requests.astype(float), crow)
+        d["call_attempts"][month] = self._by_lender((contacts.attempts + contacts.night).astype(float), crow)
+        d["night_calls"][month] = self._by_lender(contacts.night.astype(float), crow)
+        d["conversations"][month] = self._by_lender(contacts.conversations.astype(float), crow)
+        d["visits"][month] = self._by_lender(contacts.visits.astype(float), crow)
+        d["lawsuits"][month] = self._by_lender(contacts.sued.astype(float), crow)
+        d["plans_accepted"][month] = self._by_lender(contacts.accepted.astype(float), crow)
+        d["placements"][month] = self._by_lender(contacts.placed.astype(float), crow)
+        d["sales"][month] = self._by_lender(contacts.sold.astype(float), crow)
+        d["third_party_contacts"][month] = self._by_lender(contacts.third_party.astype(float), crow)
+        d["social_media_posts"][month] = self._by_lender(contacts.social_media.astype(float), crow)
+        viol = np.append(contacts.violations_by_group, contacts.violations_by_group.sum())
         d["violations"][month] = viol
-        fines_now = np.append(contacts.get("fines", np.zeros(len(self.names))), 0.0)
+        fines_now = np.append(record.enforcement.fines_by_group, 0.0)
         fines_now[-1] = fines_now[:-1].sum()
         d["fines"][month] = fines_now
         harm = np.zeros(self.n_groups)
-        harm[:-1] = contacts["third_party_harm_by_group"]
-        harm[-1] = contacts["third_party_harm"]
+        harm[:-1] = contacts.third_party_harm_by_group
+        harm[-1] = contacts.third_party_harm
         d["third_party_harm"][month] = harm
         d["originated"][month] = np.append(originated, originated.sum())
-        cut = [m.lenders[li].cutoff for li, _, _ in m.groups]
-        loss = [m.lenders[li].expected_loss for li, _, _ in m.groups]
+        cut = [float(c) for c in record.books.cutoff]
+        loss = [float(x) for x in record.books.expected_loss]
         d["approval_cutoff"][month] = [*cut, float(np.mean(cut))]
         d["expected_loss"][month] = [*loss, float(np.mean(loss))]
         d["prepaid"][month] = np.append(prepaid, prepaid.sum())
@@ -386,13 +408,13 @@ class MonthlyRecorder:
         d["wellbeing_low_share"][month] = [*per_low, all_low]
         d["households"][month] = [*per_hh, float(t.n)]
         complainers = book.borrower[rows[made]]
-        gamma, beta = m.cfg.welfare.risk_aversion, m.cfg.welfare.discount
+        gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
         self.welfare_w += weight * np.bincount(self.cell_of, weights=crra(c_eff, gamma), minlength=15)
         power = np.log(c_eff) if abs(gamma - 1.0) < 1e-9 else c_eff ** (1.0 - gamma)
         self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
         self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
-        floor = m.cfg.welfare.subsistence_share * t.essentials
+        floor = self.cfg.welfare.subsistence_share * t.essentials
         utility, deprived = crra(c_eff, gamma), t.consumption < floor
         # per lender, over the households with an account in its book (as well-being)
         d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
@@ -409,29 +431,29 @@ class MonthlyRecorder:
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
         self.segment_data[month, :, 4] = 1000.0 * (cells @ self.cell_to_segment) / self.segment_sizes
         # credit extended: new lending per household in the segment, and the share of applicants approved
-        lent = np.bincount(self.cell_of[m.last_approved], weights=m.last_originated, minlength=15)
+        new = record.origination
+        lent = np.bincount(self.cell_of[new.approved], weights=new.lent, minlength=15)
         self.segment_data[month, :, 5] = (lent @ self.cell_to_segment) / self.segment_sizes
-        applied = np.bincount(self.cell_of[m.last_applicants], minlength=15) @ self.cell_to_segment
-        approved = np.bincount(self.cell_of[m.last_approved], minlength=15) @ self.cell_to_segment
+        applied = np.bincount(self.cell_of[new.applicants], minlength=15) @ self.cell_to_segment
+        approved = np.bincount(self.cell_of[new.approved], minlength=15) @ self.cell_to_segment
         self.segment_data[month, :, 6] = 1000.0 * applied / self.segment_sizes
         self.segment_data[month, :, 7] = 1000.0 * approved / self.segment_sizes
         # per lender: what was clipped on its own and its agency's accounts; all lenders: the debt buyer's too
         for r, col in zip(Rule, RULE_COLUMNS, strict=True):
-            d[col][month] = [*contacts["clipped_by_group"][:, r], contacts["clipped"][r]]
+            d[col][month] = [*contacts.clipped_by_group[:, r], contacts.clipped[r]]
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
-            d[col][month] = [*contacts["would_clip_by_group"][:, r], contacts["would_clip"][r]]
-        self._record_money(month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
-        self._record_reports(month, events, contacts, lender, crow)
-        if month >= m.cfg.horizon_months - 12:
+            d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
+        self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
+        self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
+        if month >= self.cfg.horizon_months - 12:
             self.income_sum += t.income
             self.income_months += 1
 
-    def _record_money(self, month, events, contacts, lender, co_paid, proceeds, tactic_cost, month_fines,
-                      agency_fee) -> None:
+    def _record_money(self, month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee) -> None:
         """Cash in and out of each lender or arm this month, and its book valued at expected recovery."""
-        m, d, book = self.model, self.data, self.model.book
+        d, book = self.data, self.book
         lender_held = book.view("collector") != Collector.BUYER
-        on_book_paid = np.where(lender_held, events["paid"], 0.0) - events["paid_on_charged_off"]
+        on_book_paid = np.where(lender_held, events.paid, 0.0) - events.paid_on_charged_off
         d["payments_received"][month] = self._by_lender(on_book_paid, lender)
         d["recovery_payments"][month] = co_paid
         d["sale_proceeds"][month] = proceeds
@@ -441,11 +463,11 @@ class MonthlyRecorder:
         d["cash_out"][month] = (d["originated"][month] + _with_total(tactic_cost.sum(axis=1))
                                 + _with_total(agency_fee) + _with_total(month_fines))
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
-        d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), m.cfg.finance))
+        d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
-    def _record_reports(self, month, events, contacts, lender, crow) -> None:
+    def _record_reports(self, month, events, contacts, lender, crow, collector_hours) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
-        m, d, book = self.model, self.data, self.model.book
+        d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
         # the accounts of the start of the month, found by id (rows move if the book was compacted in between)
         ids = book.view("loan_id")
@@ -455,23 +477,19 @@ class MonthlyRecorder:
         self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
-        net_loss = events["gross_chargeoff"] - events["paid_on_charged_off"]
-        sold, face = contacts["sold_rows"], contacts["sold_face"]
-        price = m.buyer.price
-        np.add.at(net_loss, sold, np.where(contacts["sold_was_charged_off"], -face * price, face * (1.0 - price)))
+        net_loss = events.gross_chargeoff - events.paid_on_charged_off
+        sold, face = contacts.sold_rows, contacts.sold_face
+        price = self.sale_price
+        np.add.at(net_loss, sold, np.where(contacts.sold_was_charged_off, -face * price, face * (1.0 - price)))
         vintage = month + 1 - book.view("months_on_book").astype(np.int64)
         self.vintages.update(month, vintage, book.view("principal_lent"), net_loss, lender)
         on_book = book.on_book()
-        bad = (on_book & (dpd >= 30)) | events["chargeoff"]
-        self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events["cured"]),
+        bad = (on_book & (dpd >= 30)) | events.chargeoff
+        self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events.cured),
                                np.flatnonzero(on_book & (book.view("reaged_month") == month)), bad, lender)
-        d["promises_made"][month] = self._by_lender(contacts["promise"].astype(float), crow)
-        d["promises_kept"][month] = self._by_lender(events["promise_kept"], lender)
-        hours = []
-        for lend in m.lenders:
-            entries = lend.capacity_log[-len(lend.strategies):]
-            hours += [used for _, used, _ in entries]
-        d["collector_hours"][month] = _with_total(np.asarray(hours, dtype=float))
+        d["promises_made"][month] = self._by_lender(contacts.promise.astype(float), crow)
+        d["promises_kept"][month] = self._by_lender(events.promise_kept, lender)
+        d["collector_hours"][month] = _with_total(collector_hours)
 
     def result(self) -> RunResult:
         m = self.model
@@ -543,7 +561,7 @@ class MonthlyRecorder:
 
     def _money_summary(self, g: int, s: dict[str, np.ndarray], collected: float, cost: float) -> dict[str, float]:
         """P&L, NPV and recovery on the book at the start plus originations, for group ``g``."""
-        fin = self.model.cfg.finance
+        fin = self.cfg.finance
         value_start, value_end = float(self.value_start[g]), float(s["book_value"][-1])
         net = s["net_cash_flow"]
         base = float(self.balance_start[g] + s["originated"].sum())
@@ -621,21 +639,23 @@ class Tracer:
         sel = idx >= 0
         return np.bincount(idx[sel], weights=np.asarray(values, dtype=float)[sel], minlength=len(self.rows))
 
-    def record(self, month: int, *, decision, events, contacts, complaints) -> None:
+    def record(self, record: Month) -> None:
+        """Add the traced households' month from its records."""
         m = self.model
         t, book = m.borrowers, m.book
+        month, contacts, complaints = record.month, record.contacts, record.complaints
         r = self.rows
         owner = book.view("borrower")
-        co = contacts["owner"]
+        co = contacts.owner
         on_book = book.on_book()
         idx = self.index[owner]
         worst = np.zeros(len(r))
         sel = (idx >= 0) & book.collecting()
         np.maximum.at(worst, idx[sel], book.view("dpd")[sel])
-        made = complaints["category"] >= 0
+        made = complaints.category >= 0
         comp_owner = co[made]
-        comp_cat = complaints["category"][made]
-        comp_chan = complaints["channel"][made]
+        comp_cat = complaints.category[made]
+        comp_chan = complaints.channel[made]
         # only the (few) complaints of traced households are spelled out
         cats = [""] * len(r)
         traced = np.flatnonzero(self.index[comp_owner] >= 0)
@@ -656,18 +676,18 @@ class Tracer:
             "essentials": t.essentials[r],
             "savings": t.savings[r],
             "consumption": t.consumption[r],
-            "due": self._per_household(owner, decision["due"]),
+            "due": self._per_household(owner, record.payments.due),
             "paid": t.paid[r],
             "loans_open": self._per_household(owner, on_book),
             "worst_dpd": worst,
-            "reminders": self._per_household(co, contacts["reminded"][contacts["rows"]]),
-            "call_attempts": self._per_household(co, contacts["attempts"]),
-            "night_calls": self._per_household(co, contacts["night"]),
-            "conversations": self._per_household(co, contacts["conversations"]),
-            "visits": self._per_household(co, contacts["visits"]),
-            "offers_made": self._per_household(co, contacts["offered"]),
-            "offers_accepted": self._per_household(co, contacts["accepted"]),
-            "lawsuits": self._per_household(co, contacts["sued"]),
+            "reminders": self._per_household(co, record.reminders.reminded[contacts.rows]),
+            "call_attempts": self._per_household(co, contacts.attempts),
+            "night_calls": self._per_household(co, contacts.night),
+            "conversations": self._per_household(co, contacts.conversations),
+            "visits": self._per_household(co, contacts.visits),
+            "offers_made": self._per_household(co, contacts.offered),
+            "offers_accepted": self._per_household(co, contacts.accepted),
+            "lawsuits": self._per_household(co, contacts.sued),
             "stress": t.stress[r],
             "wellbeing": t.wellbeing[r],
             "complaints": self._per_household(comp_owner, np.ones(len(comp_owner))),

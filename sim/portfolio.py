@@ -955,7 +955,8 @@ def build_households(portfolio: Portfolio, population, economy, u0: float, rng: 
 
 def seed_book(model, portfolio: Portfolio, household: np.ndarray) -> dict[str, Any]:
     """Put the portfolio's accounts on the model's loan book, exactly as the file describes them, with
-    the accounting identity holding from month 0. Returns the part of the report about the book."""
+    the accounting identity holding from month 0, through the model's public hook
+    (``CollectionModel.open_accounts``). Returns the part of the report about the book."""
     from sim.loans import IN_COLLECTION_AFTER_CHARGE_OFF, Status
 
     frame = portfolio.frame
@@ -999,11 +1000,9 @@ def seed_book(model, portfolio: Portfolio, household: np.ndarray) -> dict[str, A
     if "region" not in frame:
         filled["region"] = "'unknown' (the model does not use region)"
     owner = household.astype(np.int64)
-    observed = model._seen_score(owner) + noise * model._score_noise(lender)
     due_day = np.where(dpd > 0, np.clip(30 - dpd % 30, 1, 28), day_draw)
+    rows = model.open_accounts(owner, lender, balance, apr, goodwill, due_day, mob, noise)
     book = model.book
-    rows = book.originate(owner, lender, balance, apr, model.terms, goodwill, observed.astype(np.float32),
-                          due_day, mob)
     terms = model.terms
     r = apr / 12.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -1033,10 +1032,9 @@ def seed_book(model, portfolio: Portfolio, household: np.ndarray) -> dict[str, A
     book.written_off[co] = balance[gone]
     book.arrears[co] = 0.0  # charged-off claims keep their cycles (the borrower's hope does not come back)
     book.months_since_chargeoff[co] = np.minimum((dpd[gone] - cod[gone]) // 30, IN_COLLECTION_AFTER_CHARGE_OFF)
-    # as for any new loan: the lender's record errors and the champion/challenger split
+    # as for any new loan: the lender's record errors (the champion/challenger split is open_accounts')
     error_rate = np.array([lc.record_error_rate for lc in model.cfg.lenders])[lender]
     book.record_error[rows] = error_draw < error_rate
-    model._assign_arms(rows)
     # the credit record already shows what the file shows: a mark at 60 days past due, two more at
     # charge-off (as the model reports them month by month)
     marks = (dpd >= 60).astype(float) + 2.0 * gone

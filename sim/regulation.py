@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
+
+from sim.tactics import Collector
 
 DAYS = 30
 
@@ -412,3 +415,37 @@ def clip_requests(
     executed = np.where(drop, 0, requested).astype(requested.dtype)
     return executed, int(requested[drop].astype(np.int64).sum()), int(requested[forbidden & ~complies].astype(
         np.int64).sum())
+
+
+def regime_in_force(regulation: Any, month: int, tightenings: int) -> Regime:
+    """The regime in force in ``month``: the scenario's starting regime (``regulation.regime``), the latest
+    scheduled change (``regulation.changes``), the weekly call cap the scenario sets, and as many
+    tightenings as an adaptive regulator has made."""
+    name = regulation.regime
+    for change in sorted(regulation.changes, key=lambda c: c.month):
+        if month >= change.month:
+            name = change.regime
+    regime = REGIMES[name]
+    cap = regulation.weekly_call_cap
+    if cap == "unlimited":
+        regime = replace(regime, name=f"{regime.name} (no weekly cap)", max_attempts_per_7_days=None)
+    elif cap != "regime":
+        regime = replace(regime, name=f"{regime.name} (cap {cap} a week)", max_attempts_per_7_days=int(cap),
+                         applies_to_first_party=True)
+    for _ in range(tightenings):
+        regime = regime.tightened()
+    return regime
+
+
+def pause_disputed(regime: Regime, book: Any, t: Any, disputed: np.ndarray, notice_effect: float) -> None:
+    """Where ``regime`` requires validation of a disputed debt, the month's disputes (per loan) pause the
+    collection of the accounts it binds next month, and the validation notice, a clear statement of the
+    debt, lowers the household's misunderstanding a little (its education effect rises to at least
+    ``behaviour.notice_effect``)."""
+    if not regime.dispute_pause:
+        return
+    rows = np.flatnonzero(disputed)
+    bound = regime.binds(book.collector[rows] != Collector.LENDER)
+    book.dispute_pause[rows[bound]] = 1
+    households = book.borrower[rows[bound]]
+    t.education_effect[households] = np.maximum(t.education_effect[households], np.float32(notice_effect))

@@ -121,9 +121,20 @@ class Strategy:
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
         """Turn observed account state into treatment requests, one row per observed account.
 
-        ``rng`` is the match's randomness (for strategies that explore); a strategy holds no generator.
+        ``obs`` is either the lender's accounts in collection or, when ``obs.before_due`` is true, its
+        current accounts before their due date, for which only ``reminders`` are executed (the pre-due
+        reminder; :meth:`remind_before_due` is the usual answer). ``rng`` is the match's randomness (for
+        strategies that explore); a strategy holds no generator.
         """
         raise NotImplementedError
+
+    def remind_before_due(self, obs: Observation) -> Treatment:
+        """The pre-due treatment of current accounts (``obs.before_due``): one SMS to each account when the
+        strategy's ``pre_due_reminders`` parameter is on, nothing otherwise."""
+        t = Treatment.empty(len(obs))
+        if self.reminds_current:
+            t.reminders[:] = 1
+        return t
 
 
 def _split_night(t: Treatment, calls: np.ndarray, night_share: float) -> None:
@@ -184,6 +195,8 @@ class ConventionalLadder(Strategy):
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off & ~obs.on_plan
@@ -226,6 +239,8 @@ class AggressivePressure(Strategy):
     calls_by_cycle = (0, 10, 20, 28, 30, 30, 30)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -262,6 +277,8 @@ class HardshipFirst(Strategy):
     calls_by_cycle = (0, 2, 3, 4, 4, 4, 4)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -296,6 +313,8 @@ class PhonebookPressure(Strategy):
     calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -325,6 +344,8 @@ class DigitalFirst(Strategy):
     defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         active = ~obs.charged_off
@@ -357,6 +378,8 @@ class LitigationHeavy(Strategy):
     defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         t.reminders[:] = 2
@@ -382,6 +405,8 @@ class OutsourceEarly(Strategy):
     defaults = {"place_from_cycle": 3, "sell_after_months": 12}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         in_house = obs.collector == Collector.LENDER
@@ -407,6 +432,8 @@ class SellEarly(Strategy):
     defaults = {"sell_from_cycle": 4}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         t = Treatment.empty(len(obs))
         t.reminders[:] = 2
@@ -472,6 +499,8 @@ class DataDriven(Strategy):
         self.trials = np.array([[4.0, 4.0], [4.0, 4.0]])
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         p = self.params
         ids = obs.loan_id
         asked = np.maximum(obs.scheduled + obs.arrears, 1.0)
@@ -600,6 +629,8 @@ class ValueAllocator(Strategy):
         return loss
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         self._learn(obs)
         t = self.ladder.decide(obs, rng)
         bucket = np.minimum(obs.bucket, len(self.PRIOR) - 1)
@@ -657,6 +688,8 @@ class NoCollection(Strategy):
     defaults: ClassVar[dict[str, Any]] = {}
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         return Treatment.empty(len(obs))
 
 
@@ -701,6 +734,8 @@ class DeclaredLadder(Strategy, register=False):
         return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
 
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
+        if obs.before_due:
+            return self.remind_before_due(obs)
         t = Treatment.empty(len(obs))
         free = np.ones(len(obs), dtype=bool)
         high = obs.score >= self.spec.score_cutoff

@@ -1,0 +1,427 @@
+"""How contact happens and what it does: the month's contact calendar under the regulation regime.
+
+:func:`run_contacts` executes the treatments the lenders' strategies, the agency and the debt buyer
+planned (a :class:`~sim.records.Plan`) and returns a :class:`~sim.records.Contacts` record:
+
+1. the rules: a written dispute pauses collection where the regime requires validation; yes/no rules
+   (third parties, social media, threats, visits) clip what a complying collector requests, and count what
+   the reference regime would have clipped (``sim.regulation``);
+2. the call calendar, day by day (``sim.regulation.run_calendar``): attempts, night calls, right-party
+   conversations;
+3. conversations and messages: reminders that restore attention, promises, offers made and accepted
+   (plans, deferrals, write-downs, settlements), financial education;
+4. lawsuits, placements with the agency and sales to the debt buyer;
+5. the effects of each use (:func:`contact_effects`, ODD section 7.5): pressure, threat credibility,
+   goodwill, harassment (reactance) and stress, including the stress of neighbours and of relatives and
+   contacts called.
+
+Costs are not booked here: the record's ``uses`` are what ``sim.lenders.Costs`` books. Pre-due reminders
+to current accounts are decided by the strategies too, through ``Strategy.decide`` on an observation of
+current accounts (:func:`pre_due_reminders`).
+
+The step changes the loan book's collection state (pressure, threat, goodwill, promises, offers,
+litigation, collector, sales) and the households' education effect; it draws from the ``contacts``
+stream only, in a fixed order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.borrowers import BorrowerTable
+from sim.config import Behaviour, NetworkConfig, Tactics
+from sim.loans import ON_BOOK, LoanBook, Status, current_rows, observe
+from sim.records import Contacts, HouseholdContacts, Plan
+from sim.regulation import Regime, Rule, clip_requests, run_calendar
+from sim.tactics import Collector, Offer, Tactic, Treatment
+
+if TYPE_CHECKING:
+    from sim.lenders import Lender
+
+
+@dataclass(frozen=True)
+class ContactSetting:
+    """What the contact step needs to know of the world, fixed at set-up."""
+
+    tactics: Tactics
+    behaviour: Behaviour
+    network: NetworkConfig
+    tactic_params: dict[Tactic, Any]  # each tactic's parameters (cost, pressure, goodwill, stress, reactance)
+    compliance: np.ndarray  # per lender: share of forbidden requests its collectors drop
+    group_offset: np.ndarray  # per lender: its first outcome group (its arms follow)
+    n_groups: int
+    n_lenders: int
+    adjacency: Any  # the households' social network (sparse), for visits seen by neighbours
+    peers: Any  # row-normalised network, for relatives and contacts called
+    buyer_price: float  # what the debt buyer pays per dollar of face value
+
+
+@dataclass(frozen=True)
+class ContactEffects:
+    """What this month's contact did to the accounts in collection (one row per account contacted)."""
+
+    reactance: np.ndarray  # fall in the payment logit, one entry per loan row of the book
+    harassment: np.ndarray  # harassment units per contacted account
+    stress: np.ndarray  # stress added to the household per contacted account
+    suit_share: np.ndarray  # per lender: running share of threatened accounts sued, after this month
+
+
+def groups_of(setting: ContactSetting, book: LoanBook, rows: np.ndarray) -> np.ndarray:
+    """Outcome group (lender arm) of loan rows."""
+    return setting.group_offset[book.lender[rows]] + book.arm[rows]
+
+
+def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: BorrowerTable, regime: Regime,
+                 reference: Regime, suit_share: np.ndarray, rng: np.random.Generator, month: int,
+                 keep_daily: bool = False) -> tuple[Contacts, np.ndarray, dict[str, Any] | None]:
+    """Execute the month's contacts under ``regime`` (see the module docstring).
+
+    Returns the month's :class:`~sim.records.Contacts`, each lender's running share of threatened accounts
+    that it sued (threat credibility, updated with this month's threats and suits), and, with
+    ``keep_daily``, the day-by-day calendar of the accounts called (else None).
+    """
+    tac = setting.tactics
+    rows, treat, who = plan.rows, plan.treatment, plan.who
+    owner = book.borrower[rows]
+    n = len(rows)
+    reachable = t.reachable[owner]
+    digital = t.digital[owner]
+    lender_of_row = book.lender[rows]
+    u = rng.random((n, 6), dtype=np.float32)
+    complies = (who != Collector.LENDER) | (u[:, 5] < setting.compliance[lender_of_row])
+    third = who != Collector.LENDER
+    bound = regime.binds(third)
+    clipped = np.zeros(len(Rule), dtype=np.int64)
+    violations = np.zeros(len(Rule), dtype=np.int64)
+    would = np.zeros(len(Rule), dtype=np.int64)
+    # the same counts by outcome group, for the lender's own and its agency's accounts (a debt buyer's
+    # claims count only in the all-lenders totals, as their complaints do)
+    group = groups_of(setting, book, rows)
+    lender_held = who != Collector.BUYER
+    clipped_by_group = np.zeros((setting.n_groups, len(Rule)))
+    would_by_group = np.zeros((setting.n_groups, len(Rule)))
+
+    def by_group(per_row: np.ndarray) -> np.ndarray:
+        return np.bincount(group[lender_held], weights=per_row[lender_held].astype(np.float64),
+                           minlength=setting.n_groups)
+
+    call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
+    # a written dispute pauses collection until the debt is validated, where the regime requires it
+    paused = (book.dispute_pause[rows] > 0) & bound
+    if paused.any():
+        stop = paused & complies
+        requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
+        clipped[Rule.DISPUTE_PAUSE] += int(requests[stop].sum())
+        clipped_by_group[:, Rule.DISPUTE_PAUSE] += by_group(np.where(stop, requests, 0))
+        violations[Rule.DISPUTE_PAUSE] += int(requests[paused & ~complies].sum())
+        for name in ("calls", "night_calls", "visits", "third_party"):
+            getattr(treat, name)[stop] = 0
+        treat.sue[stop] = False
+    book.view("dispute_pause")[:] = np.maximum(book.view("dispute_pause") - 1, 0)
+
+    # yes/no rules
+    third_party, c, v = clip_requests(treat.third_party, regime.third_party_allowed, bound, complies)
+    clipped[Rule.THIRD_PARTY] += c
+    violations[Rule.THIRD_PARTY] += v
+    social, c, v = clip_requests(treat.social_media.astype(np.int16), regime.social_media_allowed, bound, complies)
+    clipped[Rule.SOCIAL_MEDIA] += c
+    violations[Rule.SOCIAL_MEDIA] += v
+    threats, c, v = clip_requests(treat.threaten.astype(np.int16), regime.threats_allowed, bound, complies)
+    clipped[Rule.THREATS] += c
+    violations[Rule.THREATS] += v
+    visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
+    clipped[Rule.VISIT_BAN] += c
+    violations[Rule.VISIT_BAN] += v
+    for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
+                                      (treat.social_media, social, Rule.SOCIAL_MEDIA),
+                                      (treat.threaten, threats, Rule.THREATS),
+                                      (treat.visits, visits, Rule.VISIT_BAN)):
+        clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
+    if reference.name != regime.name:
+        ref_bound = reference.binds(third)
+        for requested, allowed, rule in ((third_party, reference.third_party_allowed, Rule.THIRD_PARTY),
+                                         (social, reference.social_media_allowed, Rule.SOCIAL_MEDIA),
+                                         (threats, reference.threats_allowed, Rule.THREATS),
+                                         (visits, reference.visits_allowed, Rule.VISIT_BAN)):
+            if not allowed:
+                would[rule] += int(requested[ref_bound].astype(np.int64).sum())
+                would_by_group[:, rule] += by_group(np.where(ref_bound, requested.astype(np.int64), 0))
+
+    # the call calendar
+    attempts = np.zeros(n, dtype=np.int32)
+    night = np.zeros(n, dtype=np.int32)
+    conversations = np.zeros(n, dtype=np.int32)
+    has_calls = (treat.calls + treat.night_calls) > 0
+    daily_log = None
+    if has_calls.any():
+        sub = np.flatnonzero(has_calls)
+        avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
+        p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
+        cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, rng, regime, reference,
+                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1)
+        attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
+        clipped += cal.clipped
+        would += cal.would_clip
+        for r in Rule:
+            clipped_by_group[:, r] += by_group(_scatter(n, sub, cal.clipped_rows[:, r]))
+            would_by_group[:, r] += by_group(_scatter(n, sub, cal.would_clip_rows[:, r]))
+        violations += cal.violations
+        if keep_daily:
+            daily_log = {"month": month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
+                         "who": who[sub], "lender": lender_of_row[sub], "complies": complies[sub],
+                         "regime": regime.name, "daily": cal.daily, "daily_night": cal.daily_night}
+
+    visit_talk = (visits > 0) & (u[:, 0] < 0.5)
+    talked = (conversations > 0) | visit_talk
+    sms = (treat.reminders > 0) & reachable
+    push = (treat.push > 0) & digital
+    email = (treat.emails > 0) & reachable
+    # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
+    reach = np.maximum.reduce([sms * 1.0, push * tac.push_reach, email * tac.email_reach])
+    reminded = u[:, 4] < reach
+    willing = t.willingness[owner]
+    promise = talked & (u[:, 1] < tac.promise_rate * willing)
+
+    # offers: made in a conversation, or through the self-service app to digital households
+    on_book = ON_BOOK[book.status[rows]]
+    charged_off = book.status[rows] == Status.CHARGED_OFF
+    has_offer = treat.offer != Offer.NONE
+    by_app = treat.digital_offer & digital & (u[:, 3] < tac.digital_take_up)
+    offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
+    reageable = book.can_reage(rows, month)
+    needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
+    accepted = offered & (u[:, 2] < tac.offer_acceptance * (0.5 + 0.5 * willing)) & (reageable | ~needs_reage)
+    plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
+    defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
+    write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]
+    settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
+    book.plan_left[plan_rows] = tac.plan_months
+    book.deferral_left[defer_rows] = tac.deferral_months
+    writedown_amounts = book.write_down(write_rows, tac.writedown_share)
+    book.reage(np.concatenate([plan_rows, defer_rows, write_rows]), month)
+    book.settlement_offer[:] = False
+    book.settlement_offer[settle_rows] = True
+
+    # financial education: misunderstanding falls, and the effect fades
+    t.education_effect *= np.float32(tac.education_decay)
+    educated = treat.education & talked
+    t.education_effect[owner[educated]] = np.float32(tac.education_effect)
+
+    # lawsuits, placements, sales
+    status = book.status[rows]
+    can_sue = treat.sue & (book.litigation_age[rows] < 0) & ~book.judgment[rows] & (status < Status.SOLD)
+    book.litigation_age[rows[can_sue]] = 0
+    place = treat.place & (book.collector[rows] == Collector.LENDER) & (status < Status.SOLD)
+    book.collector[rows[place]] = Collector.AGENCY
+    sell = treat.sell & (status < Status.SOLD)
+    sale = _sell(setting, book, rows[sell])
+    threatened = (threats > 0) & talked
+
+    # pressure, goodwill and stress of each use
+    uses = {
+        Tactic.REMINDER: sms.astype(np.int32) * treat.reminders,
+        Tactic.PUSH: push.astype(np.int32) * treat.push,
+        Tactic.EMAIL: email.astype(np.int32) * treat.emails,
+        Tactic.CALL: attempts + night,
+        Tactic.VISIT: visits.astype(np.int32),
+        Tactic.LAWSUIT: can_sue.astype(np.int32),
+        Tactic.PLAN: (offered & (treat.offer <= Offer.PLAN)).astype(np.int32),
+        Tactic.SETTLEMENT: (offered & (treat.offer == Offer.SETTLEMENT)).astype(np.int32),
+        Tactic.WRITEDOWN: (offered & (treat.offer == Offer.WRITEDOWN)).astype(np.int32),
+        Tactic.CHAT: (treat.digital_offer & digital).astype(np.int32),
+        Tactic.PLACEMENT: place.astype(np.int32),
+        Tactic.THREAT: threatened.astype(np.int32),
+        Tactic.SOCIAL_MEDIA: (social > 0).astype(np.int32),
+        Tactic.THIRD_PARTY: third_party.astype(np.int32),
+        Tactic.EDUCATION: educated.astype(np.int32),
+    }
+    uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
+    effects = contact_effects(setting, book, rows, who, uses, attempts + night + visits, night,
+                              conversations + visit_talk, threatened, can_sue, accepted, suit_share)
+    legal = (book.litigation_age[rows] >= 0) | book.judgment[rows]
+    book.promise[:] = False
+    book.promise[rows] = promise
+
+    # harm to people who owe nothing: relatives and contacts called, audiences of public posts
+    third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
+    harm_by_group = by_group(third_party + (social > 0) * tac.third_party_audience)
+    stress_by_household = np.bincount(owner, weights=effects.stress, minlength=t.n)
+    # neighbours see home visits; relatives and contacts called about a debt bear stress too
+    net = setting.network
+    if visits.any():
+        visited = np.bincount(owner, weights=visits, minlength=t.n).astype(np.float32)
+        stress_by_household += net.visit_exposure_stress * (setting.adjacency @ visited)
+    if third_party.any():
+        called = np.bincount(owner, weights=third_party, minlength=t.n).astype(np.float32)
+        stress_by_household += net.third_party_stress * (setting.peers.T @ called)
+    violations_by_group = np.zeros(setting.n_groups)
+    if violations.any():
+        # violations are attributed to lender arms in proportion to their non-complying contacts
+        breaking = bound & ~complies & (who == Collector.LENDER)
+        weights = np.bincount(group[breaking], minlength=setting.n_groups).astype(float)
+        if weights.sum() > 0:
+            violations_by_group = violations.sum() * weights / weights.sum()
+    contacts = Contacts(
+        rows=rows, who=who, owner=owner, group=group, call_requests=call_requests, attempts=attempts, night=night,
+        visits=visits, conversations=conversations + visit_talk, talked=talked, promise=promise, offered=offered,
+        accepted=accepted, settled_offer=accepted & (treat.offer == Offer.SETTLEMENT), sued=can_sue, placed=place,
+        sold=sell, threatened=threatened, legal=legal, reminded=reminded, third_party=third_party,
+        social_media=social > 0, uses=uses, reactance=effects.reactance, harassment=effects.harassment,
+        writedown_rows=write_rows, writedown_amounts=writedown_amounts, **sale, clipped=clipped, would_clip=would,
+        violations=violations, clipped_by_group=clipped_by_group, would_clip_by_group=would_by_group,
+        violations_by_group=violations_by_group, third_party_harm=third_party_harm,
+        third_party_harm_by_group=harm_by_group, stress_by_household=stress_by_household)
+    return contacts, effects.suit_share, daily_log
+
+
+def _sell(setting: ContactSetting, book: LoanBook, sell_rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Sell claims to the debt buyer; the sale's rows, faces and proceeds by group (the fields of
+    :class:`~sim.records.Contacts` about sales)."""
+    k = setting.n_groups
+    if not len(sell_rows):
+        return {"sold_rows": np.zeros(0, dtype=np.int64), "sold_was_charged_off": np.zeros(0, dtype=bool),
+                "sold_face": np.zeros(0), "sold_proceeds": np.zeros(0), "proceeds_by_group": np.zeros(k),
+                "proceeds_co_by_group": np.zeros(k), "sale_loss_by_group": np.zeros(k)}
+    was_co = book.status[sell_rows] == Status.CHARGED_OFF
+    face = book.claim()[sell_rows]
+    group_sold = groups_of(setting, book, sell_rows)
+    proceeds = book.sell(sell_rows, setting.buyer_price)
+    return {"sold_rows": sell_rows, "sold_was_charged_off": was_co, "sold_face": face, "sold_proceeds": proceeds,
+            "proceeds_by_group": np.bincount(group_sold, weights=proceeds, minlength=k),
+            "proceeds_co_by_group": np.bincount(group_sold, weights=np.where(was_co, proceeds, 0.0), minlength=k),
+            "sale_loss_by_group": np.bincount(group_sold, weights=np.where(was_co, 0.0, face - proceeds),
+                                              minlength=k)}
+
+
+def contact_effects(setting: ContactSetting, book: LoanBook, rows: np.ndarray, who: np.ndarray,
+                    uses: dict[Tactic, np.ndarray], contacts: np.ndarray, night: np.ndarray,
+                    conversations: np.ndarray, threatened: np.ndarray, sued: np.ndarray, accepted: np.ndarray,
+                    suit_share: np.ndarray) -> ContactEffects:
+    """What this month's contact does to each account in collection (ODD section 7.5).
+
+    - The contact stock: last month's, times ``behaviour.pressure_memory``, plus each use's dose
+      (``tactics.*.pressure``), ``tactics.conversation_dose`` per day with a right-party conversation,
+      and a debt buyer's own effort. Pressure is concave in it (diminishing returns).
+    - Threats of legal action weigh in proportion to their credibility: the share of its threatened
+      accounts that the collector has sued, as a running average, over ``tactics.threat_credibility_full``.
+    - Harassment units: contacts from this collector above ``behaviour.contact_tolerance``, plus each use's
+      ``tactics.*.reactance`` (a threat's in proportion to how little it is believed), plus night calls at
+      ``behaviour.night_reactance``; they lower the intention to pay this collector this month.
+    - Goodwill: each use's ``tactics.*.goodwill`` (a call's only above tolerance), an accepted offer's, and a
+      recovery of ``behaviour.goodwill_recovery`` of the gap to the account's goodwill at origination.
+    - Stress: each use's ``tactics.*.stress``.
+    """
+    tac, beh = setting.tactics, setting.behaviour
+    n = len(rows)
+    dose = np.zeros(n)
+    goodwill_add = np.zeros(n)
+    stress_add = np.zeros(n)
+    harassment = np.zeros(n)
+    excess = np.maximum(contacts - beh.contact_tolerance, 0.0)
+    lender_of_row = book.lender[rows]
+    suit_share, credibility = threat_credibility(setting, suit_share, lender_of_row, who, threatened, sued)
+    for tactic, count in uses.items():
+        p = setting.tactic_params[tactic]
+        dose += count * p.pressure
+        stress_add += count * p.stress
+        if tactic == Tactic.CALL:
+            goodwill_add += np.minimum(count, excess) * p.goodwill
+        elif tactic == Tactic.THREAT:
+            goodwill_add += count * p.goodwill
+            harassment += count * p.reactance * (1.0 - credibility)
+        else:
+            goodwill_add += count * p.goodwill
+            harassment += count * p.reactance
+    dose += tac.conversation_dose * conversations + np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
+    harassment += excess + beh.night_reactance * night
+    goodwill_add += accepted * tac.plan.goodwill
+    stock = book.view("pressure")
+    stock *= np.float32(beh.pressure_memory)
+    stock[rows] += dose.astype(np.float32)
+    threat = book.view("threat")
+    threat *= np.float32(beh.threat_memory)
+    threat[rows] = np.maximum(threat[rows], (threatened * credibility).astype(np.float32))
+    goodwill, base = book.view("goodwill"), book.view("goodwill_base")
+    goodwill += np.float32(beh.goodwill_recovery) * (base - goodwill)
+    goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
+    reactance = np.zeros(book.n, dtype=np.float32)
+    reactance[rows] = beh.reactance_weight * harassment
+    return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add, suit_share=suit_share)
+
+
+def threat_credibility(setting: ContactSetting, suit_share: np.ndarray, lender_of_row: np.ndarray, who: np.ndarray,
+                       threatened: np.ndarray, sued: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each lender's running share of threatened accounts sued, updated with this month's threats and suits
+    (the lender's own collection only; agencies and buyers sue through the lender's suits), and the
+    credibility (0-1) of each account's threat this month: that share over
+    ``tactics.threat_credibility_full``, zero for accounts the lender does not collect itself."""
+    k = setting.n_lenders
+    own = who == Collector.LENDER
+    threats = np.bincount(lender_of_row[own & threatened], minlength=k).astype(float)
+    suits = np.bincount(lender_of_row[own & sued], minlength=k).astype(float)
+    active = threats > 0
+    rate = np.divide(suits, threats, out=np.zeros(k), where=active)
+    suit_share = np.where(active, 0.9 * suit_share + 0.1 * np.minimum(rate, 1.0), suit_share)
+    full = setting.tactics.threat_credibility_full
+    return suit_share, np.minimum(suit_share / full, 1.0)[lender_of_row] * own
+
+
+def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, month: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Pre-due reminders: each lender's strategies (champion and challengers, each on its arm's accounts)
+    decide through :meth:`Strategy.decide <sim.strategies.Strategy.decide>` what to send to the lender's
+    current accounts before their due date (an observation with ``before_due``); only reminders (SMS) are
+    executed, and one reaches a reachable household. Returns, per loan, whether a pre-due reminder reached
+    the household, and the reminders each arm sent as ``(lender index, arm, count)`` (for the costs).
+
+    Raises:
+        ValueError: a strategy requested anything but reminders for a current account.
+    """
+    reached = np.zeros(book.n, dtype=bool)
+    sent = []
+    for lender in lenders:
+        current = current_rows(book, lender.index)
+        obs = observe(book, current, month, t.digital, before_due=True)
+        arms = book.arm[current]
+        for arm, strategy in enumerate(lender.strategies):
+            mine = arms == arm
+            sub, sub_rows = (obs.subset(mine), current[mine]) if len(lender.strategies) > 1 else (obs, current)
+            treat = strategy.decide(sub, rng)
+            treat.validate(len(sub))
+            _check_before_due(strategy.name, treat)
+            rows = sub_rows[treat.reminders > 0]
+            reached[rows] = t.reachable[book.borrower[rows]]
+            sent.append((lender.index, arm, int(treat.reminders.sum())))
+    return reached, sent
+
+
+def _check_before_due(name: str, treat: Treatment) -> None:
+    for f in fields(Treatment):
+        if f.name in ("reminders", "priority"):
+            continue
+        values = getattr(treat, f.name)
+        if np.any(values != (Offer.NONE if f.name == "offer" else 0)):
+            raise ValueError(f"strategy {name!r} requested {f.name} for current accounts before their due date; "
+                             "only reminders are sent then")
+
+
+def contacts_by_household(contacts: Contacts, n_households: int) -> HouseholdContacts:
+    """Contacts each household received this month, by kind."""
+    owner = contacts.owner
+
+    def per(values: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=values, minlength=n_households)
+
+    return HouseholdContacts(calls=per(contacts.attempts + contacts.night), night=per(contacts.night),
+                             visits=per(contacts.visits), third_party=per(contacts.third_party),
+                             social_media=per(contacts.social_media))
+
+
+def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A length-``n`` array with ``values`` at ``rows`` and zero elsewhere."""
+    out = np.zeros(n, dtype=values.dtype)
+    out[rows] = values
+    return out

@@ -1,0 +1,155 @@
+"""What a household pays, to whom: the month's payment decision on every loan of the book.
+
+:func:`decide_payments` (ODD section 7.6) turns the state of each loan and its household into a payment:
+
+- intention: a logistic of willingness, collection pressure, legal consequence (suits, judgments, credible
+  threats), goodwill and the lender's reputation, neighbours' behaviour, debt overhang, how far behind the
+  account is, stress, a promise made this month, and the reactance contact provoked (``sim.contacts``);
+  a delinquent household that means to pay clears its arrears only some of the time;
+- attention: a household forgets a payment with its inattention, less often after a reminder;
+- misreading: it misreads the amount (pays half) with its misunderstanding, less after education;
+- disputes: it will not pay an amount its lender's records got wrong;
+- garnishment: after a judgment part of its wages above essentials is taken first;
+- the split: a household that cannot pay all it means to pays first what has legal consequences, then the
+  loudest creditor (``sim.borrowers.split_budget``).
+
+The step draws from the ``behaviour`` stream only (four uniforms per loan, then one per disputed record
+error), marks disputes, corrects some record errors and counts broken promises on the book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.borrowers import BorrowerTable, payment_budget, split_budget
+from sim.config import Behaviour, NetworkConfig, Tactics
+from sim.loans import LoanBook
+from sim.records import BudgetSplit, Payments
+
+
+@dataclass(frozen=True)
+class PaymentSetting:
+    """What the payment decision needs to know of the world besides the book and the households."""
+
+    behaviour: Behaviour
+    tactics: Tactics
+    network: NetworkConfig
+    reputation: np.ndarray  # per lender: -1..1, falls with public complaints
+    peer_delinquent: np.ndarray  # per household: share of neighbours 30+ days late last month
+    peer_legal: np.ndarray  # per household: share of neighbours sued or garnished last month
+
+
+@dataclass(frozen=True)
+class HiddenTruth:
+    """Why each loan of the book was or was not paid this month, as only the model knows it."""
+
+    loan_id: np.ndarray
+    due: np.ndarray  # amount due this month
+    unwilling: np.ndarray  # the household did not intend to pay this loan
+    cash_short: np.ndarray  # it intended to, but its budget could not cover all it meant to pay
+
+
+def collection_pressure(book: LoanBook, behaviour: Behaviour) -> np.ndarray:
+    """Collection pressure on every loan of the book (0-1): concave in the contact stock,
+    ``1 - exp(-stock / behaviour.pressure_scale)``."""
+    scale = np.float32(behaviour.pressure_scale)
+    return -np.expm1(-book.view("pressure") / scale)
+
+
+def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, reactance: np.ndarray,
+                    reminded: np.ndarray, rng: np.random.Generator,
+                    keep_truth: bool = False) -> tuple[Payments, HiddenTruth | None]:
+    """What each household pays on each loan this month (see the module docstring).
+
+    ``reactance`` (per loan) is the fall in the payment logit that this month's contact provoked;
+    ``reminded`` (per loan) says whether a reminder reached the household. With ``keep_truth``, also the
+    hidden reasons for not paying (else None).
+    """
+    beh, tac = setting.behaviour, setting.tactics
+    owner = book.view("borrower")
+    n = book.n
+    due = book.amount_due()
+    settling = book.view("settlement_offer")
+    if settling.any():
+        due = np.where(settling, (1.0 - tac.settlement_haircut) * book.claim(), due)
+    u = rng.random((4, n), dtype=np.float32)
+    f32 = np.float32
+    cycles = book.view("cycles")
+    net = setting.network
+    peer = (f32(net.peer_legal_deterrence) * setting.peer_legal
+            - f32(net.peer_default_weight) * setting.peer_delinquent)
+    reputation = (net.reputation_weight * setting.reputation).astype(f32)[book.view("lender")]
+    # debt overhang: the more a household owes relative to its income, the less it tries
+    owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
+    overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
+    pressure = collection_pressure(book, beh)
+    legal = (book.view("litigation_age") >= 0) | book.view("judgment")
+    consequence = legal + book.view("threat")
+    logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
+             + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
+             + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
+             + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
+             + f32(beh.stress_weight) * t.stress[owner]
+             + f32(tac.promise_boost) * book.view("promise") - reactance)
+    # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
+    odds = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0))))
+    intends = odds < f32(1.0)
+    # a delinquent household that means to pay clears its arrears only some of the time, the less often the
+    # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the
+    # same draw decides, so nothing shifts)
+    catches_up = odds < np.power(f32(beh.catch_up_rate), np.maximum(cycles, 1))
+    del logit, reputation, odds
+    lapse = (f32(1.0) - t.attention[owner]) * np.where(reminded, f32(1.0 - beh.reminder_attention_fix), f32(1.0))
+    forgets = u[1] < lapse
+    del lapse
+    delinquent = cycles > 0
+    misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
+    misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(beh.misread_current_share))
+    scheduled = np.minimum(book.view("scheduled"), due)
+    wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
+    del scheduled
+    wanted[misreads] *= 0.5
+    # garnishment after judgment takes part of earnings above essentials, before anything else
+    garnish = np.zeros(n)
+    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    budget = payment_budget(t)
+    if len(judged):
+        jowner = owner[judged]
+        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
+        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
+        # only wages can be garnished: nothing is taken from unemployment benefits
+        garnish[judged] = np.where(t.employed[jowner], np.minimum(
+            tac.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
+        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+        wanted = np.maximum(wanted - garnish, 0.0)
+
+    # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
+    priority = np.exp(f32(beh.priority_consequence) * np.minimum(legal + 0.5 * book.view("threat"), 1.0)
+                      + f32(beh.priority_loudness) * pressure)
+    del consequence, legal, pressure
+
+    # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
+    # pay an amount it disputes because of a record error
+    record_error = book.view("record_error")
+    error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
+    wanted[error_dispute] = 0.0
+    budget = np.maximum(budget, 0.0)
+    voluntary = split_budget(budget, wanted, owner, priority)
+    truth = None
+    if keep_truth:
+        truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
+                            cash_short=voluntary < wanted - 1e-9)
+    paid = voluntary + garnish
+    disputed = (misreads & delinquent) | error_dispute
+    book.view("disputed")[:] = disputed
+    fixed = np.flatnonzero(error_dispute)
+    fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
+    record_error[fixed] = False
+    # a promise is broken when the month's payment falls short of what was due
+    broken = book.view("promise") & (paid < due - 1e-9)
+    book.view("broken_promises")[:] += broken
+    split = BudgetSplit(owner=owner.copy(), lender=book.view("lender").copy(), budget=budget, wanted=wanted,
+                        paid=voluntary)
+    return Payments(due=due, paid=paid, disputed=disputed, split=split), truth
