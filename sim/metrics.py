@@ -276,6 +276,12 @@ class MonthlyRecorder:
             self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim()[closed],
                                             minlength=len(self.owed_closed))
 
+    def note_burn_in(self, record: Month) -> None:
+        """A burn-in month: nothing is recorded, but its costs and fines are spent, so that the first recorded
+        month's costs are that month's alone (the running books are differenced month by month)."""
+        self._last_costs = record.books.cumulative_costs.copy()
+        self._last_fines = record.books.cumulative_fines.copy()
+
     def record(self, record: Month) -> None:
         """Add a recorded month's outcomes, from its records (``sim.records``) and the book and households
         as the month left them."""

@@ -591,6 +591,8 @@ class CollectionModel(mesa.Model):
             self.datacollector.collect(self)
             if self.tracer is not None:
                 self.tracer.record(record)
+        else:
+            self.recorder.note_burn_in(record)
         if m % 3 == 2:
             self._compact()
         self.recorder.snapshot()
