@@ -86,9 +86,14 @@ PROVENANCE = ("They come from `python experiments/calibrate.py --points 4 --iter
               "(best loss 4.4 on 2 seeds), written into `sim/config.py`; `population.attention_mean` and "
               "`economy.duration_dependence` were set by hand before it, from a grid and from earlier fits. A fuller "
               "fit of all eight (`--points 24 --iterations 80 --fit-seeds 3 --households 6000`) reached about the "
-              "same loss (4.38) with a worse report on the recession's targets; the recession's delinquency peak "
-              "stays near 5.2-5.4% in every set tried. Known misses are marked in the table below and in the "
-              "tests:")
+              "same loss (4.38) with a worse report on the recession's targets. Since then a broken plan's arrears are "
+              "counted at the full payment (they had been counted at the plan's reduced one, so a broken plan "
+              "jumped several cycles), which put the baseline charge-off inside its range and raised the "
+              "recession's delinquency peak from 5.3% to 5.85%, still short of 6%. Refits after that fix met every "
+              "target on their own report (best loss 2.9-3.1) but not on this one (8,000 households, seeds "
+              "100-107): the baseline sat at the top edge of its ranges and the collection patterns of "
+              "docs/patterns.md weakened further, so they were not adopted. Known misses are marked in the table "
+              "below and in the tests:")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 BASELINE_CHARGEOFF = (3.0, 4.5)  # % a year
 # trough of new lending over its 2007 level: Equifax, new bankcards Jan-Nov 2009 54.5% below Jan-Nov 2007
