@@ -179,6 +179,204 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
 
 
 # --------------------------------------------------------------------------------------------------
+# the loan book's month (ODD section 7.6; sim.loans.LoanBook.schedule, apply_payments, refresh_status)
+# --------------------------------------------------------------------------------------------------
+#: loan statuses as in :class:`sim.loans.Status` (plain ints for the compiled code)
+CURRENT, DELINQUENT, PLAN, LITIGATION, JUDGMENT, CHARGED_OFF, SOLD, PAID_OFF, CLOSED = range(9)
+DAYS_PER_CYCLE = 30
+REAGE_INTERVAL = 12
+IN_COLLECTION_AFTER_CHARGE_OFF = 24
+
+
+@njit(cache=True)
+def schedule_payments(principal, interest, fees, interest_this_month, lender, status, is_card, months_on_book, term,
+                      instalment, plan_left, deferral_left, forborne, min_payment_floor, min_payment_share,
+                      plan_payment_share, payment_share, has_payment_share, contractual, scheduled):
+    """This month's contractual payment of every loan (``LoanBook.schedule``).
+
+    A card asks ``max(floor, share * principal + this month's interest)``; an instalment loan its annuity,
+    or the whole claim once matured; a plan ``plan_payment_share`` of that; a charged-off or sold claim
+    ``max(floor, claim / 12)``; never more than the claim (``contractual``). Nothing is scheduled while
+    forborne or deferred, nor on a loan no longer collected; with ``has_payment_share``, only
+    ``payment_share`` of it (an accommodation's ramp back).
+    """
+    for i in range(principal.shape[0]):
+        claim = principal[i] + interest[i] + fees[i]
+        k = lender[i]
+        if is_card[i]:
+            c = max(min_payment_floor[k], min_payment_share[k] * principal[i] + interest_this_month[i])
+        elif months_on_book[i] >= term[i]:
+            c = claim
+        else:
+            c = instalment[i]
+        if plan_left[i] > 0:
+            c = plan_payment_share * c
+        st = status[i]
+        if st == CHARGED_OFF or st == SOLD:
+            c = max(min_payment_floor[k], claim / 12.0)
+        c = min(c, claim)
+        contractual[i] = c
+        s = 0.0 if (forborne[i] or deferral_left[i] > 0) else c
+        if st >= PAID_OFF:
+            s = 0.0
+        if has_payment_share:
+            s = s * payment_share[i]
+        scheduled[i] = s
+
+
+@njit(cache=True)
+def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived, month, has_month,
+                        lender, scheduled, contractual, instalment, is_card, due_day, chargeoff_days, reaged_month,
+                        principal, interest, fees, repaid, written_off, buyer_collected, paid_last, fees_charged,
+                        arrears, plan_left, plan_arrears, deferral_left, cycles, dpd, in_episode, episode_exposure,
+                        status, months_since_chargeoff, months_on_book,
+                        paid, paid_on_charged_off, due_while_current, paid_on_time, missed, cured, rolled_60,
+                        new_episode, chargeoff, gross_chargeoff, paid_off, broken_plan, fee_out):
+    """Apply a month's payments to every loan and update its arrears, clocks and status, in one pass
+    (``LoanBook.apply_payments``; ODD section 7.6).
+
+    The payment (at most the claim) goes to fees, then interest, then principal; what was due and not paid
+    is the arrears (at most the claim); a short payment breaks a plan (the plan's set-aside arrears come
+    back) and, unless payments are paused or the fee waived, costs the lender's late fee. Cycles are
+    ``ceil(arrears / reference - 1e-9)`` in contractual payments (the card minimum, else the instalment, at
+    least $1), never rising while paused, at most 99; days past due ``30 (cycles - 1) + 30 - due_day``.
+    Cures, rolls to 60+, delinquency episodes, charge-off at ``chargeoff_days``, pay-off and the clocks
+    follow. Book columns are updated in place; the month's events are written to the output arrays.
+    """
+    for i in range(paid_in.shape[0]):
+        claim_before = principal[i] + interest[i] + fees[i]
+        pay = min(paid_in[i], claim_before)
+        full = pay >= claim_before * (1.0 - 1e-12)
+        pay_fees = fees[i] if full else min(pay, fees[i])
+        rest = pay - pay_fees
+        pay_interest = interest[i] if full else min(rest, interest[i])
+        pay_principal = principal[i] if full else min(rest - pay_interest, principal[i])
+        pay = pay_fees + pay_interest + pay_principal
+        fees[i] -= pay_fees
+        interest[i] -= pay_interest
+        principal[i] -= pay_principal
+        principal[i] = max(principal[i], 0.0)
+
+        st = status[i]
+        was_sold = st == SOLD
+        was_charged_off = st == CHARGED_OFF
+        repaid[i] += 0.0 if was_sold else pay
+        written_off[i] -= pay if was_charged_off else 0.0
+        buyer_collected[i] += pay if was_sold else 0.0
+        paid_last[i] = pay
+        paid[i] = pay
+        paid_on_charged_off[i] = pay if was_charged_off else 0.0
+
+        on_book = st <= JUDGMENT
+        due = scheduled[i] + arrears[i] if on_book else 0.0
+        shortfall = max(due - pay, 0.0)
+        claim_after = principal[i] + interest[i] + fees[i]
+        arr = min(shortfall, claim_after)
+        old_cycles = cycles[i]
+        was_delinquent = old_cycles > 0
+        miss = on_book and shortfall > 1e-9 and claim_after > 1e-9
+
+        on_plan = plan_left[i] > 0
+        broken = on_plan and miss
+        plan_left[i] = plan_left[i] - 1 if (on_plan and not miss) else 0
+        plan_completed = on_plan and not miss and plan_left[i] == 0
+        if broken:
+            arr = min(arr + plan_arrears[i], claim_after)
+        if plan_left[i] <= 0:
+            plan_arrears[i] = 0.0
+
+        paused = forborne[i] or deferral_left[i] > 0
+        late = miss and not paused
+        if has_fee_waived and fee_waived[i]:
+            late = False
+        fee = late_fee[lender[i]] if late else 0.0
+        fees[i] += fee
+        fees_charged[i] += fee
+
+        reference = max(contractual[i], 1.0) if is_card[i] else max(instalment[i], 1.0)
+        if on_book:
+            cyc = np.int16(np.int64(np.ceil(arr / reference - 1e-9)))
+        else:
+            cyc = old_cycles
+        if paused and on_book:
+            cyc = min(cyc, old_cycles)
+        cyc = min(cyc, np.int16(99))
+        arrears[i] = arr if on_book else 0.0
+        cycles[i] = cyc
+        if on_book:
+            dpd[i] = DAYS_PER_CYCLE * (cyc - 1) + (DAYS_PER_CYCLE - due_day[i]) if cyc > 0 else 0
+        days = dpd[i]
+
+        cure = on_book and was_delinquent and cyc == 0
+        cured[i] = cure
+        rolled_60[i] = on_book and cyc >= 3 and old_cycles < 3
+        new = on_book and cyc > 0 and not in_episode[i]
+        new_episode[i] = new
+        episode = (in_episode[i] or new) and not (cure or plan_completed)
+        if has_month and on_book and cyc == 0 and month - np.int32(reaged_month[i]) >= REAGE_INTERVAL:
+            episode = False
+        in_episode[i] = episode
+        if new:
+            episode_exposure[i] = claim_after
+
+        co = on_book and days >= chargeoff_days[i]
+        chargeoff[i] = co
+        gross = principal[i] + interest[i] + fees[i] if co else 0.0
+        gross_chargeoff[i] = gross
+        written_off[i] += gross
+        if co:
+            status[i] = CHARGED_OFF
+            months_since_chargeoff[i] = 0
+            arrears[i] = 0.0
+            plan_left[i] = 0
+
+        off = principal[i] + interest[i] + fees[i] <= 1e-9 and status[i] < PAID_OFF
+        paid_off[i] = off
+        if off:
+            principal[i] = 0.0
+            interest[i] = 0.0
+            fees[i] = 0.0
+            status[i] = PAID_OFF
+            arrears[i] = 0.0
+            cycles[i] = 0
+            dpd[i] = 0
+
+        months_on_book[i] += 1
+        deferral_left[i] = max(deferral_left[i] - 1, 0)
+        if months_since_chargeoff[i] >= 0:
+            months_since_chargeoff[i] += 1
+            written = status[i] == CHARGED_OFF or status[i] == SOLD
+            if written and months_since_chargeoff[i] > IN_COLLECTION_AFTER_CHARGE_OFF:
+                status[i] = CLOSED
+        counts = on_book and old_cycles == 0 and scheduled[i] > 0 and not paused
+        due_while_current[i] = counts
+        paid_on_time[i] = counts and not miss
+        missed[i] = miss
+        broken_plan[i] = broken
+        fee_out[i] = fee
+
+
+@njit(cache=True)
+def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
+    """The status of loans still on the book from their flags, the last that applies winning: current,
+    delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
+    (``LoanBook.refresh_status``)."""
+    for i in range(status.shape[0]):
+        if status[i] > JUDGMENT:
+            continue
+        new = CURRENT
+        if cycles[i] > 0:
+            new = DELINQUENT
+        if plan_left[i] > 0 or deferral_left[i] > 0:
+            new = PLAN
+        if litigation_age[i] >= 0:
+            new = LITIGATION
+        if judgment[i]:
+            new = JUDGMENT
+        status[i] = new
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
