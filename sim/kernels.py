@@ -377,6 +377,164 @@ def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, jud
 
 
 # --------------------------------------------------------------------------------------------------
+# households (ODD sections 7.2, 7.7 and 7.8; sim.borrowers)
+# --------------------------------------------------------------------------------------------------
+# Transcendental functions (exp, log) are computed by numpy before a kernel is called and passed in: numpy's
+# vectorised exp and log round differently from the compiled ones in the last bit, and the kernels are to
+# compute exactly what the numpy engine computed.
+@njit(cache=True)
+def labour_market(transition, separation_weights, finding_weights, separation, finding, growth, benefit_rate,
+                  support, shock_event, shock_probability, shock_size, shock_scale,
+                  employed, months_unemployed, income_base, income, shock, lost):
+    """Jobs lost and found, income and expense shocks for every household (``borrowers.labour_and_shocks``).
+
+    An employed household loses its job when ``transition < separation * separation_weight``; an unemployed one
+    finds one when ``transition < finding * finding_weight``. Earnings are ``income_base * growth`` (``growth =
+    exp(volatility * noise - volatility^2 / 2)``, from numpy), benefits ``income_base * benefit_rate + support``.
+    A shock (``shock_event < shock_probability``, compared in float32 as numpy compared it) costs
+    ``shock_scale * income_base * shock_size``. Writes ``lost`` (lost the job this month).
+    """
+    p_shock = np.float32(shock_probability)
+    for i in range(employed.shape[0]):
+        was = employed[i]
+        job_lost = was and np.float64(transition[i]) < separation * separation_weights[i]
+        found = (not was) and np.float64(transition[i]) < finding * finding_weights[i]
+        now = (was and not job_lost) or found
+        employed[i] = now
+        lost[i] = job_lost
+        months_unemployed[i] = 0 if now else months_unemployed[i] + 1
+        if now:
+            income[i] = income_base[i] * np.float64(growth[i])
+        else:
+            income[i] = income_base[i] * benefit_rate + support
+        if shock_event[i] < p_shock:
+            shock[i] = shock_scale * income_base[i] * np.float64(shock_size[i])
+        else:
+            shock[i] = 0.0
+
+
+@njit(cache=True)
+def payment_budget(income, essentials, shock, savings, drawdown, budget):
+    """Money a household can put towards its debts this month (``borrowers.payment_budget``): with
+    ``flow = income - essentials - shock``, ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most
+    ``savings + flow`` and at least 0."""
+    for i in range(income.shape[0]):
+        flow = income[i] - essentials[i] - shock[i]
+        liquid = savings[i] + flow
+        b = max(flow, 0.0) + drawdown * max(savings[i] + min(flow, 0.0), 0.0)
+        budget[i] = max(min(b, liquid), 0.0)
+
+
+@njit(cache=True)
+def split_budget(budget, wanted, owner, priority, pay):
+    """How much each household pays on each loan (``borrowers.split_budget``; ODD section 7.5).
+
+    A household whose budget covers the total it means to pay (``wanted``, summed over its loans) pays it. One
+    that cannot splits ``max(budget, 0)`` across the loans it meant to pay in proportion to ``priority *
+    wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room, in
+    proportion to their room. Sums over a household's loans run in loan order, as ``np.bincount`` sums.
+    """
+    n = budget.shape[0]
+    total = np.zeros(n)
+    for j in range(owner.shape[0]):
+        total[owner[j]] += wanted[j]
+        pay[j] = wanted[j]
+    short = np.zeros(n, dtype=np.bool_)
+    any_short = False
+    for o in range(n):
+        if budget[o] < total[o] - 1e-9:
+            short[o] = True
+            any_short = True
+    if not any_short:
+        return
+    # first pass: shares of the envelope by priority-weighted ask
+    w_sum = total  # reused (the totals are no longer needed)
+    w_sum[:] = 0.0
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if short[o] and wanted[j] > 0:
+            w_sum[o] += np.float64(priority[j]) * wanted[j]
+    part_sum = np.zeros(n)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if short[o] and wanted[j] > 0:
+            w = np.float64(priority[j]) * wanted[j]
+            share = w / w_sum[o] if w_sum[o] > 0 else 0.0
+            part = min(max(budget[o], 0.0) * share, wanted[j])
+            pay[j] = part
+            part_sum[o] += part
+    # second pass: what is left goes to loans with room, in proportion to their room
+    room_sum = w_sum  # reused
+    room_sum[:] = 0.0
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if short[o] and wanted[j] > 0:
+            room_sum[o] += wanted[j] - pay[j]
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if short[o] and wanted[j] > 0:
+            part = pay[j]
+            room = wanted[j] - part
+            left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
+            extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
+            pay[j] = part + min(left * extra, room)
+
+
+@njit(cache=True)
+def settle_month(income, essentials, shock, paid, saving_rate, savings_target, borrowed, locked, paused,
+                 has_spending, savings, shortfall, consumption):
+    """Households pay, save towards their buffer and consume the rest (``borrowers.settle_month``; ODD 7.7).
+
+    With ``surplus = income - essentials - shock - paid``: a surplus saves ``min(saving_rate * income, target -
+    savings)`` (at least 0, at most the surplus), plus, in a lockdown, what it kept the household from spending
+    (``locked``, out of what surplus is left); a deficit draws savings down, and what savings cannot cover is
+    ``shortfall`` (at most the essentials). Consumption is ``essentials + surplus - save - shortfall`` (at least
+    0) plus what new loans bought (``borrowed``) and, in a pause on other debts, the ``paused`` payments.
+    """
+    for i in range(income.shape[0]):
+        surplus = income[i] - essentials[i] - shock[i] - paid[i]
+        save = max(min(saving_rate * income[i], savings_target[i] - savings[i]), 0.0)
+        save = min(save, surplus) if surplus > 0 else 0.0
+        if has_spending:
+            save = save + (min(locked[i], surplus - save) if surplus > 0 else 0.0)
+        new = savings[i] + (save if surplus > 0 else surplus)
+        short = min(max(-new, 0.0), essentials[i])
+        shortfall[i] = short
+        savings[i] = max(new, 0.0)
+        c = max(essentials[i] + (surplus - save if surplus > 0 else 0.0) - short, 0.0) + borrowed[i]
+        if has_spending:
+            c += paused[i]
+        consumption[i] = c
+
+
+@njit(cache=True)
+def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, shortfall, log_buffer, wellbeing,
+                         wellbeing_offset, employed, stress_decay, stress_from_arrears, stress_from_job_loss,
+                         stress_from_shock, wellbeing_base, savings_weight, stress_weight, arrears_weight,
+                         unemployment_weight, adjustment):
+    """Stress and the well-being index of every household (``borrowers.update_stress_and_wellbeing``; ODD 7.7).
+
+    ``stress = clip(decay * stress + contact stress + arrears, job-loss, shock and shortfall terms, 0, 1)``;
+    well-being moves by ``adjustment`` towards ``base + offset + savings_weight * log_buffer - stress_weight *
+    stress - arrears_weight * [30+ days late] - unemployment_weight * [unemployed]``, clipped to 0-100, where
+    ``log_buffer = log((savings / max(essentials, 1) + 0.1) / 1.1)`` comes from numpy. Products of a float32
+    column and a weight are rounded to float32 first, as numpy rounded them.
+    """
+    decay = np.float32(stress_decay)
+    w_stress = np.float32(stress_weight)
+    for i in range(stress.shape[0]):
+        s = (np.float64(decay * stress[i]) + contact_stress[i] + stress_from_arrears * any_30plus[i]
+             + stress_from_job_loss * lost_job[i] + stress_from_shock * (shock[i] > 0) + 0.2 * (shortfall[i] > 0))
+        st = np.float32(min(max(s, 0.0), 1.0))
+        stress[i] = st
+        target = (np.float64(np.float32(wellbeing_base) + wellbeing_offset[i]) + savings_weight * log_buffer[i]
+                  - np.float64(w_stress * st) - arrears_weight * any_30plus[i]
+                  - unemployment_weight * (not employed[i]))
+        wb = np.float64(wellbeing[i]) + adjustment * (target - np.float64(wellbeing[i]))
+        wellbeing[i] = np.float32(min(max(wb, 0.0), 100.0))
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:

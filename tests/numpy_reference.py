@@ -1,4 +1,5 @@
-"""The numpy engine's contact calendar and loan accounting, frozen as it was before the compiled kernels (issue 14).
+"""The numpy engine's contact calendar, loan accounting and household arithmetic, frozen as it was before
+the compiled kernels (issue 14).
 
 ``sim.kernels`` must compute exactly what these functions computed; ``tests/test_kernels.py`` compares them.
 Not used by the model.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.borrowers import BorrowerTable, LabourDraws, MonthSpending
+from sim.config import Behaviour, Economy, Population
 from sim.loans import (
     DAYS_PER_CYCLE,
     IN_COLLECTION_AFTER_CHARGE_OFF,
@@ -369,3 +372,117 @@ class NumpyLoanBook(LoanBook):
         new[self.view("judgment")] = Status.JUDGMENT
         status[on_book] = new[on_book]
 
+
+
+def labour_and_shocks(
+    t: BorrowerTable, cfg: Economy, separation: float, finding: float, support: float, draws: LabourDraws,
+    separation_weights: np.ndarray, finding_weights: np.ndarray,
+) -> np.ndarray:
+    """Move households between jobs and unemployment, set income and expense shocks.
+
+    Returns the mask of households who lost their job this month.
+    """
+    s_i = separation * separation_weights
+    lost = t.employed & (draws.transition < s_i)
+    found = ~t.employed & (draws.transition < finding * finding_weights)
+    t.employed[:] = (t.employed & ~lost) | found
+    t.months_unemployed[:] = np.where(t.employed, 0, t.months_unemployed + 1)
+    earnings = t.income_base * np.exp(cfg.income_volatility * draws.income_noise - 0.5 * cfg.income_volatility**2)
+    benefits = t.income_base * cfg.unemployment_insurance_replacement + support
+    t.income[:] = np.where(t.employed, earnings, benefits)
+    hit = draws.shock_event < cfg.expense_shock_probability
+    t.shock[:] = np.where(hit, cfg.expense_shock_size * t.income_base * draws.shock_size, 0.0)
+    return lost
+
+
+# salts of the fixed hashes that pick the households a lever reaches (one per lever, so that the sets are
+# independent of each other)
+STIMULUS_SALT, PROGRAMME_SALT, PAUSE_SALT = 1, 2, 3
+
+
+def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
+    """Money a household can put towards its debts this month: what is left of income after
+    essentials and shocks, plus part of its savings."""
+    flow = t.income - t.essentials - t.shock
+    liquid = t.savings + flow
+    budget = np.maximum(flow, 0.0) + drawdown * np.maximum(t.savings + np.minimum(flow, 0.0), 0.0)
+    return np.clip(np.minimum(budget, liquid), 0.0, None)
+
+
+def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """How much each household pays on each loan.
+
+    A household pays what it means to pay on each loan (``wanted``) when its budget covers the total. When
+    it does not, it cannot pay every lender: it splits its budget across the loans it meant to pay in
+    proportion to ``priority * wanted`` (consequences first, then the loudest creditor: see
+    ``CollectionModel._decide_payments``), never paying a loan more than it meant to, and passes what a loan
+    cannot absorb to the others. Only the loans of such households are touched after the first test.
+    """
+    n = len(budget)
+    total_wanted = np.bincount(owner, weights=wanted, minlength=n)
+    short = budget < total_wanted - 1e-9
+    pay = wanted.copy()
+    rows = np.flatnonzero(short[owner] & (wanted > 0))
+    if len(rows) == 0:
+        return pay
+    o = owner[rows]
+    ask = wanted[rows]
+    envelope = np.maximum(budget, 0.0)
+    w = priority[rows] * ask
+    w_sum = np.bincount(o, weights=w, minlength=n)[o]
+    share = np.divide(w, w_sum, out=np.zeros_like(w), where=w_sum > 0)
+    part = np.minimum(envelope[o] * share, ask)
+    # second pass: hand what is left to loans that can still take it
+    left = np.maximum(envelope - np.bincount(o, weights=part, minlength=n), 0.0)[o]
+    room = ask - part
+    room_sum = np.bincount(o, weights=room, minlength=n)[o]
+    extra = np.divide(room, room_sum, out=np.zeros_like(room), where=room_sum > 0)
+    pay[rows] = part + np.minimum(left * extra, room)
+    return pay
+
+
+def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: np.ndarray | float = 0.0,
+                 spending: MonthSpending | None = None) -> None:
+    """Households pay, save towards their buffer, and consume the rest; a deficit draws savings down,
+    and what savings cannot cover is consumption below essentials (``shortfall``). New loans are spent in
+    the month they are taken (``borrowed``: the purchase the loan financed).
+
+    With ``spending`` (a month with a pause on other debts or a lockdown; ``t.essentials`` is then the
+    lowered amount), what a lockdown kept the household from spending is saved, beyond the buffer target,
+    out of any surplus left after the usual saving; and the paused payments still count as consumption
+    (the home they pay for is lived in)."""
+    t.paid[:] = paid
+    surplus = t.income - t.essentials - t.shock - paid
+    save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
+    save = np.where(surplus > 0, np.minimum(save, surplus), 0.0)
+    if spending is not None:
+        save = save + np.where(surplus > 0, np.minimum(spending.locked, surplus - save), 0.0)
+    savings = t.savings + np.where(surplus > 0, save, surplus)
+    # essentials not covered (a deficit beyond the essentials is bills, such as the shock, left unpaid)
+    t.shortfall[:] = np.minimum(np.maximum(-savings, 0.0), t.essentials)
+    t.savings[:] = np.maximum(savings, 0.0)
+    # a shortfall larger than essentials means bills (the shock) went unpaid: consumption stops at zero
+    t.consumption[:] = np.maximum(t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall, 0.0) \
+        + borrowed
+    if spending is not None:
+        t.consumption += spending.paused
+
+
+def update_stress_and_wellbeing(
+    t: BorrowerTable, cfg: Behaviour, contact_stress: np.ndarray, any_30plus: np.ndarray, lost_job: np.ndarray,
+) -> None:
+    """Stress decays and rises with contacts, arrears, job loss, shocks and unmet essentials; the
+    well-being index (0-100, scaled like the CFPB Financial Well-Being Scale) moves towards a target
+    set by savings, stress, arrears and employment."""
+    stress = (cfg.stress_decay * t.stress + contact_stress + cfg.stress_from_arrears * any_30plus
+              + cfg.stress_from_job_loss * lost_job + cfg.stress_from_shock * (t.shock > 0)
+              + 0.2 * (t.shortfall > 0))
+    t.stress[:] = np.clip(stress, 0.0, 1.0)
+    months = t.savings / np.maximum(t.essentials, 1.0)
+    target = (cfg.wellbeing_base + t.wellbeing_offset
+              + cfg.wellbeing_savings_weight * np.log((months + 0.1) / 1.1)
+              - cfg.wellbeing_stress_weight * t.stress
+              - cfg.wellbeing_arrears_weight * any_30plus
+              - cfg.wellbeing_unemployment_weight * ~t.employed)
+    wb = t.wellbeing + cfg.wellbeing_adjustment * (target - t.wellbeing)
+    t.wellbeing[:] = np.clip(wb, 0.0, 100.0)
