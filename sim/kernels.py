@@ -34,8 +34,8 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
     Clustered (``clustered``, the model's default): with ``cum = cluster_shares[due_day % 30]`` (the
     cumulative share of a month's attempts by day), attempts up to day ``d`` are
     ``floor(count * cum[d] + 1e-9)``, the last edge being ``count``; otherwise evenly,
-    ``(count * d) // 30``. Fills ``day_req`` and ``night_req`` (accounts x 30, int16) and returns the
-    largest number of attempts (day and night) requested on one day. Replaces
+    ``(count * d) // 30``. Fills ``day_req`` and ``night_req`` (accounts x 30, int16, zero on entry) and
+    returns the largest number of attempts (day and night) requested on one day. Replaces
     ``sim.regulation.cluster_over_month`` and ``spread_over_month``.
     """
     n = calls.shape[0]
@@ -43,6 +43,8 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
     for i in range(n):
         for which in range(2):
             count = calls[i] if which == 0 else night_calls[i]
+            if count == 0:
+                continue
             out = day_req if which == 0 else night_req
             prev = 0
             if clustered:
@@ -62,54 +64,32 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
                     edge = (np.int64(count) * (d + 1)) // DAYS
                     out[i, d] = edge - prev
                     prev = edge
-        for d in range(DAYS):
-            total = np.int64(day_req[i, d]) + night_req[i, d]
-            if total > most:
-                most = total
+        if calls[i] != 0 or night_calls[i] != 0:
+            for d in range(DAYS):
+                total = np.int64(day_req[i, d]) + night_req[i, d]
+                if total > most:
+                    most = total
     return most
 
 
 @njit(cache=True)
-def _would_clip_account(day, night, conv, max_per_day, max_per_7_days, quiet_days, quiet_hours, out):
-    """Attempts a regime would have dropped from one account's executed calendar, added to ``out`` by
-    rule (``sim.regulation.would_clip_rows`` for one row): night attempts under quiet hours; attempts
-    above the daily cap on each day; in the 7-day window ending each day, attempts beyond the weekly cap
-    (at most that day's attempts); attempts in the ``quiet_days - 1`` days after a conversation."""
-    total_month = 0
-    night_month = 0
-    for d in range(DAYS):
-        total_month += np.int64(day[d]) + night[d]
-        night_month += night[d]
+def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days, quiet_hours, out):
+    """What a regime would have dropped of one executed day of an account, added to ``out`` by rule
+    (``sim.regulation.would_clip_rows`` read day by day): the night attempts under quiet hours; attempts above the
+    daily cap; in the 7 days ending today (``window`` attempts, today included), those beyond the weekly cap, at most
+    today's; every attempt today when the last earlier conversation (day ``last_talk``) was less than
+    ``quiet_days`` days ago."""
+    total = day + night
+    if total == 0:
+        return
     if quiet_hours:
-        out[QUIET_HOURS] = night_month
-    if max_per_day >= 0 and total_month > max_per_day:
-        s = 0
-        for d in range(DAYS):
-            excess = np.int64(day[d]) + night[d] - max_per_day
-            if excess > 0:
-                s += excess
-        out[DAILY_CAP] = s
-    if max_per_7_days >= 0 and total_month > max_per_7_days:
-        s = 0
-        for d in range(DAYS):
-            window = 0
-            for j in range(max(0, d - 6), d + 1):
-                window += np.int64(day[j]) + night[j]
-            excess = window - max_per_7_days
-            if excess > 0:
-                today = np.int64(day[d]) + night[d]
-                s += excess if excess < today else today
-        out[WEEKLY_CAP] = s
-    if quiet_days > 0 and total_month >= 2:
-        s = 0
-        for d in range(DAYS):
-            recent = False
-            for j in range(max(0, d - quiet_days + 1), d):
-                if conv[j]:
-                    recent = True
-            if recent:
-                s += np.int64(day[d]) + night[d]
-        out[AFTER_CONVERSATION] = s
+        out[QUIET_HOURS] += night
+    if max_per_day >= 0 and total > max_per_day:
+        out[DAILY_CAP] += total - max_per_day
+    if max_per_7_days >= 0 and window > max_per_7_days:
+        out[WEEKLY_CAP] += min(window - max_per_7_days, total)
+    if quiet_days > 0 and d - last_talk < quiet_days:
+        out[AFTER_CONVERSATION] += total
 
 
 @njit(cache=True)
@@ -119,7 +99,7 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                        made_day, made_night, conv, attempts, night_attempts, conversations,
                        clipped_rows, violation_rows, would_clip_rows):
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
-    and the rest of ``run_calendar``).
+    and the rest of ``run_calendar`` in the numpy engine).
 
     For an account the regime binds and whose collector complies (``enforced``), each day's requests are
     clipped in this order, counting what is dropped by rule: night attempts under quiet hours; everything
@@ -129,19 +109,28 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     ``p_talk[i, k] = 1 - (1 - p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the
     numpy engine). What the regime forbids of a non-complying account's calls (``breaking``) is counted in
     ``violation_rows`` and what the reference regime would forbid of ``ref_covered`` accounts in
-    ``would_clip_rows`` (:func:`_would_clip_account`). Caps are ``NO_LIMIT`` (-1) when not set.
+    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set.
     """
     n = day_req.shape[0]
+    recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
     for i in range(n):
-        last_conversation = -10_000
+        last_talk = -10_000
+        window = 0  # attempts made in the 6 days before today
+        recent[:] = 0
+        enforce = enforced[i]
+        breaks = breaking[i]
+        refers = check_reference and ref_covered[i]
         for d in range(DAYS):
             day = np.int64(day_req[i, d])
             night = np.int64(night_req[i, d])
-            if enforced[i]:
+            if d >= 7:
+                window -= recent[d % 7]  # day d - 7 leaves the window
+                recent[d % 7] = 0
+            if enforce and day + night > 0:
                 if quiet_hours:
                     clipped_rows[i, QUIET_HOURS] += night
                     night = 0
-                if quiet_days > 0 and d - last_conversation < quiet_days:
+                if quiet_days > 0 and d - last_talk < quiet_days:
                     clipped_rows[i, AFTER_CONVERSATION] += day + night
                     day = 0
                     night = 0
@@ -152,10 +141,7 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                         night = min(night, max_per_day)
                         day = min(day, max_per_day - night)
                 if max_per_7_days >= 0:
-                    used = 0
-                    for j in range(max(0, d - 6), d):
-                        used += np.int64(made_day[i, j]) + made_night[i, j]
-                    room = max(max_per_7_days - used, 0)
+                    room = max(max_per_7_days - window, 0)
                     total = day + night
                     if total > room:
                         clipped_rows[i, WEEKLY_CAP] += total - room
@@ -163,19 +149,21 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                         day = min(day, room - night)
             made_day[i, d] = day
             made_night[i, d] = night
-            talked = answer_u[i, d] < p_talk[i, day + night]
-            conv[i, d] = talked
-            if talked:
-                last_conversation = d
+            total = day + night
+            recent[d % 7] = total
+            window += total
+            if breaks:
+                _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
+                                quiet_hours, violation_rows[i])
+            if refers:
+                _would_clip_day(d, day, night, window, last_talk, ref_max_per_day, ref_max_per_7_days,
+                                ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
+            if total > 0 and answer_u[i, d] < p_talk[i, total]:
+                conv[i, d] = True
+                last_talk = d
+                conversations[i] += 1
             attempts[i] += day
             night_attempts[i] += night
-            conversations[i] += talked
-        if breaking[i]:
-            _would_clip_account(made_day[i], made_night[i], conv[i], max_per_day, max_per_7_days, quiet_days,
-                                quiet_hours, violation_rows[i])
-        if check_reference and ref_covered[i]:
-            _would_clip_account(made_day[i], made_night[i], conv[i], ref_max_per_day, ref_max_per_7_days,
-                                ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
 
 
 # --------------------------------------------------------------------------------------------------
