@@ -211,8 +211,8 @@ def labour_and_shocks(
     """
     growth = np.exp(cfg.income_volatility * draws.income_noise - 0.5 * cfg.income_volatility**2)
     lost = np.empty(t.n, dtype=bool)
-    kernels.labour_market(draws.transition, separation_weights, finding_weights, separation, finding, growth,
-                          cfg.unemployment_insurance_replacement, support, draws.shock_event,
+    kernels.labour_market(draws.transition, separation_weights, finding_weights, float(separation), float(finding),
+                          growth, cfg.unemployment_insurance_replacement, float(support), draws.shock_event,
                           cfg.expense_shock_probability, draws.shock_size, cfg.expense_shock_size,
                           t.employed, t.months_unemployed, t.income_base, t.income, t.shock, lost)
     return lost
@@ -320,7 +320,7 @@ def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: 
     out of any surplus left after the usual saving; and the paused payments still count as consumption
     (the home they pay for is lived in)."""
     t.paid[:] = paid
-    borrowed = np.broadcast_to(np.asarray(borrowed, dtype=np.float64), (t.n,))
+    borrowed = np.full(t.n, float(borrowed)) if np.ndim(borrowed) == 0 else np.asarray(borrowed, dtype=np.float64)
     none = np.zeros(0)
     kernels.settle_month(t.income, t.essentials, t.shock, t.paid, cfg.saving_rate, t.savings_target, borrowed,
                          none if spending is None else spending.locked, none if spending is None else spending.paused,
@@ -355,7 +355,7 @@ def update_stress_and_wellbeing(
     set by savings, stress, arrears and employment."""
     log_buffer = np.log((t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
     kernels.stress_and_wellbeing(
-        t.stress, contact_stress, any_30plus, lost_job, t.shock, t.shortfall, log_buffer, t.wellbeing,
+        t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall, log_buffer, t.wellbeing,
         t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears, cfg.stress_from_job_loss,
         cfg.stress_from_shock, cfg.wellbeing_base, cfg.wellbeing_savings_weight, cfg.wellbeing_stress_weight,
         cfg.wellbeing_arrears_weight, cfg.wellbeing_unemployment_weight, cfg.wellbeing_adjustment)

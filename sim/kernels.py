@@ -526,23 +526,49 @@ def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, sh
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
-    """Compile (or load from the disk cache) every kernel by calling it on tiny arrays; return the
-    seconds it took. The first call in a fresh checkout pays the compilation (tens of seconds); later
-    processes load the cache in well under a second."""
+    """Compile (or load from the disk cache) every kernel for the argument types the model passes, by calling
+    each on arrays of two elements; return the seconds it took. The first call in a fresh checkout pays the
+    compilation; later processes load the cache (``tests/test_kernels.py`` checks that a model run after
+    ``warm()`` compiles nothing more)."""
     start = time.perf_counter()
     n = 2
-    calls = np.array([3, 0], dtype=np.int16)
-    day_req = np.zeros((n, DAYS), dtype=np.int16)
-    night_req = np.zeros((n, DAYS), dtype=np.int16)
+    f64, f32, i16, i32, i64, i8, b = np.float64, np.float32, np.int16, np.int32, np.int64, np.int8, np.bool_
+
+    def z(dtype, shape=n):
+        return np.zeros(shape, dtype=dtype)
+
+    # the calendar
+    calls = np.array([3, 0], dtype=i16)
+    day_req, night_req = z(i16, (n, DAYS)), z(i16, (n, DAYS))
     shares = np.tile(np.linspace(0.0, 1.0, DAYS + 1), (DAYS, 1))
-    due = np.array([3, 7], dtype=np.int8)
     for clustered in (True, False):
-        most = lay_out_calls(calls, calls, due, shares, clustered, day_req, night_req)
-    p_talk = np.zeros((n, int(most) + 1), dtype=np.float32)
-    flags = np.ones(n, dtype=np.bool_)
-    i32 = lambda: np.zeros(n, dtype=np.int32)  # noqa: E731
-    rows = lambda: np.zeros((n, 9), dtype=np.int64)  # noqa: E731
-    run_calendar_month(day_req, night_req, np.zeros((n, DAYS), dtype=np.float32), p_talk, flags, flags, flags,
-                       3, 7, 7, True, 3, 7, 7, True, True, np.zeros_like(day_req), np.zeros_like(night_req),
-                       np.zeros((n, DAYS), dtype=np.bool_), i32(), i32(), i32(), rows(), rows(), rows())
+        most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
+    flags = np.ones(n, dtype=b)
+    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags,
+                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
+                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, (n, 9)), z(i64, (n, 9)), z(i64, (n, 9)))
+    # the loan book
+    lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
+    schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),
+                      z(b), np.ones(1), np.ones(1), 0.6, np.ones(n), True, z(f64), z(f64))
+    apply_payments_pass(z(f64), np.ones(1), z(b), z(b), True, 0, True, lender, z(f64), z(f64), z(f64), z(b), z(i8),
+                        np.full(n, 180, dtype=i16), z(i16), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64),
+                        z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
+                        z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
+    refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    # households
+    labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,
+                  z(b), z(i16), z(f64), z(f64), z(f64), z(b))
+    payment_budget(z(f64), z(f64), z(f64), z(f64), 0.5, z(f64))
+    split_budget(z(f64), np.ones(n), z(i32), np.ones(n, dtype=f32), z(f64))
+    settle_month(z(f64), z(f64), z(f64), z(f64), 0.1, z(f64), z(f64), z(f64, 0), z(f64, 0), False, z(f64), z(f64),
+                 z(f64))
+    stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
+                         0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
     return time.perf_counter() - start
+
+
+def compiled_signatures() -> dict[str, int]:
+    """How many argument-type signatures each kernel has compiled in this process (zero when the JIT is off)."""
+    return {name: len(getattr(obj, "signatures", ())) for name, obj in globals().items()
+            if hasattr(obj, "py_func")}

@@ -217,3 +217,15 @@ def test_split_budget_kernel_is_the_numpy_split_bit_for_bit(seed):
     old = ref.split_budget(budget, wanted, owner, priority)
     assert new.dtype == old.dtype and np.array_equal(new, old)
     assert (new < wanted).any() and (new == wanted).any()
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
+def test_a_model_run_after_warm_compiles_nothing_more():
+    """``warm()`` compiles every kernel for the argument types the model passes: the app's first Run, after the
+    warm-up at start-up, does not pay a compilation."""
+    kernels.warm()
+    before = kernels.compiled_signatures()
+    for scenario in ("baseline", "regime_us_reg_f", "crisis_package", "champion_challenger", "portfolio_sample"):
+        size = {} if scenario == "portfolio_sample" else {"n_borrowers": 400}
+        sim.CollectionModel(scenario, rng=1, horizon=8, burn_in_months=2, **size).run()
+    assert kernels.compiled_signatures() == before
