@@ -355,7 +355,8 @@ def update_stress_and_wellbeing(
     set by savings, stress, arrears and employment."""
     log_buffer = np.log((t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
     kernels.stress_and_wellbeing(
-        t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall, log_buffer, t.wellbeing,
-        t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears, cfg.stress_from_job_loss,
-        cfg.stress_from_shock, cfg.wellbeing_base, cfg.wellbeing_savings_weight, cfg.wellbeing_stress_weight,
-        cfg.wellbeing_arrears_weight, cfg.wellbeing_unemployment_weight, cfg.wellbeing_adjustment)
+        t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall,
+        log_buffer, t.wellbeing, t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears,
+        cfg.stress_from_job_loss, cfg.stress_from_shock, cfg.wellbeing_base, cfg.wellbeing_savings_weight,
+        cfg.wellbeing_stress_weight, cfg.wellbeing_arrears_weight, cfg.wellbeing_unemployment_weight,
+        cfg.wellbeing_adjustment)

@@ -523,6 +523,90 @@ def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, sh
 
 
 # --------------------------------------------------------------------------------------------------
+# what a household means to pay (ODD section 7.5; CollectionModel._decide_payments)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def payment_logit(owner, lender, willingness, pressure, legal, threat, goodwill, reputation, peer, overhang, cycles,
+                  stress, promise, reactance, intercept, willingness_weight, pressure_weight, legal_weight,
+                  goodwill_weight, delinquency_weight, delinquency_cap, stress_weight, promise_boost,
+                  priority_consequence, priority_loudness, neg_logit, priority_arg):
+    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
+    float32 and in the numpy engine's order of operations:
+
+    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
+    + w_goodwill * (goodwill + reputation) + peer - overhang + w_delinquency * min(cycles, cap)
+    + w_stress * stress + promise_boost * promise - reactance``; writes ``neg_logit = min(-logit, 80)`` (the
+    caller takes ``exp``: the chance of meaning to pay is ``1 / (1 + exp(-logit))``) and ``priority_arg =
+    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (priority is its ``exp``).
+    Household columns (willingness, peer, overhang, stress) are indexed by ``owner``; ``reputation`` by lender.
+    """
+    a = np.float32(intercept)
+    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
+    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
+    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
+    boost = np.float32(promise_boost)
+    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
+    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        sued = np.float32(legal[j])
+        logit = a + w_will * willingness[o]
+        logit = logit + w_pressure * pressure[j]
+        logit = logit + w_legal * (sued + threat[j])
+        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
+        logit = logit + peer[o]
+        logit = logit - overhang[o]
+        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
+        logit = logit + w_stress * stress[o]
+        logit = logit + boost * np.float32(promise[j])
+        logit = logit - reactance[j]
+        neg_logit[j] = min(-logit, cap80)
+        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure[j]
+
+
+@njit(cache=True)
+def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, reminded, reminder_keeps,
+                       misunderstanding, misread_current_share, due, scheduled, record_error, error_dispute_rate,
+                       wanted, intends, misreads, error_dispute):
+    """What each household means to pay on each loan this month (ODD section 7.5), from four uniform draws per
+    loan (``u``, 4 x loans, float32, from the ``behaviour`` stream):
+
+    it means to pay when ``odds = u0 * (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due)
+    when also ``odds < catch_up[max(cycles, 1) - 1]`` (``catch_up_rate ** cycles``) or it is current, else pays
+    this month's payment (at most the amount due); it forgets when ``u1 < (1 - attention) * (reminder_keeps if
+    reminded else 1)``; it misreads the amount (and pays half) when ``u2 < misunderstanding *
+    (1 if delinquent else misread_current_share)``; a delinquent household whose lender's record is wrong
+    disputes it (and pays nothing) when ``u3 < error_dispute_rate``. Comparisons in float32, as numpy made them.
+    """
+    one = np.float32(1.0)
+    keeps = np.float32(reminder_keeps)
+    current_share = np.float32(misread_current_share)
+    dispute_rate = np.float32(error_dispute_rate)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        c = cycles[j]
+        odds = u[0, j] * (one + exp_neg_logit[j])
+        means = odds < one
+        catches = odds < catch_up[max(c, 1) - 1]
+        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
+        forgets = u[1, j] < lapse
+        delinquent = c > 0
+        misread = u[2, j] < misunderstanding[o] * (one if delinquent else current_share)
+        w = 0.0
+        if means and not forgets:
+            w = due[j] if (catches or c == 0) else min(scheduled[j], due[j])
+        if misread:
+            w *= 0.5
+        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
+        if disputes:
+            w = 0.0
+        wanted[j] = w
+        intends[j] = means
+        misreads[j] = misread
+        error_dispute[j] = disputes
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
@@ -565,6 +649,11 @@ def warm() -> float:
                  z(f64))
     stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
+    # what households mean to pay
+    payment_logit(z(i32), lender, z(f32), z(f32), z(b), z(f32), z(f32), z(f32, 1), z(f32), z(f32), z(i16), z(f32),
+                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
+    payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
+                       z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
     return time.perf_counter() - start
 
 

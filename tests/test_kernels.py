@@ -229,3 +229,113 @@ def test_a_model_run_after_warm_compiles_nothing_more():
         size = {} if scenario == "portfolio_sample" else {"n_borrowers": 400}
         sim.CollectionModel(scenario, rng=1, horizon=8, burn_in_months=2, **size).run()
     assert kernels.compiled_signatures() == before
+
+
+def decide_payments_with_kernels(model, contacts: dict, lost_job: np.ndarray) -> dict:
+    """``CollectionModel._decide_payments`` with its per-loan arithmetic in the kernels ``payment_logit`` and
+    ``payment_intentions``: the body that method (or its successor in ``sim/payments.py``) takes when the kernels
+    are wired in. Everything else (the amount due, the draws, garnishment, the split, the hidden truth, disputes,
+    broken promises) is the method's own code."""
+    from sim.borrowers import payment_budget, split_budget
+    from sim.model import HiddenTruth
+
+    cfg, beh = model.cfg, model.cfg.behaviour
+    t, book = model.borrowers, model.book
+    owner = book.view("borrower")
+    n = book.n
+    due = book.amount_due()
+    settling = book.view("settlement_offer")
+    if settling.any():
+        due = np.where(settling, (1.0 - cfg.tactics.settlement_haircut) * book.claim(), due)
+    rng = model.streams["behaviour"]
+    u = rng.random((4, n), dtype=np.float32)
+    f32 = np.float32
+    cycles = book.view("cycles")
+    net = cfg.network
+    peer = (f32(net.peer_legal_deterrence) * model._peer_state["legal"]
+            - f32(net.peer_default_weight) * model._peer_state["delinquent"])
+    reputation = (net.reputation_weight * model.reputation).astype(f32)
+    owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
+    overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
+    pressure = model.pressure()
+    legal = (book.view("litigation_age") >= 0) | book.view("judgment")
+    neg_logit, priority = np.empty(n, dtype=f32), np.empty(n, dtype=f32)
+    kernels.payment_logit(owner, book.view("lender"), t.willingness, pressure, legal, book.view("threat"),
+                          book.view("goodwill"), reputation, peer, overhang, cycles, t.stress, book.view("promise"),
+                          contacts["reactance"], beh.willingness_intercept, beh.willingness_weight,
+                          beh.pressure_weight, beh.legal_weight, beh.goodwill_weight, beh.delinquency_weight,
+                          beh.delinquency_cap, beh.stress_weight, cfg.tactics.promise_boost, beh.priority_consequence,
+                          beh.priority_loudness, neg_logit, priority)
+    np.exp(neg_logit, out=neg_logit)
+    np.exp(priority, out=priority)
+    catch_up = np.power(f32(beh.catch_up_rate), np.arange(1, max(int(cycles.max(initial=1)), 1) + 1, dtype=np.int16))
+    misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
+    wanted = np.empty(n)
+    intends, misreads, error_dispute = (np.empty(n, dtype=bool) for _ in range(3))
+    kernels.payment_intentions(u, neg_logit, catch_up, cycles, owner, t.attention, contacts["reminded"],
+                               1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
+                               book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
+                               wanted, intends, misreads, error_dispute)
+    delinquent = cycles > 0
+    # garnishment after judgment takes part of earnings above essentials, before anything else
+    garnish = np.zeros(n)
+    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    budget = payment_budget(t)
+    if len(judged):
+        jowner = owner[judged]
+        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
+        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
+        garnish[judged] = np.where(t.employed[jowner], np.minimum(
+            cfg.tactics.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
+        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+        wanted = np.maximum(wanted - garnish, 0.0)
+    record_error = book.view("record_error")
+    voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, priority)
+    if model.keep_truth:
+        model.truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
+                                  cash_short=voluntary < wanted - 1e-9)
+    paid = voluntary + garnish
+    disputed = (misreads & delinquent) | error_dispute
+    book.view("disputed")[:] = disputed
+    fixed = np.flatnonzero(error_dispute)
+    fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
+    record_error[fixed] = False
+    broken = book.view("promise") & (paid < due - 1e-9)
+    book.view("broken_promises")[:] += broken
+    return {"paid": paid, "disputed": disputed, "due": due}
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "recession", "regime_us_reg_f", "champion_challenger"])
+def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatch):
+    """Every month of a run, ``decide_payments_with_kernels`` (kernels ``payment_logit`` and
+    ``payment_intentions``) on a copy of the book, the households and the behaviour stream gives what the model's
+    numpy ``_decide_payments`` gives: the payments, disputes and amounts due, and the book and households after."""
+    import copy
+    import types
+
+    from sim.model import CollectionModel
+
+    numpy_decision = CollectionModel._decide_payments
+    months = []
+
+    def both(self, contacts, lost_job):
+        twin = types.SimpleNamespace(cfg=self.cfg, borrowers=copy.deepcopy(self.borrowers),
+                                     book=copy.deepcopy(self.book), streams={"behaviour": copy.deepcopy(
+                                         self.streams["behaviour"])}, _peer_state=self._peer_state,
+                                     reputation=self.reputation, keep_truth=True, truth=None)
+        twin.pressure = types.MethodType(CollectionModel.pressure, twin)
+        self.keep_truth = True
+        old = numpy_decision(self, contacts, lost_job)
+        new = decide_payments_with_kernels(twin, copy.deepcopy(contacts), lost_job)
+        for name in old:
+            assert np.array_equal(old[name], new[name]), name
+        for field in ("unwilling", "cash_short", "due"):
+            assert np.array_equal(getattr(self.truth, field), getattr(twin.truth, field)), field
+        _same_book(self.book, twin.book)
+        _same_households(self.borrowers, twin.borrowers)
+        months.append((old["paid"] > 0).mean())
+        return old
+
+    monkeypatch.setattr(CollectionModel, "_decide_payments", both)
+    sim.CollectionModel(scenario, rng=6, n_borrowers=3000, horizon=10, burn_in_months=8).run()
+    assert len(months) == 18 and 0.5 < np.mean(months) < 1.0
