@@ -177,6 +177,30 @@ IN_COLLECTION_AFTER_CHARGE_OFF = 24
 
 
 @njit(cache=True)
+def claim(principal, interest, fees, out):
+    """What each borrower still owes on each loan: ``principal + interest + fees`` (``LoanBook.claim``)."""
+    for i in range(principal.shape[0]):
+        out[i] = principal[i] + interest[i] + fees[i]
+
+
+@njit(cache=True)
+def on_book(status, out):
+    """Whether each loan is on its lender's book: current, delinquent, on a plan, in litigation or judgment
+    (``LoanBook.on_book``, the statuses up to ``JUDGMENT``)."""
+    for i in range(status.shape[0]):
+        out[i] = status[i] <= JUDGMENT
+
+
+@njit(cache=True)
+def buckets(dpd, out):
+    """The days-past-due bucket of each figure (``sim.loans.bucket_of``): 0 below 1 day, 1 for 1-29 days, then one
+    bucket per 30 days up to 7 for 180 days and more."""
+    for i in range(dpd.shape[0]):
+        d = dpd[i]
+        out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+
+
+@njit(cache=True)
 def schedule_payments(principal, interest, fees, interest_this_month, lender, status, is_card, months_on_book, term,
                       instalment, plan_left, deferral_left, forborne, min_payment_floor, min_payment_share,
                       plan_payment_share, payment_share, has_payment_share, contractual, scheduled):
@@ -640,6 +664,9 @@ def warm() -> float:
                         z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    claim(z(f64), z(f64), z(f64), z(f64))
+    on_book(status, z(b))
+    buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,
                   z(b), z(i16), z(f64), z(f64), z(f64), z(b))

@@ -77,7 +77,10 @@ _NO_FLAGS = np.zeros(0, dtype=bool)
 
 def bucket_of(dpd: np.ndarray) -> np.ndarray:
     """Bucket (a Bucket value) of each days-past-due figure."""
-    return np.searchsorted(BUCKET_EDGES, dpd, side="right").astype(np.int8)
+    dpd = np.asarray(dpd)
+    out = np.empty(dpd.shape, dtype=np.int8)
+    kernels.buckets(dpd.reshape(-1), out.reshape(-1))
+    return out
 
 
 FLOAT_COLUMNS = (
@@ -263,10 +266,15 @@ class LoanBook:
     # ---------------------------------------------------------------------------------------------
     def claim(self) -> np.ndarray:
         """What each borrower still owes on each loan (principal + interest + fees)."""
-        return self.view("principal") + self.view("interest") + self.view("fees")
+        out = np.empty(self.n)
+        kernels.claim(self.view("principal"), self.view("interest"), self.view("fees"), out)
+        return out
 
     def on_book(self) -> np.ndarray:
-        return ON_BOOK[self.view("status")]
+        """Loans on their lender's book (``ON_BOOK``: current, delinquent, plan, litigation, judgment)."""
+        out = np.empty(self.n, dtype=bool)
+        kernels.on_book(self.view("status"), out)
+        return out
 
     def outstanding(self) -> np.ndarray:
         """Claim carried on the lender's book: zero once charged off or sold."""

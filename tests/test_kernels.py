@@ -339,3 +339,18 @@ def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatc
     monkeypatch.setattr(CollectionModel, "_decide_payments", both)
     sim.CollectionModel(scenario, rng=6, n_borrowers=3000, horizon=10, burn_in_months=8).run()
     assert len(months) == 18 and 0.5 < np.mean(months) < 1.0
+
+
+def test_claim_on_book_and_buckets_are_the_numpy_ones():
+    """``LoanBook.claim``, ``LoanBook.on_book`` and ``bucket_of`` (kernels ``claim``, ``on_book``, ``buckets``)
+    against the numpy expressions they replaced, on a running book and on every days-past-due figure: identical."""
+    from sim.loans import BUCKET_EDGES, ON_BOOK, bucket_of
+
+    _, book, _ = _book_pair("recession", 16)
+    assert np.array_equal(book.claim(), book.view("principal") + book.view("interest") + book.view("fees"))
+    assert np.array_equal(book.on_book(), ON_BOOK[book.view("status")])
+    dpd = np.arange(-5, 400, dtype=np.int16)
+    for values in (dpd, dpd.astype(np.int64), dpd.astype(float) + 0.5, dpd.reshape(-1, 5)):
+        expected = np.searchsorted(BUCKET_EDGES, values, side="right").astype(np.int8)
+        got = bucket_of(values)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
