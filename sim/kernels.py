@@ -451,45 +451,47 @@ def split_budget(budget, wanted, owner, priority, pay):
     for j in range(owner.shape[0]):
         total[owner[j]] += wanted[j]
         pay[j] = wanted[j]
-    short = np.zeros(n, dtype=np.bool_)
-    any_short = False
-    for o in range(n):
-        if budget[o] < total[o] - 1e-9:
-            short[o] = True
-            any_short = True
-    if not any_short:
+    # the loans of households that cannot pay all they mean to (usually few), in loan order
+    rows = np.empty(owner.shape[0], dtype=np.int64)
+    k = 0
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if wanted[j] > 0 and budget[o] < total[o] - 1e-9:
+            rows[k] = j
+            k += 1
+    if k == 0:
         return
     # first pass: shares of the envelope by priority-weighted ask
-    w_sum = total  # reused (the totals are no longer needed)
-    w_sum[:] = 0.0
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        if short[o] and wanted[j] > 0:
-            w_sum[o] += np.float64(priority[j]) * wanted[j]
+    w_sum = total  # reused (the totals are no longer needed); only short households' entries are read
+    for r in range(k):
+        w_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        w_sum[owner[j]] += np.float64(priority[j]) * wanted[j]
     part_sum = np.zeros(n)
-    for j in range(owner.shape[0]):
+    for r in range(k):
+        j = rows[r]
         o = owner[j]
-        if short[o] and wanted[j] > 0:
-            w = np.float64(priority[j]) * wanted[j]
-            share = w / w_sum[o] if w_sum[o] > 0 else 0.0
-            part = min(max(budget[o], 0.0) * share, wanted[j])
-            pay[j] = part
-            part_sum[o] += part
+        w = np.float64(priority[j]) * wanted[j]
+        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
+        part = min(max(budget[o], 0.0) * share, wanted[j])
+        pay[j] = part
+        part_sum[o] += part
     # second pass: what is left goes to loans with room, in proportion to their room
     room_sum = w_sum  # reused
-    room_sum[:] = 0.0
-    for j in range(owner.shape[0]):
+    for r in range(k):
+        room_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        room_sum[owner[j]] += wanted[j] - pay[j]
+    for r in range(k):
+        j = rows[r]
         o = owner[j]
-        if short[o] and wanted[j] > 0:
-            room_sum[o] += wanted[j] - pay[j]
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        if short[o] and wanted[j] > 0:
-            part = pay[j]
-            room = wanted[j] - part
-            left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
-            extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
-            pay[j] = part + min(left * extra, room)
+        part = pay[j]
+        room = wanted[j] - part
+        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
+        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
+        pay[j] = part + min(left * extra, room)
 
 
 @njit(cache=True)
