@@ -633,6 +633,68 @@ def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, rem
 
 
 # --------------------------------------------------------------------------------------------------
+# complaints (ODD section 7.7; sim.complaints.draw_complaints)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def draw_complaints(disputed, excess_contacts, night_calls, threatened, legal, visits, third_party, social_media,
+                    propensity, literacy_ratio, u, mix, base, dispute, excess_weight, night_weight, threat_weight,
+                    visit_weight, third_party_weight, social_media_weight, public_share, regulator_share,
+                    category, channel):
+    """A complaint's category and channel for each account in contact or dispute (``complaints.draw_complaints``),
+    -1 where none is made, from three uniforms per account (``u``, accounts x 3).
+
+    Hazards by category: ``base * mix[c]`` plus, for debt not owed and written notification, 0.8 and 0.2 of
+    ``dispute`` if disputed; for communication tactics ``excess_weight * excess contacts + night_weight * night
+    calls``; for false statements ``threat_weight`` if threatened without legal action; for legal action
+    ``threat_weight`` if in litigation or judgment; for improper information ``visit_weight * visits +
+    third_party_weight * third-party contacts + social_media_weight * public post``; all times the household's
+    propensity. A complaint is made when ``u0 < min(total, 0.95)``; its category is the first whose cumulative
+    share of the total reaches ``u1``; it goes in public when ``u2 < min(public_share * propensity * (1 + 3 * post),
+    0.8)``, else to the regulator when ``u2`` is below that plus ``min(regulator_share * literacy ratio, 0.9)``,
+    else to the lender. Float32 products are rounded as numpy rounded them.
+    """
+    c0, c1, c2 = base * mix[0], base * mix[1], base * mix[2]
+    c3, c4, c5 = base * mix[3], base * mix[4], base * mix[5]
+    d0, d1 = 0.8 * dispute, 0.2 * dispute
+    public32, regulator32 = np.float32(public_share), np.float32(regulator_share)
+    zero32, cap_regulator = np.float32(0.0), np.float32(0.9)
+    h = np.empty(6)
+    for i in range(disputed.shape[0]):
+        h[0] = c0 + d0 * disputed[i]
+        h[1] = c1 + d1 * disputed[i]
+        h[2] = c2 + excess_weight * excess_contacts[i] + night_weight * night_calls[i]
+        h[3] = c3 + threat_weight * (threatened[i] and not legal[i])
+        h[4] = c4 + threat_weight * legal[i]
+        h[5] = (c5 + visit_weight * visits[i] + third_party_weight * third_party[i]
+                + social_media_weight * social_media[i])
+        p = np.float64(propensity[i])
+        total = 0.0
+        for c in range(6):
+            h[c] *= p
+            total += h[c]
+        if not u[i, 0] < min(total, 0.95):
+            category[i] = -1
+            channel[i] = -1
+            continue
+        scale = max(total, 1e-300)
+        cum = 0.0
+        which = 0
+        for c in range(6):
+            cum += h[c]
+            if u[i, 1] > cum / scale:
+                which += 1
+        category[i] = min(which, 5)
+        p_public = min(max(np.float64(public32 * propensity[i]) * (1.0 + 3.0 * social_media[i]), 0.0), 0.8)
+        p_regulator = min(max(regulator32 * literacy_ratio[i], zero32), cap_regulator)
+        if u[i, 2] < p_public:
+            channel[i] = 2
+        elif u[i, 2] < p_public + np.float64(p_regulator):
+            channel[i] = 1
+        else:
+            channel[i] = 0
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
@@ -683,6 +745,9 @@ def warm() -> float:
                   z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
     payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
                        z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
+    # complaints
+    draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
+                    np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))
     return time.perf_counter() - start
 
 

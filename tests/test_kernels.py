@@ -354,3 +354,31 @@ def test_claim_on_book_and_buckets_are_the_numpy_ones():
         expected = np.searchsorted(BUCKET_EDGES, values, side="right").astype(np.int8)
         got = bucket_of(values)
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_complaint_kernel_is_the_numpy_draw_bit_for_bit(seed):
+    """``draw_complaints`` (kernel ``draw_complaints``) against the numpy engine's on accounts with every trigger,
+    with the default hazards and with hazards raised a hundredfold (so that every category and channel occurs)."""
+    from sim.complaints import ComplaintInputs, draw_complaints
+    from sim.config import load_scenario
+
+    rng = np.random.default_rng(seed)
+    n = 50_000
+    x = ComplaintInputs(
+        disputed=rng.random(n) < 0.2, excess_contacts=np.maximum(rng.integers(0, 20, n) - 8.0, 0.0),
+        night_calls=rng.choice([0, 0, 1, 4], n).astype(np.int32), threatened=rng.random(n) < 0.1,
+        legal=rng.random(n) < 0.05, visits=rng.choice([0, 0, 0, 1], n).astype(np.int16),
+        third_party=rng.choice([0, 0, 2], n).astype(np.int16), social_media=rng.random(n) < 0.02,
+        propensity=(rng.gamma(2.0, 0.5, n) * (0.5 + rng.random(n))).astype(np.float32),
+        literacy_ratio=(rng.beta(2, 2, n) / 0.5).astype(np.float32))
+    behaviour = load_scenario("baseline").behaviour
+    loud = behaviour.model_copy(update={name: min(100 * getattr(behaviour, name), 1.0) for name in (
+        "complaint_base", "complaint_dispute", "complaint_excess_contact", "complaint_night", "complaint_threat",
+        "complaint_visit", "complaint_third_party", "complaint_social_media")})
+    for cfg in (behaviour, loud):
+        new = draw_complaints(x, cfg, np.random.default_rng(9))
+        old = ref.draw_complaints(x, cfg, np.random.default_rng(9))
+        for a, b in zip(new, old, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert set(np.unique(new[0]).tolist()) == set(range(-1, 6)) and set(np.unique(new[1]).tolist()) == {-1, 0, 1, 2}
