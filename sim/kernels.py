@@ -633,6 +633,51 @@ def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, rem
 
 
 # --------------------------------------------------------------------------------------------------
+# what a month's reports read from the book (sim.reports, sim.finance)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def account_states(status, dpd, not_on_book, out):
+    """The report state of each loan (``reports.account_states``): its days-past-due bucket (as
+    :func:`buckets`) while on the book, 8 charged off, 9 paid off, 10 sold, ``not_on_book`` otherwise."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        if st <= JUDGMENT:
+            d = dpd[i]
+            out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        elif st == CHARGED_OFF:
+            out[i] = 8
+        elif st == PAID_OFF:
+            out[i] = 9
+        elif st == SOLD:
+            out[i] = 10
+        else:
+            out[i] = not_on_book
+
+
+@njit(cache=True)
+def recovery_per_dollar(status, dpd, in_episode, judgment, held_by_buyer, by_bucket, value_restructured,
+                        value_judgment, value_charged_off, out):
+    """Expected recovery per dollar of each loan's claim, as its lender values it (``finance.recovery_per_dollar``):
+    ``by_bucket[bucket]`` on the book, ``value_restructured`` for an account current only because it was re-aged
+    (still in its delinquency episode), ``value_judgment`` under judgment, ``value_charged_off`` for a charged-off
+    claim the lender still holds, zero otherwise."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        value = 0.0
+        if st <= JUDGMENT:
+            d = dpd[i]
+            bucket = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+            value = by_bucket[bucket]
+            if bucket == 0 and in_episode[i]:
+                value = value_restructured
+            if judgment[i]:
+                value = value_judgment
+        if st == CHARGED_OFF and not held_by_buyer[i]:
+            value = value_charged_off
+        out[i] = value
+
+
+# --------------------------------------------------------------------------------------------------
 # complaints (ODD section 7.7; sim.complaints.draw_complaints)
 # --------------------------------------------------------------------------------------------------
 @njit(cache=True)
@@ -745,6 +790,9 @@ def warm() -> float:
                   z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
     payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
                        z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
+    # reports
+    account_states(status, z(i16), -1, z(i8))
+    recovery_per_dollar(status, z(i16), z(b), z(b), z(b), np.ones(8), 0.5, 0.3, 0.1, z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
                     np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))

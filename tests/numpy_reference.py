@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import reports
 from sim.borrowers import BorrowerTable, LabourDraws, MonthSpending
 from sim.complaints import BASE_MIX, Category, Channel, ComplaintInputs
-from sim.config import Behaviour, Economy, Population
+from sim.config import Behaviour, Economy, Finance, Population
 from sim.loans import (
+    BUCKET_EDGES,
     DAYS_PER_CYCLE,
     IN_COLLECTION_AFTER_CHARGE_OFF,
     ON_BOOK,
@@ -31,6 +33,7 @@ from sim.regulation import (
     would_clip,
     would_clip_rows,
 )
+from sim.tactics import Collector
 
 
 def _p_conversation(p_answer: np.ndarray, attempts: np.ndarray) -> np.ndarray:
@@ -515,3 +518,35 @@ def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator
     channel = np.where(u[:, 2] < p_public, Channel.PUBLIC,
                        np.where(u[:, 2] < p_public + p_regulator, Channel.REGULATOR, Channel.LENDER))
     return np.where(complains, category, -1), np.where(complains, channel, -1)
+
+
+def account_states(status: np.ndarray, dpd: np.ndarray) -> np.ndarray:
+    """Report state of each loan: its days-past-due bucket on the book, or charged off, paid off (settled
+    and prepaid included) or sold; ``reports.NOT_ON_BOOK`` for claims closed after charge-off or sale."""
+    state = np.full(len(status), reports.NOT_ON_BOOK, dtype=np.int8)
+    on_book = ON_BOOK[status]
+    state[on_book] = np.searchsorted(BUCKET_EDGES, dpd[on_book], side="right")  # the numpy engine's bucket_of
+    state[status == Status.CHARGED_OFF] = reports.CHARGED_OFF_STATE
+    state[status == Status.PAID_OFF] = reports.PAID_OFF_STATE
+    state[status == Status.SOLD] = reports.SOLD_STATE
+    return state
+
+
+def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
+    """Expected recovery per dollar of each loan's claim, from the lender's point of view: by days-past-due
+    bucket on the book (``value_restructured`` for an account current only because it was re-aged, and
+    ``value_judgment`` under judgment), ``value_charged_off`` for a charged-off claim the lender still works,
+    zero for sold, closed and paid-off claims."""
+    status = book.view("status")
+    dpd = book.view("dpd")
+    on_book = ON_BOOK[status]
+    by_bucket = np.array([cfg.value_current, *cfg.value_by_bucket, cfg.value_by_bucket[-1]])
+    # buckets: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+ (the last two share a value)
+    bucket = np.searchsorted(BUCKET_EDGES, dpd, side="right")
+    value = np.where(on_book, by_bucket[bucket], 0.0)
+    # current only because a plan, deferral or write-down re-aged it: not valued as a current account
+    restructured = on_book & (bucket == 0) & book.view("in_episode")
+    value = np.where(restructured, cfg.value_restructured, value)
+    value = np.where(on_book & book.view("judgment"), cfg.value_judgment, value)
+    held_after_chargeoff = (status == Status.CHARGED_OFF) & (book.view("collector") != Collector.BUYER)
+    return np.where(held_after_chargeoff, cfg.value_charged_off, value)
