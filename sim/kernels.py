@@ -96,7 +96,7 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
-                       made_day, made_night, conv, attempts, night_attempts, conversations,
+                       keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
                        clipped_rows, violation_rows, would_clip_rows):
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
     and the rest of ``run_calendar`` in the numpy engine).
@@ -109,7 +109,8 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     ``p_talk[i, k] = 1 - (1 - p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the
     numpy engine). What the regime forbids of a non-complying account's calls (``breaking``) is counted in
     ``violation_rows`` and what the reference regime would forbid of ``ref_covered`` accounts in
-    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set.
+    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set. The attempts made and
+    the conversations are written day by day to ``made_day``, ``made_night`` and ``conv`` only with ``keep_daily``.
     """
     n = day_req.shape[0]
     recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
@@ -147,8 +148,9 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                         clipped_rows[i, WEEKLY_CAP] += total - room
                         night = min(night, room)
                         day = min(day, room - night)
-            made_day[i, d] = day
-            made_night[i, d] = night
+            if keep_daily:
+                made_day[i, d] = day
+                made_night[i, d] = night
             total = day + night
             recent[d % 7] = total
             window += total
@@ -159,7 +161,8 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 _would_clip_day(d, day, night, window, last_talk, ref_max_per_day, ref_max_per_7_days,
                                 ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
             if total > 0 and answer_u[i, d] < p_talk[i, total]:
-                conv[i, d] = True
+                if keep_daily:
+                    conv[i, d] = True
                 last_talk = d
                 conversations[i] += 1
             attempts[i] += day
@@ -762,7 +765,7 @@ def warm() -> float:
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
     flags = np.ones(n, dtype=b)
     run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags,
-                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
+                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
                        z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, (n, 9)), z(i64, (n, 9)), z(i64, (n, 9)))
     # the loan book
     lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)

@@ -322,13 +322,14 @@ def run_calendar(
     breaking = bound & ~complies
     ref_covered = reference.binds(third_party)
     check_reference = reference.name != regime.name and bool(ref_covered.any())
-    made_day, made_night = np.zeros_like(day_req), np.zeros_like(night_req)
-    conv = np.zeros((n, DAYS), dtype=bool)
+    kept = n if keep_daily else 0  # the day-by-day calendar is written only when it is kept
+    made_day, made_night = np.zeros((kept, DAYS), dtype=np.int16), np.zeros((kept, DAYS), dtype=np.int16)
+    conv = np.zeros((kept, DAYS), dtype=bool)
     attempts, night_attempts, conversations = (np.zeros(n, dtype=np.int32) for _ in range(3))
     clipped_rows, violation_rows, would_rows = (np.zeros((n, len(Rule)), dtype=np.int64) for _ in range(3))
     kernels.run_calendar_month(
         day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
-        *_limits(regime), *_limits(reference), check_reference,
+        *_limits(regime), *_limits(reference), check_reference, keep_daily,
         made_day, made_night, conv, attempts, night_attempts, conversations, clipped_rows, violation_rows, would_rows)
     return CalendarResult(
         attempts=attempts,

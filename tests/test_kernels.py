@@ -56,6 +56,11 @@ def test_calendar_kernel_is_the_numpy_calendar_bit_for_bit(regime, reference, p_
         a, b = getattr(new, field), getattr(old, field)
         assert a.dtype == b.dtype or field in ("daily", "daily_night"), field
         assert np.array_equal(a, b), field
+    brief = run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime], REGIMES[reference],
+                         complies, keep_daily=False, due_day=due)  # the model's usual call: no day-by-day matrices
+    for field in CALENDAR_FIELDS[:-2]:
+        assert np.array_equal(getattr(brief, field), getattr(old, field)), field
+    assert brief.daily is None and brief.daily_night is None
     assert new.conversations.sum() > 0
     if REGIMES[regime].has_rules:
         assert new.clipped.sum() > 0 and new.violations.sum() > 0
