@@ -636,6 +636,63 @@ def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, rem
 
 
 # --------------------------------------------------------------------------------------------------
+# what contact does (ODD section 7.5; CollectionModel._contact_effects)
+# --------------------------------------------------------------------------------------------------
+CALL_USE, THREAT_USE, OTHER_USE = 1, 2, 0  # how a tactic's use enters goodwill and harassment
+
+
+@njit(cache=True)
+def contact_effects(rows, counts, kind, dose_per_use, stress_per_use, goodwill_per_use, reactance_per_use, contacts,
+                    night, conversations, by_buyer, accepted, threatened, credibility, contact_tolerance,
+                    conversation_dose, buyer_pressure, night_reactance, plan_goodwill, pressure_memory, threat_memory,
+                    goodwill_recovery, reactance_weight, stock, threat, goodwill, goodwill_base, reactance, harassment,
+                    stress):
+    """What this month's contact does to each account in collection (ODD section 7.5), in the numpy engine's order:
+
+    per contacted account (``rows``; ``counts`` is tactics x accounts, in the order of the tactics' parameters),
+    the dose is ``sum(count * dose_per_use) + conversation_dose * conversations + buyer_pressure`` (for a debt
+    buyer's account), stress ``sum(count * stress_per_use)``, harassment ``sum(count * reactance_per_use)`` (a
+    threat's times ``1 - credibility``) ``+ excess contacts + night_reactance * night calls``, goodwill ``sum(count *
+    goodwill_per_use)`` (a call's only on attempts above ``contact_tolerance``) ``+ plan_goodwill`` if an offer was
+    accepted. Over the whole book the contact stock decays by ``pressure_memory``, threats by ``threat_memory``,
+    and goodwill recovers ``goodwill_recovery`` of its gap to ``goodwill_base``; then each contacted account adds
+    its dose, keeps the larger of its threat and ``threatened * credibility``, and adds its goodwill (clipped to
+    -1..1). Writes ``harassment`` and ``stress`` per contacted account and ``reactance_weight * harassment`` into
+    ``reactance`` (per loan, zero on entry).
+    """
+    memory, t_memory, recovery = np.float32(pressure_memory), np.float32(threat_memory), np.float32(goodwill_recovery)
+    for j in range(stock.shape[0]):
+        stock[j] *= memory
+        threat[j] *= t_memory
+        goodwill[j] += recovery * (goodwill_base[j] - goodwill[j])
+    for i in range(rows.shape[0]):
+        excess = max(contacts[i] - contact_tolerance, 0.0)
+        dose, st, good, har = 0.0, 0.0, 0.0, 0.0
+        for k in range(counts.shape[0]):
+            c = counts[k, i]
+            dose += c * dose_per_use[k]
+            st += c * stress_per_use[k]
+            if kind[k] == CALL_USE:
+                good += min(np.float64(c), excess) * goodwill_per_use[k]
+            elif kind[k] == THREAT_USE:
+                good += c * goodwill_per_use[k]
+                har += c * reactance_per_use[k] * (1.0 - credibility[i])
+            else:
+                good += c * goodwill_per_use[k]
+                har += c * reactance_per_use[k]
+        dose += conversation_dose * conversations[i] + (buyer_pressure if by_buyer[i] else 0.0)
+        har += excess + night_reactance * night[i]
+        good += accepted[i] * plan_goodwill
+        r = rows[i]
+        stock[r] += np.float32(dose)
+        threat[r] = max(threat[r], np.float32(threatened[i] * credibility[i]))
+        goodwill[r] = np.float32(min(max(np.float64(goodwill[r]) + good, -1.0), 1.0))
+        reactance[r] = np.float32(reactance_weight * har)
+        harassment[i] = har
+        stress[i] = st
+
+
+# --------------------------------------------------------------------------------------------------
 # what a month's reports read from the book (sim.reports, sim.finance)
 # --------------------------------------------------------------------------------------------------
 @njit(cache=True)
@@ -793,6 +850,10 @@ def warm() -> float:
                   z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
     payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
                        z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
+    # what contact does
+    contact_effects(z(i64), z(i32, (3, n)), np.array([0, 1, 2]), z(f64, 3), z(f64, 3), z(f64, 3), z(f64, 3), z(i32),
+                    z(i32), z(i32), z(b), z(b), z(b), z(f64), 8.0, 1.0, 0.5, 0.3, 0.1, 0.7, 0.9, 0.05, 0.2, z(f32),
+                    z(f32), z(f32), z(f32), z(f32), z(f64), z(f64))
     # reports
     account_states(status, z(i16), -1, z(i8))
     recovery_per_dollar(status, z(i16), z(b), z(b), z(b), np.ones(8), 0.5, 0.3, 0.1, z(f64))

@@ -402,3 +402,62 @@ def test_report_kernels_are_the_numpy_reports_bit_for_bit(scenario, months):
     assert np.array_equal(account_states(status, dpd), ref.account_states(status, dpd))
     finance = model.cfg.finance
     assert np.array_equal(recovery_per_dollar(book, finance), ref.recovery_per_dollar(book, finance))
+
+
+def contact_effects_with_kernels(model, rows, who, uses, contacts, night, conversations, threatened, sued, accepted):
+    """``CollectionModel._contact_effects`` with its arithmetic in the kernel ``contact_effects``: the body that
+    method (or its successor in ``sim/contacts.py``) takes when the kernel is wired in."""
+    from sim.model import ContactEffects
+    from sim.tactics import Collector, Tactic
+
+    cfg, book = model.cfg, model.book
+    tac, beh = cfg.tactics, cfg.behaviour
+    n = len(rows)
+    credibility = model._threat_credibility(book.lender[rows], who, threatened, sued)
+    params = [model._tactic_params[tactic] for tactic in uses]
+    counts = np.stack(list(uses.values())) if uses else np.zeros((0, n), dtype=np.int32)
+    kind = np.array([kernels.CALL_USE if t == Tactic.CALL else kernels.THREAT_USE if t == Tactic.THREAT
+                     else kernels.OTHER_USE for t in uses], dtype=np.int64)
+    reactance = np.zeros(book.n, dtype=np.float32)
+    harassment, stress = np.empty(n), np.empty(n)
+    kernels.contact_effects(
+        rows, counts, kind, *(np.array([getattr(p, name) for p in params], dtype=float)
+                              for name in ("pressure", "stress", "goodwill", "reactance")),
+        contacts, night, conversations, who == Collector.BUYER, accepted, threatened, credibility,
+        beh.contact_tolerance, tac.conversation_dose, tac.buyer_pressure, beh.night_reactance, tac.plan.goodwill,
+        beh.pressure_memory, beh.threat_memory, beh.goodwill_recovery, beh.reactance_weight, book.view("pressure"),
+        book.view("threat"), book.view("goodwill"), book.view("goodwill_base"), reactance, harassment, stress)
+    return ContactEffects(reactance=reactance, harassment=harassment, stress=stress)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "champion_challenger"])
+@pytest.mark.parametrize("strategy", [None, "aggressive"])
+def test_contact_effect_kernel_is_the_numpy_effects_bit_for_bit(scenario, strategy, monkeypatch):
+    """Every month of a run, ``contact_effects_with_kernels`` (kernel ``contact_effects``) on a copy of the book
+    gives what the model's numpy ``_contact_effects`` gives: reactance, harassment, stress, and the contact stock,
+    threats and goodwill of every loan, and the lenders' running share of threats carried out."""
+    import copy
+    import types
+
+    from sim.model import CollectionModel
+
+    numpy_effects = CollectionModel._contact_effects
+    months = []
+
+    def both(self, rows, who, uses, *rest):
+        twin = types.SimpleNamespace(cfg=self.cfg, book=copy.deepcopy(self.book), _tactic_params=self._tactic_params,
+                                     suit_share=self.suit_share.copy(), lenders=self.lenders)
+        twin._threat_credibility = types.MethodType(CollectionModel._threat_credibility, twin)
+        old = numpy_effects(self, rows, who, uses, *rest)
+        new = contact_effects_with_kernels(twin, rows, who, uses, *rest)
+        for name in ("reactance", "harassment", "stress"):
+            assert np.array_equal(getattr(old, name), getattr(new, name)), name
+        _same_book(self.book, twin.book)
+        assert np.array_equal(self.suit_share, twin.suit_share)
+        months.append(len(uses))
+        return old
+
+    monkeypatch.setattr(CollectionModel, "_contact_effects", both)
+    extra = {} if strategy is None else {"strategy": strategy}
+    sim.CollectionModel(scenario, rng=2, n_borrowers=2000, horizon=8, burn_in_months=6, **extra).run()
+    assert len(months) == 14 and max(months) >= 4
