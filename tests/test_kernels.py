@@ -66,6 +66,20 @@ def test_calendar_kernel_is_the_numpy_calendar_bit_for_bit(regime, reference, p_
         assert new.clipped.sum() > 0 and new.violations.sum() > 0
 
 
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
+def test_every_kernel_is_cached_on_disk_and_documented():
+    """Every compiled function in sim/kernels.py keeps its machine code on disk (``cache=True``) and says what it
+    computes; ``warm()`` compiles each that the engine calls (a private helper is compiled inside its caller)."""
+    kernels.warm()
+    compiled = kernels.compiled_signatures()
+    assert len(compiled) >= 20
+    for name in compiled:
+        dispatcher = getattr(kernels, name)
+        assert type(dispatcher._cache).__name__ == "FunctionCache", name
+        assert dispatcher.__doc__ and len(dispatcher.__doc__.split()) >= 8, name
+        assert compiled[name] >= 1 or name.startswith("_"), f"{name} is not compiled by warm()"
+
+
 def test_warm_compiles_every_kernel_and_reports_seconds():
     seconds = kernels.warm()
     assert 0.0 <= seconds < 600.0
