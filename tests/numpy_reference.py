@@ -552,3 +552,166 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     value = np.where(on_book & book.view("judgment"), cfg.value_judgment, value)
     held_after_chargeoff = (status == Status.CHARGED_OFF) & (book.view("collector") != Collector.BUYER)
     return np.where(held_after_chargeoff, cfg.value_charged_off, value)
+
+
+# the payment decision as the numpy engine made it (sim.payments.decide_payments before its kernels)
+from sim.payments import HiddenTruth, PaymentSetting, collection_pressure  # noqa: E402
+from sim.records import BudgetSplit, Payments  # noqa: E402
+
+
+def numpy_decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, reactance: np.ndarray,
+                    reminded: np.ndarray, rng: np.random.Generator,
+                    keep_truth: bool = False) -> tuple[Payments, HiddenTruth | None]:
+    """What each household pays on each loan this month (see the module docstring).
+
+    ``reactance`` (per loan) is the fall in the payment logit that this month's contact provoked;
+    ``reminded`` (per loan) says whether a reminder reached the household. With ``keep_truth``, also the
+    hidden reasons for not paying (else None).
+    """
+    beh, tac = setting.behaviour, setting.tactics
+    owner = book.view("borrower")
+    n = book.n
+    due = book.amount_due()
+    settling = book.view("settlement_offer")
+    if settling.any():
+        due = np.where(settling, (1.0 - tac.settlement_haircut) * book.claim(), due)
+    u = rng.random((4, n), dtype=np.float32)
+    f32 = np.float32
+    cycles = book.view("cycles")
+    net = setting.network
+    peer = (f32(net.peer_legal_deterrence) * setting.peer_legal
+            - f32(net.peer_default_weight) * setting.peer_delinquent)
+    reputation = (net.reputation_weight * setting.reputation).astype(f32)[book.view("lender")]
+    # debt overhang: the more a household owes relative to its income, the less it tries
+    owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
+    overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
+    pressure = collection_pressure(book, beh)
+    legal = (book.view("litigation_age") >= 0) | book.view("judgment")
+    consequence = legal + book.view("threat")
+    logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
+             + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
+             + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
+             + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
+             + f32(beh.stress_weight) * t.stress[owner]
+             + f32(tac.promise_boost) * book.view("promise") - reactance)
+    # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
+    odds = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0))))
+    intends = odds < f32(1.0)
+    # a delinquent household that means to pay clears its arrears only some of the time, the less often the
+    # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the
+    # same draw decides, so nothing shifts)
+    catches_up = odds < np.power(f32(beh.catch_up_rate), np.maximum(cycles, 1))
+    del logit, reputation, odds
+    lapse = (f32(1.0) - t.attention[owner]) * np.where(reminded, f32(1.0 - beh.reminder_attention_fix), f32(1.0))
+    forgets = u[1] < lapse
+    del lapse
+    delinquent = cycles > 0
+    misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
+    misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(beh.misread_current_share))
+    scheduled = np.minimum(book.view("scheduled"), due)
+    wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
+    del scheduled
+    wanted[misreads] *= 0.5
+    # garnishment after judgment takes part of earnings above essentials, before anything else
+    garnish = np.zeros(n)
+    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    budget = payment_budget(t)
+    if len(judged):
+        jowner = owner[judged]
+        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
+        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
+        # only wages can be garnished: nothing is taken from unemployment benefits
+        garnish[judged] = np.where(t.employed[jowner], np.minimum(
+            tac.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
+        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+        wanted = np.maximum(wanted - garnish, 0.0)
+
+    # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
+    priority = np.exp(f32(beh.priority_consequence) * np.minimum(legal + 0.5 * book.view("threat"), 1.0)
+                      + f32(beh.priority_loudness) * pressure)
+    del consequence, legal, pressure
+
+    # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
+    # pay an amount it disputes because of a record error
+    record_error = book.view("record_error")
+    error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
+    wanted[error_dispute] = 0.0
+    budget = np.maximum(budget, 0.0)
+    voluntary = split_budget(budget, wanted, owner, priority)
+    truth = None
+    if keep_truth:
+        truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
+                            cash_short=voluntary < wanted - 1e-9)
+    paid = voluntary + garnish
+    disputed = (misreads & delinquent) | error_dispute
+    book.view("disputed")[:] = disputed
+    fixed = np.flatnonzero(error_dispute)
+    fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
+    record_error[fixed] = False
+    # a promise is broken when the month's payment falls short of what was due
+    broken = book.view("promise") & (paid < due - 1e-9)
+    book.view("broken_promises")[:] += broken
+    split = BudgetSplit(owner=owner.copy(), lender=book.view("lender").copy(), budget=budget, wanted=wanted,
+                        paid=voluntary)
+    return Payments(due=due, paid=paid, disputed=disputed, split=split), truth
+
+
+# what contact does, as the numpy engine computed it (sim.contacts.contact_effects before its kernel)
+from sim.contacts import ContactEffects, ContactSetting, threat_credibility  # noqa: E402
+from sim.tactics import Tactic  # noqa: E402
+
+
+def numpy_contact_effects(setting: ContactSetting, book: LoanBook, rows: np.ndarray, who: np.ndarray,
+                    uses: dict[Tactic, np.ndarray], contacts: np.ndarray, night: np.ndarray,
+                    conversations: np.ndarray, threatened: np.ndarray, sued: np.ndarray, accepted: np.ndarray,
+                    suit_share: np.ndarray) -> ContactEffects:
+    """What this month's contact does to each account in collection (ODD section 7.5).
+
+    - The contact stock: last month's, times ``behaviour.pressure_memory``, plus each use's dose
+      (``tactics.*.pressure``), ``tactics.conversation_dose`` per day with a right-party conversation,
+      and a debt buyer's own effort. Pressure is concave in it (diminishing returns).
+    - Threats of legal action weigh in proportion to their credibility: the share of its threatened
+      accounts that the collector has sued, as a running average, over ``tactics.threat_credibility_full``.
+    - Harassment units: contacts from this collector above ``behaviour.contact_tolerance``, plus each use's
+      ``tactics.*.reactance`` (a threat's in proportion to how little it is believed), plus night calls at
+      ``behaviour.night_reactance``; they lower the intention to pay this collector this month.
+    - Goodwill: each use's ``tactics.*.goodwill`` (a call's only above tolerance), an accepted offer's, and a
+      recovery of ``behaviour.goodwill_recovery`` of the gap to the account's goodwill at origination.
+    - Stress: each use's ``tactics.*.stress``.
+    """
+    tac, beh = setting.tactics, setting.behaviour
+    n = len(rows)
+    dose = np.zeros(n)
+    goodwill_add = np.zeros(n)
+    stress_add = np.zeros(n)
+    harassment = np.zeros(n)
+    excess = np.maximum(contacts - beh.contact_tolerance, 0.0)
+    lender_of_row = book.lender[rows]
+    suit_share, credibility = threat_credibility(setting, suit_share, lender_of_row, who, threatened, sued)
+    for tactic, count in uses.items():
+        p = setting.tactic_params[tactic]
+        dose += count * p.pressure
+        stress_add += count * p.stress
+        if tactic == Tactic.CALL:
+            goodwill_add += np.minimum(count, excess) * p.goodwill
+        elif tactic == Tactic.THREAT:
+            goodwill_add += count * p.goodwill
+            harassment += count * p.reactance * (1.0 - credibility)
+        else:
+            goodwill_add += count * p.goodwill
+            harassment += count * p.reactance
+    dose += tac.conversation_dose * conversations + np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
+    harassment += excess + beh.night_reactance * night
+    goodwill_add += accepted * tac.plan.goodwill
+    stock = book.view("pressure")
+    stock *= np.float32(beh.pressure_memory)
+    stock[rows] += dose.astype(np.float32)
+    threat = book.view("threat")
+    threat *= np.float32(beh.threat_memory)
+    threat[rows] = np.maximum(threat[rows], (threatened * credibility).astype(np.float32))
+    goodwill, base = book.view("goodwill"), book.view("goodwill_base")
+    goodwill += np.float32(beh.goodwill_recovery) * (base - goodwill)
+    goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
+    reactance = np.zeros(book.n, dtype=np.float32)
+    reactance[rows] = beh.reactance_weight * harassment
+    return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add, suit_share=suit_share)

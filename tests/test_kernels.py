@@ -250,112 +250,38 @@ def test_a_model_run_after_warm_compiles_nothing_more():
     assert kernels.compiled_signatures() == before
 
 
-def decide_payments_with_kernels(model, contacts: dict, lost_job: np.ndarray) -> dict:
-    """``CollectionModel._decide_payments`` with its per-loan arithmetic in the kernels ``payment_logit`` and
-    ``payment_intentions``: the body that method (or its successor in ``sim/payments.py``) takes when the kernels
-    are wired in. Everything else (the amount due, the draws, garnishment, the split, the hidden truth, disputes,
-    broken promises) is the method's own code."""
-    from sim.borrowers import payment_budget, split_budget
-    from sim.model import HiddenTruth
-
-    cfg, beh = model.cfg, model.cfg.behaviour
-    t, book = model.borrowers, model.book
-    owner = book.view("borrower")
-    n = book.n
-    due = book.amount_due()
-    settling = book.view("settlement_offer")
-    if settling.any():
-        due = np.where(settling, (1.0 - cfg.tactics.settlement_haircut) * book.claim(), due)
-    rng = model.streams["behaviour"]
-    u = rng.random((4, n), dtype=np.float32)
-    f32 = np.float32
-    cycles = book.view("cycles")
-    net = cfg.network
-    peer = (f32(net.peer_legal_deterrence) * model._peer_state["legal"]
-            - f32(net.peer_default_weight) * model._peer_state["delinquent"])
-    reputation = (net.reputation_weight * model.reputation).astype(f32)
-    owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
-    overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
-    pressure = model.pressure()
-    legal = (book.view("litigation_age") >= 0) | book.view("judgment")
-    neg_logit, priority = np.empty(n, dtype=f32), np.empty(n, dtype=f32)
-    kernels.payment_logit(owner, book.view("lender"), t.willingness, pressure, legal, book.view("threat"),
-                          book.view("goodwill"), reputation, peer, overhang, cycles, t.stress, book.view("promise"),
-                          contacts["reactance"], beh.willingness_intercept, beh.willingness_weight,
-                          beh.pressure_weight, beh.legal_weight, beh.goodwill_weight, beh.delinquency_weight,
-                          beh.delinquency_cap, beh.stress_weight, cfg.tactics.promise_boost, beh.priority_consequence,
-                          beh.priority_loudness, neg_logit, priority)
-    np.exp(neg_logit, out=neg_logit)
-    np.exp(priority, out=priority)
-    catch_up = np.power(f32(beh.catch_up_rate), np.arange(1, max(int(cycles.max(initial=1)), 1) + 1, dtype=np.int16))
-    misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
-    wanted = np.empty(n)
-    intends, misreads, error_dispute = (np.empty(n, dtype=bool) for _ in range(3))
-    kernels.payment_intentions(u, neg_logit, catch_up, cycles, owner, t.attention, contacts["reminded"],
-                               1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
-                               book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
-                               wanted, intends, misreads, error_dispute)
-    delinquent = cycles > 0
-    # garnishment after judgment takes part of earnings above essentials, before anything else
-    garnish = np.zeros(n)
-    judged = np.flatnonzero(book.view("judgment") & book.collecting())
-    budget = payment_budget(t)
-    if len(judged):
-        jowner = owner[judged]
-        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
-        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
-        garnish[judged] = np.where(t.employed[jowner], np.minimum(
-            cfg.tactics.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
-        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
-        wanted = np.maximum(wanted - garnish, 0.0)
-    record_error = book.view("record_error")
-    voluntary = split_budget(np.maximum(budget, 0.0), wanted, owner, priority)
-    if model.keep_truth:
-        model.truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
-                                  cash_short=voluntary < wanted - 1e-9)
-    paid = voluntary + garnish
-    disputed = (misreads & delinquent) | error_dispute
-    book.view("disputed")[:] = disputed
-    fixed = np.flatnonzero(error_dispute)
-    fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
-    record_error[fixed] = False
-    broken = book.view("promise") & (paid < due - 1e-9)
-    book.view("broken_promises")[:] += broken
-    return {"paid": paid, "disputed": disputed, "due": due}
-
-
 @pytest.mark.parametrize("scenario", ["baseline", "recession", "regime_us_reg_f", "champion_challenger"])
 def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatch):
-    """Every month of a run, ``decide_payments_with_kernels`` (kernels ``payment_logit`` and
-    ``payment_intentions``) on a copy of the book, the households and the behaviour stream gives what the model's
-    numpy ``_decide_payments`` gives: the payments, disputes and amounts due, and the book and households after."""
+    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``payment_logit`` and
+    ``payment_intentions``) gives what the numpy engine's decision (``numpy_reference.numpy_decide_payments``)
+    gives on a copy of the book, the households and the behaviour stream: the payments, disputes, amounts due,
+    the budget split and the hidden truth, and the book and households after."""
     import copy
-    import types
 
-    from sim.model import CollectionModel
+    from numpy_reference import numpy_decide_payments
 
-    numpy_decision = CollectionModel._decide_payments
+    import sim.model
+
+    compiled = sim.model.decide_payments
     months = []
 
-    def both(self, contacts, lost_job):
-        twin = types.SimpleNamespace(cfg=self.cfg, borrowers=copy.deepcopy(self.borrowers),
-                                     book=copy.deepcopy(self.book), streams={"behaviour": copy.deepcopy(
-                                         self.streams["behaviour"])}, _peer_state=self._peer_state,
-                                     reputation=self.reputation, keep_truth=True, truth=None)
-        twin.pressure = types.MethodType(CollectionModel.pressure, twin)
-        self.keep_truth = True
-        old = numpy_decision(self, contacts, lost_job)
-        new = decide_payments_with_kernels(twin, copy.deepcopy(contacts), lost_job)
-        for name in old:
-            assert np.array_equal(old[name], new[name]), name
-        for field in ("unwilling", "cash_short", "due"):
-            assert np.array_equal(getattr(self.truth, field), getattr(twin.truth, field)), field
-        _same_book(self.book, twin.book)
-        _same_households(self.borrowers, twin.borrowers)
-        months.append((old["paid"] > 0).mean())
-        return old
+    def both(setting, book, t, reactance, reminded, rng, keep_truth=False):
+        twin_book, twin_t, twin_rng = copy.deepcopy(book), copy.deepcopy(t), copy.deepcopy(rng)
+        new, new_truth = compiled(setting, book, t, reactance, reminded, rng, keep_truth=True)
+        old, old_truth = numpy_decide_payments(setting, twin_book, twin_t, reactance.copy(), reminded.copy(),
+                                               twin_rng, keep_truth=True)
+        for name in ("due", "paid", "disputed"):
+            assert np.array_equal(getattr(old, name), getattr(new, name)), name
+        for name in ("budget", "wanted", "paid"):
+            assert np.array_equal(getattr(old.split, name), getattr(new.split, name)), name
+        for name in ("unwilling", "cash_short", "due"):
+            assert np.array_equal(getattr(old_truth, name), getattr(new_truth, name)), name
+        _same_book(twin_book, book)
+        _same_households(twin_t, t)
+        months.append((new.paid > 0).mean())
+        return new, (new_truth if keep_truth else None)
 
-    monkeypatch.setattr(CollectionModel, "_decide_payments", both)
+    monkeypatch.setattr(sim.model, "decide_payments", both)
     sim.CollectionModel(scenario, rng=6, n_borrowers=3000, horizon=10, burn_in_months=8).run()
     assert len(months) == 18 and 0.5 < np.mean(months) < 1.0
 
@@ -418,60 +344,33 @@ def test_report_kernels_are_the_numpy_reports_bit_for_bit(scenario, months):
     assert np.array_equal(recovery_per_dollar(book, finance), ref.recovery_per_dollar(book, finance))
 
 
-def contact_effects_with_kernels(model, rows, who, uses, contacts, night, conversations, threatened, sued, accepted):
-    """``CollectionModel._contact_effects`` with its arithmetic in the kernel ``contact_effects``: the body that
-    method (or its successor in ``sim/contacts.py``) takes when the kernel is wired in."""
-    from sim.model import ContactEffects
-    from sim.tactics import Collector, Tactic
-
-    cfg, book = model.cfg, model.book
-    tac, beh = cfg.tactics, cfg.behaviour
-    n = len(rows)
-    credibility = model._threat_credibility(book.lender[rows], who, threatened, sued)
-    params = [model._tactic_params[tactic] for tactic in uses]
-    counts = np.stack(list(uses.values())) if uses else np.zeros((0, n), dtype=np.int32)
-    kind = np.array([kernels.CALL_USE if t == Tactic.CALL else kernels.THREAT_USE if t == Tactic.THREAT
-                     else kernels.OTHER_USE for t in uses], dtype=np.int64)
-    reactance = np.zeros(book.n, dtype=np.float32)
-    harassment, stress = np.empty(n), np.empty(n)
-    kernels.contact_effects(
-        rows, counts, kind, *(np.array([getattr(p, name) for p in params], dtype=float)
-                              for name in ("pressure", "stress", "goodwill", "reactance")),
-        contacts, night, conversations, who == Collector.BUYER, accepted, threatened, credibility,
-        beh.contact_tolerance, tac.conversation_dose, tac.buyer_pressure, beh.night_reactance, tac.plan.goodwill,
-        beh.pressure_memory, beh.threat_memory, beh.goodwill_recovery, beh.reactance_weight, book.view("pressure"),
-        book.view("threat"), book.view("goodwill"), book.view("goodwill_base"), reactance, harassment, stress)
-    return ContactEffects(reactance=reactance, harassment=harassment, stress=stress)
-
-
 @pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "champion_challenger"])
 @pytest.mark.parametrize("strategy", [None, "aggressive"])
 def test_contact_effect_kernel_is_the_numpy_effects_bit_for_bit(scenario, strategy, monkeypatch):
-    """Every month of a run, ``contact_effects_with_kernels`` (kernel ``contact_effects``) on a copy of the book
-    gives what the model's numpy ``_contact_effects`` gives: reactance, harassment, stress, and the contact stock,
-    threats and goodwill of every loan, and the lenders' running share of threats carried out."""
+    """Every month of a run, ``sim.contacts.contact_effects`` (kernel ``contact_effects``) gives what the numpy
+    engine's effects (``numpy_reference.numpy_contact_effects``) give on a copy of the book: reactance,
+    harassment, stress, the contact stock, threats and goodwill of every loan, and the lenders' running share
+    of threats carried out."""
     import copy
-    import types
 
-    from sim.model import CollectionModel
+    from numpy_reference import numpy_contact_effects
 
-    numpy_effects = CollectionModel._contact_effects
+    import sim.contacts
+
+    compiled = sim.contacts.contact_effects
     months = []
 
-    def both(self, rows, who, uses, *rest):
-        twin = types.SimpleNamespace(cfg=self.cfg, book=copy.deepcopy(self.book), _tactic_params=self._tactic_params,
-                                     suit_share=self.suit_share.copy(), lenders=self.lenders)
-        twin._threat_credibility = types.MethodType(CollectionModel._threat_credibility, twin)
-        old = numpy_effects(self, rows, who, uses, *rest)
-        new = contact_effects_with_kernels(twin, rows, who, uses, *rest)
-        for name in ("reactance", "harassment", "stress"):
+    def both(setting, book, rows, who, uses, *rest):
+        twin_book, twin_rest = copy.deepcopy(book), copy.deepcopy(rest)
+        new = compiled(setting, book, rows, who, uses, *rest)
+        old = numpy_contact_effects(setting, twin_book, rows, who, copy.deepcopy(uses), *twin_rest)
+        for name in ("reactance", "harassment", "stress", "suit_share"):
             assert np.array_equal(getattr(old, name), getattr(new, name)), name
-        _same_book(self.book, twin.book)
-        assert np.array_equal(self.suit_share, twin.suit_share)
+        _same_book(twin_book, book)
         months.append(len(uses))
-        return old
+        return new
 
-    monkeypatch.setattr(CollectionModel, "_contact_effects", both)
+    monkeypatch.setattr(sim.contacts, "contact_effects", both)
     extra = {} if strategy is None else {"strategy": strategy}
     sim.CollectionModel(scenario, rng=2, n_borrowers=2000, horizon=8, burn_in_months=6, **extra).run()
     assert len(months) == 14 and max(months) >= 4
