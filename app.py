@@ -31,6 +31,7 @@ def main() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="Debt-collection lab", layout="wide")
     link_error = link.restore()
+    run.warm_kernels()  # compile the kernels (or load them from the disk cache) before the first Run
     run.service()  # start the workers while the user chooses
     run.forget_closed_sessions()
     top = st.sidebar.container()  # the Run button, at the top of the panel: visible without scrolling

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
+from sim import kernels
 from sim.config import Behaviour, Economy, Population
 from sim.economy import Levers, household_uniform
 
@@ -232,16 +233,12 @@ def labour_and_shocks(
 
     Returns the mask of households who lost their job this month.
     """
-    s_i = separation * separation_weights
-    lost = t.employed & (draws.transition < s_i)
-    found = ~t.employed & (draws.transition < finding * finding_weights)
-    t.employed[:] = (t.employed & ~lost) | found
-    t.months_unemployed[:] = np.where(t.employed, 0, t.months_unemployed + 1)
-    earnings = t.income_base * np.exp(cfg.income_volatility * draws.income_noise - 0.5 * cfg.income_volatility**2)
-    benefits = t.income_base * cfg.unemployment_insurance_replacement + support
-    t.income[:] = np.where(t.employed, earnings, benefits)
-    hit = draws.shock_event < cfg.expense_shock_probability
-    t.shock[:] = np.where(hit, cfg.expense_shock_size * t.income_base * draws.shock_size, 0.0)
+    growth = np.exp(cfg.income_volatility * draws.income_noise - 0.5 * cfg.income_volatility**2)
+    lost = np.empty(t.n, dtype=bool)
+    kernels.labour_market(draws.transition, separation_weights, finding_weights, float(separation), float(finding),
+                          growth, cfg.unemployment_insurance_replacement, float(support), draws.shock_event,
+                          cfg.expense_shock_probability, draws.shock_size, cfg.expense_shock_size,
+                          t.employed, t.months_unemployed, t.income_base, t.income, t.shock, lost)
     return lost
 
 
@@ -317,10 +314,9 @@ def restore_essentials(t: BorrowerTable, spending: MonthSpending) -> None:
 def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
     """Money a household can put towards its debts this month: what is left of income after
     essentials and shocks, plus part of its savings."""
-    flow = t.income - t.essentials - t.shock
-    liquid = t.savings + flow
-    budget = np.maximum(flow, 0.0) + drawdown * np.maximum(t.savings + np.minimum(flow, 0.0), 0.0)
-    return np.clip(np.minimum(budget, liquid), 0.0, None)
+    budget = np.empty(t.n)
+    kernels.payment_budget(t.income, t.essentials, t.shock, t.savings, drawdown, budget)
+    return budget
 
 
 def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, priority: np.ndarray) -> np.ndarray:
@@ -332,26 +328,8 @@ def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, prio
     ``CollectionModel._decide_payments``), never paying a loan more than it meant to, and passes what a loan
     cannot absorb to the others. Only the loans of such households are touched after the first test.
     """
-    n = len(budget)
-    total_wanted = np.bincount(owner, weights=wanted, minlength=n)
-    short = budget < total_wanted - 1e-9
-    pay = wanted.copy()
-    rows = np.flatnonzero(short[owner] & (wanted > 0))
-    if len(rows) == 0:
-        return pay
-    o = owner[rows]
-    ask = wanted[rows]
-    envelope = np.maximum(budget, 0.0)
-    w = priority[rows] * ask
-    w_sum = np.bincount(o, weights=w, minlength=n)[o]
-    share = np.divide(w, w_sum, out=np.zeros_like(w), where=w_sum > 0)
-    part = np.minimum(envelope[o] * share, ask)
-    # second pass: hand what is left to loans that can still take it
-    left = np.maximum(envelope - np.bincount(o, weights=part, minlength=n), 0.0)[o]
-    room = ask - part
-    room_sum = np.bincount(o, weights=room, minlength=n)[o]
-    extra = np.divide(room, room_sum, out=np.zeros_like(room), where=room_sum > 0)
-    pay[rows] = part + np.minimum(left * extra, room)
+    pay = np.empty(len(wanted))
+    kernels.split_budget(budget, wanted, owner, priority, pay)
     return pay
 
 
@@ -366,20 +344,11 @@ def settle_month(t: BorrowerTable, paid: np.ndarray, cfg: Population, borrowed: 
     out of any surplus left after the usual saving; and the paused payments still count as consumption
     (the home they pay for is lived in)."""
     t.paid[:] = paid
-    surplus = t.income - t.essentials - t.shock - paid
-    save = np.clip(np.minimum(cfg.saving_rate * t.income, t.savings_target - t.savings), 0.0, None)
-    save = np.where(surplus > 0, np.minimum(save, surplus), 0.0)
-    if spending is not None:
-        save = save + np.where(surplus > 0, np.minimum(spending.locked, surplus - save), 0.0)
-    savings = t.savings + np.where(surplus > 0, save, surplus)
-    # essentials not covered (a deficit beyond the essentials is bills, such as the shock, left unpaid)
-    t.shortfall[:] = np.minimum(np.maximum(-savings, 0.0), t.essentials)
-    t.savings[:] = np.maximum(savings, 0.0)
-    # a shortfall larger than essentials means bills (the shock) went unpaid: consumption stops at zero
-    t.consumption[:] = np.maximum(t.essentials + np.where(surplus > 0, surplus - save, 0.0) - t.shortfall, 0.0) \
-        + borrowed
-    if spending is not None:
-        t.consumption += spending.paused
+    borrowed = np.full(t.n, float(borrowed)) if np.ndim(borrowed) == 0 else np.asarray(borrowed, dtype=np.float64)
+    none = np.zeros(0)
+    kernels.settle_month(t.income, t.essentials, t.shock, t.paid, cfg.saving_rate, t.savings_target, borrowed,
+                         none if spending is None else spending.locked, none if spending is None else spending.paused,
+                         spending is not None, t.savings, t.shortfall, t.consumption)
 
 
 def crra(c: np.ndarray, gamma: float) -> np.ndarray:
@@ -409,15 +378,10 @@ def update_stress_and_wellbeing(
     """Stress decays and rises with contacts, arrears, job loss, shocks and unmet essentials; the
     well-being index (0-100, scaled like the CFPB Financial Well-Being Scale) moves towards a target
     set by savings, stress, arrears and employment."""
-    stress = (cfg.stress_decay * t.stress + contact_stress + cfg.stress_from_arrears * any_30plus
-              + cfg.stress_from_job_loss * lost_job + cfg.stress_from_shock * (t.shock > 0)
-              + 0.2 * (t.shortfall > 0))
-    t.stress[:] = np.clip(stress, 0.0, 1.0)
-    months = t.savings / np.maximum(t.essentials, 1.0)
-    target = (cfg.wellbeing_base + t.wellbeing_offset
-              + cfg.wellbeing_savings_weight * np.log((months + 0.1) / 1.1)
-              - cfg.wellbeing_stress_weight * t.stress
-              - cfg.wellbeing_arrears_weight * any_30plus
-              - cfg.wellbeing_unemployment_weight * ~t.employed)
-    wb = t.wellbeing + cfg.wellbeing_adjustment * (target - t.wellbeing)
-    t.wellbeing[:] = np.clip(wb, 0.0, 100.0)
+    log_buffer = np.log((t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
+    kernels.stress_and_wellbeing(
+        t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall,
+        log_buffer, t.wellbeing, t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears,
+        cfg.stress_from_job_loss, cfg.stress_from_shock, cfg.wellbeing_base, cfg.wellbeing_savings_weight,
+        cfg.wellbeing_stress_weight, cfg.wellbeing_arrears_weight, cfg.wellbeing_unemployment_weight,
+        cfg.wellbeing_adjustment)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import kernels
 from sim.config import Behaviour, NetworkConfig
 from sim.records import Complaints, Contacts
 from sim.tactics import Collector
@@ -66,29 +67,15 @@ class ComplaintInputs:
 def draw_complaints(x: ComplaintInputs, cfg: Behaviour, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Return (category, channel) per loan, with -1 where no complaint was made."""
     n = len(x.disputed)
-    h = np.empty((n, len(Category)))
-    base = cfg.complaint_base
-    h[:, Category.DEBT_NOT_OWED] = base * BASE_MIX[0] + 0.8 * cfg.complaint_dispute * x.disputed
-    h[:, Category.WRITTEN_NOTIFICATION] = base * BASE_MIX[1] + 0.2 * cfg.complaint_dispute * x.disputed
-    h[:, Category.COMMUNICATION_TACTICS] = (base * BASE_MIX[2] + cfg.complaint_excess_contact * x.excess_contacts
-                                           + cfg.complaint_night * x.night_calls)
-    h[:, Category.FALSE_STATEMENTS] = base * BASE_MIX[3] + cfg.complaint_threat * (x.threatened & ~x.legal)
-    h[:, Category.LEGAL_ACTION] = base * BASE_MIX[4] + cfg.complaint_threat * x.legal
-    h[:, Category.IMPROPER_INFORMATION] = (base * BASE_MIX[5] + cfg.complaint_visit * x.visits
-                                           + cfg.complaint_third_party * x.third_party
-                                           + cfg.complaint_social_media * x.social_media)
-    h *= x.propensity[:, None]
-    total = np.minimum(h.sum(axis=1), 0.95)
     u = rng.random((n, 3))
-    complains = u[:, 0] < total
-    cum = np.cumsum(h, axis=1) / np.maximum(h.sum(axis=1), 1e-300)[:, None]
-    category = (u[:, 1:2] > cum).sum(axis=1)
-    category = np.minimum(category, len(Category) - 1)
-    p_public = np.clip(cfg.public_channel_share * x.propensity * (1.0 + 3.0 * x.social_media), 0, 0.8)
-    p_regulator = np.clip(cfg.regulator_channel_share * x.literacy_ratio, 0, 0.9)
-    channel = np.where(u[:, 2] < p_public, Channel.PUBLIC,
-                       np.where(u[:, 2] < p_public + p_regulator, Channel.REGULATOR, Channel.LENDER))
-    return np.where(complains, category, -1), np.where(complains, channel, -1)
+    category, channel = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    kernels.draw_complaints(
+        x.disputed, x.excess_contacts, x.night_calls, x.threatened, x.legal, x.visits, x.third_party, x.social_media,
+        x.propensity, x.literacy_ratio, u, BASE_MIX, cfg.complaint_base, cfg.complaint_dispute,
+        cfg.complaint_excess_contact, cfg.complaint_night, cfg.complaint_threat, cfg.complaint_visit,
+        cfg.complaint_third_party, cfg.complaint_social_media, cfg.public_channel_share, cfg.regulator_channel_share,
+        category, channel)
+    return category, channel
 
 
 def month_complaints(contacts: Contacts, t: BorrowerTable, book: LoanBook, behaviour: Behaviour,

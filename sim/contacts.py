@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import kernels
 from sim.borrowers import BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
 from sim.loans import ON_BOOK, LoanBook, Status, current_rows, observe
@@ -316,39 +317,21 @@ def contact_effects(setting: ContactSetting, book: LoanBook, rows: np.ndarray, w
     """
     tac, beh = setting.tactics, setting.behaviour
     n = len(rows)
-    dose = np.zeros(n)
-    goodwill_add = np.zeros(n)
-    stress_add = np.zeros(n)
-    harassment = np.zeros(n)
-    excess = np.maximum(contacts - beh.contact_tolerance, 0.0)
-    lender_of_row = book.lender[rows]
-    suit_share, credibility = threat_credibility(setting, suit_share, lender_of_row, who, threatened, sued)
-    for tactic, count in uses.items():
-        p = setting.tactic_params[tactic]
-        dose += count * p.pressure
-        stress_add += count * p.stress
-        if tactic == Tactic.CALL:
-            goodwill_add += np.minimum(count, excess) * p.goodwill
-        elif tactic == Tactic.THREAT:
-            goodwill_add += count * p.goodwill
-            harassment += count * p.reactance * (1.0 - credibility)
-        else:
-            goodwill_add += count * p.goodwill
-            harassment += count * p.reactance
-    dose += tac.conversation_dose * conversations + np.where(who == Collector.BUYER, tac.buyer_pressure, 0.0)
-    harassment += excess + beh.night_reactance * night
-    goodwill_add += accepted * tac.plan.goodwill
-    stock = book.view("pressure")
-    stock *= np.float32(beh.pressure_memory)
-    stock[rows] += dose.astype(np.float32)
-    threat = book.view("threat")
-    threat *= np.float32(beh.threat_memory)
-    threat[rows] = np.maximum(threat[rows], (threatened * credibility).astype(np.float32))
-    goodwill, base = book.view("goodwill"), book.view("goodwill_base")
-    goodwill += np.float32(beh.goodwill_recovery) * (base - goodwill)
-    goodwill[rows] = np.clip(goodwill[rows] + goodwill_add, -1.0, 1.0)
+    suit_share, credibility = threat_credibility(setting, suit_share, book.lender[rows], who, threatened, sued)
+    # the arithmetic above, in one compiled pass over the contacted accounts (kernels.contact_effects)
+    params = [setting.tactic_params[tactic] for tactic in uses]
+    counts = np.stack(list(uses.values())) if uses else np.zeros((0, n), dtype=np.int32)
+    kind = np.array([kernels.CALL_USE if t == Tactic.CALL else kernels.THREAT_USE if t == Tactic.THREAT
+                     else kernels.OTHER_USE for t in uses], dtype=np.int64)
     reactance = np.zeros(book.n, dtype=np.float32)
-    reactance[rows] = beh.reactance_weight * harassment
+    harassment, stress_add = np.empty(n), np.empty(n)
+    kernels.contact_effects(
+        rows, counts, kind, *(np.array([getattr(p, name) for p in params], dtype=float)
+                              for name in ("pressure", "stress", "goodwill", "reactance")),
+        contacts, night, conversations, who == Collector.BUYER, accepted, threatened, credibility,
+        beh.contact_tolerance, tac.conversation_dose, tac.buyer_pressure, beh.night_reactance, tac.plan.goodwill,
+        beh.pressure_memory, beh.threat_memory, beh.goodwill_recovery, beh.reactance_weight, book.view("pressure"),
+        book.view("threat"), book.view("goodwill"), book.view("goodwill_base"), reactance, harassment, stress_add)
     return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add, suit_share=suit_share)
 
 

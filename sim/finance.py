@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.loans import BUCKET_EDGES, ON_BOOK, Status
+from sim import kernels
 from sim.tactics import Collector
 
 if TYPE_CHECKING:
@@ -37,19 +37,13 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     bucket on the book (``value_restructured`` for an account current only because it was re-aged, and
     ``value_judgment`` under judgment), ``value_charged_off`` for a charged-off claim the lender still works,
     zero for sold, closed and paid-off claims."""
-    status = book.view("status")
-    dpd = book.view("dpd")
-    on_book = ON_BOOK[status]
-    by_bucket = np.array([cfg.value_current, *cfg.value_by_bucket, cfg.value_by_bucket[-1]])
+    by_bucket = np.array([cfg.value_current, *cfg.value_by_bucket, cfg.value_by_bucket[-1]], dtype=float)
     # buckets: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+ (the last two share a value)
-    bucket = np.searchsorted(BUCKET_EDGES, dpd, side="right")
-    value = np.where(on_book, by_bucket[bucket], 0.0)
-    # current only because a plan, deferral or write-down re-aged it: not valued as a current account
-    restructured = on_book & (bucket == 0) & book.view("in_episode")
-    value = np.where(restructured, cfg.value_restructured, value)
-    value = np.where(on_book & book.view("judgment"), cfg.value_judgment, value)
-    held_after_chargeoff = (status == Status.CHARGED_OFF) & (book.view("collector") != Collector.BUYER)
-    return np.where(held_after_chargeoff, cfg.value_charged_off, value)
+    value = np.empty(book.n)
+    kernels.recovery_per_dollar(book.view("status"), book.view("dpd"), book.view("in_episode"), book.view("judgment"),
+                                book.view("collector") == Collector.BUYER, by_bucket, float(cfg.value_restructured),
+                                float(cfg.value_judgment), float(cfg.value_charged_off), value)
+    return value
 
 
 def book_value(book: LoanBook, group: np.ndarray, n_groups: int, cfg: Finance) -> np.ndarray:

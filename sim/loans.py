@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from sim import kernels
 from sim.tactics import Collector
 
 if TYPE_CHECKING:
@@ -80,9 +81,21 @@ REAGE_INTERVAL = 12  # an account is re-aged at most once in 12 months (FFIEC 20
 NEVER = -32000
 
 
+#: the events of a month that ``LoanBook.apply_payments`` returns, one entry per loan, in the kernel's order
+_EVENTS = {"paid": np.float64, "paid_on_charged_off": np.float64, "due_while_current": np.bool_,
+           "paid_on_time": np.bool_, "missed": np.bool_, "cured": np.bool_, "rolled_60": np.bool_,
+           "new_episode": np.bool_, "chargeoff": np.bool_, "gross_chargeoff": np.float64, "paid_off": np.bool_,
+           "broken_plan": np.bool_, "late_fee": np.float64}
+_NO_SHARE = np.ones(0)
+_NO_FLAGS = np.zeros(0, dtype=bool)
+
+
 def bucket_of(dpd: np.ndarray) -> np.ndarray:
     """Bucket (a Bucket value) of each days-past-due figure."""
-    return np.searchsorted(BUCKET_EDGES, dpd, side="right").astype(np.int8)
+    dpd = np.asarray(dpd)
+    out = np.empty(dpd.shape, dtype=np.int8)
+    kernels.buckets(dpd.reshape(-1), out.reshape(-1))
+    return out
 
 
 FLOAT_COLUMNS = (
@@ -262,10 +275,15 @@ class LoanBook:
     # ---------------------------------------------------------------------------------------------
     def claim(self) -> np.ndarray:
         """What each borrower still owes on each loan (principal + interest + fees)."""
-        return self.view("principal") + self.view("interest") + self.view("fees")
+        out = np.empty(self.n)
+        kernels.claim(self.view("principal"), self.view("interest"), self.view("fees"), out)
+        return out
 
     def on_book(self) -> np.ndarray:
-        return ON_BOOK[self.view("status")]
+        """Loans on their lender's book (``ON_BOOK``: current, delinquent, plan, litigation, judgment)."""
+        out = np.empty(self.n, dtype=bool)
+        kernels.on_book(self.view("status"), out)
+        return out
 
     def outstanding(self) -> np.ndarray:
         """Claim carried on the lender's book: zero once charged off or sold."""
@@ -362,25 +380,15 @@ class LoanBook:
         deferred). Charged-off and sold claims are asked for a twelfth of the claim a month. With
         ``payment_share`` (accounts coming back from an accommodation on a ramp), only that share of the
         contractual payment is scheduled."""
-        claim = self.claim()
-        lender = self.view("lender")
-        status = self.view("status")
-        card = self.view("is_card")
-        card_min = np.maximum(terms.min_payment_floor[lender],
-                              terms.min_payment_share[lender] * self.view("principal") + interest_this_month)
-        matured = self.view("months_on_book") >= self.view("term")
-        contractual = np.where(card, card_min, np.where(matured, claim, self.view("instalment")))
-        on_plan = self.view("plan_left") > 0
-        contractual = np.where(on_plan, self.plan_payment_share * contractual, contractual)
-        after = (status == Status.CHARGED_OFF) | (status == Status.SOLD)
-        contractual = np.where(after, np.maximum(terms.min_payment_floor[lender], claim / 12.0), contractual)
-        paused = forborne | (self.view("deferral_left") > 0)
-        self.view("contractual")[:] = np.minimum(contractual, claim)
-        scheduled = np.where(paused, 0.0, np.minimum(contractual, claim))
-        scheduled = np.where(self.collecting(), scheduled, 0.0)
-        if payment_share is not None:
-            scheduled = scheduled * payment_share
-        self.view("scheduled")[:] = scheduled
+        v = self.view
+        scheduled = np.empty(self.n)
+        kernels.schedule_payments(
+            v("principal"), v("interest"), v("fees"), interest_this_month, v("lender"), v("status"), v("is_card"),
+            v("months_on_book"), v("term"), v("instalment"), v("plan_left"), v("deferral_left"), forborne,
+            terms.min_payment_floor, terms.min_payment_share, self.plan_payment_share,
+            _NO_SHARE if payment_share is None else payment_share, payment_share is not None,
+            v("contractual"), scheduled)
+        v("scheduled")[:] = scheduled
         return scheduled
 
     def amount_due(self) -> np.ndarray:
@@ -394,146 +402,24 @@ class LoanBook:
         Accounts in ``fee_waived`` (an accommodation that waives late fees) are charged no late fee: the fee
         is never charged, so nothing is written off for it.
         """
-        claim_before = self.claim()
-        paid = np.minimum(paid, claim_before)
-        full = paid >= claim_before * (1.0 - 1e-12)
-        fees, interest, principal = self.view("fees"), self.view("interest"), self.view("principal")
-        pay_fees = np.where(full, fees, np.minimum(paid, fees))
-        rest = paid - pay_fees
-        pay_interest = np.where(full, interest, np.minimum(rest, interest))
-        pay_principal = np.where(full, principal, np.minimum(rest - pay_interest, principal))
-        paid = pay_fees + pay_interest + pay_principal
-        fees -= pay_fees
-        interest -= pay_interest
-        principal -= pay_principal
-        np.maximum(principal, 0.0, out=principal)
-        del claim_before, full, pay_fees, rest, pay_interest, pay_principal  # a million-loan book: free early
-
-        status = self.view("status")
-        sold = status == Status.SOLD
-        charged_off = status == Status.CHARGED_OFF
-        self.view("repaid")[:] += np.where(sold, 0.0, paid)
-        self.view("written_off")[:] -= np.where(charged_off, paid, 0.0)
-        self.view("buyer_collected")[:] += np.where(sold, paid, 0.0)
-        self.view("paid_last")[:] = paid
-
-        on_book = ON_BOOK[status]
-        due = np.where(on_book, self.view("scheduled") + self.view("arrears"), 0.0)
-        shortfall = np.maximum(due - paid, 0.0)
-        claim_after = self.claim()
-        arrears = np.minimum(shortfall, claim_after)
-        old_cycles = self.view("cycles").copy()
-        was_delinquent = old_cycles > 0
-        missed = on_book & (shortfall > 1e-9) & (claim_after > 1e-9)
-
-        # a plan is broken by a short payment and the account returns to its delinquency before the plan;
-        # a plan kept to the end leaves the account re-aged (current)
-        plan_left = self.view("plan_left")
-        on_plan = plan_left > 0
-        broken_plan = on_plan & missed
-        plan_left[:] = np.where(on_plan & ~missed, plan_left - 1, 0)
-        plan_completed = on_plan & ~missed & (plan_left == 0)
-        plan_arrears = self.view("plan_arrears")
-        arrears = np.where(broken_plan, np.minimum(arrears + plan_arrears, claim_after), arrears)
-        plan_arrears[:] = np.where(plan_left > 0, plan_arrears, 0.0)
-        del shortfall, due
-
-        # late fee on a missed payment of an on-book loan (none while forborne or deferred)
-        paused = forborne | (self.view("deferral_left") > 0)
-        late = missed & ~paused
-        if fee_waived is not None:
-            late &= ~fee_waived
-        fee = np.where(late, terms.late_fee[self.view("lender")], 0.0)
-        fees += fee
-        self.view("fees_charged")[:] += fee
-
-        # arrears are counted in contractual payments (the card minimum as if nothing were paused, and as if
-        # there were no plan: the arrears a broken plan brings back were missed at the full payment)
-        contractual = self.view("contractual")
-        reference = np.maximum(np.where(on_plan, contractual / max(self.plan_payment_share, 1e-9), contractual), 1.0)
-        reference = np.where(self.view("is_card"), reference, np.maximum(self.view("instalment"), 1.0))
-        # charged-off and sold claims keep the number of cycles they had at charge-off
-        cycles = np.where(on_book, np.ceil(arrears / reference - 1e-9), old_cycles).astype(np.int16)
-        # while payments are paused nothing falls due, so arrears only fall (as they are paid) and the
-        # account does not age
-        cycles = np.where(paused & on_book, np.minimum(cycles, old_cycles), cycles)
-        np.minimum(cycles, 99, out=cycles)
-        self.view("arrears")[:] = np.where(on_book, arrears, 0.0)
-        self.view("cycles")[:] = cycles
-        del reference, arrears
-        dpd = np.where(cycles > 0, DAYS_PER_CYCLE * (cycles - 1) + (DAYS_PER_CYCLE - self.view("due_day")), 0)
-        dpd = np.where(on_book, dpd, self.view("dpd"))
-        self.view("dpd")[:] = dpd
-
-        cured = on_book & was_delinquent & (cycles == 0)
-        rolled_60 = on_book & (cycles >= 3) & (old_cycles < 3)
-        # a delinquency episode starts at the first missed payment and ends with a cure by payment or a plan
-        # kept to its end; an account re-aged by a plan that defaults again is still in the same episode
-        in_episode = self.view("in_episode")
-        new_episode = on_book & (cycles > 0) & ~in_episode
-        in_episode |= new_episode
-        in_episode &= ~(cured | plan_completed)
-        if month is not None:
-            # an account re-aged by a deferral or write-down that stays current for a year leaves its episode
-            recovered = on_book & (cycles == 0) & (month - self.view("reaged_month").astype(np.int32) >= REAGE_INTERVAL)
-            in_episode &= ~recovered
-        self.view("episode_exposure")[:] = np.where(new_episode, claim_after, self.view("episode_exposure"))
-
-        # charge-off at the configured age
-        chargeoff = on_book & (dpd >= self.view("chargeoff_days"))
-        gross_chargeoff = np.where(chargeoff, self.claim(), 0.0)
-        self.view("written_off")[:] += gross_chargeoff
-        status[chargeoff] = Status.CHARGED_OFF
-        self.view("months_since_chargeoff")[chargeoff] = 0
-        self.view("arrears")[chargeoff] = 0.0
-        self.view("plan_left")[chargeoff] = 0
-
-        # paid in full
-        paid_off = (self.claim() <= 1e-9) & (status < Status.PAID_OFF)
-        for name in ("principal", "interest", "fees"):
-            col = self.view(name)
-            col[paid_off] = 0.0
-        status[paid_off] = Status.PAID_OFF
-        self.view("arrears")[paid_off] = 0.0
-        self.view("cycles")[paid_off] = 0
-        self.view("dpd")[paid_off] = 0
-
-        # clocks
-        self.view("months_on_book")[:] += 1
-        deferral = self.view("deferral_left")
-        deferral[:] = np.maximum(deferral - 1, 0)
-        mco = self.view("months_since_chargeoff")
-        after = mco >= 0
-        mco[after] += 1
-        written = (status == Status.CHARGED_OFF) | (status == Status.SOLD)
-        stale = after & (mco > IN_COLLECTION_AFTER_CHARGE_OFF) & written
-        status[stale] = Status.CLOSED
-        return {
-            "paid": paid,
-            "paid_on_charged_off": np.where(charged_off, paid, 0.0),  # recoveries (status before this month)
-            "due_while_current": on_book & (old_cycles == 0) & (self.view("scheduled") > 0) & ~paused,
-            "paid_on_time": on_book & (old_cycles == 0) & (self.view("scheduled") > 0) & ~paused & ~missed,
-            "missed": missed,
-            "cured": cured,
-            "rolled_60": rolled_60,
-            "new_episode": new_episode,
-            "chargeoff": chargeoff,
-            "gross_chargeoff": gross_chargeoff,
-            "paid_off": paid_off,
-            "broken_plan": broken_plan,
-            "late_fee": fee,
-        }
+        v, n = self.view, self.n
+        events = {name: np.empty(n, dtype=dtype) for name, dtype in _EVENTS.items()}
+        kernels.apply_payments_pass(
+            paid, terms.late_fee, forborne, _NO_FLAGS if fee_waived is None else fee_waived, fee_waived is not None,
+            0 if month is None else month, month is not None, self.plan_payment_share,
+            v("lender"), v("scheduled"), v("contractual"), v("instalment"), v("is_card"), v("due_day"),
+            v("chargeoff_days"), v("reaged_month"),
+            v("principal"), v("interest"), v("fees"), v("repaid"), v("written_off"), v("buyer_collected"),
+            v("paid_last"), v("fees_charged"), v("arrears"), v("plan_left"), v("plan_arrears"), v("deferral_left"),
+            v("cycles"), v("dpd"), v("in_episode"), v("episode_exposure"), v("status"), v("months_since_chargeoff"),
+            v("months_on_book"), *events.values())
+        return events
 
     def refresh_status(self) -> None:
         """Set the status of loans that are still on the book from their flags."""
-        status = self.view("status")
-        on_book = ON_BOOK[status]
-        new = np.full(self.n, Status.CURRENT, dtype=np.int8)
-        new[self.view("cycles") > 0] = Status.DELINQUENT
-        new[(self.view("plan_left") > 0) | (self.view("deferral_left") > 0)] = Status.PLAN
-        new[self.view("litigation_age") >= 0] = Status.LITIGATION
-        new[self.view("judgment")] = Status.JUDGMENT
-        status[on_book] = new[on_book]
+        v = self.view
+        kernels.refresh_status(v("status"), v("cycles"), v("plan_left"), v("deferral_left"), v("litigation_age"),
+                               v("judgment"))
 
     def prepay(self, rows: np.ndarray) -> np.ndarray:
         """Repay the whole claim of ``rows`` from outside (a refinance); return the amounts."""

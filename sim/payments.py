@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
 from sim.borrowers import BorrowerTable, payment_budget, split_budget
 from sim.config import Behaviour, NetworkConfig, Tactics
 from sim.loans import LoanBook
@@ -80,37 +81,36 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     net = setting.network
     peer = (f32(net.peer_legal_deterrence) * setting.peer_legal
             - f32(net.peer_default_weight) * setting.peer_delinquent)
-    reputation = (net.reputation_weight * setting.reputation).astype(f32)[book.view("lender")]
+    reputation = (net.reputation_weight * setting.reputation).astype(f32)
     # debt overhang: the more a household owes relative to its income, the less it tries
     owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
     overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
     pressure = collection_pressure(book, beh)
     legal = (book.view("litigation_age") >= 0) | book.view("judgment")
-    consequence = legal + book.view("threat")
-    logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
-             + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
-             + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
-             + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
-             + f32(beh.stress_weight) * t.stress[owner]
-             + f32(tac.promise_boost) * book.view("promise") - reactance)
-    # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
-    odds = u[0] * (f32(1.0) + np.exp(np.minimum(-logit, f32(80.0))))
-    intends = odds < f32(1.0)
-    # a delinquent household that means to pay clears its arrears only some of the time, the less often the
-    # further behind it is; otherwise it pays this month's payment and stays as far behind as it was (the
-    # same draw decides, so nothing shifts)
-    catches_up = odds < np.power(f32(beh.catch_up_rate), np.maximum(cycles, 1))
-    del logit, reputation, odds
-    lapse = (f32(1.0) - t.attention[owner]) * np.where(reminded, f32(1.0 - beh.reminder_attention_fix), f32(1.0))
-    forgets = u[1] < lapse
-    del lapse
-    delinquent = cycles > 0
+    # the intention's logit (negated) and the priority's exponent, per loan, in one compiled pass; the
+    # exponentials are numpy's (kernels.payment_logit)
+    neg_logit, priority = np.empty(n, dtype=f32), np.empty(n, dtype=f32)
+    kernels.payment_logit(owner, book.view("lender"), t.willingness, pressure, legal, book.view("threat"),
+                          book.view("goodwill"), reputation, peer, overhang, cycles, t.stress, book.view("promise"),
+                          reactance, beh.willingness_intercept, beh.willingness_weight, beh.pressure_weight,
+                          beh.legal_weight, beh.goodwill_weight, beh.delinquency_weight, beh.delinquency_cap,
+                          beh.stress_weight, tac.promise_boost, beh.priority_consequence, beh.priority_loudness,
+                          neg_logit, priority)
+    np.exp(neg_logit, out=neg_logit)
+    np.exp(priority, out=priority)
+    del pressure, legal, reputation, peer, overhang
+    # intends, catches up, forgets, misreads, disputes a record error: what it means to pay on each loan
+    # (kernels.payment_intentions)
+    catch_up = np.power(f32(beh.catch_up_rate), np.arange(1, max(int(cycles.max(initial=1)), 1) + 1, dtype=np.int16))
     misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
-    misreads = u[2] < misunderstanding[owner] * np.where(delinquent, f32(1.0), f32(beh.misread_current_share))
-    scheduled = np.minimum(book.view("scheduled"), due)
-    wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
-    del scheduled
-    wanted[misreads] *= 0.5
+    wanted = np.empty(n)
+    intends, misreads, error_dispute = (np.empty(n, dtype=bool) for _ in range(3))
+    kernels.payment_intentions(u, neg_logit, catch_up, cycles, owner, t.attention, reminded,
+                               1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
+                               book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
+                               wanted, intends, misreads, error_dispute)
+    del neg_logit
+    delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnish = np.zeros(n)
     judged = np.flatnonzero(book.view("judgment") & book.collecting())
@@ -126,15 +126,8 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
         wanted = np.maximum(wanted - garnish, 0.0)
 
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
-    priority = np.exp(f32(beh.priority_consequence) * np.minimum(legal + 0.5 * book.view("threat"), 1.0)
-                      + f32(beh.priority_loudness) * pressure)
-    del consequence, legal, pressure
-
-    # disputes: a misread amount, or an amount the lender's records got wrong; the household will not
-    # pay an amount it disputes because of a record error
+    # (the priority above); the amounts it disputes because of a record error were set to nothing
     record_error = book.view("record_error")
-    error_dispute = record_error & delinquent & (u[3] < f32(beh.error_dispute_rate))
-    wanted[error_dispute] = 0.0
     budget = np.maximum(budget, 0.0)
     voluntary = split_budget(budget, wanted, owner, priority)
     truth = None

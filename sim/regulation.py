@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import kernels
 from sim.tactics import Collector
 
 DAYS = 30
@@ -203,60 +204,6 @@ def _p_conversation(p_answer: np.ndarray, attempts: np.ndarray) -> np.ndarray:
     return table[which.reshape(shape), attempts]
 
 
-def _enforce(
-    day_req: np.ndarray, night_req: np.ndarray, covered: np.ndarray, regime: Regime, answer_u: np.ndarray,
-    p_answer: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Run the calendar day by day under ``regime`` for covered accounts (uncovered ones are free).
-
-    Returns (day attempts made, night attempts made, conversations per day, clipped by account and rule).
-    The loop is over the 30 days; every step is vectorised over accounts.
-    """
-    n = day_req.shape[0]
-    made_day = np.zeros_like(day_req)
-    made_night = np.zeros_like(night_req)
-    conv = np.zeros(day_req.shape, dtype=bool)
-    clipped = np.zeros((n, len(Rule)), dtype=np.int64)
-    last_conversation = np.full(n, -10_000)
-    window = regime.max_attempts_per_7_days
-    for d in range(DAYS):
-        day = day_req[:, d].astype(np.int32)
-        night = night_req[:, d].astype(np.int32)
-        if regime.quiet_hours:
-            clipped[:, Rule.QUIET_HOURS] += np.where(covered, night, 0)
-            night = np.where(covered, 0, night)
-        if regime.quiet_days_after_conversation:
-            # Regulation F counts the day of the conversation as the first of the seven
-            silent = covered & (d - last_conversation < regime.quiet_days_after_conversation)
-            clipped[:, Rule.AFTER_CONVERSATION] += np.where(silent, day + night, 0)
-            day = np.where(silent, 0, day)
-            night = np.where(silent, 0, night)
-        if regime.max_attempts_per_day is not None:
-            total = day + night
-            over = covered & (total > regime.max_attempts_per_day)
-            cap = regime.max_attempts_per_day
-            clipped[:, Rule.DAILY_CAP] += np.where(over, total - cap, 0)
-            night = np.where(over, np.minimum(night, cap), night)
-            day = np.where(over, np.minimum(day, cap - night), day)
-        if window is not None:
-            lo = max(0, d - 6)
-            used = made_day[:, lo:d].sum(axis=1) + made_night[:, lo:d].sum(axis=1)
-            room = np.maximum(window - used, 0)
-            total = day + night
-            over = covered & (total > room)
-            clipped[:, Rule.WEEKLY_CAP] += np.where(over, total - room, 0)
-            night = np.where(over, np.minimum(night, room), night)
-            day = np.where(over, np.minimum(day, room - night), day)
-        made_day[:, d] = day
-        made_night[:, d] = night
-        attempts = day + night
-        # a conversation happens if any attempt that day reaches the right party
-        talked = answer_u[:, d] < _p_conversation(p_answer, attempts)
-        conv[:, d] = talked
-        last_conversation = np.where(talked, d, last_conversation)
-    return made_day, made_night, conv, clipped
-
-
 def would_clip(
     day_req: np.ndarray, night_req: np.ndarray, conv_days: np.ndarray, covered: np.ndarray, regime: Regime,
 ) -> np.ndarray:
@@ -354,49 +301,58 @@ def run_calendar(
             daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
             daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
         )
-    if due_day is None:
-        day_req, night_req = spread_over_month(calls), spread_over_month(night_calls)
-    else:
-        day_req, night_req = cluster_over_month(calls, due_day), cluster_over_month(night_calls, due_day)
+    day_req = np.zeros((n, DAYS), dtype=np.int16)
+    night_req = np.zeros((n, DAYS), dtype=np.int16)
+    most = kernels.lay_out_calls(calls, night_calls, np.zeros(n, dtype=np.int8) if due_day is None else due_day,
+                                 CLUSTER_SHARES, due_day is not None, day_req, night_req)
     answer_u = rng.random((n, DAYS), dtype=np.float32)
     bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
     enforced = bound & complies
-    made_day, made_night = day_req, night_req
-    clipped_rows = np.zeros((n, len(Rule)), dtype=np.int64)
+    # the chance of a conversation on a day with k attempts, as the numpy engine computed it (enforced accounts
+    # in float64 from their attempts as int32, the others from int16: see _p_conversation)
+    k = np.arange(int(most) + 1)
+    k16 = lambda rows: np.tile(k.astype(np.int16), (rows, 1))  # noqa: E731
     if not enforced.any():
-        # every requested attempt is made
-        conv = answer_u < _p_conversation(p_answer, made_day + made_night)
+        p_talk = _p_conversation(p_answer, k16(n))
     else:
-        conv = np.zeros(day_req.shape, dtype=bool)
-        sub = np.flatnonzero(enforced)
-        made_day, made_night = day_req.copy(), night_req.copy()
-        md, mn, cv, clipped_rows[sub] = _enforce(day_req[sub], night_req[sub], np.ones(len(sub), dtype=bool), regime,
-                                       answer_u[sub], p_answer[sub])
-        made_day[sub], made_night[sub], conv[sub] = md, mn, cv
-        free = np.flatnonzero(~enforced)  # uncovered or not complying: every requested attempt is made
+        p_talk = np.zeros((n, len(k)), dtype=np.float32)
+        sub, free = np.flatnonzero(enforced), np.flatnonzero(~enforced)
+        for j in k:  # the numpy engine's day loop asked one column at a time
+            p_talk[sub, j] = _p_conversation(p_answer[sub], np.full(len(sub), j, dtype=np.int32))
         if len(free):
-            attempts = made_day[free] + made_night[free]
-            conv[free] = answer_u[free] < _p_conversation(p_answer[free], attempts)
+            p_talk[free] = _p_conversation(p_answer[free], k16(len(free)))
     breaking = bound & ~complies
-    violations = (would_clip(made_day, made_night, conv, breaking, regime) if breaking.any()
-                  else np.zeros(len(Rule), dtype=np.int64))
     ref_covered = reference.binds(third_party)
-    if reference.name != regime.name and ref_covered.any():
-        would_rows = would_clip_rows(made_day, made_night, conv, ref_covered, reference)
-    else:
-        would_rows = np.zeros((n, len(Rule)), dtype=np.int64)
+    check_reference = reference.name != regime.name and bool(ref_covered.any())
+    kept = n if keep_daily else 0  # the day-by-day calendar is written only when it is kept
+    made_day, made_night = np.zeros((kept, DAYS), dtype=np.int16), np.zeros((kept, DAYS), dtype=np.int16)
+    conv = np.zeros((kept, DAYS), dtype=bool)
+    attempts, night_attempts, conversations = (np.zeros(n, dtype=np.int32) for _ in range(3))
+    clipped_rows, violation_rows, would_rows = (np.zeros((n, len(Rule)), dtype=np.int64) for _ in range(3))
+    kernels.run_calendar_month(
+        day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
+        *_limits(regime), *_limits(reference), check_reference, keep_daily,
+        made_day, made_night, conv, attempts, night_attempts, conversations, clipped_rows, violation_rows, would_rows)
     return CalendarResult(
-        attempts=made_day.sum(axis=1).astype(np.int32),
-        night_attempts=made_night.sum(axis=1).astype(np.int32),
-        conversations=conv.sum(axis=1).astype(np.int32),
+        attempts=attempts,
+        night_attempts=night_attempts,
+        conversations=conversations,
         clipped=clipped_rows.sum(axis=0),
         would_clip=would_rows.sum(axis=0),
-        violations=violations,
+        violations=violation_rows.sum(axis=0),
         clipped_rows=clipped_rows,
         would_clip_rows=would_rows,
         daily=made_day if keep_daily else None,
         daily_night=made_night if keep_daily else None,
     )
+
+
+def _limits(regime: Regime) -> tuple[int, int, int, bool]:
+    """A regime's calendar rules as the kernel takes them: daily cap, weekly cap (``kernels.NO_LIMIT`` when not
+    set), days of silence after a conversation, quiet hours."""
+    return (kernels.NO_LIMIT if regime.max_attempts_per_day is None else regime.max_attempts_per_day,
+            kernels.NO_LIMIT if regime.max_attempts_per_7_days is None else regime.max_attempts_per_7_days,
+            regime.quiet_days_after_conversation, regime.quiet_hours)
 
 
 def clip_requests(

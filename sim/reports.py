@@ -9,24 +9,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.loans import ON_BOOK, Bucket, Status, bucket_of
+from sim import kernels
+from sim.loans import Bucket
 
 FROM_STATES = [b.label for b in Bucket]  # where an account on the book starts the month
 TO_STATES = [*FROM_STATES, "charged_off", "paid_off", "sold"]  # where it ends it
 CHARGED_OFF_STATE, PAID_OFF_STATE, SOLD_STATE = len(Bucket), len(Bucket) + 1, len(Bucket) + 2
 NOT_ON_BOOK = -1
+assert (CHARGED_OFF_STATE, PAID_OFF_STATE, SOLD_STATE) == (8, 9, 10)  # as sim.kernels.account_states writes them
 REDEFAULT_WINDOW = 12  # months after a cure or re-ageing in which a return to 30+ days past due is a re-default
 
 
 def account_states(status: np.ndarray, dpd: np.ndarray) -> np.ndarray:
     """Report state of each loan: its days-past-due bucket on the book, or charged off, paid off (settled
     and prepaid included) or sold; ``NOT_ON_BOOK`` for claims closed after charge-off or sale."""
-    state = np.full(len(status), NOT_ON_BOOK, dtype=np.int8)
-    on_book = ON_BOOK[status]
-    state[on_book] = bucket_of(dpd[on_book])
-    state[status == Status.CHARGED_OFF] = CHARGED_OFF_STATE
-    state[status == Status.PAID_OFF] = PAID_OFF_STATE
-    state[status == Status.SOLD] = SOLD_STATE
+    state = np.empty(len(status), dtype=np.int8)
+    kernels.account_states(status, dpd, NOT_ON_BOOK, state)
     return state
 
 

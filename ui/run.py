@@ -16,6 +16,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sim import config as simconfig
+from sim import kernels
 from sim.service import (
     RunService,
     comparison_jobs,
@@ -122,6 +123,15 @@ def worker_count() -> int:
     """Worker processes for the runs: ``COLLECTION_LAB_WORKERS`` if set, else one per core (at most 4)."""
     value = os.environ.get("COLLECTION_LAB_WORKERS", "")
     return int(value) if value.isdigit() else min(os.cpu_count() or 1, 4)
+
+
+@st.cache_resource(show_spinner="Preparing the engine's compiled kernels (once per server)...")
+def warm_kernels() -> float:
+    """Compile the engine's kernels, or load them from the disk cache, once per server and before anyone presses
+    Run (the worker processes then load them from the cache); return the seconds it took, also logged."""
+    seconds = kernels.warm()
+    print(f"collection-lab: compiled kernels ready in {seconds:.1f} s", file=sys.stderr)
+    return seconds
 
 
 @st.cache_resource(show_spinner=False)

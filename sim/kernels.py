@@ -1,0 +1,871 @@
+"""Compiled month kernels: loops over accounts or households that do a step's arithmetic in one pass.
+
+Each kernel is a pure ``@njit(cache=True)`` function over plain numpy arrays and scalars. It draws no
+random numbers: the draws come in as arrays taken from the model's named streams, so common random
+numbers and determinism survive. Each kernel's docstring gives the equation it computes or the ODD
+section it implements, and names the numpy code it replaced; ``tests/test_kernels.py`` proves each one
+equal to that code (bit for bit unless a test says otherwise).
+
+Set ``NUMBA_DISABLE_JIT=1`` to run the kernels as plain Python (slow, but steppable in a debugger).
+Compiled kernels are cached on disk next to this file (``__pycache__``) or under ``NUMBA_CACHE_DIR`` when
+that is set; :func:`warm` compiles (or loads) every kernel on tiny arrays and returns the seconds it took.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+DAYS = 30
+#: rule indices as in :class:`sim.regulation.Rule` (kept as plain ints for the compiled code)
+DAILY_CAP, WEEKLY_CAP, AFTER_CONVERSATION, QUIET_HOURS = 0, 1, 2, 3
+NO_LIMIT = -1  # a cap that is not set
+
+
+# --------------------------------------------------------------------------------------------------
+# the contact calendar (ODD section 7.5; sim.regulation.run_calendar)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_req, night_req):
+    """Lay each account's requested day and night call attempts on the days of the month.
+
+    Clustered (``clustered``, the model's default): with ``cum = cluster_shares[due_day % 30]`` (the
+    cumulative share of a month's attempts by day), attempts up to day ``d`` are
+    ``floor(count * cum[d] + 1e-9)``, the last edge being ``count``; otherwise evenly,
+    ``(count * d) // 30``. Fills ``day_req`` and ``night_req`` (accounts x 30, int16, zero on entry) and
+    returns the largest number of attempts (day and night) requested on one day. Replaces
+    ``sim.regulation.cluster_over_month`` and ``spread_over_month``.
+    """
+    n = calls.shape[0]
+    most = 0
+    for i in range(n):
+        for which in range(2):
+            count = calls[i] if which == 0 else night_calls[i]
+            if count == 0:
+                continue
+            out = day_req if which == 0 else night_req
+            prev = 0
+            if clustered:
+                row = due_day[i] % DAYS
+                if row < 0:
+                    row += DAYS
+                c = np.float64(count)
+                for d in range(DAYS):
+                    if d == DAYS - 1:
+                        edge = np.int64(count)
+                    else:
+                        edge = np.int64(np.floor(c * cluster_shares[row, d + 1] + 1e-9))
+                    out[i, d] = edge - prev
+                    prev = edge
+            else:
+                for d in range(DAYS):
+                    edge = (np.int64(count) * (d + 1)) // DAYS
+                    out[i, d] = edge - prev
+                    prev = edge
+        if calls[i] != 0 or night_calls[i] != 0:
+            for d in range(DAYS):
+                total = np.int64(day_req[i, d]) + night_req[i, d]
+                if total > most:
+                    most = total
+    return most
+
+
+@njit(cache=True)
+def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days, quiet_hours, out):
+    """What a regime would have dropped of one executed day of an account, added to ``out`` by rule
+    (``sim.regulation.would_clip_rows`` read day by day): the night attempts under quiet hours; attempts above the
+    daily cap; in the 7 days ending today (``window`` attempts, today included), those beyond the weekly cap, at most
+    today's; every attempt today when the last earlier conversation (day ``last_talk``) was less than
+    ``quiet_days`` days ago."""
+    total = day + night
+    if total == 0:
+        return
+    if quiet_hours:
+        out[QUIET_HOURS] += night
+    if max_per_day >= 0 and total > max_per_day:
+        out[DAILY_CAP] += total - max_per_day
+    if max_per_7_days >= 0 and window > max_per_7_days:
+        out[WEEKLY_CAP] += min(window - max_per_7_days, total)
+    if quiet_days > 0 and d - last_talk < quiet_days:
+        out[AFTER_CONVERSATION] += total
+
+
+@njit(cache=True)
+def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
+                       max_per_day, max_per_7_days, quiet_days, quiet_hours,
+                       ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
+                       keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
+                       clipped_rows, violation_rows, would_clip_rows):
+    """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
+    and the rest of ``run_calendar`` in the numpy engine).
+
+    For an account the regime binds and whose collector complies (``enforced``), each day's requests are
+    clipped in this order, counting what is dropped by rule: night attempts under quiet hours; everything
+    within ``quiet_days`` days of a conversation (the conversation's day counting as the first); the daily
+    cap (night attempts kept first); the weekly cap over the 7 days ending today. Other accounts make every
+    request. A day has a conversation when ``answer_u[i, d] < p_talk[i, attempts that day]``, where
+    ``p_talk[i, k] = 1 - (1 - p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the
+    numpy engine). What the regime forbids of a non-complying account's calls (``breaking``) is counted in
+    ``violation_rows`` and what the reference regime would forbid of ``ref_covered`` accounts in
+    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set. The attempts made and
+    the conversations are written day by day to ``made_day``, ``made_night`` and ``conv`` only with ``keep_daily``.
+    """
+    n = day_req.shape[0]
+    recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
+    for i in range(n):
+        last_talk = -10_000
+        window = 0  # attempts made in the 6 days before today
+        recent[:] = 0
+        enforce = enforced[i]
+        breaks = breaking[i]
+        refers = check_reference and ref_covered[i]
+        for d in range(DAYS):
+            day = np.int64(day_req[i, d])
+            night = np.int64(night_req[i, d])
+            if d >= 7:
+                window -= recent[d % 7]  # day d - 7 leaves the window
+                recent[d % 7] = 0
+            if enforce and day + night > 0:
+                if quiet_hours:
+                    clipped_rows[i, QUIET_HOURS] += night
+                    night = 0
+                if quiet_days > 0 and d - last_talk < quiet_days:
+                    clipped_rows[i, AFTER_CONVERSATION] += day + night
+                    day = 0
+                    night = 0
+                if max_per_day >= 0:
+                    total = day + night
+                    if total > max_per_day:
+                        clipped_rows[i, DAILY_CAP] += total - max_per_day
+                        night = min(night, max_per_day)
+                        day = min(day, max_per_day - night)
+                if max_per_7_days >= 0:
+                    room = max(max_per_7_days - window, 0)
+                    total = day + night
+                    if total > room:
+                        clipped_rows[i, WEEKLY_CAP] += total - room
+                        night = min(night, room)
+                        day = min(day, room - night)
+            if keep_daily:
+                made_day[i, d] = day
+                made_night[i, d] = night
+            total = day + night
+            recent[d % 7] = total
+            window += total
+            if breaks:
+                _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
+                                quiet_hours, violation_rows[i])
+            if refers:
+                _would_clip_day(d, day, night, window, last_talk, ref_max_per_day, ref_max_per_7_days,
+                                ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
+            if total > 0 and answer_u[i, d] < p_talk[i, total]:
+                if keep_daily:
+                    conv[i, d] = True
+                last_talk = d
+                conversations[i] += 1
+            attempts[i] += day
+            night_attempts[i] += night
+
+
+# --------------------------------------------------------------------------------------------------
+# the loan book's month (ODD section 7.6; sim.loans.LoanBook.schedule, apply_payments, refresh_status)
+# --------------------------------------------------------------------------------------------------
+#: loan statuses as in :class:`sim.loans.Status` (plain ints for the compiled code)
+CURRENT, DELINQUENT, PLAN, LITIGATION, JUDGMENT, CHARGED_OFF, SOLD, PAID_OFF, CLOSED = range(9)
+DAYS_PER_CYCLE = 30
+REAGE_INTERVAL = 12
+IN_COLLECTION_AFTER_CHARGE_OFF = 24
+
+
+@njit(cache=True)
+def claim(principal, interest, fees, out):
+    """What each borrower still owes on each loan: ``principal + interest + fees`` (``LoanBook.claim``)."""
+    for i in range(principal.shape[0]):
+        out[i] = principal[i] + interest[i] + fees[i]
+
+
+@njit(cache=True)
+def on_book(status, out):
+    """Whether each loan is on its lender's book: current, delinquent, on a plan, in litigation or judgment
+    (``LoanBook.on_book``, the statuses up to ``JUDGMENT``)."""
+    for i in range(status.shape[0]):
+        out[i] = status[i] <= JUDGMENT
+
+
+@njit(cache=True)
+def buckets(dpd, out):
+    """The days-past-due bucket of each figure (``sim.loans.bucket_of``): 0 below 1 day, 1 for 1-29 days, then one
+    bucket per 30 days up to 7 for 180 days and more."""
+    for i in range(dpd.shape[0]):
+        d = dpd[i]
+        out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+
+
+@njit(cache=True)
+def schedule_payments(principal, interest, fees, interest_this_month, lender, status, is_card, months_on_book, term,
+                      instalment, plan_left, deferral_left, forborne, min_payment_floor, min_payment_share,
+                      plan_payment_share, payment_share, has_payment_share, contractual, scheduled):
+    """This month's contractual payment of every loan (``LoanBook.schedule``).
+
+    A card asks ``max(floor, share * principal + this month's interest)``; an instalment loan its annuity,
+    or the whole claim once matured; a plan ``plan_payment_share`` of that; a charged-off or sold claim
+    ``max(floor, claim / 12)``; never more than the claim (``contractual``). Nothing is scheduled while
+    forborne or deferred, nor on a loan no longer collected; with ``has_payment_share``, only
+    ``payment_share`` of it (an accommodation's ramp back).
+    """
+    for i in range(principal.shape[0]):
+        claim = principal[i] + interest[i] + fees[i]
+        k = lender[i]
+        if is_card[i]:
+            c = max(min_payment_floor[k], min_payment_share[k] * principal[i] + interest_this_month[i])
+        elif months_on_book[i] >= term[i]:
+            c = claim
+        else:
+            c = instalment[i]
+        if plan_left[i] > 0:
+            c = plan_payment_share * c
+        st = status[i]
+        if st == CHARGED_OFF or st == SOLD:
+            c = max(min_payment_floor[k], claim / 12.0)
+        c = min(c, claim)
+        contractual[i] = c
+        s = 0.0 if (forborne[i] or deferral_left[i] > 0) else c
+        if st >= PAID_OFF:
+            s = 0.0
+        if has_payment_share:
+            s = s * payment_share[i]
+        scheduled[i] = s
+
+
+@njit(cache=True)
+def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived, month, has_month, plan_payment_share,
+                        lender, scheduled, contractual, instalment, is_card, due_day, chargeoff_days, reaged_month,
+                        principal, interest, fees, repaid, written_off, buyer_collected, paid_last, fees_charged,
+                        arrears, plan_left, plan_arrears, deferral_left, cycles, dpd, in_episode, episode_exposure,
+                        status, months_since_chargeoff, months_on_book,
+                        paid, paid_on_charged_off, due_while_current, paid_on_time, missed, cured, rolled_60,
+                        new_episode, chargeoff, gross_chargeoff, paid_off, broken_plan, fee_out):
+    """Apply a month's payments to every loan and update its arrears, clocks and status, in one pass
+    (``LoanBook.apply_payments``; ODD section 7.6).
+
+    The payment (at most the claim) goes to fees, then interest, then principal; what was due and not paid
+    is the arrears (at most the claim); a short payment breaks a plan (the plan's set-aside arrears come
+    back) and, unless payments are paused or the fee waived, costs the lender's late fee. Cycles are
+    ``ceil(arrears / reference - 1e-9)`` in contractual payments (the card minimum, at the full payment for
+    an account on a plan, i.e. divided by ``plan_payment_share``; else the instalment; at least $1), never
+    rising while paused, at most 99; days past due ``30 (cycles - 1) + 30 - due_day``.
+    Cures, rolls to 60+, delinquency episodes, charge-off at ``chargeoff_days``, pay-off and the clocks
+    follow. Book columns are updated in place; the month's events are written to the output arrays.
+    """
+    for i in range(paid_in.shape[0]):
+        claim_before = principal[i] + interest[i] + fees[i]
+        pay = min(paid_in[i], claim_before)
+        full = pay >= claim_before * (1.0 - 1e-12)
+        pay_fees = fees[i] if full else min(pay, fees[i])
+        rest = pay - pay_fees
+        pay_interest = interest[i] if full else min(rest, interest[i])
+        pay_principal = principal[i] if full else min(rest - pay_interest, principal[i])
+        pay = pay_fees + pay_interest + pay_principal
+        fees[i] -= pay_fees
+        interest[i] -= pay_interest
+        principal[i] -= pay_principal
+        principal[i] = max(principal[i], 0.0)
+
+        st = status[i]
+        was_sold = st == SOLD
+        was_charged_off = st == CHARGED_OFF
+        repaid[i] += 0.0 if was_sold else pay
+        written_off[i] -= pay if was_charged_off else 0.0
+        buyer_collected[i] += pay if was_sold else 0.0
+        paid_last[i] = pay
+        paid[i] = pay
+        paid_on_charged_off[i] = pay if was_charged_off else 0.0
+
+        on_book = st <= JUDGMENT
+        due = scheduled[i] + arrears[i] if on_book else 0.0
+        shortfall = max(due - pay, 0.0)
+        claim_after = principal[i] + interest[i] + fees[i]
+        arr = min(shortfall, claim_after)
+        old_cycles = cycles[i]
+        was_delinquent = old_cycles > 0
+        miss = on_book and shortfall > 1e-9 and claim_after > 1e-9
+
+        on_plan = plan_left[i] > 0
+        broken = on_plan and miss
+        plan_left[i] = plan_left[i] - 1 if (on_plan and not miss) else 0
+        plan_completed = on_plan and not miss and plan_left[i] == 0
+        if broken:
+            arr = min(arr + plan_arrears[i], claim_after)
+        if plan_left[i] <= 0:
+            plan_arrears[i] = 0.0
+
+        paused = forborne[i] or deferral_left[i] > 0
+        late = miss and not paused
+        if has_fee_waived and fee_waived[i]:
+            late = False
+        fee = late_fee[lender[i]] if late else 0.0
+        fees[i] += fee
+        fees_charged[i] += fee
+
+        full_payment = contractual[i] / max(plan_payment_share, 1e-9) if on_plan else contractual[i]
+        reference = max(full_payment, 1.0) if is_card[i] else max(instalment[i], 1.0)
+        if on_book:
+            cyc = np.int16(np.int64(np.ceil(arr / reference - 1e-9)))
+        else:
+            cyc = old_cycles
+        if paused and on_book:
+            cyc = min(cyc, old_cycles)
+        cyc = min(cyc, np.int16(99))
+        arrears[i] = arr if on_book else 0.0
+        cycles[i] = cyc
+        if on_book:
+            dpd[i] = DAYS_PER_CYCLE * (cyc - 1) + (DAYS_PER_CYCLE - due_day[i]) if cyc > 0 else 0
+        days = dpd[i]
+
+        cure = on_book and was_delinquent and cyc == 0
+        cured[i] = cure
+        rolled_60[i] = on_book and cyc >= 3 and old_cycles < 3
+        new = on_book and cyc > 0 and not in_episode[i]
+        new_episode[i] = new
+        episode = (in_episode[i] or new) and not (cure or plan_completed)
+        if has_month and on_book and cyc == 0 and month - np.int32(reaged_month[i]) >= REAGE_INTERVAL:
+            episode = False
+        in_episode[i] = episode
+        if new:
+            episode_exposure[i] = claim_after
+
+        co = on_book and days >= chargeoff_days[i]
+        chargeoff[i] = co
+        gross = principal[i] + interest[i] + fees[i] if co else 0.0
+        gross_chargeoff[i] = gross
+        written_off[i] += gross
+        if co:
+            status[i] = CHARGED_OFF
+            months_since_chargeoff[i] = 0
+            arrears[i] = 0.0
+            plan_left[i] = 0
+
+        off = principal[i] + interest[i] + fees[i] <= 1e-9 and status[i] < PAID_OFF
+        paid_off[i] = off
+        if off:
+            principal[i] = 0.0
+            interest[i] = 0.0
+            fees[i] = 0.0
+            status[i] = PAID_OFF
+            arrears[i] = 0.0
+            cycles[i] = 0
+            dpd[i] = 0
+
+        months_on_book[i] += 1
+        deferral_left[i] = max(deferral_left[i] - 1, 0)
+        if months_since_chargeoff[i] >= 0:
+            months_since_chargeoff[i] += 1
+            written = status[i] == CHARGED_OFF or status[i] == SOLD
+            if written and months_since_chargeoff[i] > IN_COLLECTION_AFTER_CHARGE_OFF:
+                status[i] = CLOSED
+        counts = on_book and old_cycles == 0 and scheduled[i] > 0 and not paused
+        due_while_current[i] = counts
+        paid_on_time[i] = counts and not miss
+        missed[i] = miss
+        broken_plan[i] = broken
+        fee_out[i] = fee
+
+
+@njit(cache=True)
+def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
+    """The status of loans still on the book from their flags, the last that applies winning: current,
+    delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
+    (``LoanBook.refresh_status``)."""
+    for i in range(status.shape[0]):
+        if status[i] > JUDGMENT:
+            continue
+        new = CURRENT
+        if cycles[i] > 0:
+            new = DELINQUENT
+        if plan_left[i] > 0 or deferral_left[i] > 0:
+            new = PLAN
+        if litigation_age[i] >= 0:
+            new = LITIGATION
+        if judgment[i]:
+            new = JUDGMENT
+        status[i] = new
+
+
+# --------------------------------------------------------------------------------------------------
+# households (ODD sections 7.2, 7.7 and 7.8; sim.borrowers)
+# --------------------------------------------------------------------------------------------------
+# Transcendental functions (exp, log) are computed by numpy before a kernel is called and passed in: numpy's
+# vectorised exp and log round differently from the compiled ones in the last bit, and the kernels are to
+# compute exactly what the numpy engine computed.
+@njit(cache=True)
+def labour_market(transition, separation_weights, finding_weights, separation, finding, growth, benefit_rate,
+                  support, shock_event, shock_probability, shock_size, shock_scale,
+                  employed, months_unemployed, income_base, income, shock, lost):
+    """Jobs lost and found, income and expense shocks for every household (``borrowers.labour_and_shocks``).
+
+    An employed household loses its job when ``transition < separation * separation_weight``; an unemployed one
+    finds one when ``transition < finding * finding_weight``. Earnings are ``income_base * growth`` (``growth =
+    exp(volatility * noise - volatility^2 / 2)``, from numpy), benefits ``income_base * benefit_rate + support``.
+    A shock (``shock_event < shock_probability``, compared in float32 as numpy compared it) costs
+    ``shock_scale * income_base * shock_size``. Writes ``lost`` (lost the job this month).
+    """
+    p_shock = np.float32(shock_probability)
+    for i in range(employed.shape[0]):
+        was = employed[i]
+        job_lost = was and np.float64(transition[i]) < separation * separation_weights[i]
+        found = (not was) and np.float64(transition[i]) < finding * finding_weights[i]
+        now = (was and not job_lost) or found
+        employed[i] = now
+        lost[i] = job_lost
+        months_unemployed[i] = 0 if now else months_unemployed[i] + 1
+        if now:
+            income[i] = income_base[i] * np.float64(growth[i])
+        else:
+            income[i] = income_base[i] * benefit_rate + support
+        if shock_event[i] < p_shock:
+            shock[i] = shock_scale * income_base[i] * np.float64(shock_size[i])
+        else:
+            shock[i] = 0.0
+
+
+@njit(cache=True)
+def payment_budget(income, essentials, shock, savings, drawdown, budget):
+    """Money a household can put towards its debts this month (``borrowers.payment_budget``): with
+    ``flow = income - essentials - shock``, ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most
+    ``savings + flow`` and at least 0."""
+    for i in range(income.shape[0]):
+        flow = income[i] - essentials[i] - shock[i]
+        liquid = savings[i] + flow
+        b = max(flow, 0.0) + drawdown * max(savings[i] + min(flow, 0.0), 0.0)
+        budget[i] = max(min(b, liquid), 0.0)
+
+
+@njit(cache=True)
+def split_budget(budget, wanted, owner, priority, pay):
+    """How much each household pays on each loan (``borrowers.split_budget``; ODD section 7.5).
+
+    A household whose budget covers the total it means to pay (``wanted``, summed over its loans) pays it. One
+    that cannot splits ``max(budget, 0)`` across the loans it meant to pay in proportion to ``priority *
+    wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room, in
+    proportion to their room. Sums over a household's loans run in loan order, as ``np.bincount`` sums.
+    """
+    n = budget.shape[0]
+    total = np.zeros(n)
+    for j in range(owner.shape[0]):
+        total[owner[j]] += wanted[j]
+        pay[j] = wanted[j]
+    # the loans of households that cannot pay all they mean to (usually few), in loan order
+    rows = np.empty(owner.shape[0], dtype=np.int64)
+    k = 0
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        if wanted[j] > 0 and budget[o] < total[o] - 1e-9:
+            rows[k] = j
+            k += 1
+    if k == 0:
+        return
+    # first pass: shares of the envelope by priority-weighted ask
+    w_sum = total  # reused (the totals are no longer needed); only short households' entries are read
+    for r in range(k):
+        w_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        w_sum[owner[j]] += np.float64(priority[j]) * wanted[j]
+    part_sum = np.zeros(n)
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        w = np.float64(priority[j]) * wanted[j]
+        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
+        part = min(max(budget[o], 0.0) * share, wanted[j])
+        pay[j] = part
+        part_sum[o] += part
+    # second pass: what is left goes to loans with room, in proportion to their room
+    room_sum = w_sum  # reused
+    for r in range(k):
+        room_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        room_sum[owner[j]] += wanted[j] - pay[j]
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        part = pay[j]
+        room = wanted[j] - part
+        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
+        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
+        pay[j] = part + min(left * extra, room)
+
+
+@njit(cache=True)
+def settle_month(income, essentials, shock, paid, saving_rate, savings_target, borrowed, locked, paused,
+                 has_spending, savings, shortfall, consumption):
+    """Households pay, save towards their buffer and consume the rest (``borrowers.settle_month``; ODD 7.7).
+
+    With ``surplus = income - essentials - shock - paid``: a surplus saves ``min(saving_rate * income, target -
+    savings)`` (at least 0, at most the surplus), plus, in a lockdown, what it kept the household from spending
+    (``locked``, out of what surplus is left); a deficit draws savings down, and what savings cannot cover is
+    ``shortfall`` (at most the essentials). Consumption is ``essentials + surplus - save - shortfall`` (at least
+    0) plus what new loans bought (``borrowed``) and, in a pause on other debts, the ``paused`` payments.
+    """
+    for i in range(income.shape[0]):
+        surplus = income[i] - essentials[i] - shock[i] - paid[i]
+        save = max(min(saving_rate * income[i], savings_target[i] - savings[i]), 0.0)
+        save = min(save, surplus) if surplus > 0 else 0.0
+        if has_spending:
+            save = save + (min(locked[i], surplus - save) if surplus > 0 else 0.0)
+        new = savings[i] + (save if surplus > 0 else surplus)
+        short = min(max(-new, 0.0), essentials[i])
+        shortfall[i] = short
+        savings[i] = max(new, 0.0)
+        c = max(essentials[i] + (surplus - save if surplus > 0 else 0.0) - short, 0.0) + borrowed[i]
+        if has_spending:
+            c += paused[i]
+        consumption[i] = c
+
+
+@njit(cache=True)
+def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, shortfall, log_buffer, wellbeing,
+                         wellbeing_offset, employed, stress_decay, stress_from_arrears, stress_from_job_loss,
+                         stress_from_shock, wellbeing_base, savings_weight, stress_weight, arrears_weight,
+                         unemployment_weight, adjustment):
+    """Stress and the well-being index of every household (``borrowers.update_stress_and_wellbeing``; ODD 7.7).
+
+    ``stress = clip(decay * stress + contact stress + arrears, job-loss, shock and shortfall terms, 0, 1)``;
+    well-being moves by ``adjustment`` towards ``base + offset + savings_weight * log_buffer - stress_weight *
+    stress - arrears_weight * [30+ days late] - unemployment_weight * [unemployed]``, clipped to 0-100, where
+    ``log_buffer = log((savings / max(essentials, 1) + 0.1) / 1.1)`` comes from numpy. Products of a float32
+    column and a weight are rounded to float32 first, as numpy rounded them.
+    """
+    decay = np.float32(stress_decay)
+    w_stress = np.float32(stress_weight)
+    for i in range(stress.shape[0]):
+        s = (np.float64(decay * stress[i]) + contact_stress[i] + stress_from_arrears * any_30plus[i]
+             + stress_from_job_loss * lost_job[i] + stress_from_shock * (shock[i] > 0) + 0.2 * (shortfall[i] > 0))
+        st = np.float32(min(max(s, 0.0), 1.0))
+        stress[i] = st
+        target = (np.float64(np.float32(wellbeing_base) + wellbeing_offset[i]) + savings_weight * log_buffer[i]
+                  - np.float64(w_stress * st) - arrears_weight * any_30plus[i]
+                  - unemployment_weight * (not employed[i]))
+        wb = np.float64(wellbeing[i]) + adjustment * (target - np.float64(wellbeing[i]))
+        wellbeing[i] = np.float32(min(max(wb, 0.0), 100.0))
+
+
+# --------------------------------------------------------------------------------------------------
+# what a household means to pay (ODD section 7.5; CollectionModel._decide_payments)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def payment_logit(owner, lender, willingness, pressure, legal, threat, goodwill, reputation, peer, overhang, cycles,
+                  stress, promise, reactance, intercept, willingness_weight, pressure_weight, legal_weight,
+                  goodwill_weight, delinquency_weight, delinquency_cap, stress_weight, promise_boost,
+                  priority_consequence, priority_loudness, neg_logit, priority_arg):
+    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
+    float32 and in the numpy engine's order of operations:
+
+    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
+    + w_goodwill * (goodwill + reputation) + peer - overhang + w_delinquency * min(cycles, cap)
+    + w_stress * stress + promise_boost * promise - reactance``; writes ``neg_logit = min(-logit, 80)`` (the
+    caller takes ``exp``: the chance of meaning to pay is ``1 / (1 + exp(-logit))``) and ``priority_arg =
+    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (priority is its ``exp``).
+    Household columns (willingness, peer, overhang, stress) are indexed by ``owner``; ``reputation`` by lender.
+    """
+    a = np.float32(intercept)
+    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
+    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
+    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
+    boost = np.float32(promise_boost)
+    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
+    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        sued = np.float32(legal[j])
+        logit = a + w_will * willingness[o]
+        logit = logit + w_pressure * pressure[j]
+        logit = logit + w_legal * (sued + threat[j])
+        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
+        logit = logit + peer[o]
+        logit = logit - overhang[o]
+        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
+        logit = logit + w_stress * stress[o]
+        logit = logit + boost * np.float32(promise[j])
+        logit = logit - reactance[j]
+        neg_logit[j] = min(-logit, cap80)
+        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure[j]
+
+
+@njit(cache=True)
+def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, reminded, reminder_keeps,
+                       misunderstanding, misread_current_share, due, scheduled, record_error, error_dispute_rate,
+                       wanted, intends, misreads, error_dispute):
+    """What each household means to pay on each loan this month (ODD section 7.5), from four uniform draws per
+    loan (``u``, 4 x loans, float32, from the ``behaviour`` stream):
+
+    it means to pay when ``odds = u0 * (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due)
+    when also ``odds < catch_up[max(cycles, 1) - 1]`` (``catch_up_rate ** cycles``) or it is current, else pays
+    this month's payment (at most the amount due); it forgets when ``u1 < (1 - attention) * (reminder_keeps if
+    reminded else 1)``; it misreads the amount (and pays half) when ``u2 < misunderstanding *
+    (1 if delinquent else misread_current_share)``; a delinquent household whose lender's record is wrong
+    disputes it (and pays nothing) when ``u3 < error_dispute_rate``. Comparisons in float32, as numpy made them.
+    """
+    one = np.float32(1.0)
+    keeps = np.float32(reminder_keeps)
+    current_share = np.float32(misread_current_share)
+    dispute_rate = np.float32(error_dispute_rate)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        c = cycles[j]
+        odds = u[0, j] * (one + exp_neg_logit[j])
+        means = odds < one
+        catches = odds < catch_up[max(c, 1) - 1]
+        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
+        forgets = u[1, j] < lapse
+        delinquent = c > 0
+        misread = u[2, j] < misunderstanding[o] * (one if delinquent else current_share)
+        w = 0.0
+        if means and not forgets:
+            w = due[j] if (catches or c == 0) else min(scheduled[j], due[j])
+        if misread:
+            w *= 0.5
+        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
+        if disputes:
+            w = 0.0
+        wanted[j] = w
+        intends[j] = means
+        misreads[j] = misread
+        error_dispute[j] = disputes
+
+
+# --------------------------------------------------------------------------------------------------
+# what contact does (ODD section 7.5; CollectionModel._contact_effects)
+# --------------------------------------------------------------------------------------------------
+CALL_USE, THREAT_USE, OTHER_USE = 1, 2, 0  # how a tactic's use enters goodwill and harassment
+
+
+@njit(cache=True)
+def contact_effects(rows, counts, kind, dose_per_use, stress_per_use, goodwill_per_use, reactance_per_use, contacts,
+                    night, conversations, by_buyer, accepted, threatened, credibility, contact_tolerance,
+                    conversation_dose, buyer_pressure, night_reactance, plan_goodwill, pressure_memory, threat_memory,
+                    goodwill_recovery, reactance_weight, stock, threat, goodwill, goodwill_base, reactance, harassment,
+                    stress):
+    """What this month's contact does to each account in collection (ODD section 7.5), in the numpy engine's order:
+
+    per contacted account (``rows``; ``counts`` is tactics x accounts, in the order of the tactics' parameters),
+    the dose is ``sum(count * dose_per_use) + conversation_dose * conversations + buyer_pressure`` (for a debt
+    buyer's account), stress ``sum(count * stress_per_use)``, harassment ``sum(count * reactance_per_use)`` (a
+    threat's times ``1 - credibility``) ``+ excess contacts + night_reactance * night calls``, goodwill ``sum(count *
+    goodwill_per_use)`` (a call's only on attempts above ``contact_tolerance``) ``+ plan_goodwill`` if an offer was
+    accepted. Over the whole book the contact stock decays by ``pressure_memory``, threats by ``threat_memory``,
+    and goodwill recovers ``goodwill_recovery`` of its gap to ``goodwill_base``; then each contacted account adds
+    its dose, keeps the larger of its threat and ``threatened * credibility``, and adds its goodwill (clipped to
+    -1..1). Writes ``harassment`` and ``stress`` per contacted account and ``reactance_weight * harassment`` into
+    ``reactance`` (per loan, zero on entry).
+    """
+    memory, t_memory, recovery = np.float32(pressure_memory), np.float32(threat_memory), np.float32(goodwill_recovery)
+    for j in range(stock.shape[0]):
+        stock[j] *= memory
+        threat[j] *= t_memory
+        goodwill[j] += recovery * (goodwill_base[j] - goodwill[j])
+    for i in range(rows.shape[0]):
+        excess = max(contacts[i] - contact_tolerance, 0.0)
+        dose, st, good, har = 0.0, 0.0, 0.0, 0.0
+        for k in range(counts.shape[0]):
+            c = counts[k, i]
+            dose += c * dose_per_use[k]
+            st += c * stress_per_use[k]
+            if kind[k] == CALL_USE:
+                good += min(np.float64(c), excess) * goodwill_per_use[k]
+            elif kind[k] == THREAT_USE:
+                good += c * goodwill_per_use[k]
+                har += c * reactance_per_use[k] * (1.0 - credibility[i])
+            else:
+                good += c * goodwill_per_use[k]
+                har += c * reactance_per_use[k]
+        dose += conversation_dose * conversations[i] + (buyer_pressure if by_buyer[i] else 0.0)
+        har += excess + night_reactance * night[i]
+        good += accepted[i] * plan_goodwill
+        r = rows[i]
+        stock[r] += np.float32(dose)
+        threat[r] = max(threat[r], np.float32(threatened[i] * credibility[i]))
+        goodwill[r] = np.float32(min(max(np.float64(goodwill[r]) + good, -1.0), 1.0))
+        reactance[r] = np.float32(reactance_weight * har)
+        harassment[i] = har
+        stress[i] = st
+
+
+# --------------------------------------------------------------------------------------------------
+# what a month's reports read from the book (sim.reports, sim.finance)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def account_states(status, dpd, not_on_book, out):
+    """The report state of each loan (``reports.account_states``): its days-past-due bucket (as
+    :func:`buckets`) while on the book, 8 charged off, 9 paid off, 10 sold, ``not_on_book`` otherwise."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        if st <= JUDGMENT:
+            d = dpd[i]
+            out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        elif st == CHARGED_OFF:
+            out[i] = 8
+        elif st == PAID_OFF:
+            out[i] = 9
+        elif st == SOLD:
+            out[i] = 10
+        else:
+            out[i] = not_on_book
+
+
+@njit(cache=True)
+def recovery_per_dollar(status, dpd, in_episode, judgment, held_by_buyer, by_bucket, value_restructured,
+                        value_judgment, value_charged_off, out):
+    """Expected recovery per dollar of each loan's claim, as its lender values it (``finance.recovery_per_dollar``):
+    ``by_bucket[bucket]`` on the book, ``value_restructured`` for an account current only because it was re-aged
+    (still in its delinquency episode), ``value_judgment`` under judgment, ``value_charged_off`` for a charged-off
+    claim the lender still holds, zero otherwise."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        value = 0.0
+        if st <= JUDGMENT:
+            d = dpd[i]
+            bucket = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+            value = by_bucket[bucket]
+            if bucket == 0 and in_episode[i]:
+                value = value_restructured
+            if judgment[i]:
+                value = value_judgment
+        if st == CHARGED_OFF and not held_by_buyer[i]:
+            value = value_charged_off
+        out[i] = value
+
+
+# --------------------------------------------------------------------------------------------------
+# complaints (ODD section 7.7; sim.complaints.draw_complaints)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def draw_complaints(disputed, excess_contacts, night_calls, threatened, legal, visits, third_party, social_media,
+                    propensity, literacy_ratio, u, mix, base, dispute, excess_weight, night_weight, threat_weight,
+                    visit_weight, third_party_weight, social_media_weight, public_share, regulator_share,
+                    category, channel):
+    """A complaint's category and channel for each account in contact or dispute (``complaints.draw_complaints``),
+    -1 where none is made, from three uniforms per account (``u``, accounts x 3).
+
+    Hazards by category: ``base * mix[c]`` plus, for debt not owed and written notification, 0.8 and 0.2 of
+    ``dispute`` if disputed; for communication tactics ``excess_weight * excess contacts + night_weight * night
+    calls``; for false statements ``threat_weight`` if threatened without legal action; for legal action
+    ``threat_weight`` if in litigation or judgment; for improper information ``visit_weight * visits +
+    third_party_weight * third-party contacts + social_media_weight * public post``; all times the household's
+    propensity. A complaint is made when ``u0 < min(total, 0.95)``; its category is the first whose cumulative
+    share of the total reaches ``u1``; it goes in public when ``u2 < min(public_share * propensity * (1 + 3 * post),
+    0.8)``, else to the regulator when ``u2`` is below that plus ``min(regulator_share * literacy ratio, 0.9)``,
+    else to the lender. Float32 products are rounded as numpy rounded them.
+    """
+    c0, c1, c2 = base * mix[0], base * mix[1], base * mix[2]
+    c3, c4, c5 = base * mix[3], base * mix[4], base * mix[5]
+    d0, d1 = 0.8 * dispute, 0.2 * dispute
+    public32, regulator32 = np.float32(public_share), np.float32(regulator_share)
+    zero32, cap_regulator = np.float32(0.0), np.float32(0.9)
+    h = np.empty(6)
+    for i in range(disputed.shape[0]):
+        h[0] = c0 + d0 * disputed[i]
+        h[1] = c1 + d1 * disputed[i]
+        h[2] = c2 + excess_weight * excess_contacts[i] + night_weight * night_calls[i]
+        h[3] = c3 + threat_weight * (threatened[i] and not legal[i])
+        h[4] = c4 + threat_weight * legal[i]
+        h[5] = (c5 + visit_weight * visits[i] + third_party_weight * third_party[i]
+                + social_media_weight * social_media[i])
+        p = np.float64(propensity[i])
+        total = 0.0
+        for c in range(6):
+            h[c] *= p
+            total += h[c]
+        if not u[i, 0] < min(total, 0.95):
+            category[i] = -1
+            channel[i] = -1
+            continue
+        scale = max(total, 1e-300)
+        cum = 0.0
+        which = 0
+        for c in range(6):
+            cum += h[c]
+            if u[i, 1] > cum / scale:
+                which += 1
+        category[i] = min(which, 5)
+        p_public = min(max(np.float64(public32 * propensity[i]) * (1.0 + 3.0 * social_media[i]), 0.0), 0.8)
+        p_regulator = min(max(regulator32 * literacy_ratio[i], zero32), cap_regulator)
+        if u[i, 2] < p_public:
+            channel[i] = 2
+        elif u[i, 2] < p_public + np.float64(p_regulator):
+            channel[i] = 1
+        else:
+            channel[i] = 0
+
+
+# --------------------------------------------------------------------------------------------------
+# warming
+# --------------------------------------------------------------------------------------------------
+def warm() -> float:
+    """Compile (or load from the disk cache) every kernel for the argument types the model passes, by calling
+    each on arrays of two elements; return the seconds it took. The first call in a fresh checkout pays the
+    compilation; later processes load the cache (``tests/test_kernels.py`` checks that a model run after
+    ``warm()`` compiles nothing more)."""
+    start = time.perf_counter()
+    n = 2
+    f64, f32, i16, i32, i64, i8, b = np.float64, np.float32, np.int16, np.int32, np.int64, np.int8, np.bool_
+
+    def z(dtype, shape=n):
+        return np.zeros(shape, dtype=dtype)
+
+    # the calendar
+    calls = np.array([3, 0], dtype=i16)
+    day_req, night_req = z(i16, (n, DAYS)), z(i16, (n, DAYS))
+    shares = np.tile(np.linspace(0.0, 1.0, DAYS + 1), (DAYS, 1))
+    for clustered in (True, False):
+        most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
+    flags = np.ones(n, dtype=b)
+    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags,
+                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
+                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, (n, 9)), z(i64, (n, 9)), z(i64, (n, 9)))
+    # the loan book
+    lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
+    schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),
+                      z(b), np.ones(1), np.ones(1), 0.6, np.ones(n), True, z(f64), z(f64))
+    apply_payments_pass(z(f64), np.ones(1), z(b), z(b), True, 0, True, 0.6, lender, z(f64), z(f64), z(f64), z(b), z(i8),
+                        np.full(n, 180, dtype=i16), z(i16), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64),
+                        z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
+                        z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
+    refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    claim(z(f64), z(f64), z(f64), z(f64))
+    on_book(status, z(b))
+    buckets(z(i16), z(i8))
+    # households
+    labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,
+                  z(b), z(i16), z(f64), z(f64), z(f64), z(b))
+    payment_budget(z(f64), z(f64), z(f64), z(f64), 0.5, z(f64))
+    split_budget(z(f64), np.ones(n), z(i32), np.ones(n, dtype=f32), z(f64))
+    settle_month(z(f64), z(f64), z(f64), z(f64), 0.1, z(f64), z(f64), z(f64, 0), z(f64, 0), False, z(f64), z(f64),
+                 z(f64))
+    stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
+                         0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
+    # what households mean to pay
+    payment_logit(z(i32), lender, z(f32), z(f32), z(b), z(f32), z(f32), z(f32, 1), z(f32), z(f32), z(i16), z(f32),
+                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
+    payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
+                       z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
+    # what contact does
+    contact_effects(z(i64), z(i32, (3, n)), np.array([0, 1, 2]), z(f64, 3), z(f64, 3), z(f64, 3), z(f64, 3), z(i32),
+                    z(i32), z(i32), z(b), z(b), z(b), z(f64), 8.0, 1.0, 0.5, 0.3, 0.1, 0.7, 0.9, 0.05, 0.2, z(f32),
+                    z(f32), z(f32), z(f32), z(f32), z(f64), z(f64))
+    # reports
+    account_states(status, z(i16), -1, z(i8))
+    recovery_per_dollar(status, z(i16), z(b), z(b), z(b), np.ones(8), 0.5, 0.3, 0.1, z(f64))
+    # complaints
+    draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
+                    np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))
+    return time.perf_counter() - start
+
+
+def compiled_signatures() -> dict[str, int]:
+    """How many argument-type signatures each kernel has compiled in this process (zero when the JIT is off)."""
+    return {name: len(getattr(obj, "signatures", ())) for name, obj in globals().items()
+            if hasattr(obj, "py_func")}

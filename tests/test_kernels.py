@@ -1,0 +1,376 @@
+"""The compiled kernels (sim/kernels.py) compute what the numpy engine computed.
+
+Each test runs a kernel-backed function and the numpy engine's code it replaced (frozen in
+``tests/numpy_reference.py``) on the same inputs and draws, and says how equal they must be: bit for bit
+(``np.array_equal``) unless the test states a tolerance and why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import numpy_reference as ref
+import pytest
+from conftest import ROOT
+
+import sim
+from sim import kernels
+from sim.regulation import REGIMES, run_calendar
+
+CALENDAR_FIELDS = ("attempts", "night_attempts", "conversations", "clipped", "would_clip", "violations",
+                   "clipped_rows", "would_clip_rows", "daily", "daily_night")
+
+
+def _calendar_inputs(seed: int, n: int, p_values: int | None):
+    rng = np.random.default_rng(seed)
+    calls = rng.choice([0, 1, 2, 3, 5, 9, 20, 45], n).astype(np.int16)
+    night = rng.choice([0, 0, 0, 1, 3, 10], n).astype(np.int16)
+    third, complies = rng.random(n) < 0.5, rng.random(n) < 0.85
+    if p_values is None:  # as in the model: a different answer probability for nearly every account
+        p_answer = (0.35 * (rng.random(n) < 0.9) * (1.0 - 0.5 * rng.random(n))).astype(np.float32)
+    else:
+        p_answer = rng.choice(np.linspace(0.05, 0.6, p_values), n).astype(np.float32)
+    due_day = (rng.integers(1, 29, n) - 1).astype(np.int8)
+    return calls, night, third, p_answer, complies, due_day
+
+
+@pytest.mark.parametrize("regime,reference", [("none", "us_reg_f"), ("us_reg_f", "china_2018"),
+                                              ("us_reg_f_creditors", "none"), ("china_2018", "us_reg_f"),
+                                              ("china_cba_2026", "us_reg_f_creditors")])
+@pytest.mark.parametrize("p_values", [None, 3])
+@pytest.mark.parametrize("clustered", [True, False])
+def test_calendar_kernel_is_the_numpy_calendar_bit_for_bit(regime, reference, p_values, clustered):
+    """``run_calendar`` (kernels ``lay_out_calls`` and ``run_calendar_month``) against the numpy engine's, on
+    more accounts than one block, with every regime as the one in force and as the reference: identical."""
+    n = 20_000
+    calls, night, third, p_answer, complies, due_day = _calendar_inputs(7, n, p_values)
+    due = due_day if clustered else None
+    new = run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime], REGIMES[reference],
+                       complies, keep_daily=True, due_day=due)
+    old = ref.run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime],
+                           REGIMES[reference], complies, keep_daily=True, due_day=due)
+    for field in CALENDAR_FIELDS:
+        a, b = getattr(new, field), getattr(old, field)
+        assert a.dtype == b.dtype or field in ("daily", "daily_night"), field
+        assert np.array_equal(a, b), field
+    brief = run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime], REGIMES[reference],
+                         complies, keep_daily=False, due_day=due)  # the model's usual call: no day-by-day matrices
+    for field in CALENDAR_FIELDS[:-2]:
+        assert np.array_equal(getattr(brief, field), getattr(old, field)), field
+    assert brief.daily is None and brief.daily_night is None
+    assert new.conversations.sum() > 0
+    if REGIMES[regime].has_rules:
+        assert new.clipped.sum() > 0 and new.violations.sum() > 0
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
+def test_every_kernel_is_cached_on_disk_and_documented():
+    """Every compiled function in sim/kernels.py keeps its machine code on disk (``cache=True``) and says what it
+    computes; ``warm()`` compiles each that the engine calls (a private helper is compiled inside its caller)."""
+    kernels.warm()
+    compiled = kernels.compiled_signatures()
+    assert len(compiled) >= 20
+    for name in compiled:
+        dispatcher = getattr(kernels, name)
+        assert type(dispatcher._cache).__name__ == "FunctionCache", name
+        assert dispatcher.__doc__ and len(dispatcher.__doc__.split()) >= 8, name
+        assert compiled[name] >= 1 or name.startswith("_"), f"{name} is not compiled by warm()"
+
+
+def test_warm_compiles_every_kernel_and_reports_seconds():
+    seconds = kernels.warm()
+    assert 0.0 <= seconds < 600.0
+
+
+def test_model_runs_with_the_jit_disabled_and_computes_the_same():
+    """``NUMBA_DISABLE_JIT=1`` runs the kernels as Python (for a debugger): a small model gives the same
+    outcomes, bit for bit, as with the compiled kernels."""
+    script = ("import sys, hashlib, sim\n"
+              "m = sim.CollectionModel('baseline', rng=11, n_borrowers=400, horizon=4, burn_in_months=3).run()\n"
+              "r = m.results()\n"
+              "print(hashlib.sha256(r.monthly.to_csv(index=False).encode()).hexdigest())\n")
+    digests = []
+    for disable in ("1", "0"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": disable, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=600, check=False)
+        assert out.returncode == 0, out.stderr[-2000:]
+        digests.append(out.stdout.strip().splitlines()[-1])
+    assert digests[0] == digests[1]
+
+
+def _book_pair(scenario: str, months: int):
+    """A loan book after ``months`` of a small run, and a copy of it with the numpy engine's accounting."""
+    import copy
+
+    from sim.loans import LoanBook
+
+    model = sim.CollectionModel(scenario, rng=3, n_borrowers=3000, horizon=24, burn_in_months=0)
+    for _ in range(months):
+        model.step()
+    book = copy.deepcopy(model.book)
+    old = ref.NumpyLoanBook.__new__(ref.NumpyLoanBook)
+    old.__dict__.update(copy.deepcopy(model.book.__dict__))
+    assert type(book) is LoanBook
+    return model, book, old
+
+
+def _same_book(a, b) -> None:
+    from sim.loans import COLUMNS
+
+    for name in COLUMNS:
+        assert np.array_equal(a.view(name), b.view(name)), name
+        assert a.view(name).dtype == b.view(name).dtype
+
+
+@pytest.mark.parametrize("scenario,months", [("baseline", 14), ("recession", 20), ("crisis_package", 16)])
+@pytest.mark.parametrize("variant", ["plain", "forborne", "accommodated"])
+def test_loan_kernels_are_the_numpy_accounting_bit_for_bit(scenario, months, variant):
+    """``LoanBook.schedule``, ``apply_payments`` and ``refresh_status`` (kernels ``schedule_payments``,
+    ``apply_payments_pass``, ``refresh_status``) against the numpy engine's on a running book with delinquent,
+    charged-off, sold and planned loans: every column of the book and every event identical."""
+    model, new, old = _book_pair(scenario, months)
+    n = new.n
+    rng = np.random.default_rng(1)
+    forborne = (rng.random(n) < 0.2) if variant == "forborne" else np.zeros(n, dtype=bool)
+    share = rng.choice([0.25, 0.5, 1.0], n) if variant == "accommodated" else None
+    waived = (rng.random(n) < 0.3) if variant == "accommodated" else None
+    interest = rng.random(n) * 20.0
+    for book in (new, old):
+        book.schedule(interest, model.terms, forborne, share)
+    _same_book(new, old)
+    due = new.amount_due()
+    # pay nothing, part, what is due, or more than the claim
+    paid = np.select([rng.random(n) < 0.2, rng.random(n) < 0.3, rng.random(n) < 0.5],
+                     [0.0 * due, rng.random(n) * due, due], 2.0 * new.claim())
+    events_new = new.apply_payments(paid, model.terms, forborne, month=model.month, fee_waived=waived)
+    events_old = old.apply_payments(paid, model.terms, forborne, month=model.month, fee_waived=waived)
+    assert events_new.keys() == events_old.keys()
+    for name in events_old:
+        assert np.array_equal(events_new[name], events_old[name]), name
+        assert events_new[name].dtype == events_old[name].dtype, name
+    _same_book(new, old)
+    new.litigation_age[: n // 7] = 0
+    old.litigation_age[: n // 7] = 0
+    new.refresh_status()
+    old.refresh_status()
+    _same_book(new, old)
+    statuses = set(np.unique(new.view("status")).tolist())
+    assert len(statuses) >= 4, statuses
+    assert events_new["chargeoff"].any() and events_new["cured"].any() and events_new["late_fee"].any()
+
+
+def _same_households(a, b) -> None:
+    from sim.borrowers import COLUMNS
+
+    for name in COLUMNS:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert getattr(a, name).dtype == getattr(b, name).dtype, name
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "crisis_package"])
+def test_household_kernels_are_the_numpy_arithmetic_bit_for_bit(scenario):
+    """``labour_and_shocks``, ``payment_budget``, ``settle_month`` and ``update_stress_and_wellbeing`` (kernels
+    ``labour_market``, ``payment_budget``, ``settle_month``, ``stress_and_wellbeing``) against the numpy engine's on
+    a population part-way through a run, with and without a month of lowered spending: every column identical."""
+    import copy
+
+    from sim import borrowers
+    from sim.economy import levers_at
+
+    model = sim.CollectionModel(scenario, rng=4, n_borrowers=5000, horizon=24, burn_in_months=0)
+    for _ in range(6):
+        model.step()
+    new, old = copy.deepcopy(model.borrowers), copy.deepcopy(model.borrowers)
+    n = new.n
+    cfg = model.cfg
+    draws = borrowers.draw_labour(np.random.default_rng(8), np.random.default_rng(9), n)
+    weights = model._separation_weights / 1.1
+    finding_weights = 0.97 ** np.minimum(new.months_unemployed, 24)
+    lost = [mod.labour_and_shocks(t, cfg.economy, 0.03, 0.3, 25.0, draws, weights, finding_weights)
+            for mod, t in ((borrowers, new), (ref, old))]
+    assert np.array_equal(lost[0], lost[1]) and lost[0].any()
+    _same_households(new, old)
+    assert np.array_equal(borrowers.payment_budget(new), ref.payment_budget(old))
+    rng = np.random.default_rng(2)
+    paid = rng.random(n) * 300.0 * (rng.random(n) < 0.7)
+    borrowed = rng.random(n) * 1000.0 * (rng.random(n) < 0.05)
+    levers = next((levers_at(cfg.economy, m) for m in range(60) if levers_at(cfg.economy, m).spending_levers), None)
+    for with_spending in (False, True):
+        spending = [None, None]
+        if with_spending:
+            if levers is None:
+                continue
+            spending = [borrowers.lower_essentials(t, levers, 7) for t in (new, old)]
+        borrowers.settle_month(new, paid, cfg.population, borrowed, spending[0])
+        ref.settle_month(old, paid, cfg.population, borrowed, spending[1])
+        _same_households(new, old)
+        if with_spending:
+            borrowers.restore_essentials(new, spending[0])
+            borrowers.restore_essentials(old, spending[1])
+    assert scenario != "crisis_package" or levers is not None
+    contact_stress = rng.random(n) * 0.3 * (rng.random(n) < 0.1)
+    any_30 = rng.random(n) < 0.05
+    for _ in range(3):
+        borrowers.update_stress_and_wellbeing(new, cfg.behaviour, contact_stress, any_30, lost[0])
+        ref.update_stress_and_wellbeing(old, cfg.behaviour, contact_stress, any_30, lost[0])
+        _same_households(new, old)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_split_budget_kernel_is_the_numpy_split_bit_for_bit(seed):
+    """``split_budget`` (kernel ``split_budget``) against the numpy engine's, with loans in no order of household,
+    short and ample budgets, zero and negative budgets, and zero priorities: identical."""
+    from sim.borrowers import split_budget
+
+    rng = np.random.default_rng(seed)
+    households, loans = 4000, 9000
+    owner = rng.integers(0, households, loans)
+    wanted = rng.choice([0.0, 25.0, 80.0, 400.0], loans) * rng.random(loans)
+    priority = np.exp(rng.standard_normal(loans).astype(np.float32)) * (rng.random(loans) < 0.95)
+    budget = rng.choice([-50.0, 0.0, 60.0, 500.0, 5000.0], households) * rng.random(households)
+    new = split_budget(budget, wanted, owner, priority)
+    old = ref.split_budget(budget, wanted, owner, priority)
+    assert new.dtype == old.dtype and np.array_equal(new, old)
+    assert (new < wanted).any() and (new == wanted).any()
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
+def test_a_model_run_after_warm_compiles_nothing_more():
+    """``warm()`` compiles every kernel for the argument types the model passes: the app's first Run, after the
+    warm-up at start-up, does not pay a compilation."""
+    kernels.warm()
+    before = kernels.compiled_signatures()
+    for scenario in ("baseline", "regime_us_reg_f", "crisis_package", "champion_challenger", "portfolio_sample"):
+        size = {} if scenario == "portfolio_sample" else {"n_borrowers": 400}
+        sim.CollectionModel(scenario, rng=1, horizon=8, burn_in_months=2, **size).run()
+    assert kernels.compiled_signatures() == before
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "recession", "regime_us_reg_f", "champion_challenger"])
+def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatch):
+    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``payment_logit`` and
+    ``payment_intentions``) gives what the numpy engine's decision (``numpy_reference.numpy_decide_payments``)
+    gives on a copy of the book, the households and the behaviour stream: the payments, disputes, amounts due,
+    the budget split and the hidden truth, and the book and households after."""
+    import copy
+
+    from numpy_reference import numpy_decide_payments
+
+    import sim.model
+
+    compiled = sim.model.decide_payments
+    months = []
+
+    def both(setting, book, t, reactance, reminded, rng, keep_truth=False):
+        twin_book, twin_t, twin_rng = copy.deepcopy(book), copy.deepcopy(t), copy.deepcopy(rng)
+        new, new_truth = compiled(setting, book, t, reactance, reminded, rng, keep_truth=True)
+        old, old_truth = numpy_decide_payments(setting, twin_book, twin_t, reactance.copy(), reminded.copy(),
+                                               twin_rng, keep_truth=True)
+        for name in ("due", "paid", "disputed"):
+            assert np.array_equal(getattr(old, name), getattr(new, name)), name
+        for name in ("budget", "wanted", "paid"):
+            assert np.array_equal(getattr(old.split, name), getattr(new.split, name)), name
+        for name in ("unwilling", "cash_short", "due"):
+            assert np.array_equal(getattr(old_truth, name), getattr(new_truth, name)), name
+        _same_book(twin_book, book)
+        _same_households(twin_t, t)
+        months.append((new.paid > 0).mean())
+        return new, (new_truth if keep_truth else None)
+
+    monkeypatch.setattr(sim.model, "decide_payments", both)
+    sim.CollectionModel(scenario, rng=6, n_borrowers=3000, horizon=10, burn_in_months=8).run()
+    assert len(months) == 18 and 0.5 < np.mean(months) < 1.0
+
+
+def test_claim_on_book_and_buckets_are_the_numpy_ones():
+    """``LoanBook.claim``, ``LoanBook.on_book`` and ``bucket_of`` (kernels ``claim``, ``on_book``, ``buckets``)
+    against the numpy expressions they replaced, on a running book and on every days-past-due figure: identical."""
+    from sim.loans import BUCKET_EDGES, ON_BOOK, bucket_of
+
+    _, book, _ = _book_pair("recession", 16)
+    assert np.array_equal(book.claim(), book.view("principal") + book.view("interest") + book.view("fees"))
+    assert np.array_equal(book.on_book(), ON_BOOK[book.view("status")])
+    dpd = np.arange(-5, 400, dtype=np.int16)
+    for values in (dpd, dpd.astype(np.int64), dpd.astype(float) + 0.5, dpd.reshape(-1, 5)):
+        expected = np.searchsorted(BUCKET_EDGES, values, side="right").astype(np.int8)
+        got = bucket_of(values)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_complaint_kernel_is_the_numpy_draw_bit_for_bit(seed):
+    """``draw_complaints`` (kernel ``draw_complaints``) against the numpy engine's on accounts with every trigger,
+    with the default hazards and with hazards raised a hundredfold (so that every category and channel occurs)."""
+    from sim.complaints import ComplaintInputs, draw_complaints
+    from sim.config import load_scenario
+
+    rng = np.random.default_rng(seed)
+    n = 50_000
+    x = ComplaintInputs(
+        disputed=rng.random(n) < 0.2, excess_contacts=np.maximum(rng.integers(0, 20, n) - 8.0, 0.0),
+        night_calls=rng.choice([0, 0, 1, 4], n).astype(np.int32), threatened=rng.random(n) < 0.1,
+        legal=rng.random(n) < 0.05, visits=rng.choice([0, 0, 0, 1], n).astype(np.int16),
+        third_party=rng.choice([0, 0, 2], n).astype(np.int16), social_media=rng.random(n) < 0.02,
+        propensity=(rng.gamma(2.0, 0.5, n) * (0.5 + rng.random(n))).astype(np.float32),
+        literacy_ratio=(rng.beta(2, 2, n) / 0.5).astype(np.float32))
+    behaviour = load_scenario("baseline").behaviour
+    loud = behaviour.model_copy(update={name: min(100 * getattr(behaviour, name), 1.0) for name in (
+        "complaint_base", "complaint_dispute", "complaint_excess_contact", "complaint_night", "complaint_threat",
+        "complaint_visit", "complaint_third_party", "complaint_social_media")})
+    for cfg in (behaviour, loud):
+        new = draw_complaints(x, cfg, np.random.default_rng(9))
+        old = ref.draw_complaints(x, cfg, np.random.default_rng(9))
+        for a, b in zip(new, old, strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert set(np.unique(new[0]).tolist()) == set(range(-1, 6)) and set(np.unique(new[1]).tolist()) == {-1, 0, 1, 2}
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("regime_us_reg_f", 20)])
+def test_report_kernels_are_the_numpy_reports_bit_for_bit(scenario, months):
+    """``reports.account_states`` and ``finance.recovery_per_dollar`` (kernels ``account_states`` and
+    ``recovery_per_dollar``) against the numpy engine's on a running book with every status: identical."""
+    from sim.finance import recovery_per_dollar
+    from sim.reports import account_states
+
+    model, book, _ = _book_pair(scenario, months)
+    status, dpd = book.view("status"), book.view("dpd")
+    assert len(np.unique(status)) >= 5
+    assert np.array_equal(account_states(status, dpd), ref.account_states(status, dpd))
+    finance = model.cfg.finance
+    assert np.array_equal(recovery_per_dollar(book, finance), ref.recovery_per_dollar(book, finance))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "champion_challenger"])
+@pytest.mark.parametrize("strategy", [None, "aggressive"])
+def test_contact_effect_kernel_is_the_numpy_effects_bit_for_bit(scenario, strategy, monkeypatch):
+    """Every month of a run, ``sim.contacts.contact_effects`` (kernel ``contact_effects``) gives what the numpy
+    engine's effects (``numpy_reference.numpy_contact_effects``) give on a copy of the book: reactance,
+    harassment, stress, the contact stock, threats and goodwill of every loan, and the lenders' running share
+    of threats carried out."""
+    import copy
+
+    from numpy_reference import numpy_contact_effects
+
+    import sim.contacts
+
+    compiled = sim.contacts.contact_effects
+    months = []
+
+    def both(setting, book, rows, who, uses, *rest):
+        twin_book, twin_rest = copy.deepcopy(book), copy.deepcopy(rest)
+        new = compiled(setting, book, rows, who, uses, *rest)
+        old = numpy_contact_effects(setting, twin_book, rows, who, copy.deepcopy(uses), *twin_rest)
+        for name in ("reactance", "harassment", "stress", "suit_share"):
+            assert np.array_equal(getattr(old, name), getattr(new, name)), name
+        _same_book(twin_book, book)
+        months.append(len(uses))
+        return new
+
+    monkeypatch.setattr(sim.contacts, "contact_effects", both)
+    extra = {} if strategy is None else {"strategy": strategy}
+    sim.CollectionModel(scenario, rng=2, n_borrowers=2000, horizon=8, burn_in_months=6, **extra).run()
+    assert len(months) == 14 and max(months) >= 4
