@@ -236,14 +236,14 @@ def _supply_run(seed: int, **overrides) -> tuple[float, float, float, float]:
 def test_a_rule_that_makes_collection_harder_cuts_lending_to_riskier_households():
     """Fedaseyeu (2020), Fonseca (2023): restricting collection raises lenders' losses, and they lend less to
     riskier borrowers. A ban on wage garnishment (``tactics.garnishment_share = 0``, as in the US states that
-    forbid it for consumer debts) in the recession, 3 seeds x 3,000 households: net charge-offs about 23%
-    higher, the mean approval cutoff up by about 0.025, and credit extended to the lowest income quintile
-    down by about 3.8% against 1.6% for the top quintile (6% against under 1% with 8,000 households). Checks:
-    losses at least 10% higher, cutoff at least 0.01 higher, and the lowest quintile's fall at least 1 point
-    larger than the top quintile's, paired by seed."""
+    forbid it for consumer debts) in the recession, 3 seeds x 3,000 households: net charge-offs about 9%
+    higher (23% before a broken plan's arrears were counted at the full payment, which lowered the losses a
+    ban adds), the mean approval cutoff up by about 0.025, and credit extended to the lowest income quintile
+    down by more than for the top quintile. Checks: losses at least 5% higher, cutoff at least 0.01 higher,
+    and the lowest quintile's fall at least 1 point larger than the top quintile's, paired by seed."""
     base = np.array([_supply_run(seed) for seed in SEEDS])
     ban = np.array([_supply_run(seed, **{"tactics.garnishment_share": 0.0}) for seed in SEEDS])
-    assert np.mean(ban[:, 0] / base[:, 0]) > 1.10
+    assert np.mean(ban[:, 0] / base[:, 0]) > 1.05
     assert np.mean(ban[:, 1] - base[:, 1]) > 0.01
     fall_q1 = np.mean(1 - ban[:, 2] / base[:, 2])
     fall_q5 = np.mean(1 - ban[:, 3] / base[:, 3])
