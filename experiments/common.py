@@ -45,7 +45,7 @@ OUTCOMES: dict[str, tuple[str, float]] = {
     "cure_rate": ("cure rate\n(% of delinquent accounts a month)", 100.0),
     "delinquency_30plus_rate": ("30+ days delinquent\n(% of balances)", 100.0),
     "chargeoff_rate": ("charge-offs\n(% of balances a year)", 100.0),
-    "complaints_per_1000": ("complaints per 1,000\ndelinquent accounts a month", 1.0),
+    "complaints_per_1000": ("complaints per 1,000 accounts\nin collection a month", 1.0),
     "wellbeing_mean": ("financial well-being\n(mean of index 0-100)", 1.0),
     "wellbeing_low_share": ("low well-being (index < 38)\n(% of households)", 100.0),
     "unemployment_rate": ("unemployment\n(% of labour force)", 100.0),
