@@ -510,17 +510,19 @@ def test_declared_ladder_follows_its_steps():
 
 
 def test_declared_ladder_classifier_counts_only_steps_that_can_apply():
-    """custom_ladder's sale step (charged off 12+ months) comes after a placement step for every charged-off
-    account, so it never applies: the ladder never sells, and its classifier says so; in the other order
-    it does."""
+    """The first matching step wins. custom_ladder's sale step (charged off 12+ months) comes before its
+    placement step for every charged-off account, so the ladder sells old claims and its classifier says so;
+    in the other order the sale step could never apply, and the classifier says that the ladder never sells."""
     spec = load_scenario("custom_ladder").strategies[0]
     ladder = make_strategy(spec.name, declared=[spec])
     old = Observation.scripted(1, dpd=400, charged_off=True, months_since_chargeoff=20)
-    assert not ladder.decide(old, RNG(0)).sell.any() and ladder.classifier["sells"] is False
+    fresh = Observation.scripted(1, dpd=200, charged_off=True, months_since_chargeoff=0)
+    assert ladder.decide(old, RNG(0)).sell.all() and ladder.classifier["sells"] is True
+    assert ladder.decide(fresh, RNG(0)).place.all() and not ladder.decide(fresh, RNG(0)).sell.any()
     assert ladder.classifier["outsources"] and ladder.classifier["restructuring"] and ladder.classifier["digital"]
     swapped = spec.model_copy(update={"steps": [*spec.steps[:3], spec.steps[4], spec.steps[3]]})
-    reordered = make_strategy(spec.name, declared=[swapped])
-    assert reordered.decide(old, RNG(0)).sell.all() and reordered.classifier["sells"] is True
+    shadowed = make_strategy(spec.name, declared=[swapped])
+    assert not shadowed.decide(old, RNG(0)).sell.any() and shadowed.classifier["sells"] is False
 
 
 def test_declared_strategy_errors_name_the_field():
