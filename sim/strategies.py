@@ -13,11 +13,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from sim.config import Tactics
 from sim.loans import Observation
 from sim.tactics import Collector, Offer, Treatment
 
 if TYPE_CHECKING:
     from sim.config import DeclaredStrategy, LadderStep
+
+#: the tactic costs and hours a strategy assumes when its observation carries none (scripted observations)
+DEFAULT_TACTICS = Tactics()
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
@@ -645,10 +649,7 @@ class ValueAllocator(Strategy):
         lowered = ((draw[:, 0, :] - draw[:, 1, :]) * after).sum(axis=1)
         # a charged-off claim goes to the agency without the ladder's last calls
         t.calls[obs.charged_off] = 0
-        tac = obs.tactics
-        if tac is None:
-            from sim.config import Tactics
-            tac = Tactics()
+        tac = obs.tactics if obs.tactics is not None else DEFAULT_TACTICS
         hours = t.hours(tac)
         cost = ((t.calls + t.night_calls) * tac.call.cost + t.visits * tac.visit.cost
                 + t.sue * tac.lawsuit.cost + (t.offer != Offer.NONE) * tac.plan.cost)
