@@ -12,7 +12,10 @@ Fitted parameters (and their search ranges):
 - ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to 1);
 - ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-4 to -1.5);
 - ``lenders.0.supply_sensitivity`` (written as the default of every lender): rise in the approval cutoff
-  per unit of expected annual loss above target (1-30), that is how hard underwriting tightens after losses.
+  per unit of expected annual loss above target (1-30), that is how hard underwriting tightens after losses;
+- ``tactics.call_answer_rate``: the chance that a call attempt reaches a reachable household (0.05-0.4). Public
+  figures span this range and more (right-party contacts per dial from well under 1% with predictive dialers
+  to 20-30% per call), so it is pinned by a pattern instead: the return to contact below.
 
 Targets: the quarterly 30+ delinquency and charge-off rates of US credit cards, 2006Q1-2011Q4
 (``data/us_credit_cards_2006_2011.csv``; charge-off quarters without a verified figure are left out of
@@ -25,12 +28,16 @@ strength of the credit-supply response: new card accounts at their trough 30-55%
 nearly halved). The model's statistic is the lowest quarter of new lending ($) from 2008 on over the
 2007 quarterly mean; and the shape of the baseline's card book (``experiments/patterns.py``,
 ``BOOK_TARGETS``): on-time payment, the balance shares 1-29 and 30-59 days past due, and the monthly roll
-rates 30-59 to 60-89 and 60-89 to 90-179 days, each inside the range of public card data.
+rates 30-59 to 60-89 and 60-89 to 90-179 days, each inside the range of public card data; and the return
+to contact (pattern-oriented modelling, Grimm et al. 2005): halving the conventional ladder's call attempts
+raises the baseline's annual net charge-off rate by 5-15% on paired seeds, around Fedaseyeu (2020)'s finding
+that each state restriction on collectors lowers card recovery rates by about 9% of their mean.
 
 Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
 and charge-off weighted equally), plus a penalty for a baseline outside its target ranges, for
 recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%), for 2011Q4 delinquency
-at or above 4.5% and for a trough of new lending outside 30-55% of 2007; every
+at or above 4.5%, for a trough of new lending outside 30-55% of 2007, for a book shape outside its ranges and
+for a return to contact outside its range; every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
 
@@ -78,23 +85,32 @@ PARAMETERS = {
     "behaviour.willingness_intercept": (-2.5, 1.0),
     "behaviour.delinquency_weight": (-4.0, -1.5),
     "lenders.0.supply_sensitivity": (1.0, 30.0),
+    "tactics.call_answer_rate": (0.05, 0.4),
 }
 #: where the current defaults of the fitted set come from (the report-only page says so)
-PROVENANCE = ("They come from `python experiments/calibrate.py --points 4 --iterations 40 --households 6000 --fit "
-              "behaviour.willingness_intercept,behaviour.delinquency_weight,behaviour.catch_up_rate,"
-              "tactics.offer_acceptance,economy.unemployment_insurance_replacement,lenders.0.supply_sensitivity` "
-              "(best loss 4.4 on 2 seeds), written into `sim/config.py`; `population.attention_mean` and "
-              "`economy.duration_dependence` were set by hand before it, from a grid and from earlier fits. A fuller "
-              "fit of all eight (`--points 24 --iterations 80 --fit-seeds 3 --households 6000`) reached about the "
-              "same loss (4.38) with a worse report on the recession's targets. Since then a broken plan's arrears are "
-              "counted at the full payment (they had been counted at the plan's reduced one, so a broken plan "
-              "jumped several cycles), which put the baseline charge-off inside its range and raised the "
-              "recession's delinquency peak from 5.3% to 5.85%, still short of 6%. Refits after that fix met every "
-              "target on their own report (best loss 2.9-3.1) but not on this one (8,000 households, seeds "
-              "100-107): the baseline sat at the top edge of its ranges and the collection patterns of "
-              "docs/patterns.md weakened further, so they were not adopted. Known misses are marked in the table "
-              "below and in the tests:")
+PROVENANCE = ("They come from a chain of fits after the return to contact became a target and the answer rate a "
+              "fitted parameter: `python experiments/calibrate.py --points 24 --iterations 60 --fit-seeds 4 "
+              "--households 6000 --fit tactics.call_answer_rate,behaviour.willingness_intercept,"
+              "behaviour.delinquency_weight,behaviour.catch_up_rate,tactics.offer_acceptance,"
+              "economy.unemployment_insurance_replacement,lenders.0.supply_sensitivity` (best loss 4.40), then "
+              "`--points 12 --iterations 60 --fit-seeds 4 --households 6000 --fit population.attention_mean,"
+              "tactics.call_answer_rate,behaviour.willingness_intercept,behaviour.delinquency_weight,"
+              "behaviour.catch_up_rate,tactics.offer_acceptance` (moved only the attention; 2.99), a third fit of "
+              "the attention, unemployment insurance, duration dependence, intercept and catch-up rate that found "
+              "nothing better, and last `--points 4 --iterations 30 --fit-seeds 8 --households 8000 --fit "
+              "population.attention_mean,behaviour.willingness_intercept` (1.66; 2.5 with the values rounded to "
+              "four digits as written), each written into `sim/config.py`; `economy.duration_dependence` was set "
+              "by hand before them. The baseline's charge-off "
+              "rate and the recession's delinquency peak pull against each other: on three sets of 8 seeds "
+              "(0-7, 100-107, 200-207) these defaults give a baseline charge-off of 4.57-4.61% a year (target "
+              "3-4.5) with a peak of 5.87-6.11% (target 6.0-7.6); an intercept that brings the charge-off under "
+              "4.5 brings the peak under 6 (hand checks on the same seeds, within their noise of about 0.1 "
+              "point). Known misses are marked in the table below and in the tests:")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
+#: rise in the baseline's annual net charge-off rate when the conventional ladder's call attempts are halved
+#: (paired seeds): Fedaseyeu (2020) finds each state restriction on collectors lowers card recovery rates by
+#: about 9% of the mean; a range around it
+CONTACT_RESPONSE = (0.05, 0.15)
 BASELINE_CHARGEOFF = (3.0, 4.5)  # % a year
 # trough of new lending over its 2007 level: Equifax, new bankcards Jan-Nov 2009 54.5% below Jan-Nov 2007
 ORIGINATION_TROUGH = (0.30, 0.55)
@@ -131,9 +147,12 @@ def run_pair(args: tuple[dict, int, int]) -> tuple[pd.DataFrame, dict]:
     overrides, seed, n = args
     recession = quarterly(sim.simulate("recession", seed=seed, n_borrowers=n, **overrides))
     base = run(("baseline", {"population.n_borrowers": n, **overrides, "_shape": True}, seed, "baseline"))
+    half = run(("calls x0.5", {"population.n_borrowers": n, **overrides,
+                               "lenders.0.strategy_params.call_scale": 0.5}, seed, "baseline"))
     shape = {key: base[key] for key in BOOK_TARGETS}
     return recession, {"delinquency": 100 * base["delinquency_30plus_rate"], "chargeoff": 100 * base["chargeoff_rate"],
-                       **shape}
+                       "halving_rise": half["chargeoff_rate"] / max(base["chargeoff_rate"], 1e-9) - 1.0,
+                       "halving_pnl": half["pnl"] - base["pnl"], **shape}
 
 
 def evaluate(overrides: dict, seeds: list[int], n: int, pool: ProcessPoolExecutor) -> tuple[float, list, list]:
@@ -151,7 +170,10 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     c_err = (mean["chargeoff"].to_numpy()[co_known] - data["chargeoff"].to_numpy()[co_known]) ** 2
     b_del = np.mean([b["delinquency"] for b in base])
     b_co = np.mean([b["chargeoff"] for b in base])
-    penalty = _outside(b_del, BASELINE_DELINQUENCY) ** 2 + _outside(b_co, BASELINE_CHARGEOFF) ** 2
+    # the baseline's charge-off rate with a margin of 0.2 points below its ceiling: the fit's seeds are not the
+    # report's and the tests', and a fit on the edge lands outside on those
+    penalty = (_outside(b_del, BASELINE_DELINQUENCY) ** 2
+               + _outside(b_co, (BASELINE_CHARGEOFF[0], BASELINE_CHARGEOFF[1] - 0.2)) ** 2)
     # the recession targets of the brief: peaks inside their ranges
     penalty += _outside(float(mean["delinquency"].max()), (6.0, 7.6)) ** 2
     penalty += 0.25 * _outside(float(mean["chargeoff"].max()), (9.0, 12.0)) ** 2
@@ -162,6 +184,9 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     for key, (bounds, _) in BOOK_TARGETS.items():
         scale = 100.0 if key.startswith("balance_share") else 10.0
         penalty += (scale * _outside(float(np.mean([b[key] for b in base])), bounds)) ** 2
+    # the return to contact (pattern-oriented modelling): halving the ladder's calls raises the charge-off rate
+    # about as much as a restriction on collectors lowers recoveries (a point off counts like a point)
+    penalty += (100.0 * _outside(float(np.mean([b["halving_rise"] for b in base])), CONTACT_RESPONSE)) ** 2
     return float(d_err.mean() + c_err.mean() + 4.0 * penalty)
 
 
@@ -280,6 +305,10 @@ def report(overrides: dict, args: argparse.Namespace, pool: ProcessPoolExecutor)
         ("new lending at its trough (% of 2007)", 100 * trough, "30-55",
          ORIGINATION_TROUGH[0] <= trough <= ORIGINATION_TROUGH[1]),
     ]
+    rise = float(np.mean([b["halving_rise"] for b in base]))
+    rows.append(("halving the ladder's calls: rise in the baseline's net charge-off rate (%)", 100 * rise,
+                 f"{100 * CONTACT_RESPONSE[0]:g}-{100 * CONTACT_RESPONSE[1]:g} (Fedaseyeu 2020: about 9% per "
+                 "restriction on collectors)", CONTACT_RESPONSE[0] <= rise <= CONTACT_RESPONSE[1]))
     for key, ((lo, hi), source) in BOOK_TARGETS.items():
         value = float(np.mean([b[key] for b in base]))
         rows.append((f"baseline {key.replace('_', ' ')} (%)", 100 * value, f"{100 * lo:g}-{100 * hi:g} ({source})",

@@ -413,10 +413,12 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
         f = results["intensity"]
         out += ["## Collection effort pays, with diminishing returns", "",
                 "One lender, the conventional ladder with its call attempts scaled (`call_scale`), and no collection "
-                "at all. Paired differences against the ladder as it is (calls x1):", "",
-                "| arm | net charge-offs | lender P&L ($M) | complaints per 1,000 in collection |",
+                "at all. Paired differences against the ladder as it is (calls x1); the net charge-off rate is "
+                "net charge-offs per dollar of book a year (in dollars they are confounded by the lender's own "
+                "response: underwriting tightens after losses, so the book shrinks):", "",
+                "| arm | net charge-off rate | lender P&L ($M) | complaints per 1,000 in collection |",
                 "| --- | --- | --- | --- |"]
-        rel = paired(f, "calls x1", "net_chargeoff", relative=True)
+        rel = paired(f, "calls x1", "chargeoff_rate", relative=True)
         money = paired(f, "calls x1", "pnl")
         comp = paired(f, "calls x1", "complaints_per_1000")
         for arm in rel["arm"]:

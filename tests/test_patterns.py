@@ -70,11 +70,12 @@ def test_doing_nothing_loses_clearly_more(intensity):
                    "(docs/patterns.md); a less concave pressure (behaviour.pressure_scale 8) restores a P&L loss of "
                    "about $0.3M but was not calibrated in the time")
 def test_halving_the_calls_raises_losses_and_costs_the_lender(intensity):
-    """Halving the ladder's call attempts raises net charge-offs (Fedaseyeu 2020: about 9% of recoveries per
-    restriction on collectors) and lowers the lender's money. Checks on the means over seeds: net charge-offs
+    """Halving the ladder's call attempts raises the net charge-off rate (Fedaseyeu 2020: about 9% of recoveries
+    per restriction on collectors) and lowers the lender's money. The rate, not the dollars: the lender tightens
+    underwriting after losses, so its book shrinks. Checks on the means over seeds: the net charge-off rate
     1-30% higher; money lower."""
-    ladder = _by_seed(intensity, "calls x1", "net_chargeoff")
-    half = _by_seed(intensity, "calls x0.5", "net_chargeoff")
+    ladder = _by_seed(intensity, "calls x1", "chargeoff_rate")
+    half = _by_seed(intensity, "calls x0.5", "chargeoff_rate")
     rise = float(np.mean(half / ladder - 1.0))
     assert 0.01 <= rise <= 0.30, rise
     assert np.mean(_by_seed(intensity, "calls x0.5", "pnl") - _by_seed(intensity, "calls x1", "pnl")) < 0
