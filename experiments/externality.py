@@ -54,15 +54,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
-    StudyParser,
-    check_study_args,
-    outcome_label,
-    report,
-    run_main,
-    write_study_page,
-    write_tables,
-)
+import common  # noqa: E402
+from common import StudyParser, check_study_args, report, run_main, write_study_page  # noqa: E402
 from field_effects import ci_row, fmt  # noqa: E402
 
 import sim  # noqa: E402
@@ -330,7 +323,7 @@ def figure(levels: pd.DataFrame, img: Path) -> list[Path]:
         short = {"conventional": "conv", "aggressive": "aggr", "pressing": "press"}
         ax.set_xticks(range(len(markets)), [f"{m.split()[0]} {short[MARKETS[m][0]]}/{short[MARKETS[m][1]]}"
                                             for m in markets], fontsize=7)
-        ax.set_ylabel(PLOT_LABELS.get(outcome) or outcome_label(outcome), fontsize=9)
+        ax.set_ylabel(PLOT_LABELS.get(outcome) or common.outcome_label(outcome), fontsize=9)
         ax.set_xlabel("market (lender A / lender B strategy)", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("Two lenders, shared borrowers: outcomes by market (mean, 95% CI across replications)",
@@ -623,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     levels, effects = summarise(pd.DataFrame(rows))
     single = summarise_single(pd.DataFrame(single_rows))
     out = Path(args.out)
-    written = write_tables(out, {"externality": levels, "externality_effects": effects,
-                                 "externality_single_lender": single})
+    written = common.write_tables(out, {"externality": levels, "externality_effects": effects,
+                                        "externality_single_lender": single})
     written += figure(levels, out / "img")
     command = " ".join(["python experiments/externality.py", *argv])
     written.append(write_page(levels, effects, single, args, command, out))
