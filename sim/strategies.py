@@ -518,26 +518,26 @@ class DataDriven(Strategy):
         self.scored_ids_, self.will_not_score_ = ids, will_not_score
         rates = self.successes / self.trials
         best = np.argmax(rates, axis=1)  # per class: 0 = offer, 1 = pressure
-        treat = best[klass]
+        arm = best[klass]  # the treatment each account gets
         explore = rng.random(len(obs)) < p["explore"]
-        treat = np.where(explore, 1 - treat, treat)
+        arm = np.where(explore, 1 - arm, arm)
         active = ~obs.charged_off
         t.reminders[:] = np.where(active, 2, 1)
         t.push[:] = np.where(obs.uses_app, 2, 0)
-        offer_rows = active & (treat == 0) & ~obs.on_plan
+        offer_rows = active & (arm == 0) & ~obs.on_plan
         offer = np.where(offer_rows, Offer.PLAN, Offer.NONE)
         offer = np.where(offer_rows & (obs.broken_promises >= 2), Offer.WRITEDOWN, offer)
         t.offer[:] = offer
         t.digital_offer[:] = offer_rows & obs.uses_app
         late = active & (obs.cycles > 0)
-        t.calls[:] = np.where(late & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
-        t.threaten[:] = active & (treat == 1) & (obs.cycles >= 2)
-        t.sue[:] = active & (treat == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
+        t.calls[:] = np.where(late & (arm == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
+        t.threaten[:] = active & (arm == 1) & (obs.cycles >= 2)
+        t.sue[:] = active & (arm == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
         t.place[:] = _charged_off_in_house(obs)
         t.sell[:] = _charged_off_for(obs, 12)
         t.priority[:] = obs.claim * np.where(klass == 1, 1.5, 1.0)
         self.memory.store(ids, ratio=ratio, engaged=engaged, nothing=paid_nothing, klass=np.where(active, klass, -1),
-                          treat=np.where(active, treat, -1))
+                          treat=np.where(active, arm, -1))
         self.class_share_ = float(klass.mean()) if len(klass) else 0.0
 
 
