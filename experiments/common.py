@@ -1,5 +1,6 @@
 """What the experiment scripts share: command-line options for execution, outcome labels with units,
-parameter labels from the scenario schema, figure style and saving, and one-line errors.
+parameter labels from the scenario schema, figure style and saving, the tables and pages of the studies,
+and one-line errors.
 
 The scripts hold no model logic: they plan sweeps with :func:`sim.sweep.plan`, run them with
 :func:`sim.sweep.run_sweep` and draw what comes back.
@@ -229,6 +230,18 @@ def check_study_args(args: argparse.Namespace, min_horizon: int = 1, why: str = 
         raise UsageError(f"--horizon must be at least {min_horizon}{why}, got {args.horizon}")
     if args.burn_in < 0 or args.seed < 0:
         raise UsageError("--burn-in and --seed must not be negative")
+
+
+def write_tables(out: Path, tables: dict[str, Any]) -> list[Path]:
+    """Write each of a study's ``tables`` (name to data frame) as ``out/NAME.csv``, without the index, making
+    ``out`` first; the paths, in the order of ``tables``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = out / f"{name}.csv"
+        table.to_csv(path, index=False)
+        written.append(path)
+    return written
 
 
 def write_study_page(out: Path, name: str, lines: list[str], files: list[str]) -> Path:

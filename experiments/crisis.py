@@ -70,6 +70,7 @@ from common import (  # noqa: E402
     save_figure,
     style,
     write_study_page,
+    write_tables,
 )
 
 import sim  # noqa: E402
@@ -527,13 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     replacement = replacement_rows(pd.DataFrame(replacement_runs))
     monthly = pd.concat(series).groupby(["arm", "month"], sort=False)[list(SERIES)].mean().reset_index()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "crisis.csv", out / "crisis_effects.csv", out / "crisis_monthly.csv",
-               out / "crisis_replacement.csv"]
-    levels.to_csv(written[0], index=False)
-    effects.to_csv(written[1], index=False)
-    monthly.to_csv(written[2], index=False)
-    replacement.to_csv(written[3], index=False)
+    written = write_tables(out, {"crisis": levels, "crisis_effects": effects, "crisis_monthly": monthly,
+                                 "crisis_replacement": replacement})
     written += series_figure(monthly, out / "img") + effects_figure(effects, out / "img")
     command = " ".join(["python experiments/crisis.py", *(a for a in argv if a != "--no-progress")])
     written.append(write_page(levels, effects, package, args, command, out, replacement))

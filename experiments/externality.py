@@ -54,6 +54,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from common import StudyParser, check_study_args, report, run_main, write_study_page  # noqa: E402
 from field_effects import ci_row, fmt  # noqa: E402
 
@@ -121,13 +122,11 @@ OUTCOMES = {
 #: per-lender outcomes that are states, not money: no relative change against the control
 STATES = ("capacity_shortfall", "pressure_mean", "goodwill_mean")
 
+#: the figure's axis labels of the outcomes that have none in ``common.OUTCOMES`` (or another there)
 PLOT_LABELS = {
     "pnl": "lender P&L over the\nrecorded months ($ million)",
     "collected": "collected on accounts\nin collection ($ million)",
     "shared_paid": "paid by households owing\nboth lenders ($ million)",
-    "recovery_rate_net": "net recovery\n(% of delinquent exposure)",
-    "chargeoff_rate": "charge-offs\n(% of balances a year)",
-    "complaints_per_1000": "complaints per 1,000 accounts\nin collection a month",
     "wellbeing_mean": "well-being of its borrowers\nin collection (index 0-100)",
 }
 #: market-wide diagnostics: households owing both lenders, and how often the split of a short budget binds
@@ -229,8 +228,8 @@ def run_market(market: str, seed: int, base: dict[str, Any]) -> list[dict[str, A
 CALL_SCALES = (0.5, 1.0, 2.5)
 SINGLE_OUTCOMES = {
     "net_chargeoff": ("net charge-offs, $ million", 1e-6),
-    "collected": ("collected on accounts in collection, $ million", 1e-6),
-    "complaints_per_1000": ("complaints per 1,000 accounts in collection a month", 1.0),
+    "collected": OUTCOMES["collected"],
+    "complaints_per_1000": OUTCOMES["complaints_per_1000"],
     "wellbeing_mean": ("well-being of its borrowers in collection", 1.0),
 }
 
@@ -313,7 +312,7 @@ def figure(levels: pd.DataFrame, img: Path) -> list[Path]:
     markets = list(MARKETS)
     width = 0.27
     for ax, outcome in zip(axes.ravel(), panels, strict=True):
-        label, scale = OUTCOMES[outcome]
+        scale = OUTCOMES[outcome][1]
         for j, name in enumerate((*LENDERS, "all")):
             sel = levels[(levels["quantity"] == outcome) & (levels["lender"] == name)].set_index("market").loc[markets]
             x = np.arange(len(markets)) + (j - 1) * width
@@ -324,7 +323,7 @@ def figure(levels: pd.DataFrame, img: Path) -> list[Path]:
         short = {"conventional": "conv", "aggressive": "aggr", "pressing": "press"}
         ax.set_xticks(range(len(markets)), [f"{m.split()[0]} {short[MARKETS[m][0]]}/{short[MARKETS[m][1]]}"
                                             for m in markets], fontsize=7)
-        ax.set_ylabel(PLOT_LABELS.get(outcome, label), fontsize=9)
+        ax.set_ylabel(PLOT_LABELS.get(outcome) or common.outcome_label(outcome), fontsize=9)
         ax.set_xlabel("market (lender A / lender B strategy)", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("Two lenders, shared borrowers: outcomes by market (mean, 95% CI across replications)",
@@ -617,11 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     levels, effects = summarise(pd.DataFrame(rows))
     single = summarise_single(pd.DataFrame(single_rows))
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "externality.csv", out / "externality_effects.csv", out / "externality_single_lender.csv"]
-    levels.to_csv(written[0], index=False)
-    effects.to_csv(written[1], index=False)
-    single.to_csv(written[2], index=False)
+    written = common.write_tables(out, {"externality": levels, "externality_effects": effects,
+                                        "externality_single_lender": single})
     written += figure(levels, out / "img")
     command = " ".join(["python experiments/externality.py", *argv])
     written.append(write_page(levels, effects, single, args, command, out))

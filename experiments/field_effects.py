@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common import StudyParser, UsageError, report, run_main, write_study_page  # noqa: E402
+from common import StudyParser, UsageError, report, run_main, write_study_page, write_tables  # noqa: E402
 
 import sim  # noqa: E402
 from sim.progress import progress_bar  # noqa: E402
@@ -670,12 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     rem_df, wd_df = pd.DataFrame(rem), pd.DataFrame(wd)
     edu_df = pd.concat(edu, ignore_index=True) if edu else None
     tables = summarise(rem_df, wd_df, edu_df)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in tables.items():
-        path = out / f"field_effects_{name}.csv"
-        table.to_csv(path, index=False)
-        written.append(path)
+    written = write_tables(out, {f"field_effects_{name}": table for name, table in tables.items()})
     written += figures(tables, edu_df, out / "img")
     written.append(write_page(tables, cfg, command_line(argv), out))
     report(written)

@@ -428,20 +428,25 @@ def cmd_portfolio_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(sub, name: str, func, help_text: str) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` to ``sub`` (``help_text`` says what it does); ``main`` calls ``func`` for it."""
+    p = sub.add_parser(name, help=help_text)
+    p.set_defaults(func=func)
+    return p
+
+
 def _add_portfolio_parser(sub) -> None:
     p = sub.add_parser("portfolio", help="check a portfolio file, or make a synthetic copy of one")
     psub = p.add_subparsers(dest="portfolio_command", required=True)
-    q = psub.add_parser("validate", help="report every bad row with its line number (exit 2 if any)")
+    q = _command(psub, "validate", cmd_portfolio_validate, "report every bad row with its line number (exit 2 if any)")
     q.add_argument("file", help="a CSV or Parquet portfolio (schema: docs/portfolio.md)")
-    q.set_defaults(func=cmd_portfolio_validate)
-    q = psub.add_parser("synthesize", help="write a synthetic portfolio with the same distributions, no row copied")
+    q = _command(psub, "synthesize", cmd_portfolio_synthesize,
+                 "write a synthetic portfolio with the same distributions, no row copied")
     q.add_argument("file")
     q.add_argument("--out", required=True, help="the new file (.csv or .parquet)")
     q.add_argument("--rows", type=int, default=None, help="number of accounts (default: as many as the original)")
     q.add_argument("--seed", type=int, default=0, help="seed of the synthetic draw (default 0)")
-    q.set_defaults(func=cmd_portfolio_synthesize)
-    q = psub.add_parser("schema", help="print the portfolio schema (Markdown)")
-    q.set_defaults(func=cmd_portfolio_schema)
+    _command(psub, "schema", cmd_portfolio_schema, "print the portfolio schema (Markdown)")
 
 
 def _add_run_options(p: argparse.ArgumentParser, *, welfare: str, detect: str) -> None:
@@ -461,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
                         version=f"collection-lab {__version__} (commit {git_commit()[:12]})")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="run one scenario and print its outcomes")
+    p = _command(sub, "run", cmd_run, "run one scenario and print its outcomes")
     p.add_argument("scenario", help="a built-in scenario name (baseline, recession, ...) or a TOML file")
     p.add_argument("--strategy", help="set every lender's strategy")
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's)")
@@ -471,9 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p, welfare="skip the no-collection counterfactual run behind the welfare change",
                      detect="with --reps on a champion/challenger scenario: the difference to detect for the power "
                             "calculation (e.g. npv=50000, chargeoff_rate=0.01)")
-    p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="compare strategies with replications and 95%% confidence intervals")
+    p = _command(sub, "compare", cmd_compare, "compare strategies with replications and 95%% confidence intervals")
     p.add_argument("scenario")
     p.add_argument("--strategies", required=True, help="comma-separated strategy names")
     p.add_argument("--reps", type=int, default=5, help="replications per strategy (default 5)")
@@ -482,20 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p, welfare="skip the no-collection counterfactual runs behind the welfare change",
                      detect="difference to detect for the power calculation (e.g. npv=50000, chargeoff_rate=0.01); "
                             "defaults: 1%% of the reference's NPV and P&L, one point of a rate")
-    p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("validate", help="check a scenario file")
-    p.add_argument("scenario")
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("strategies", help="list the registered strategies with their classifiers")
-    p.set_defaults(func=cmd_strategies)
-
-    p = sub.add_parser("regimes", help="list the regulation regimes")
-    p.set_defaults(func=cmd_regimes)
-
-    p = sub.add_parser("params", help="print every scenario parameter with its default and source (Markdown)")
-    p.set_defaults(func=cmd_params)
+    _command(sub, "validate", cmd_validate, "check a scenario file").add_argument("scenario")
+    _command(sub, "strategies", cmd_strategies, "list the registered strategies with their classifiers")
+    _command(sub, "regimes", cmd_regimes, "list the regulation regimes")
+    _command(sub, "params", cmd_params, "print every scenario parameter with its default and source (Markdown)")
     _add_portfolio_parser(sub)
     return parser
 

@@ -41,6 +41,12 @@ def P(default: Any, description: str, source: str = "assumption", **constraints:
     return Field(default, description=description, json_schema_extra={"source": source}, **constraints)
 
 
+#: the source of the parameters fitted to the targets (what they were fitted to follows where it is said)
+FITTED = "fitted by experiments/calibrate.py (docs/calibration.md)"
+#: the debt-sale prices that a charged-off claim's value and the sale price are read from
+DEBT_SALE_PRICES = "FTC (2013) 4 cents average; CFPB (2014) 9-16 cents for fresher card debt"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
@@ -190,8 +196,7 @@ class Economy(Strict):
                                       ge=0.1, le=60)
     duration_dependence: float = P(0.98,
                                    "Job finding falls by this factor for each month of unemployment (up to 24).",
-                                   "fitted by experiments/calibrate.py (docs/calibration.md); duration dependence: "
-                                   "Kroft, Lange & Notowidigdo (2013)",
+                                   f"{FITTED}; duration dependence: Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
     job_finding_elasticity: float = P(1.0, "Elasticity of job finding to unemployment (f ~ (u_ref/u)^e).", ge=0, le=5)
     separation_by_quintile: list[Annotated[float, Field(ge=0.05, le=20)]] = P(
@@ -202,8 +207,8 @@ class Economy(Strict):
     )
     unemployment_insurance_replacement: float = P(
         0.2078, "Share of earnings replaced while unemployed (on average over the unemployed).",
-        "fitted by experiments/calibrate.py (docs/calibration.md); UI replaces 40-50% of earnings for recipients "
-        "and far fewer than all unemployed receive it (US DOL)", ge=0, le=1)
+        f"{FITTED}; UI replaces 40-50% of earnings for recipients and far fewer than all unemployed receive it "
+        "(US DOL)", ge=0, le=1)
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
                                  "assumption; monthly earnings volatility of US households is 0.05-0.15", ge=0, le=2)
     expense_shock_probability: float = P(0.025, "Monthly probability of an expense shock (illness, repair).",
@@ -245,8 +250,8 @@ class Population(Strict):
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
     attention_mean: float = P(0.995, "Mean monthly probability of remembering a due date without a reminder (before "
                               "a small literacy effect: times 0.98 + 0.02 x literacy).",
-                              "fitted by experiments/calibrate.py (docs/calibration.md) to the card book's on-time "
-                              "payment and cycle-1 delinquency (about 2-3% of receivables up to 34 days past due, "
+                              f"{FITTED} to the card book's on-time payment "
+                              "and cycle-1 delinquency (about 2-3% of receivables up to 34 days past due, "
                               "Citibank card trust 8-K, 2009 and 2012); US card holders pay largely by autopay "
                               "(Gathergood, Sakaguchi, Stewart & Weber 2020). The reminder field experiment uses a "
                               "less attentive population (docs/field_effects.md)",
@@ -290,15 +295,15 @@ class Behaviour(Strict):
     threat_memory: float = P(0.5, "Share of a threat's weight carried into the next month.", ge=0, lt=1)
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.", ge=-20, le=20)
     delinquency_weight: float = P(-2.866, "Weight of missed cycles (per cycle) in the logit: hope fades.",
-                                  "fitted by experiments/calibrate.py (docs/calibration.md)", ge=-20, le=20)
+                                  FITTED, ge=-20, le=20)
     delinquency_cap: int = P(6, "Missed cycles beyond which hope fades no further (charged-off claims keep theirs).",
                              "calibrated so that recoveries after charge-off match debt-sale prices of 4-16 cents "
                              "per dollar (FTC 2013, CFPB 2014)", ge=0, le=99)
     catch_up_rate: float = P(0.9489, "Chance that a household one payment behind that means to pay clears its "
                              "arrears (to the power of the missed cycles further behind); otherwise it pays this "
                              "month's payment only and stays as far behind.",
-                             "fitted by experiments/calibrate.py (docs/calibration.md) to the card cycle and the roll "
-                             "rates between delinquency buckets; many delinquent card holders pay less than they owe "
+                             f"{FITTED} to the card cycle and the roll rates between "
+                             "delinquency buckets; many delinquent card holders pay less than they owe "
                              "(Philadelphia Fed large-bank card data)", ge=0, le=1)
     stress_weight: float = P(-0.4, "Weight of stress (0-1) in the logit.", ge=-20, le=20)
     overhang_weight: float = P(2.0, "Fall in the logit per unit of log(1 + debt / annual income): debt overhang.",
@@ -456,15 +461,15 @@ class Tactics(Strict):
                                        "carry proportionally less, and a collector that never sues threatens in vain.",
                                        "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
     call_answer_rate: float = P(0.1127, "Probability a call attempt reaches the right party (reachable borrowers).",
-                                "fitted by experiments/calibrate.py (docs/calibration.md) to the return to contact: "
+                                f"{FITTED} to the return to contact: "
                                 "halving the ladder's calls raises the charge-off rate by about as much as a "
                                 "restriction on collectors lowers recoveries (Fedaseyeu 2020: about 9%); public "
                                 "right-party contact figures span well under 1% of predictive-dialer attempts to "
                                 "20-30% of calls, too wide to pin it", ge=0, le=1)
     offer_acceptance: float = P(0.3596, "Chance that a household of full willingness accepts a restructuring offer "
                                 "made to it (in a conversation or the app); half of it at no willingness.",
-                                "fitted by experiments/calibrate.py (docs/calibration.md) to the roll rates between "
-                                "delinquency buckets (plans re-age accounts 60+ days past due)", ge=0, le=1)
+                                f"{FITTED} to the roll rates between delinquency buckets "
+                                "(plans re-age accounts 60+ days past due)", ge=0, le=1)
     call_avoidance: float = P(0.5, "How much an unwilling household screens collectors' calls: the answer rate is "
                               "multiplied by 1 - call_avoidance x (1 - willingness).",
                               "assumption; avoidance of collectors is what collection scoring reads as 'will not pay' "
@@ -486,7 +491,7 @@ class Tactics(Strict):
                           "25-40% contingency fees, range 15-50% (BRIEF section 3; weak)", ge=0, le=1)
     agency_calls: int = P(10, "Call attempts a month an agency makes on a placed account.", ge=0, le=300)
     sale_price: float = P(0.10, "Debt-buyer price per dollar of face value.",
-                          "FTC (2013) 4 cents average; CFPB (2014) 9-16 cents for fresher card debt", ge=0, le=1)
+                          DEBT_SALE_PRICES, ge=0, le=1)
     buyer_pressure: float = P(0.3, "Contact stock a debt buyer's own collection adds to a bought account each month, "
                               "besides its calls.", ge=0, le=10)
 
@@ -620,8 +625,8 @@ class Lender(Strict):
     target_loss_rate: float = P(0.04, "Annual net charge-off rate the lender prices for.",
                                 "US card charge-offs of 3-4% in 2006-07 (Fed CORCCACBS)", ge=0, le=1)
     supply_sensitivity: float = P(11.7, "Rise in the approval cutoff per unit of expected annual loss above target "
-                                  "(and fall below it).", "fitted by experiments/calibrate.py (docs/calibration.md) "
-                                  "to the fall in new card lending (Equifax: about half of 2007 at the trough); "
+                                  "(and fall below it).", f"{FITTED} to the fall in new card lending "
+                                  "(Equifax: about half of 2007 at the trough); "
                                   "lenders tighten as losses rise (Fed SLOOS 2008-09)", ge=0, le=100)
     price_sensitivity: float = P(1.0, "Relative rise of the risk spread per unit of expected loss above target.",
                                  ge=0, le=100)
@@ -756,8 +761,7 @@ class Finance(Strict):
     value_judgment: float = P(0.35, "Expected recovery per dollar of a claim under judgment (wage garnishment).",
                               "assumption (weak)", ge=0, le=1)
     value_charged_off: float = P(0.10, "Expected recovery per dollar of a charged-off claim the lender still holds.",
-                                 "debt-sale prices: FTC (2013) 4 cents average; CFPB (2014) 9-16 cents for fresher "
-                                 "card debt", ge=0, le=1)
+                                 f"debt-sale prices: {DEBT_SALE_PRICES}", ge=0, le=1)
 
 
 #: bounds of strategy parameters by name (the first rule whose word is in the name applies): shares,

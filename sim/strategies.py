@@ -3,7 +3,9 @@
 Every strategy is a small class with a ``name``, a one-line ``description``, a docstring with a
 ``Source:`` line, a ``classifier`` of its properties, declared ``defaults`` for its parameters (stored
 unchanged, so a strategy prints and clones with its settings), and one decision method,
-:meth:`Strategy.decide`, that sees only an :class:`~sim.loans.Observation`. Defining a subclass with a
+:meth:`Strategy.treat`, that sees only an :class:`~sim.loans.Observation` of the accounts in collection
+and fills in their treatment; :meth:`Strategy.decide`, which the lender calls, does the steps every
+strategy shares (the pre-due reminders, the empty treatment) around it. Defining a subclass with a
 ``name`` registers it in :data:`STRATEGIES`; nothing else needs to be edited.
 """
 
@@ -126,10 +128,22 @@ class Strategy:
         """Turn observed account state into treatment requests, one row per observed account.
 
         ``obs`` is either the lender's accounts in collection or, when ``obs.before_due`` is true, its
-        current accounts before their due date, for which only ``reminders`` are executed (the pre-due
-        reminder; :meth:`remind_before_due` is the usual answer). ``rng`` is the match's randomness (for
-        strategies that explore); a strategy holds no generator.
+        current accounts before their due date, for which only ``reminders`` are executed. ``rng`` is the
+        match's randomness (for strategies that explore); a strategy holds no generator.
+
+        The steps every strategy shares are done here: before the due date the answer is
+        :meth:`remind_before_due`; in collection an empty treatment is made and :meth:`treat` fills it in.
+        A strategy implements :meth:`treat` (or overrides ``decide`` to answer both itself).
         """
+        if obs.before_due:
+            return self.remind_before_due(obs)
+        t = Treatment.empty(len(obs))
+        self.treat(obs, t, rng)
+        return t
+
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
+        """Fill in ``t``, a treatment of the accounts in collection (``obs``, one row each) that requests
+        nothing yet: what each account gets, and its ``priority`` when collector hours are rationed."""
         raise NotImplementedError
 
     def remind_before_due(self, obs: Observation) -> Treatment:
@@ -141,8 +155,11 @@ class Strategy:
         return t
 
 
-def _split_night(t: Treatment, calls: np.ndarray, night_share: float) -> None:
-    """Make a share of the calls at night (rounded), the rest by day."""
+def _calls_day_and_night(t: Treatment, obs: Observation, calls_by_cycle: tuple[int, ...], charged_off_calls: int,
+                         night_share: float) -> None:
+    """Call attempts by missed cycles (``calls_by_cycle``), ``charged_off_calls`` on charged-off accounts; a
+    share ``night_share`` of them at night (rounded), the rest by day."""
+    calls = np.where(~obs.charged_off, _by_cycle(calls_by_cycle, obs.cycles), charged_off_calls)
     night = np.round(calls * night_share).astype(np.int16)
     t.calls[:] = calls - night
     t.night_calls[:] = night
@@ -198,11 +215,8 @@ class ConventionalLadder(Strategy):
     calls_by_cycle = (0, 3, 6, 10, 12, 12, 12)
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         active = ~obs.charged_off & ~obs.on_plan
         t.reminders[:] = np.where(obs.on_plan, 1, np.where(active, _by_cycle(self.reminders_by_cycle, obs.cycles), 0))
         calls = _by_cycle(self.calls_by_cycle, obs.cycles)
@@ -218,7 +232,6 @@ class ConventionalLadder(Strategy):
         t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = rng.random(len(obs)) if p["ration_at_random"] else obs.claim * (1 + obs.cycles)
-        return t
 
 
 class AggressivePressure(Strategy):
@@ -242,21 +255,16 @@ class AggressivePressure(Strategy):
     }
     calls_by_cycle = (0, 10, 20, 28, 30, 30, 30)
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         active = ~obs.charged_off
-        calls = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 12)
-        _split_night(t, calls, p["night_share"])
+        _calls_day_and_night(t, obs, self.calls_by_cycle, 12, p["night_share"])
         t.reminders[:] = np.where(active, 3, 1)
         t.visits[:] = (active & (obs.cycles >= p["visit_from_cycle"])).astype(np.int16)
         t.threaten[:] = obs.cycles >= 2
         t.sue[:] = (obs.cycles >= p["sue_from_cycle"]) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
-        return t
 
 
 class HardshipFirst(Strategy):
@@ -280,11 +288,8 @@ class HardshipFirst(Strategy):
     }
     calls_by_cycle = (0, 2, 3, 4, 4, 4, 4)
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         active = ~obs.charged_off
         t.reminders[:] = np.where(active, 2, 1)
         t.calls[:] = np.where(active & ~obs.on_plan, _by_cycle(self.calls_by_cycle, obs.cycles), 0)
@@ -296,7 +301,6 @@ class HardshipFirst(Strategy):
         t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.cycles + obs.claim / 1e4
-        return t
 
 
 class PhonebookPressure(Strategy):
@@ -316,21 +320,16 @@ class PhonebookPressure(Strategy):
                 "sell_after_months": 1}
     calls_by_cycle = (0, 15, 25, 30, 30, 30, 30)
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         active = ~obs.charged_off
-        calls = np.where(active, _by_cycle(self.calls_by_cycle, obs.cycles), 10)
-        _split_night(t, calls, p["night_share"])
+        _calls_day_and_night(t, obs, self.calls_by_cycle, 10, p["night_share"])
         t.reminders[:] = 4
         t.third_party[:] = np.where(obs.cycles >= p["third_party_from_cycle"], 6, 0)
         t.social_media[:] = active & (obs.cycles >= p["social_media_from_cycle"])
         t.threaten[:] = obs.cycles >= 1
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
-        return t
 
 
 class DigitalFirst(Strategy):
@@ -347,11 +346,8 @@ class DigitalFirst(Strategy):
     classifier = classify("low", restructuring=True, outsources=True, sells=True, digital=True)
     defaults = {"pre_due_reminders": True, "calls_from_cycle": 3, "settle_from_cycle": 5, "sell_after_months": 12}
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         active = ~obs.charged_off
         t.reminders[:] = np.where(active, 1, 0)
         t.push[:] = np.where(active, 3, 1)
@@ -364,7 +360,6 @@ class DigitalFirst(Strategy):
         t.place[:] = _charged_off_in_house(obs)
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
-        return t
 
 
 class LitigationHeavy(Strategy):
@@ -381,18 +376,14 @@ class LitigationHeavy(Strategy):
     classifier = classify("high", litigation=True)
     defaults = {"sue_from_cycle": 3, "sue_min_claim": 500.0}
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         t.reminders[:] = 2
         t.calls[:] = np.where(obs.charged_off, 2, _by_cycle((0, 3, 5, 5, 5, 5, 5), obs.cycles))
         t.threaten[:] = obs.cycles >= 2
         t.sue[:] = ((obs.cycles >= p["sue_from_cycle"]) | obs.charged_off) & (obs.claim >= p["sue_min_claim"]) & \
             ~obs.in_litigation & ~obs.judgment
         t.priority[:] = obs.claim
-        return t
 
 
 class OutsourceEarly(Strategy):
@@ -408,18 +399,14 @@ class OutsourceEarly(Strategy):
     classifier = classify("medium", outsources=True, sells=True)
     defaults = {"place_from_cycle": 3, "sell_after_months": 12}
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         in_house = obs.collector == Collector.LENDER
         t.reminders[:] = 2
         t.calls[:] = np.where(in_house & ~obs.charged_off, _by_cycle((0, 2, 4), obs.cycles), 0)
         t.place[:] = in_house & ((obs.cycles >= p["place_from_cycle"]) | obs.charged_off)
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
         t.priority[:] = obs.claim
-        return t
 
 
 class SellEarly(Strategy):
@@ -435,16 +422,12 @@ class SellEarly(Strategy):
     classifier = classify("medium", sells=True)
     defaults = {"sell_from_cycle": 4}
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
-        t = Treatment.empty(len(obs))
         t.reminders[:] = 2
         t.calls[:] = np.where(obs.charged_off, 0, _by_cycle((0, 3, 6, 8), obs.cycles))
         t.sell[:] = (obs.cycles >= p["sell_from_cycle"]) | obs.charged_off
         t.priority[:] = obs.claim
-        return t
 
 
 class _Memory:
@@ -502,9 +485,7 @@ class DataDriven(Strategy):
         self.successes = np.array([[2.0, 1.0], [1.0, 2.0]])
         self.trials = np.array([[4.0, 4.0], [4.0, 4.0]])
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         p = self.params
         ids = obs.loan_id
         asked = np.maximum(obs.scheduled + obs.arrears, 1.0)
@@ -537,29 +518,27 @@ class DataDriven(Strategy):
         self.scored_ids_, self.will_not_score_ = ids, will_not_score
         rates = self.successes / self.trials
         best = np.argmax(rates, axis=1)  # per class: 0 = offer, 1 = pressure
-        treat = best[klass]
+        arm = best[klass]  # the treatment each account gets
         explore = rng.random(len(obs)) < p["explore"]
-        treat = np.where(explore, 1 - treat, treat)
-        t = Treatment.empty(len(obs))
+        arm = np.where(explore, 1 - arm, arm)
         active = ~obs.charged_off
         t.reminders[:] = np.where(active, 2, 1)
         t.push[:] = np.where(obs.uses_app, 2, 0)
-        offer_rows = active & (treat == 0) & ~obs.on_plan
+        offer_rows = active & (arm == 0) & ~obs.on_plan
         offer = np.where(offer_rows, Offer.PLAN, Offer.NONE)
         offer = np.where(offer_rows & (obs.broken_promises >= 2), Offer.WRITEDOWN, offer)
         t.offer[:] = offer
         t.digital_offer[:] = offer_rows & obs.uses_app
         late = active & (obs.cycles > 0)
-        t.calls[:] = np.where(late & (treat == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
-        t.threaten[:] = active & (treat == 1) & (obs.cycles >= 2)
-        t.sue[:] = active & (treat == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
+        t.calls[:] = np.where(late & (arm == 1), _by_cycle((0, 4, 8, 10, 12), obs.cycles), np.where(late, 2, 0))
+        t.threaten[:] = active & (arm == 1) & (obs.cycles >= 2)
+        t.sue[:] = active & (arm == 1) & (obs.cycles >= 4) & (obs.claim >= p["sue_min_claim"]) & ~obs.in_litigation
         t.place[:] = _charged_off_in_house(obs)
         t.sell[:] = _charged_off_for(obs, 12)
         t.priority[:] = obs.claim * np.where(klass == 1, 1.5, 1.0)
         self.memory.store(ids, ratio=ratio, engaged=engaged, nothing=paid_nothing, klass=np.where(active, klass, -1),
-                          treat=np.where(active, treat, -1))
+                          treat=np.where(active, arm, -1))
         self.class_share_ = float(klass.mean()) if len(klass) else 0.0
-        return t
 
 
 class ValueAllocator(Strategy):
@@ -632,11 +611,9 @@ class ValueAllocator(Strategy):
             loss[b] = rates[b, :, self.ROLL] * loss[b + 1] / np.maximum(1.0 - rates[b, :, self.STAY], 1e-9)
         return loss
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         self._learn(obs)
-        t = self.ladder.decide(obs, rng)
+        self.ladder.treat(obs, t, rng)
         bucket = np.minimum(obs.bucket, len(self.PRIOR) - 1)
         band = np.searchsorted(self.SCORE_EDGES, obs.score)
         mean = self.counts / self.counts.sum(axis=-1, keepdims=True)
@@ -672,7 +649,6 @@ class ValueAllocator(Strategy):
         t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
         self.memory.store(obs.loan_id, action=np.where(worked, step.astype(int), -1), bucket=bucket, band=band,
                           cycles=obs.cycles, charged_off=obs.charged_off)
-        return t
 
 
 class NoCollection(Strategy):
@@ -688,10 +664,8 @@ class NoCollection(Strategy):
     classifier = classify("none", counterfactual=True)
     defaults: ClassVar[dict[str, Any]] = {}
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
-        return Treatment.empty(len(obs))
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
+        """Requests nothing: ``t`` stays empty."""
 
 
 OFFER_NAMES = {"none": Offer.NONE, "deferral": Offer.DEFERRAL, "plan": Offer.PLAN,
@@ -734,10 +708,7 @@ class DeclaredLadder(Strategy, register=False):
     def __repr__(self) -> str:
         return f"DeclaredLadder({self.spec.name!r}, {len(self.spec.steps)} steps)"
 
-    def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
-        if obs.before_due:
-            return self.remind_before_due(obs)
-        t = Treatment.empty(len(obs))
+    def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
         free = np.ones(len(obs), dtype=bool)
         high = obs.score >= self.spec.score_cutoff
         for step in self.spec.steps:
@@ -769,7 +740,6 @@ class DeclaredLadder(Strategy, register=False):
             t.offer[match] = OFFER_NAMES[step.offer]
             t.digital_offer[match] = step.digital_offer
         t.priority[:] = obs.claim
-        return t
 
 
 def _covers(earlier: LadderStep, step: LadderStep) -> bool:

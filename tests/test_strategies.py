@@ -42,8 +42,9 @@ def test_every_strategy_class_is_registered():
     for mod in pkgutil.iter_modules(sim.__path__):
         if mod.name != "__main__":
             importlib.import_module(f"sim.{mod.name}")
-    unregistered = [c.__name__ for c in _all_subclasses(Strategy)
-                    if c is not DeclaredLadder and STRATEGIES.get(getattr(c, "name", "")) is not c]
+    unregistered = [c.__name__ for c in _all_subclasses(Strategy)  # (not the tests' own unregistered doubles)
+                    if c.__module__.startswith("sim.") and c is not DeclaredLadder
+                    and STRATEGIES.get(getattr(c, "name", "")) is not c]
     assert unregistered == [], f"strategy classes missing from the registry: {unregistered}"
 
 
@@ -549,3 +550,25 @@ def test_strategy_docs_are_current():
     text = path.read_text()
     fresh = replace_block(replace_block(text, "strategies", strategy_table()), "regimes", regime_table())
     assert text == fresh, "docs/strategies.md is out of date: run python docs/update_strategies.py"
+
+
+def test_a_strategy_fills_in_treat_and_decide_does_the_shared_steps():
+    """``Strategy.decide`` is the template: before the due date it answers ``remind_before_due``; in
+    collection it hands ``treat`` an empty treatment of one row per account and returns it filled in."""
+
+    class CallTwice(Strategy, register=False):
+        """Two call attempts to every account in collection. Source: this test."""
+
+        defaults = {"pre_due_reminders": True}
+
+        def treat(self, obs, t, rng):
+            t.calls[:] = 2
+
+    obs = Observation.scripted(3, dpd=[10, 40, 70])
+    t = CallTwice().decide(obs, RNG(0))
+    assert len(t) == 3 and t.calls.tolist() == [2, 2, 2]
+    assert not (t.reminders.any() or t.sue.any() or t.sell.any() or t.priority.any())
+    before = dataclasses.replace(Observation.scripted(3), before_due=True)
+    assert CallTwice().decide(before, RNG(0)).reminders.tolist() == [1, 1, 1]
+    assert not CallTwice(pre_due_reminders=False).decide(before, RNG(0)).reminders.any()
+    assert not CallTwice().decide(before, RNG(0)).calls.any()
