@@ -102,10 +102,11 @@ PROVENANCE = ("They come from a chain of fits after the return to contact became
               "four digits as written), each written into `sim/config.py`; `economy.duration_dependence` was set "
               "by hand before them. The baseline's charge-off "
               "rate and the recession's delinquency peak pull against each other: on three sets of 8 seeds "
-              "(0-7, 100-107, 200-207) these defaults give a baseline charge-off of 4.57-4.61% a year (target "
-              "3-4.5) with a peak of 5.87-6.11% (target 6.0-7.6); an intercept that brings the charge-off under "
-              "4.5 brings the peak under 6 (hand checks on the same seeds, within their noise of about 0.1 "
-              "point). Known misses are marked in the table below and in the tests:")
+              "(0-7, 100-107, 200-207) these defaults give a baseline charge-off of 4.53-4.57% a year (target "
+              "3-4.5) with a peak of 5.57-5.87% (target 6.0-7.6); the unrounded fitted values gave 4.61% and "
+              "6.11% on seeds 100-107, and an intercept that brings the charge-off clearly under 4.5 lowers the "
+              "peak further (hand checks within the seeds' noise of 0.1-0.3 point). Known misses are marked in the "
+              "table below and in the tests:")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 #: rise in the baseline's annual net charge-off rate when the conventional ladder's call attempts are halved
 #: (paired seeds): Fedaseyeu (2020) finds each state restriction on collectors lowers card recovery rates by

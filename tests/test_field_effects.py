@@ -100,10 +100,10 @@ def test_reminders_raise_on_time_payment_by_about_7_to_9_percent(field):
     assert 0.7 < control < treated < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: with the contact mechanism of issue 12 a plan's re-ageing "
-                   "restores the intention to pay, so lower payments also cut 12-month default, by about half as "
-                   "much as write-downs (docs/field_effects.md); re-ageing only after three plan payments (FFIEC) "
-                   "restores the pattern but no refit kept the card-cycle calibration with it (docs/ODD.md 7.11)")
+@pytest.mark.xfail(strict=True, reason="known miss: a plan's re-ageing restores the intention to pay, so lower "
+                   "payments also cut 12-month default (-13.6 pp against -22.3 pp for write-downs, "
+                   "docs/field_effects.md); re-ageing only after three plan payments (FFIEC) restores the pattern "
+                   "but no refit kept the card-cycle calibration with it (docs/ODD.md 7.11)")
 def test_writedowns_lower_default_where_lower_payments_do_not():
     """Dobbie & Song (2020), from the committed full-size run (docs/field_effects_writedowns.csv, 5 x 8,000
     households; the tiny run is too noisy for effects of this size): write-down about -9.5 pp, lower payments
