@@ -253,6 +253,8 @@ class MonthlyRecorder:
     def snapshot(self) -> None:
         """Remember the state at the start of the next month (who is in collection)."""
         book = self.book
+        # last month's arrays go first, so that two months' copies are never held at once
+        self.in_collection = self._start_ids = self._start_group = self._start_state = self._start_claim = None
         status = book.view("status")
         on_book = book.on_book()
         self.in_collection = book.in_collection()  # the accounts lenders observe (sim.loans.observe)
@@ -449,6 +451,9 @@ class MonthlyRecorder:
             d[col][month] = [*contacts.clipped_by_group[:, r], contacts.clipped[r]]
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
+        # the household and book temporaries above are released before the money and the reports make theirs
+        del claim, on_book, was, in30, per_households, utility, deprived, floor, power, complainers, low, hh_values
+        del values, weights
         self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
         if month >= self.cfg.horizon_months - 12:
@@ -480,6 +485,7 @@ class MonthlyRecorder:
         pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
         found = (ids[pos] == self._start_ids) if book.n else np.zeros(len(self._start_ids), dtype=bool)
         end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+        del pos, found
         self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
@@ -487,7 +493,7 @@ class MonthlyRecorder:
         sold, face = contacts.sold_rows, contacts.sold_face
         price = self.sale_price
         np.add.at(net_loss, sold, np.where(contacts.sold_was_charged_off, -face * price, face * (1.0 - price)))
-        vintage = month + 1 - book.view("months_on_book").astype(np.int64)
+        vintage = month + 1 - book.view("months_on_book").astype(np.int32)
         self.vintages.update(month, vintage, book.view("principal_lent"), net_loss, lender)
         on_book = book.on_book()
         bad = (on_book & (dpd >= 30)) | events.chargeoff

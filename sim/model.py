@@ -77,7 +77,7 @@ from sim.lenders import (
 )
 from sim.loans import AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
-from sim.network import mesa_network, row_normalised, small_world
+from sim.network import mesa_network, row_normalised, small_world, unit_pattern
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
 from sim.records import (
     Complaints,
@@ -234,9 +234,11 @@ class CollectionModel(mesa.Model):
         for row in range(cfg.population.n_borrowers):
             Borrower(self, row)
         # the social network: a sparse matrix for neighbour effects, and a Mesa Network space
-        self.adjacency = small_world(cfg.population.n_borrowers, cfg.network.degree, cfg.network.rewire,
-                                     self.streams["network"])
-        self.peers = row_normalised(self.adjacency)
+        adjacency = small_world(cfg.population.n_borrowers, cfg.network.degree, cfg.network.rewire,
+                                self.streams["network"])
+        self.peers = row_normalised(adjacency)
+        self.adjacency = unit_pattern(self.peers)  # the same links, on the peers' index arrays
+        del adjacency
         self._network = None
         if cfg.population.n_borrowers <= cfg.network.mesa_limit:
             _ = self.network
@@ -362,8 +364,21 @@ class CollectionModel(mesa.Model):
     # ---------------------------------------------------------------------------------------------
     def step(self) -> None:
         """Simulate one month in the order given in the module docstring. Each step returns a record
-        (``sim.records``); the month's records go to the recorder and to every observer."""
-        m = self.month
+        (``sim.records``); the month's records go to the recorder and to every observer, and are released
+        before the recorder notes the state the next month starts from (so that the two are never held at
+        once)."""
+        record = self._simulate_month(self.month)
+        self._record(record)
+        for observer in self.observers:
+            observer(self, record)
+        del record
+        self.recorder.snapshot()
+        self.month += 1
+        if self.month >= self.cfg.horizon_months:
+            self.running = False
+
+    def _simulate_month(self, m: int) -> Month:
+        """The steps of month ``m``, in order; returns the month's records."""
         levers, hazards, finding_weights, unemployment = self._economy(m)                     # 1
         labour, spending = self._labour(levers, hazards, finding_weights, unemployment)       # 2
         origination = self._lend()                                                            # 3
@@ -375,6 +390,8 @@ class CollectionModel(mesa.Model):
         reminders = self._remind(contacts)
         payments = self._pay(contacts, reminders, accrual)                                    # 5
         events = self._account(payments, contacts, accrual)                                   # 6
+        shielded = accrual.shielded
+        del accrual  # its per-loan arrays (interest, forbearance) are not needed after the ledger
         self._settle_households(events, spending)
         any_30 = self._households_30plus()                                                    # 7
         update_stress_and_wellbeing(self.borrowers, self.cfg.behaviour, contacts.stress_by_household, any_30,
@@ -384,19 +401,13 @@ class CollectionModel(mesa.Model):
                                              contacts_by_household(contacts, self.borrowers.n)) if m >= 0 else None)
         agency_fees = self._lenders_learn(events, contacts)                                   # 8
         self._update_peers(any_30)
-        self._report_credit(events, levers.reporting_paused, accrual.shielded)
+        self._report_credit(events, levers.reporting_paused, shielded)
         enforcement = self._enforce_rules(contacts, complaints, payments)
         self._note_contacts(contacts)
         books = self._lender_books(agency_fees)
-        record = Month(month=m, labour=labour, origination=origination, plan=plan, contacts=contacts,  # 9
-                       reminders=reminders, payments=payments, events=events, complaints=complaints,
-                       enforcement=enforcement, books=books, any_30plus=any_30, consumption=consumption)
-        self._record(record)
-        for observer in self.observers:
-            observer(self, record)
-        self.month += 1
-        if self.month >= self.cfg.horizon_months:
-            self.running = False
+        return Month(month=m, labour=labour, origination=origination, plan=plan, contacts=contacts,  # 9
+                     reminders=reminders, payments=payments, events=events, complaints=complaints,
+                     enforcement=enforcement, books=books, any_30plus=any_30, consumption=consumption)
 
     def run(self) -> CollectionModel:
         """Run burn-in and every recorded month."""
@@ -595,7 +606,6 @@ class CollectionModel(mesa.Model):
             self.recorder.note_burn_in(record)
         if m % 3 == 2:
             self._compact()
-        self.recorder.snapshot()
 
     # ---------------------------------------------------------------------------------------------
     # step pieces

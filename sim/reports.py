@@ -98,8 +98,7 @@ class Vintages:
         recorded = vintage >= 0
         new = recorded & (vintage == month)
         n_groups = self.lent.shape[0] - 1
-        cohort = vintage // 3
-        lent = np.bincount(group[new] * self.lent.shape[1] + cohort[new], weights=principal_lent[new],
+        lent = np.bincount(group[new] * self.lent.shape[1] + vintage[new] // 3, weights=principal_lent[new],
                            minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
@@ -109,7 +108,7 @@ class Vintages:
         lossy = recorded & (net_loss != 0.0)
         if lossy.any():
             age = month - vintage[lossy]  # months since origination (0 in the month of origination)
-            flat = (group[lossy] * self.loss.shape[1] + cohort[lossy]) * self.months + age
+            flat = (group[lossy] * self.loss.shape[1] + vintage[lossy] // 3) * self.months + age
             loss = np.bincount(flat, weights=net_loss[lossy], minlength=self.loss[:-1].size).reshape(
                 self.loss[:-1].shape)
             self.loss[:-1] += loss
