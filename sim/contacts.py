@@ -35,7 +35,7 @@ from sim import kernels
 from sim.borrowers import BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
 from sim.loans import ON_BOOK, LoanBook, Status, current_rows, observe
-from sim.records import Contacts, HouseholdContacts, Plan
+from sim.records import Contacts, Plan
 from sim.regulation import Regime, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
@@ -389,18 +389,6 @@ def _check_before_due(name: str, treat: Treatment) -> None:
         if np.any(values != (Offer.NONE if f.name == "offer" else 0)):
             raise ValueError(f"strategy {name!r} requested {f.name} for current accounts before their due date; "
                              "only reminders are sent then")
-
-
-def contacts_by_household(contacts: Contacts, n_households: int) -> HouseholdContacts:
-    """Contacts each household received this month, by kind."""
-    owner = contacts.owner
-
-    def per(values: np.ndarray) -> np.ndarray:
-        return np.bincount(owner, weights=values, minlength=n_households)
-
-    return HouseholdContacts(calls=per(contacts.attempts + contacts.night), night=per(contacts.night),
-                             visits=per(contacts.visits), third_party=per(contacts.third_party),
-                             social_media=per(contacts.social_media))
 
 
 def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -56,7 +56,7 @@ from sim.borrowers import (
 )
 from sim.complaints import Channel, month_complaints
 from sim.config import Scenario, ScenarioError, load_scenario
-from sim.contacts import ContactSetting, contacts_by_household, pre_due_reminders, run_contacts
+from sim.contacts import ContactSetting, pre_due_reminders, run_contacts
 from sim.economy import (
     anticipated_loss,
     labour_hazards,
@@ -352,12 +352,13 @@ class CollectionModel(mesa.Model):
         t.derogatory *= np.float32(self.cfg.economy.credit_record_memory)
         if paused:
             return
-        marks = events.rolled_60.astype(np.float32) + 2.0 * events.chargeoff
+        marked = events.rolled_60 | events.chargeoff
         if shielded is not None:
-            marks[shielded] = 0.0
-        hit = np.flatnonzero(marks)
+            marked &= ~shielded
+        hit = np.flatnonzero(marked)
         if len(hit):
-            t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
+            marks = events.rolled_60[hit].astype(np.float32) + 2.0 * events.chargeoff[hit]  # on the marked loans only
+            t.derogatory += np.bincount(owner[hit], weights=marks, minlength=t.n).astype(np.float32)
 
     # ---------------------------------------------------------------------------------------------
     # the month
@@ -397,8 +398,7 @@ class CollectionModel(mesa.Model):
         update_stress_and_wellbeing(self.borrowers, self.cfg.behaviour, contacts.stress_by_household, any_30,
                                     labour.lost_job)
         complaints = self._complain(contacts)
-        consumption = (effective_consumption(self.borrowers, self.cfg.welfare,
-                                             contacts_by_household(contacts, self.borrowers.n)) if m >= 0 else None)
+        consumption = effective_consumption(self.borrowers, self.cfg.welfare, contacts) if m >= 0 else None
         agency_fees = self._lenders_learn(events, contacts)                                   # 8
         self._update_peers(any_30)
         self._report_credit(events, levers.reporting_paused, shielded)
