@@ -50,7 +50,8 @@ def book_value(book: LoanBook, group: np.ndarray, n_groups: int, cfg: Finance) -
     """Expected recovery of the claims each outcome group holds, $ (length ``n_groups``)."""
     if book.n == 0:
         return np.zeros(n_groups)
-    worth = book.claim() * recovery_per_dollar(book, cfg)
+    worth = book.claim()
+    worth *= recovery_per_dollar(book, cfg)
     return np.bincount(group, weights=worth, minlength=n_groups)
 
 

@@ -313,11 +313,19 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
 def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
     """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
     from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    asked = due > 0
+    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, computed in place
+    ratio = np.maximum(due, 1e-9)
+    np.divide(paid, ratio, out=ratio)
+    np.clip(ratio, 0.0, 1.0, out=ratio)
+    signal = ratio.astype(np.float32)
+    del ratio
     rate = learning_rate.astype(np.float32)[book.view("lender")]
-    signal = np.clip(paid / np.maximum(due, 1e-9), 0.0, 1.0).astype(np.float32)
     score = book.view("score_observed")
-    score[:] = np.where(asked, (1.0 - rate) * score + rate * signal, score)
+    updated = 1.0 - rate
+    updated *= score
+    rate *= signal
+    updated += rate
+    np.copyto(score, updated, where=due > 0)
 
 
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,
@@ -327,7 +335,10 @@ def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts
     to expected losses)."""
     lender = book.view("lender")
     k = len(lenders)
-    balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
+    on_book_claim = book.claim()
+    on_book_claim[~book.on_book()] = 0.0
+    balance = np.bincount(lender, weights=on_book_claim, minlength=k)
+    del on_book_claim
     net = (np.bincount(lender, weights=events.gross_chargeoff - events.paid_on_charged_off, minlength=k)
            + np.bincount(group_lender, weights=contacts.sale_loss_by_group - contacts.proceeds_co_by_group,
                          minlength=k))

@@ -246,8 +246,10 @@ class MonthlyRecorder:
             else:
                 total = float(np.sum(mask_or_weights))
             return np.array([total, total])
-        weights = mask_or_weights if mask_or_weights.dtype != bool else mask_or_weights.astype(np.float64)
-        per = np.bincount(lender, weights=weights, minlength=len(self.names)).astype(float)
+        if mask_or_weights.dtype == bool:  # a count (exact: the same as summing ones and zeros)
+            per = np.bincount(lender[mask_or_weights], minlength=len(self.names)).astype(float)
+        else:
+            per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
         return np.append(per, per.sum())
 
     def snapshot(self) -> None:
