@@ -334,6 +334,7 @@ class MonthlyRecorder:
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
         lender_gets = was & (book.view("collector") != Collector.BUYER)
         d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
+        del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
         d["exposure"][month] = self._by_lender(np.where(events.new_episode, book.view("episode_exposure"), 0.0),
                                                lender)
         costs = record.books.cumulative_costs.copy()
@@ -454,8 +455,7 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del claim, on_book, was, in30, per_households, utility, deprived, floor, power, complainers, low, hh_values
-        del values, weights
+        del per_households, utility, deprived, floor, power, complainers, low, hh_values, values, weights
         self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
         if month >= self.cfg.horizon_months - 12:

@@ -112,7 +112,7 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
                                1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
                                book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
                                wanted, intends, misreads, error_dispute)
-    del neg_logit
+    del neg_logit, u, misunderstanding
     delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnish = np.zeros(n)
