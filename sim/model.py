@@ -282,7 +282,9 @@ class CollectionModel(mesa.Model):
             chargeoff_days=np.array([lc.product.chargeoff_days for lc in cfg.lenders], dtype=np.int16),
             limit_income_multiple=np.array([lc.product.limit_income_multiple for lc in cfg.lenders]),
         )
-        n_loans = int(cfg.population.n_borrowers * (cfg.population.initial_loans_per_borrower + 0.2)) + 16
+        # room for the new loans and the charged-off claims a running book carries (about 0.3 a household in the
+        # baseline), so that the book seldom grows: growing holds the old and new columns at once
+        n_loans = int(cfg.population.n_borrowers * (cfg.population.initial_loans_per_borrower + 0.35)) + 16
         self.book = LoanBook(len(self.lenders), capacity=n_loans)
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
         #: where households borrow: applications, underwriting, pricing, the arm split, prepayment

@@ -104,7 +104,8 @@ class Vintages:
                            minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
-        early = np.bincount(group[~recorded], weights=net_loss[~recorded], minlength=n_groups)
+        # the loans originated before recording: adding zeros for the others leaves the sums unchanged
+        early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
         self.loss_unrecorded[:-1] += early
         self.loss_unrecorded[-1] += early.sum()
         lossy = recorded & (net_loss != 0.0)
