@@ -105,9 +105,10 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     clipped_by_group = np.zeros((setting.n_groups, len(Rule)))
     would_by_group = np.zeros((setting.n_groups, len(Rule)))
 
+    held_group = group[lender_held]
+
     def by_group(per_row: np.ndarray) -> np.ndarray:
-        return np.bincount(group[lender_held], weights=per_row[lender_held].astype(np.float64),
-                           minlength=setting.n_groups)
+        return np.bincount(held_group, weights=per_row[lender_held].astype(np.float64), minlength=setting.n_groups)
 
     call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
     # a written dispute pauses collection until the debt is validated, where the regime requires it
@@ -166,9 +167,14 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
         clipped += cal.clipped
         would += cal.would_clip
+        # per group, over the called rows the lenders hold (the counts are integers: summed exactly in any order)
+        held = lender_held[sub]
+        called_group = group[sub][held]
+        clipped_rows = cal.clipped_rows[held].astype(np.float64)
+        would_rows = cal.would_clip_rows[held].astype(np.float64)
         for r in Rule:
-            clipped_by_group[:, r] += by_group(_scatter(n, sub, cal.clipped_rows[:, r]))
-            would_by_group[:, r] += by_group(_scatter(n, sub, cal.would_clip_rows[:, r]))
+            clipped_by_group[:, r] += np.bincount(called_group, weights=clipped_rows[:, r], minlength=setting.n_groups)
+            would_by_group[:, r] += np.bincount(called_group, weights=would_rows[:, r], minlength=setting.n_groups)
         violations += cal.violations
         if keep_daily:
             daily_log = {"month": month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
@@ -389,10 +395,3 @@ def _check_before_due(name: str, treat: Treatment) -> None:
         if np.any(values != (Offer.NONE if f.name == "offer" else 0)):
             raise ValueError(f"strategy {name!r} requested {f.name} for current accounts before their due date; "
                              "only reminders are sent then")
-
-
-def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A length-``n`` array with ``values`` at ``rows`` and zero elsewhere."""
-    out = np.zeros(n, dtype=values.dtype)
-    out[rows] = values
-    return out
