@@ -232,7 +232,7 @@ class MonthlyRecorder:
         self.welfare_w = np.zeros(15)
         self.welfare_a = np.zeros(15)
         self.welfare_b = np.zeros(15)
-        self.snapshot()
+        self.snapshot(model.month)
 
     def _groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
@@ -252,8 +252,9 @@ class MonthlyRecorder:
             per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
         return np.append(per, per.sum())
 
-    def snapshot(self) -> None:
-        """Remember the state at the start of the next month (who is in collection)."""
+    def snapshot(self, next_month: int) -> None:
+        """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
+        before the first recorded month also the book's worth and balance (money at the start)."""
         book = self.book
         # last month's arrays go first, so that two months' copies are never held at once
         self.in_collection = self._start_group = self._start_state = self._start_claim = None
@@ -271,8 +272,9 @@ class MonthlyRecorder:
         self._start_group = group.astype(np.int8) if self.n_groups <= 127 else group
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
-        self._value_now = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
-        self._balance_now = self._by_lender(np.where(on_book, claim, 0.0), group)
+        if next_month == 0:
+            self.value_start = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
+            self.balance_start = self._by_lender(np.where(on_book, claim, 0.0), group)
 
     def note_closed(self) -> None:
         """Before the book is compacted: remember what households still owe on claims that are no longer
@@ -307,8 +309,6 @@ class MonthlyRecorder:
         was[:k] = self.in_collection[:k]
         if month == 0:
             self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
-            self.value_start = self._value_now.copy()
-            self.balance_start = self._balance_now.copy()
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = record.labour.unemployment_rate

@@ -375,7 +375,7 @@ class CollectionModel(mesa.Model):
         for observer in self.observers:
             observer(self, record)
         del record
-        self.recorder.snapshot()
+        self.recorder.snapshot(self.month + 1)
         self.month += 1
         if self.month >= self.cfg.horizon_months:
             self.running = False
