@@ -108,6 +108,9 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     held_group = group[lender_held]
 
     def by_group(per_row: np.ndarray) -> np.ndarray:
+        """Sums per group over the rows the lenders hold (counts: exact integer sums, see _counts_by_group)."""
+        if per_row.dtype.kind in "biu":
+            return _counts_by_group(held_group, per_row[lender_held], setting.n_groups)
         return np.bincount(held_group, weights=per_row[lender_held].astype(np.float64), minlength=setting.n_groups)
 
     call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
@@ -167,14 +170,11 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
         clipped += cal.clipped
         would += cal.would_clip
-        # per group, over the called rows the lenders hold (the counts are integers: summed exactly in any order)
+        # per group and rule, over the called rows the lenders hold
         held = lender_held[sub]
         called_group = group[sub][held]
-        clipped_rows = cal.clipped_rows[held].astype(np.float64)
-        would_rows = cal.would_clip_rows[held].astype(np.float64)
-        for r in Rule:
-            clipped_by_group[:, r] += np.bincount(called_group, weights=clipped_rows[:, r], minlength=setting.n_groups)
-            would_by_group[:, r] += np.bincount(called_group, weights=would_rows[:, r], minlength=setting.n_groups)
+        clipped_by_group += _counts_by_group(called_group, cal.clipped_rows[held], setting.n_groups)
+        would_by_group += _counts_by_group(called_group, cal.would_clip_rows[held], setting.n_groups)
         violations += cal.violations
         if keep_daily:
             daily_log = {"month": month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
@@ -282,6 +282,18 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         violations_by_group=violations_by_group, third_party_harm=third_party_harm,
         third_party_harm_by_group=harm_by_group, stress_by_household=stress_by_household)
     return contacts, effects.suit_share, daily_log
+
+
+def _counts_by_group(group: np.ndarray, counts: np.ndarray, n_groups: int) -> np.ndarray:
+    """Integer ``counts`` (one value, or one row of values, per account) summed per outcome ``group``, as floats
+    (shape ``(n_groups,)`` or ``(n_groups, columns)``). The sums are integers, exact in any order, so they equal
+    the float sums ``np.bincount`` takes row by row; this is several times faster (one integer sum per group)."""
+    if n_groups == 1:
+        return counts.sum(axis=0, dtype=np.int64)[None].astype(np.float64)
+    out = np.zeros((n_groups, *counts.shape[1:]))
+    for g in range(n_groups):
+        out[g] = counts[group == g].sum(axis=0, dtype=np.int64)
+    return out
 
 
 def _sell(setting: ContactSetting, book: LoanBook, sell_rows: np.ndarray) -> dict[str, np.ndarray]:
