@@ -269,7 +269,7 @@ class MonthlyRecorder:
         # their rows, and the ids at both ends of this month's rows check it (``_start_rows``)
         ids = book.view("loan_id")
         self._start_ends = (int(ids[0]), int(ids[-1])) if book.n else None
-        self._start_group = group.astype(np.int8) if self.n_groups <= 127 else group
+        self._start_group = group.astype(np.int16)
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
         if next_month == 0:

@@ -41,16 +41,10 @@ class RollRates:
                group: np.ndarray) -> None:
         """One entry per account on the book at the start of the month: its state and claim then, its state
         now (``NOT_ON_BOOK`` if unknown) and its outcome group (the "all" group is added here)."""
-        ok = (start >= 0) & (start < len(FROM_STATES)) & (end >= 0)
-        size = len(FROM_STATES) * len(TO_STATES)
         n_groups = self.count.shape[1] - 1
-        # the cell (group, from, to) of each account, summed in place (integers: the order does not matter)
-        flat = group[ok].astype(np.int64, copy=False)
-        flat *= size
-        flat += start[ok].astype(np.int64) * len(TO_STATES)
-        flat += end[ok]
-        counts = np.bincount(flat, minlength=n_groups * size).reshape(n_groups, len(FROM_STATES), len(TO_STATES))
-        balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(counts.shape)
+        counts = np.zeros((n_groups, len(FROM_STATES), len(TO_STATES)), dtype=np.int64)
+        balances = np.zeros(counts.shape)
+        kernels.roll_tallies(start, start_claim, end, group, len(FROM_STATES), counts, balances)
         self.count[month, :-1] = counts
         self.balance[month, :-1] = balances
         self.count[month, -1] = counts.sum(axis=0)

@@ -715,3 +715,28 @@ def numpy_contact_effects(setting: ContactSetting, book: LoanBook, rows: np.ndar
     reactance = np.zeros(book.n, dtype=np.float32)
     reactance[rows] = beh.reactance_weight * harassment
     return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add, suit_share=suit_share)
+
+
+# the recorder's tallies as the numpy engine took them (sim.finance.book_value and sim.reports.RollRates.update
+# before their kernels)
+def book_value(book: LoanBook, group: np.ndarray, n_groups: int, cfg: Finance) -> np.ndarray:
+    """Expected recovery of the claims each outcome group holds, $."""
+    if book.n == 0:
+        return np.zeros(n_groups)
+    worth = book.claim() * recovery_per_dollar(book, cfg)
+    return np.bincount(group, weights=worth, minlength=n_groups)
+
+
+def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, group: np.ndarray,
+                 n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Accounts and balance (the claim at the start) moving from each bucket to each state, by group:
+    arrays (group, from-state, to-state)."""
+    ok = (start >= 0) & (start < len(reports.FROM_STATES)) & (end >= 0)
+    cell = start[ok].astype(np.int64) * len(reports.TO_STATES) + end[ok]
+    g = group[ok].astype(np.int64)
+    size = len(reports.FROM_STATES) * len(reports.TO_STATES)
+    flat = g * size + cell
+    shape = (n_groups, len(reports.FROM_STATES), len(reports.TO_STATES))
+    counts = np.bincount(flat, minlength=n_groups * size).reshape(shape)
+    balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(shape)
+    return counts, balances

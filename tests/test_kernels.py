@@ -374,3 +374,31 @@ def test_contact_effect_kernel_is_the_numpy_effects_bit_for_bit(scenario, strate
     extra = {} if strategy is None else {"strategy": strategy}
     sim.CollectionModel(scenario, rng=2, n_borrowers=2000, horizon=8, burn_in_months=6, **extra).run()
     assert len(months) == 14 and max(months) >= 4
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("champion_challenger", 15),
+                                             ("china_online_lending", 16)])
+def test_recorder_kernels_are_the_numpy_tallies_bit_for_bit(scenario, months):
+    """``finance.book_value`` and ``reports.RollRates.update`` (kernels ``book_value_by_group`` and
+    ``roll_tallies``) against the numpy engine's bincounts, on a running book with every status, several
+    outcome groups, and accounts whose end state is unknown: identical."""
+    from sim.finance import book_value
+    from sim.reports import NOT_ON_BOOK, RollRates, account_states
+
+    model, book, _ = _book_pair(scenario, months)
+    group = model.group_offset[book.view("lender")] + book.view("arm")
+    n_groups = len(model.groups)
+    finance = model.cfg.finance
+    assert np.array_equal(book_value(book, group, n_groups, finance), ref.book_value(book, group, n_groups, finance))
+    start = account_states(book.view("status"), book.view("dpd"))
+    claim = book.claim()
+    model.step()  # a month without compaction (months % 3 != 2): the accounts keep their rows
+    k = len(start)
+    end = account_states(model.book.view("status")[:k], model.book.view("dpd")[:k])
+    end[np.random.default_rng(4).random(k) < 0.05] = NOT_ON_BOOK
+    assert len(np.unique(start)) >= 5 and (end == NOT_ON_BOOK).any()
+    rolls = RollRates(1, n_groups + 1)
+    rolls.update(0, start, claim, end, group.astype(np.int16))
+    counts, balances = ref.roll_tallies(start, claim, end, group, n_groups)
+    assert np.array_equal(rolls.count[0, :-1], counts) and np.array_equal(rolls.balance[0, :-1], balances)
+    assert rolls.count[0].sum() > 0
