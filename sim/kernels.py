@@ -770,6 +770,28 @@ def roll_tallies(start, start_claim, end, group, n_from, count, balance):
             balance[g, s, e] += start_claim[i]
 
 
+@njit(cache=True)
+def loans_per_household(borrower, flags, out):
+    """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
+    (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
+    the same integers after gathering a copy of the flagged loans' households."""
+    for i in range(borrower.shape[0]):
+        if flags[i]:
+            out[borrower[i]] += 1
+
+
+@njit(cache=True)
+def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, paid_on_charged_off, balance, net):
+    """What each lender learns its losses from (``lenders.learn_losses``): ``balance[lender]`` adds each loan's
+    claim (``principal + interest + fees``) while on the book (zero otherwise), and ``net[lender]`` its
+    ``gross_chargeoff - paid_on_charged_off``, in row order (both zero on entry), as the numpy engine's two
+    ``np.bincount`` did."""
+    for i in range(status.shape[0]):
+        k = lender[i]
+        balance[k] += (principal[i] + interest[i] + fees[i]) if status[i] <= JUDGMENT else 0.0
+        net[k] += gross_chargeoff[i] - paid_on_charged_off[i]
+
+
 # --------------------------------------------------------------------------------------------------
 # complaints (ODD section 7.7; sim.complaints.draw_complaints)
 # --------------------------------------------------------------------------------------------------
@@ -893,6 +915,8 @@ def warm() -> float:
     book_value_by_group(z(f64), z(f64), z(f64), status, z(i16), z(b), z(b), z(i8), 2, np.ones(8), 0.5, 0.3, 0.1,
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
+    loans_per_household(z(i32), z(b), z(i64))
+    loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
                     np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))

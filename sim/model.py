@@ -42,6 +42,7 @@ from typing import Any, Protocol
 import mesa
 import numpy as np
 
+from sim import kernels
 from sim.borrowers import (
     Borrower,
     BorrowerTable,
@@ -560,7 +561,9 @@ class CollectionModel(mesa.Model):
         """Households with a loan 30+ days past due."""
         book = self.book
         in_30 = (book.view("dpd") >= 30) & book.on_book()
-        return np.bincount(book.view("borrower")[in_30], minlength=self.borrowers.n) > 0
+        count = np.zeros(self.borrowers.n, dtype=np.int64)
+        kernels.loans_per_household(book.view("borrower"), in_30, count)
+        return count > 0
 
     def _complain(self, contacts: Contacts) -> Complaints:
         """Complaints about the month's contacts and disputes; public ones cost lenders reputation."""
@@ -628,7 +631,9 @@ class CollectionModel(mesa.Model):
         late and the share sued or garnished."""
         book, t = self.book, self.borrowers
         legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
-        legal = np.bincount(book.view("borrower")[legal_loans], minlength=t.n) > 0
+        legal = np.zeros(t.n, dtype=np.int64)
+        kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
+        legal = legal > 0
         self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
         self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
 

@@ -740,3 +740,18 @@ def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, gr
     counts = np.bincount(flat, minlength=n_groups * size).reshape(shape)
     balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(shape)
     return counts, balances
+
+
+def loans_per_household(borrower: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:
+    """How many of each household's loans are flagged (the model's households 30+ days late, with a lawsuit, or
+    holding loans on the book)."""
+    return np.bincount(borrower[flags], minlength=n_households)
+
+
+def loss_tallies(book: LoanBook, gross_chargeoff: np.ndarray, paid_on_charged_off: np.ndarray,
+                 n_lenders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each lender's on-book balance and net charge-offs of the month (``lenders.learn_losses``)."""
+    lender = book.view("lender")
+    balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=n_lenders)
+    net = np.bincount(lender, weights=gross_chargeoff - paid_on_charged_off, minlength=n_lenders)
+    return balance, net

@@ -402,3 +402,27 @@ def test_recorder_kernels_are_the_numpy_tallies_bit_for_bit(scenario, months):
     counts, balances = ref.roll_tallies(start, claim, end, group, n_groups)
     assert np.array_equal(rolls.count[0, :-1], counts) and np.array_equal(rolls.balance[0, :-1], balances)
     assert rolls.count[0].sum() > 0
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario, months):
+    """Kernels ``loans_per_household`` (households with loans on the book, 30+ days late, in litigation) and
+    ``loss_tallies`` (``lenders.learn_losses``) against the numpy engine's bincounts on a running book with
+    several lenders: identical."""
+    model, book, _ = _book_pair(scenario, months)
+    owner, n = book.view("borrower"), model.borrowers.n
+    rng = np.random.default_rng(5)
+    for flags in (book.on_book(), book.on_book() & (book.view("dpd") >= 30), rng.random(book.n) < 0.3):
+        count = np.zeros(n, dtype=np.int64)
+        kernels.loans_per_household(owner, flags, count)
+        assert np.array_equal(count, ref.loans_per_household(owner, flags, n))
+    k = len(model.lenders)
+    gross = np.where(rng.random(book.n) < 0.05, rng.random(book.n) * 3000.0, 0.0)
+    recovered = np.where(rng.random(book.n) < 0.05, rng.random(book.n) * 200.0, 0.0)
+    balance, net = np.zeros(k), np.zeros(k)
+    v = book.view
+    kernels.loss_tallies(v("principal"), v("interest"), v("fees"), v("status"), v("lender"), gross, recovered,
+                         balance, net)
+    old_balance, old_net = ref.loss_tallies(book, gross, recovered, k)
+    assert np.array_equal(balance, old_balance) and np.array_equal(net, old_net)
+    assert (balance > 0).sum() == k
