@@ -781,6 +781,23 @@ def loans_per_household(borrower, flags, out):
 
 
 @njit(cache=True)
+def neighbour_shares(indptr, indices, weights, first, second, out_first, out_second):
+    """Two row-normalised neighbour means at once, over one pass of the network's links (``CollectionModel.
+    _update_peers``): ``out_first[i] = sum_k weights[k] first[indices[k]]`` over row ``i``'s links in their
+    stored order, in float32, and the same for ``second`` (0/1 flags). The numpy engine took two scipy
+    ``csr_matrix @ vector`` products, which add the same float32 products in the same order."""
+    for i in range(indptr.shape[0] - 1):
+        a = np.float32(0.0)
+        b = np.float32(0.0)
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            a += weights[k] * np.float32(first[j])
+            b += weights[k] * np.float32(second[j])
+        out_first[i] = a
+        out_second[i] = b
+
+
+@njit(cache=True)
 def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, paid_on_charged_off, balance, net):
     """What each lender learns its losses from (``lenders.learn_losses``): ``balance[lender]`` adds each loan's
     claim (``principal + interest + fees``) while on the book (zero otherwise), and ``net[lender]`` its
@@ -916,6 +933,8 @@ def warm() -> float:
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
+    neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
+                     z(f32), z(f32))
     loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),

@@ -633,9 +633,10 @@ class CollectionModel(mesa.Model):
         legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
         legal = np.zeros(t.n, dtype=np.int64)
         kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
-        legal = legal > 0
-        self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
-        self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
+        delinquent, sued = np.empty(t.n, dtype=np.float32), np.empty(t.n, dtype=np.float32)
+        peers = self.peers  # both means in one pass over the links (as peers @ x, bit for bit)
+        kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
+        self._peer_state["delinquent"], self._peer_state["legal"] = delinquent, sued
 
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
         """Disputes pause collection where the regime requires validation; the regulator detects and fines

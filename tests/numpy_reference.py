@@ -755,3 +755,8 @@ def loss_tallies(book: LoanBook, gross_chargeoff: np.ndarray, paid_on_charged_of
     balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=n_lenders)
     net = np.bincount(lender, weights=gross_chargeoff - paid_on_charged_off, minlength=n_lenders)
     return balance, net
+
+
+def neighbour_shares(peers, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The neighbours' means of two household flags (``CollectionModel._update_peers``): sparse products."""
+    return peers @ first.astype(np.float32), peers @ second.astype(np.float32)

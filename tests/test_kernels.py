@@ -426,3 +426,18 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
     old_balance, old_net = ref.loss_tallies(book, gross, recovered, k)
     assert np.array_equal(balance, old_balance) and np.array_equal(net, old_net)
     assert (balance > 0).sum() == k
+
+
+@pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1)])
+def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire):
+    """Kernel ``neighbour_shares`` against the numpy engine's two ``peers @ flags`` products on the model's
+    row-normalised small-world network (float32 sums of uneven weights): identical."""
+    from sim.network import row_normalised, small_world
+
+    peers = row_normalised(small_world(n, degree, rewire, np.random.default_rng(6)))
+    rng = np.random.default_rng(7)
+    first, second = rng.random(n) < 0.3, rng.random(n) < 0.05
+    a, b = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, first, second, a, b)
+    old_a, old_b = ref.neighbour_shares(peers, first, second)
+    assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
