@@ -41,7 +41,7 @@ from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
 from sim.loans import Status
 from sim.regulation import Rule
-from sim.reports import FROM_STATES, TO_STATES, Redefaults, RollRates, Vintages, account_states
+from sim.reports import FROM_STATES, NOT_ON_BOOK, TO_STATES, Redefaults, RollRates, Vintages, account_states
 from sim.tactics import Collector, Tactic
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class MonthlyRecorder:
         before the first recorded month also the book's worth and balance (money at the start)."""
         book = self.book
         # last month's arrays go first, so that two months' copies are never held at once
-        self.in_collection = self._start_group = self._start_state = self._start_claim = None
+        self.in_collection = self._start_ids = self._start_group = self._start_state = self._start_claim = None
         status = book.view("status")
         on_book = book.on_book()
         self.in_collection = book.in_collection()  # the accounts lenders observe (sim.loans.observe)
@@ -265,10 +265,7 @@ class MonthlyRecorder:
         self._collection_count = self._by_lender(self.in_collection, group)
         # where every account starts the month (roll rates), and the book's worth (money at the start)
         claim = book.claim()
-        # the book is only appended to until it is next compacted, after the next record: the accounts keep
-        # their rows, and the ids at both ends of this month's rows check it (``_start_rows``)
-        ids = book.view("loan_id")
-        self._start_ends = (int(ids[0]), int(ids[-1])) if book.n else None
+        self._start_ids = book.view("loan_id").copy()
         self._start_group = group.astype(np.int16)
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
@@ -481,29 +478,20 @@ class MonthlyRecorder:
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
         d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
-    def _start_rows(self) -> int:
-        """How many rows the book had at the last snapshot; they hold the same accounts now (new loans are
-        appended after them, and the book is compacted only after a month is recorded).
-
-        Raises:
-            RuntimeError: the book's rows moved since the snapshot (quoting the ids found at its ends).
-        """
-        k = len(self._start_state)
-        if k:
-            ids = self.book.view("loan_id")
-            found = (int(ids[0]), int(ids[k - 1])) if self.book.n >= k else None
-            if found != self._start_ends:
-                raise RuntimeError(f"the loan book's rows moved between the snapshot and the record: loans "
-                                   f"{self._start_ends} were expected at rows 0 and {k - 1}, found {found}")
-        return k
-
     def _record_reports(self, month, events, contacts, lender, crow, collector_hours) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
-        # the accounts of the start of the month, in the rows they had then
-        k = self._start_rows()
-        end = account_states(status[:k], dpd[:k])
+        # the accounts of the start of the month: in the rows they had then (the book is only appended to
+        # until the model compacts it, after recording), else found by id (it was compacted by hand)
+        ids, k = book.view("loan_id"), len(self._start_ids)
+        if book.n >= k and np.array_equal(ids[:k], self._start_ids):
+            end = account_states(status[:k], dpd[:k])
+        else:
+            pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
+            found = (ids[pos] == self._start_ids) if book.n else np.zeros(k, dtype=bool)
+            end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+            del pos, found
         self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
