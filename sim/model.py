@@ -246,7 +246,9 @@ class CollectionModel(mesa.Model):
         n = cfg.population.n_borrowers
         self._peer_state = {"delinquent": np.zeros(n, np.float32), "legal": np.zeros(n, np.float32)}
         rel = np.asarray(cfg.economy.separation_by_quintile)[self.borrowers.quintile]
-        self._separation_weights = rel / rel.mean()
+        # each household's relative job-loss risk is its quintile's over the mean: five values, not a column
+        self._separation_by_quintile = np.asarray(cfg.economy.separation_by_quintile, dtype=float) / rel.mean()
+        del rel
 
         # lenders and the collectors that work for them
         self.lenders = [Lender(self, i, lc) for i, lc in enumerate(cfg.lenders)]
@@ -444,9 +446,10 @@ class CollectionModel(mesa.Model):
         cfg, t = self.cfg, self.borrowers
         draws = draw_labour(self.streams["labour"], self.streams["shocks"], t.n)
         # relative job-loss risks are rescaled over the employed, so the mean separation hits the path
-        employed_mean = float(self._separation_weights[t.employed].mean()) if t.employed.any() else 1.0
+        separation_weights = self._separation_by_quintile[t.quintile]
+        employed_mean = float(separation_weights[t.employed].mean()) if t.employed.any() else 1.0
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
-                                     draws, self._separation_weights / employed_mean, finding_weights)
+                                     draws, separation_weights / employed_mean, finding_weights)
         transfers = None
         if levers.household_income_levers:
             transfers = crisis_income(t, levers, self.seed)
@@ -529,11 +532,13 @@ class CollectionModel(mesa.Model):
         acc = accrual.accommodation
         ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
                                      fee_waived=None if acc is None else acc.fee_waived)
-        promise_kept = book.view("promise") & (ledger["paid"] >= payments.due - 1e-9)
+        paid_due = ledger["paid"] >= payments.due - 1e-9  # paid what was due
+        promise_kept = book.view("promise") & paid_due
         learn_scores(book, self._learning_rate, payments.due, ledger["paid"])
         disputed = payments.disputed & (book.view("collector") != Collector.BUYER)
-        settled = np.flatnonzero(book.view("settlement_offer") & (ledger["paid"] >= payments.due - 1e-9)
-                                 & (payments.due > 0))
+        paid_due &= book.view("settlement_offer") & (payments.due > 0)
+        settled = np.flatnonzero(paid_due)
+        del paid_due
         settled_on_book = book.on_book()[settled]
         forgiven = book.settle(settled) if len(settled) else np.zeros(0)
         # what restructuring forgives on the book is a loss like a charge-off
