@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.borrowers import LOW_WELLBEING, crra
+from sim.borrowers import LOW_WELLBEING
 from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
 from sim.loans import Status
@@ -421,12 +421,17 @@ class MonthlyRecorder:
         complainers = book.borrower[rows[made]]
         gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
-        self.welfare_w += weight * np.bincount(self.cell_of, weights=crra(c_eff, gamma), minlength=15)
-        power = np.log(c_eff) if abs(gamma - 1.0) < 1e-9 else c_eff ** (1.0 - gamma)
+        # c^(1-gamma) (log c at gamma = 1) once; the utility crra(c_eff, gamma) is (c^(1-gamma) - 1) / (1 - gamma)
+        if abs(gamma - 1.0) < 1e-9:
+            power = utility = np.log(c_eff)
+        else:
+            power = c_eff ** (1.0 - gamma)
+            utility = (power - 1.0) / (1.0 - gamma)
+        self.welfare_w += weight * np.bincount(self.cell_of, weights=utility, minlength=15)
         self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
         self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
         floor = self.cfg.welfare.subsistence_share * t.essentials
-        utility, deprived = crra(c_eff, gamma), t.consumption < floor
+        deprived = t.consumption < floor
         # per lender, over the households with an account in its book (as well-being)
         d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
                                       for hh in per_households), float(utility.mean())]
