@@ -188,7 +188,7 @@ def test_household_kernels_are_the_numpy_arithmetic_bit_for_bit(scenario):
     n = new.n
     cfg = model.cfg
     draws = borrowers.draw_labour(np.random.default_rng(8), np.random.default_rng(9), n)
-    weights = model._separation_weights / 1.1
+    weights = model._separation_by_quintile[new.quintile] / 1.1
     finding_weights = 0.97 ** np.minimum(new.months_unemployed, 24)
     lost = [mod.labour_and_shocks(t, cfg.economy, 0.03, 0.3, 25.0, draws, weights, finding_weights)
             for mod, t in ((borrowers, new), (ref, old))]
