@@ -360,16 +360,36 @@ def crra(c: np.ndarray, gamma: float) -> np.ndarray:
 
 def effective_consumption(t: BorrowerTable, cfg: Any, contacts: Any) -> np.ndarray:
     """Consumption less the money-equivalent disutility of collection contacts and stress, in thousands of
-    dollars, floored at a fifth of the subsistence floor (so deprivation is steeply but finitely bad).
-    ``contacts`` holds each household's contacts this month by kind (``sim.records.HouseholdContacts``)."""
-    scale = t.essentials
-    burden = scale * (cfg.call_cost * contacts.calls + cfg.night_call_cost * contacts.night
-                      + cfg.visit_cost * contacts.visits + cfg.third_party_cost * contacts.third_party
-                      + cfg.social_media_cost * contacts.social_media
-                      + cfg.over_cap_cost * np.maximum(contacts.calls + contacts.visits - cfg.legal_cap, 0)
-                      + cfg.stress_cost * t.stress)
+    dollars, floored at a fifth of the subsistence floor (so deprivation is steeply but finitely bad):
+    ``max(consumption - essentials (c_call calls + c_night night calls + c_visit visits + c_third third-party
+    contacts + c_social posts + c_over max(calls + visits - legal cap, 0) + c_stress stress), floor) / 1000``.
+    ``contacts`` is the month's :class:`sim.records.Contacts` (per contacted row); each household's contacts
+    of each kind are counted one kind at a time and the terms added in the order above, so that no more than
+    three per-household arrays are held at once."""
+    owner = contacts.owner
+
+    def per_household(values: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=values, minlength=t.n)
+
+    calls = per_household(contacts.attempts + contacts.night)
+    visits = per_household(contacts.visits)
+    burden = cfg.call_cost * calls
+    burden += cfg.night_call_cost * per_household(contacts.night)
+    burden += cfg.visit_cost * visits
+    burden += cfg.third_party_cost * per_household(contacts.third_party)
+    burden += cfg.social_media_cost * per_household(contacts.social_media)
+    calls += visits
+    del visits
+    calls -= cfg.legal_cap
+    burden += cfg.over_cap_cost * np.maximum(calls, 0)
+    del calls
+    burden += cfg.stress_cost * t.stress
+    burden *= t.essentials
     floor = 0.2 * cfg.subsistence_share * t.essentials
-    return np.maximum(t.consumption - burden, floor) / 1000.0
+    np.subtract(t.consumption, burden, out=burden)
+    np.maximum(burden, floor, out=burden)
+    burden /= 1000.0
+    return burden
 
 
 def update_stress_and_wellbeing(

@@ -37,21 +37,29 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     bucket on the book (``value_restructured`` for an account current only because it was re-aged, and
     ``value_judgment`` under judgment), ``value_charged_off`` for a charged-off claim the lender still works,
     zero for sold, closed and paid-off claims."""
-    by_bucket = np.array([cfg.value_current, *cfg.value_by_bucket, cfg.value_by_bucket[-1]], dtype=float)
-    # buckets: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+ (the last two share a value)
     value = np.empty(book.n)
     kernels.recovery_per_dollar(book.view("status"), book.view("dpd"), book.view("in_episode"), book.view("judgment"),
-                                book.view("collector") == Collector.BUYER, by_bucket, float(cfg.value_restructured),
-                                float(cfg.value_judgment), float(cfg.value_charged_off), value)
+                                book.view("collector") == Collector.BUYER, _by_bucket(cfg),
+                                float(cfg.value_restructured), float(cfg.value_judgment), float(cfg.value_charged_off),
+                                value)
     return value
+
+
+def _by_bucket(cfg: Finance) -> np.ndarray:
+    """Recovery per dollar by days-past-due bucket: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+
+    (the last two share a value)."""
+    return np.array([cfg.value_current, *cfg.value_by_bucket, cfg.value_by_bucket[-1]], dtype=float)
 
 
 def book_value(book: LoanBook, group: np.ndarray, n_groups: int, cfg: Finance) -> np.ndarray:
     """Expected recovery of the claims each outcome group holds, $ (length ``n_groups``)."""
-    if book.n == 0:
-        return np.zeros(n_groups)
-    worth = book.claim() * recovery_per_dollar(book, cfg)
-    return np.bincount(group, weights=worth, minlength=n_groups)
+    out = np.zeros(n_groups)
+    v = book.view
+    kernels.book_value_by_group(v("principal"), v("interest"), v("fees"), v("status"), v("dpd"), v("in_episode"),
+                                v("judgment"), v("collector"), int(Collector.BUYER), _by_bucket(cfg),
+                                float(cfg.value_restructured), float(cfg.value_judgment), float(cfg.value_charged_off),
+                                np.asarray(group, dtype=np.int64), out)
+    return out
 
 
 def discount_factors(months: int, annual_rate: float) -> np.ndarray:

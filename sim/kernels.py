@@ -717,6 +717,20 @@ def account_states(status, dpd, not_on_book, out):
 
 
 @njit(cache=True)
+def _recovery_value(st, d, in_episode, judgment, held_by_buyer, by_bucket, value_restructured, value_judgment,
+                    value_charged_off):
+    """One loan's expected recovery per dollar (see :func:`recovery_per_dollar`), written as selections
+    rather than nested branches (statuses and days past due vary from row to row, and mispredicted branches
+    cost more than the arithmetic)."""
+    bucket = 0 if d < 1 else min(d // 30 + 1, 7)  # as bucket_of: 1-29 days is bucket 1
+    value = by_bucket[bucket]
+    value = value_restructured if (bucket == 0 and in_episode) else value
+    value = value_judgment if judgment else value
+    value = value if st <= JUDGMENT else 0.0
+    return value_charged_off if (st == CHARGED_OFF and not held_by_buyer) else value
+
+
+@njit(cache=True)
 def recovery_per_dollar(status, dpd, in_episode, judgment, held_by_buyer, by_bucket, value_restructured,
                         value_judgment, value_charged_off, out):
     """Expected recovery per dollar of each loan's claim, as its lender values it (``finance.recovery_per_dollar``):
@@ -724,19 +738,75 @@ def recovery_per_dollar(status, dpd, in_episode, judgment, held_by_buyer, by_buc
     (still in its delinquency episode), ``value_judgment`` under judgment, ``value_charged_off`` for a charged-off
     claim the lender still holds, zero otherwise."""
     for i in range(status.shape[0]):
-        st = status[i]
-        value = 0.0
-        if st <= JUDGMENT:
-            d = dpd[i]
-            bucket = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
-            value = by_bucket[bucket]
-            if bucket == 0 and in_episode[i]:
-                value = value_restructured
-            if judgment[i]:
-                value = value_judgment
-        if st == CHARGED_OFF and not held_by_buyer[i]:
-            value = value_charged_off
-        out[i] = value
+        out[i] = _recovery_value(status[i], dpd[i], in_episode[i], judgment[i], held_by_buyer[i], by_bucket,
+                                 value_restructured, value_judgment, value_charged_off)
+
+
+@njit(cache=True)
+def book_value_by_group(principal, interest, fees, status, dpd, in_episode, judgment, collector, buyer, by_bucket,
+                        value_restructured, value_judgment, value_charged_off, group, out):
+    """Expected recovery of the claims each outcome group holds, $ (``finance.book_value``): adds
+    ``(principal + interest + fees) * recovery_per_dollar`` of each loan to ``out[group]`` (zero on entry), in
+    row order, a loan held by the debt buyer being the one whose ``collector`` is ``buyer``. The numpy engine
+    took ``np.bincount(group, weights=claim * recovery_per_dollar)``, which adds in the same order."""
+    for i in range(status.shape[0]):
+        value = _recovery_value(status[i], dpd[i], in_episode[i], judgment[i], collector[i] == buyer, by_bucket,
+                                value_restructured, value_judgment, value_charged_off)
+        out[group[i]] += (principal[i] + interest[i] + fees[i]) * value
+
+
+@njit(cache=True)
+def roll_tallies(start, start_claim, end, group, n_from, count, balance):
+    """Accounts and balance moving between states in a month, by group (``reports.RollRates.update``): each
+    account whose state at the start is a bucket (``0 <= start < n_from``) and whose state at the end is known
+    (``end >= 0``) adds one to ``count[group, start, end]`` and its claim at the start to
+    ``balance[group, start, end]`` (both zero on entry), in row order. The numpy engine took two
+    ``np.bincount`` over the flat cells, which add in the same order."""
+    for i in range(start.shape[0]):
+        s, e = start[i], end[i]
+        if s >= 0 and s < n_from and e >= 0:
+            g = group[i]
+            count[g, s, e] += 1
+            balance[g, s, e] += start_claim[i]
+
+
+@njit(cache=True)
+def loans_per_household(borrower, flags, out):
+    """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
+    (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
+    the same integers after gathering a copy of the flagged loans' households."""
+    for i in range(borrower.shape[0]):
+        if flags[i]:
+            out[borrower[i]] += 1
+
+
+@njit(cache=True)
+def neighbour_shares(indptr, indices, weights, first, second, out_first, out_second):
+    """Two row-normalised neighbour means at once, over one pass of the network's links (``CollectionModel.
+    _update_peers``): ``out_first[i] = sum_k weights[k] first[indices[k]]`` over row ``i``'s links in their
+    stored order, in float32, and the same for ``second`` (0/1 flags). The numpy engine took two scipy
+    ``csr_matrix @ vector`` products, which add the same float32 products in the same order."""
+    for i in range(indptr.shape[0] - 1):
+        a = np.float32(0.0)
+        b = np.float32(0.0)
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            a += weights[k] * np.float32(first[j])
+            b += weights[k] * np.float32(second[j])
+        out_first[i] = a
+        out_second[i] = b
+
+
+@njit(cache=True)
+def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, paid_on_charged_off, balance, net):
+    """What each lender learns its losses from (``lenders.learn_losses``): ``balance[lender]`` adds each loan's
+    claim (``principal + interest + fees``) while on the book (zero otherwise), and ``net[lender]`` its
+    ``gross_chargeoff - paid_on_charged_off``, in row order (both zero on entry), as the numpy engine's two
+    ``np.bincount`` did."""
+    for i in range(status.shape[0]):
+        k = lender[i]
+        balance[k] += (principal[i] + interest[i] + fees[i]) if status[i] <= JUDGMENT else 0.0
+        net[k] += gross_chargeoff[i] - paid_on_charged_off[i]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -859,6 +929,13 @@ def warm() -> float:
     # reports
     account_states(status, z(i16), -1, z(i8))
     recovery_per_dollar(status, z(i16), z(b), z(b), z(b), np.ones(8), 0.5, 0.3, 0.1, z(f64))
+    book_value_by_group(z(f64), z(f64), z(f64), status, z(i16), z(b), z(b), z(i8), 2, np.ones(8), 0.5, 0.3, 0.1,
+                        z(i64), z(f64))
+    roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
+    loans_per_household(z(i32), z(b), z(i64))
+    neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
+                     z(f32), z(f32))
+    loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
                     np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))

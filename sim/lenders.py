@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim import kernels
 from sim.config import Lender as LenderConfig
 from sim.config import Regulation as RegulationConfig
 from sim.config import Tactics
@@ -313,11 +314,19 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
 def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
     """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
     from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    asked = due > 0
+    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, computed in place
+    ratio = np.maximum(due, 1e-9)
+    np.divide(paid, ratio, out=ratio)
+    np.clip(ratio, 0.0, 1.0, out=ratio)
+    signal = ratio.astype(np.float32)
+    del ratio
     rate = learning_rate.astype(np.float32)[book.view("lender")]
-    signal = np.clip(paid / np.maximum(due, 1e-9), 0.0, 1.0).astype(np.float32)
     score = book.view("score_observed")
-    score[:] = np.where(asked, (1.0 - rate) * score + rate * signal, score)
+    updated = 1.0 - rate
+    updated *= score
+    rate *= signal
+    updated += rate
+    np.copyto(score, updated, where=due > 0)
 
 
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,
@@ -325,12 +334,13 @@ def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts
     """Each lender updates its expected loss rate from this month's annualised net charge-offs (charge-offs
     and losses on sales, less recoveries); its approval cutoff and pricing follow (credit supply responds
     to expected losses)."""
-    lender = book.view("lender")
     k = len(lenders)
-    balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=k)
-    net = (np.bincount(lender, weights=events.gross_chargeoff - events.paid_on_charged_off, minlength=k)
-           + np.bincount(group_lender, weights=contacts.sale_loss_by_group - contacts.proceeds_co_by_group,
-                         minlength=k))
+    balance, net = np.zeros(k), np.zeros(k)
+    v = book.view
+    kernels.loss_tallies(v("principal"), v("interest"), v("fees"), v("status"), v("lender"), events.gross_chargeoff,
+                         events.paid_on_charged_off, balance, net)
+    net = net + np.bincount(group_lender, weights=contacts.sale_loss_by_group - contacts.proceeds_co_by_group,
+                            minlength=k)
     for lend in lenders:
         rate = 12.0 * net[lend.index] / balance[lend.index] if balance[lend.index] > 0 else 0.0
         lend.learn_losses(rate)
@@ -470,7 +480,8 @@ class CreditMarket:
         t, book = self.households, self.book
         u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
         pop = self.cfg.population
-        open_loans = np.bincount(book.view("borrower")[book.on_book()], minlength=t.n)
+        open_loans = np.zeros(t.n, dtype=np.int64)
+        kernels.loans_per_household(book.view("borrower"), book.on_book(), open_loans)
         applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
         if len(applicants) == 0:
             return applicants, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

@@ -266,7 +266,7 @@ class LoanBook:
         keep = np.flatnonzero(~gone)
         for name in COLUMNS:
             col = getattr(self, name)
-            col[: len(keep)] = col[keep]
+            col[: len(keep)] = np.take(col, keep)  # np.take: a quarter faster than indexing
         self.n = len(keep)
         return removed
 
@@ -579,8 +579,10 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
     that have left collection since, with what they paid last month (an account archived from the book was
     paid off: it counts as having paid). With ``before_due``, ``rows`` are the lender's current accounts
     (:func:`current_rows`) seen before their due date (``Observation.before_due``)."""
-    take = lambda name: book.view(name)[rows]  # noqa: E731
-    principal, interest, fees = take("principal"), take("interest"), take("fees")
+    take = lambda name: np.take(book.view(name), rows)  # noqa: E731  (np.take: a quarter faster than indexing)
+    claim = take("principal")  # principal + interest + fees, summed in place (two gathered copies at most)
+    claim += take("interest")
+    claim += take("fees")
     dpd = take("dpd")
     st = take("status")
     owner = take("borrower")
@@ -590,7 +592,7 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
         dpd=dpd,
         cycles=take("cycles"),
         bucket=bucket_of(dpd),
-        claim=principal + interest + fees,
+        claim=claim,
         scheduled=take("scheduled"),
         arrears=take("arrears"),
         months_on_book=take("months_on_book"),

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.borrowers import LOW_WELLBEING, crra
+from sim.borrowers import LOW_WELLBEING
 from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
 from sim.loans import Status
@@ -232,7 +232,7 @@ class MonthlyRecorder:
         self.welfare_w = np.zeros(15)
         self.welfare_a = np.zeros(15)
         self.welfare_b = np.zeros(15)
-        self.snapshot()
+        self.snapshot(model.month)
 
     def _groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
@@ -246,13 +246,18 @@ class MonthlyRecorder:
             else:
                 total = float(np.sum(mask_or_weights))
             return np.array([total, total])
-        weights = mask_or_weights if mask_or_weights.dtype != bool else mask_or_weights.astype(np.float64)
-        per = np.bincount(lender, weights=weights, minlength=len(self.names)).astype(float)
+        if mask_or_weights.dtype == bool:  # a count (exact: the same as summing ones and zeros)
+            per = np.bincount(lender[mask_or_weights], minlength=len(self.names)).astype(float)
+        else:
+            per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
         return np.append(per, per.sum())
 
-    def snapshot(self) -> None:
-        """Remember the state at the start of the next month (who is in collection)."""
+    def snapshot(self, next_month: int) -> None:
+        """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
+        before the first recorded month also the book's worth and balance (money at the start)."""
         book = self.book
+        # last month's arrays go first, so that two months' copies are never held at once
+        self.in_collection = self._start_ids = self._start_group = self._start_state = self._start_claim = None
         status = book.view("status")
         on_book = book.on_book()
         self.in_collection = book.in_collection()  # the accounts lenders observe (sim.loans.observe)
@@ -261,11 +266,12 @@ class MonthlyRecorder:
         # where every account starts the month (roll rates), and the book's worth (money at the start)
         claim = book.claim()
         self._start_ids = book.view("loan_id").copy()
-        self._start_group = group
+        self._start_group = group.astype(np.int16)
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
-        self._value_now = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
-        self._balance_now = self._by_lender(np.where(on_book, claim, 0.0), group)
+        if next_month == 0:
+            self.value_start = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
+            self.balance_start = self._by_lender(np.where(on_book, claim, 0.0), group)
 
     def note_closed(self) -> None:
         """Before the book is compacted: remember what households still owe on claims that are no longer
@@ -300,8 +306,6 @@ class MonthlyRecorder:
         was[:k] = self.in_collection[:k]
         if month == 0:
             self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
-            self.value_start = self._value_now.copy()
-            self.balance_start = self._balance_now.copy()
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = record.labour.unemployment_rate
@@ -330,6 +334,7 @@ class MonthlyRecorder:
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
         lender_gets = was & (book.view("collector") != Collector.BUYER)
         d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
+        del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
         d["exposure"][month] = self._by_lender(np.where(events.new_episode, book.view("episode_exposure"), 0.0),
                                                lender)
         costs = record.books.cumulative_costs.copy()
@@ -416,12 +421,17 @@ class MonthlyRecorder:
         complainers = book.borrower[rows[made]]
         gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
-        self.welfare_w += weight * np.bincount(self.cell_of, weights=crra(c_eff, gamma), minlength=15)
-        power = np.log(c_eff) if abs(gamma - 1.0) < 1e-9 else c_eff ** (1.0 - gamma)
+        # c^(1-gamma) (log c at gamma = 1) once; the utility crra(c_eff, gamma) is (c^(1-gamma) - 1) / (1 - gamma)
+        if abs(gamma - 1.0) < 1e-9:
+            power = utility = np.log(c_eff)
+        else:
+            power = c_eff ** (1.0 - gamma)
+            utility = (power - 1.0) / (1.0 - gamma)
+        self.welfare_w += weight * np.bincount(self.cell_of, weights=utility, minlength=15)
         self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
         self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
         floor = self.cfg.welfare.subsistence_share * t.essentials
-        utility, deprived = crra(c_eff, gamma), t.consumption < floor
+        deprived = t.consumption < floor
         # per lender, over the households with an account in its book (as well-being)
         d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
                                       for hh in per_households), float(utility.mean())]
@@ -449,6 +459,8 @@ class MonthlyRecorder:
             d[col][month] = [*contacts.clipped_by_group[:, r], contacts.clipped[r]]
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
+        # the household and book temporaries above are released before the money and the reports make theirs
+        del per_households, utility, deprived, floor, power, complainers, low, hh_values, values, weights
         self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
         if month >= self.cfg.horizon_months - 12:
@@ -475,11 +487,16 @@ class MonthlyRecorder:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
-        # the accounts of the start of the month, found by id (rows move if the book was compacted in between)
-        ids = book.view("loan_id")
-        pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
-        found = (ids[pos] == self._start_ids) if book.n else np.zeros(len(self._start_ids), dtype=bool)
-        end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+        # the accounts of the start of the month: in the rows they had then (the book is only appended to
+        # until the model compacts it, after recording), else found by id (it was compacted by hand)
+        ids, k = book.view("loan_id"), len(self._start_ids)
+        if book.n >= k and np.array_equal(ids[:k], self._start_ids):
+            end = account_states(status[:k], dpd[:k])
+        else:
+            pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
+            found = (ids[pos] == self._start_ids) if book.n else np.zeros(k, dtype=bool)
+            end = np.where(found, account_states(status, dpd)[pos] if book.n else NOT_ON_BOOK, NOT_ON_BOOK)
+            del pos, found
         self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
@@ -487,7 +504,7 @@ class MonthlyRecorder:
         sold, face = contacts.sold_rows, contacts.sold_face
         price = self.sale_price
         np.add.at(net_loss, sold, np.where(contacts.sold_was_charged_off, -face * price, face * (1.0 - price)))
-        vintage = month + 1 - book.view("months_on_book").astype(np.int64)
+        vintage = month + 1 - book.view("months_on_book").astype(np.int32)
         self.vintages.update(month, vintage, book.view("principal_lent"), net_loss, lender)
         on_book = book.on_book()
         bad = (on_book & (dpd >= 30)) | events.chargeoff

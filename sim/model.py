@@ -42,6 +42,7 @@ from typing import Any, Protocol
 import mesa
 import numpy as np
 
+from sim import kernels
 from sim.borrowers import (
     Borrower,
     BorrowerTable,
@@ -56,7 +57,7 @@ from sim.borrowers import (
 )
 from sim.complaints import Channel, month_complaints
 from sim.config import Scenario, ScenarioError, load_scenario
-from sim.contacts import ContactSetting, contacts_by_household, pre_due_reminders, run_contacts
+from sim.contacts import ContactSetting, pre_due_reminders, run_contacts
 from sim.economy import (
     anticipated_loss,
     labour_hazards,
@@ -77,7 +78,7 @@ from sim.lenders import (
 )
 from sim.loans import AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
-from sim.network import mesa_network, row_normalised, small_world
+from sim.network import mesa_network, row_normalised, small_world, unit_pattern
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
 from sim.records import (
     Complaints,
@@ -234,16 +235,20 @@ class CollectionModel(mesa.Model):
         for row in range(cfg.population.n_borrowers):
             Borrower(self, row)
         # the social network: a sparse matrix for neighbour effects, and a Mesa Network space
-        self.adjacency = small_world(cfg.population.n_borrowers, cfg.network.degree, cfg.network.rewire,
-                                     self.streams["network"])
-        self.peers = row_normalised(self.adjacency)
+        adjacency = small_world(cfg.population.n_borrowers, cfg.network.degree, cfg.network.rewire,
+                                self.streams["network"])
+        self.peers = row_normalised(adjacency)
+        self.adjacency = unit_pattern(self.peers)  # the same links, on the peers' index arrays
+        del adjacency
         self._network = None
         if cfg.population.n_borrowers <= cfg.network.mesa_limit:
             _ = self.network
         n = cfg.population.n_borrowers
         self._peer_state = {"delinquent": np.zeros(n, np.float32), "legal": np.zeros(n, np.float32)}
         rel = np.asarray(cfg.economy.separation_by_quintile)[self.borrowers.quintile]
-        self._separation_weights = rel / rel.mean()
+        # each household's relative job-loss risk is its quintile's over the mean: five values, not a column
+        self._separation_by_quintile = np.asarray(cfg.economy.separation_by_quintile, dtype=float) / rel.mean()
+        del rel
 
         # lenders and the collectors that work for them
         self.lenders = [Lender(self, i, lc) for i, lc in enumerate(cfg.lenders)]
@@ -280,7 +285,9 @@ class CollectionModel(mesa.Model):
             chargeoff_days=np.array([lc.product.chargeoff_days for lc in cfg.lenders], dtype=np.int16),
             limit_income_multiple=np.array([lc.product.limit_income_multiple for lc in cfg.lenders]),
         )
-        n_loans = int(cfg.population.n_borrowers * (cfg.population.initial_loans_per_borrower + 0.2)) + 16
+        # room for the new loans and the charged-off claims a running book carries (about 0.3 a household in the
+        # baseline), so that the book seldom grows: growing holds the old and new columns at once
+        n_loans = int(cfg.population.n_borrowers * (cfg.population.initial_loans_per_borrower + 0.35)) + 16
         self.book = LoanBook(len(self.lenders), capacity=n_loans)
         self.book.plan_payment_share = cfg.tactics.plan_payment_share
         #: where households borrow: applications, underwriting, pricing, the arm split, prepayment
@@ -350,20 +357,34 @@ class CollectionModel(mesa.Model):
         t.derogatory *= np.float32(self.cfg.economy.credit_record_memory)
         if paused:
             return
-        marks = events.rolled_60.astype(np.float32) + 2.0 * events.chargeoff
+        marked = events.rolled_60 | events.chargeoff
         if shielded is not None:
-            marks[shielded] = 0.0
-        hit = np.flatnonzero(marks)
+            marked &= ~shielded
+        hit = np.flatnonzero(marked)
         if len(hit):
-            t.derogatory += np.bincount(owner[hit], weights=marks[hit], minlength=t.n).astype(np.float32)
+            marks = events.rolled_60[hit].astype(np.float32) + 2.0 * events.chargeoff[hit]  # on the marked loans only
+            t.derogatory += np.bincount(owner[hit], weights=marks, minlength=t.n).astype(np.float32)
 
     # ---------------------------------------------------------------------------------------------
     # the month
     # ---------------------------------------------------------------------------------------------
     def step(self) -> None:
         """Simulate one month in the order given in the module docstring. Each step returns a record
-        (``sim.records``); the month's records go to the recorder and to every observer."""
-        m = self.month
+        (``sim.records``); the month's records go to the recorder and to every observer, and are released
+        before the recorder notes the state the next month starts from (so that the two are never held at
+        once)."""
+        record = self._simulate_month(self.month)
+        self._record(record)
+        for observer in self.observers:
+            observer(self, record)
+        del record
+        self.recorder.snapshot(self.month + 1)
+        self.month += 1
+        if self.month >= self.cfg.horizon_months:
+            self.running = False
+
+    def _simulate_month(self, m: int) -> Month:
+        """The steps of month ``m``, in order; returns the month's records."""
         levers, hazards, finding_weights, unemployment = self._economy(m)                     # 1
         labour, spending = self._labour(levers, hazards, finding_weights, unemployment)       # 2
         origination = self._lend()                                                            # 3
@@ -375,28 +396,23 @@ class CollectionModel(mesa.Model):
         reminders = self._remind(contacts)
         payments = self._pay(contacts, reminders, accrual)                                    # 5
         events = self._account(payments, contacts, accrual)                                   # 6
+        shielded = accrual.shielded
+        del accrual  # its per-loan arrays (interest, forbearance) are not needed after the ledger
         self._settle_households(events, spending)
         any_30 = self._households_30plus()                                                    # 7
         update_stress_and_wellbeing(self.borrowers, self.cfg.behaviour, contacts.stress_by_household, any_30,
                                     labour.lost_job)
         complaints = self._complain(contacts)
-        consumption = (effective_consumption(self.borrowers, self.cfg.welfare,
-                                             contacts_by_household(contacts, self.borrowers.n)) if m >= 0 else None)
+        consumption = effective_consumption(self.borrowers, self.cfg.welfare, contacts) if m >= 0 else None
         agency_fees = self._lenders_learn(events, contacts)                                   # 8
         self._update_peers(any_30)
-        self._report_credit(events, levers.reporting_paused, accrual.shielded)
+        self._report_credit(events, levers.reporting_paused, shielded)
         enforcement = self._enforce_rules(contacts, complaints, payments)
         self._note_contacts(contacts)
         books = self._lender_books(agency_fees)
-        record = Month(month=m, labour=labour, origination=origination, plan=plan, contacts=contacts,  # 9
-                       reminders=reminders, payments=payments, events=events, complaints=complaints,
-                       enforcement=enforcement, books=books, any_30plus=any_30, consumption=consumption)
-        self._record(record)
-        for observer in self.observers:
-            observer(self, record)
-        self.month += 1
-        if self.month >= self.cfg.horizon_months:
-            self.running = False
+        return Month(month=m, labour=labour, origination=origination, plan=plan, contacts=contacts,  # 9
+                     reminders=reminders, payments=payments, events=events, complaints=complaints,
+                     enforcement=enforcement, books=books, any_30plus=any_30, consumption=consumption)
 
     def run(self) -> CollectionModel:
         """Run burn-in and every recorded month."""
@@ -430,9 +446,10 @@ class CollectionModel(mesa.Model):
         cfg, t = self.cfg, self.borrowers
         draws = draw_labour(self.streams["labour"], self.streams["shocks"], t.n)
         # relative job-loss risks are rescaled over the employed, so the mean separation hits the path
-        employed_mean = float(self._separation_weights[t.employed].mean()) if t.employed.any() else 1.0
+        separation_weights = self._separation_by_quintile[t.quintile]
+        employed_mean = float(separation_weights[t.employed].mean()) if t.employed.any() else 1.0
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
-                                     draws, self._separation_weights / employed_mean, finding_weights)
+                                     draws, separation_weights / employed_mean, finding_weights)
         transfers = None
         if levers.household_income_levers:
             transfers = crisis_income(t, levers, self.seed)
@@ -515,11 +532,13 @@ class CollectionModel(mesa.Model):
         acc = accrual.accommodation
         ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
                                      fee_waived=None if acc is None else acc.fee_waived)
-        promise_kept = book.view("promise") & (ledger["paid"] >= payments.due - 1e-9)
+        paid_due = ledger["paid"] >= payments.due - 1e-9  # paid what was due
+        promise_kept = book.view("promise") & paid_due
         learn_scores(book, self._learning_rate, payments.due, ledger["paid"])
         disputed = payments.disputed & (book.view("collector") != Collector.BUYER)
-        settled = np.flatnonzero(book.view("settlement_offer") & (ledger["paid"] >= payments.due - 1e-9)
-                                 & (payments.due > 0))
+        paid_due &= book.view("settlement_offer") & (payments.due > 0)
+        settled = np.flatnonzero(paid_due)
+        del paid_due
         settled_on_book = book.on_book()[settled]
         forgiven = book.settle(settled) if len(settled) else np.zeros(0)
         # what restructuring forgives on the book is a loss like a charge-off
@@ -547,7 +566,9 @@ class CollectionModel(mesa.Model):
         """Households with a loan 30+ days past due."""
         book = self.book
         in_30 = (book.view("dpd") >= 30) & book.on_book()
-        return np.bincount(book.view("borrower")[in_30], minlength=self.borrowers.n) > 0
+        count = np.zeros(self.borrowers.n, dtype=np.int64)
+        kernels.loans_per_household(book.view("borrower"), in_30, count)
+        return count > 0
 
     def _complain(self, contacts: Contacts) -> Complaints:
         """Complaints about the month's contacts and disputes; public ones cost lenders reputation."""
@@ -595,7 +616,6 @@ class CollectionModel(mesa.Model):
             self.recorder.note_burn_in(record)
         if m % 3 == 2:
             self._compact()
-        self.recorder.snapshot()
 
     # ---------------------------------------------------------------------------------------------
     # step pieces
@@ -616,9 +636,12 @@ class CollectionModel(mesa.Model):
         late and the share sued or garnished."""
         book, t = self.book, self.borrowers
         legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
-        legal = np.bincount(book.view("borrower")[legal_loans], minlength=t.n) > 0
-        self._peer_state["delinquent"] = self.peers @ any_30.astype(np.float32)
-        self._peer_state["legal"] = self.peers @ legal.astype(np.float32)
+        legal = np.zeros(t.n, dtype=np.int64)
+        kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
+        delinquent, sued = np.empty(t.n, dtype=np.float32), np.empty(t.n, dtype=np.float32)
+        peers = self.peers  # both means in one pass over the links (as peers @ x, bit for bit)
+        kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
+        self._peer_state["delinquent"], self._peer_state["legal"] = delinquent, sued
 
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
         """Disputes pause collection where the regime requires validation; the regulator detects and fines

@@ -83,7 +83,10 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
             - f32(net.peer_default_weight) * setting.peer_delinquent)
     reputation = (net.reputation_weight * setting.reputation).astype(f32)
     # debt overhang: the more a household owes relative to its income, the less it tries
-    owed = np.bincount(owner, weights=np.where(book.collecting(), book.claim(), 0.0), minlength=t.n)
+    owed_on_loan = book.claim()
+    owed_on_loan[~book.collecting()] = 0.0
+    owed = np.bincount(owner, weights=owed_on_loan, minlength=t.n)
+    del owed_on_loan
     overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
     pressure = collection_pressure(book, beh)
     legal = (book.view("litigation_age") >= 0) | book.view("judgment")
@@ -109,7 +112,7 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
                                1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
                                book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
                                wanted, intends, misreads, error_dispute)
-    del neg_logit
+    del neg_logit, u, misunderstanding
     delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnish = np.zeros(n)

@@ -102,17 +102,6 @@ class Contacts:
 
 
 @dataclass(frozen=True)
-class HouseholdContacts:
-    """Contacts each household received this month, by kind (per household; the welfare cost of contact)."""
-
-    calls: np.ndarray
-    night: np.ndarray
-    visits: np.ndarray
-    third_party: np.ndarray
-    social_media: np.ndarray
-
-
-@dataclass(frozen=True)
 class Reminders:
     """Reminders that restore attention this month, per loan."""
 

@@ -41,14 +41,10 @@ class RollRates:
                group: np.ndarray) -> None:
         """One entry per account on the book at the start of the month: its state and claim then, its state
         now (``NOT_ON_BOOK`` if unknown) and its outcome group (the "all" group is added here)."""
-        ok = (start >= 0) & (start < len(FROM_STATES)) & (end >= 0)
-        cell = start[ok].astype(np.int64) * len(TO_STATES) + end[ok]
-        g = group[ok]
-        size = len(FROM_STATES) * len(TO_STATES)
         n_groups = self.count.shape[1] - 1
-        flat = g * size + cell
-        counts = np.bincount(flat, minlength=n_groups * size).reshape(n_groups, len(FROM_STATES), len(TO_STATES))
-        balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(counts.shape)
+        counts = np.zeros((n_groups, len(FROM_STATES), len(TO_STATES)), dtype=np.int64)
+        balances = np.zeros(counts.shape)
+        kernels.roll_tallies(start, start_claim, end, group, len(FROM_STATES), counts, balances)
         self.count[month, :-1] = counts
         self.balance[month, :-1] = balances
         self.count[month, -1] = counts.sum(axis=0)
@@ -98,18 +94,18 @@ class Vintages:
         recorded = vintage >= 0
         new = recorded & (vintage == month)
         n_groups = self.lent.shape[0] - 1
-        cohort = vintage // 3
-        lent = np.bincount(group[new] * self.lent.shape[1] + cohort[new], weights=principal_lent[new],
+        lent = np.bincount(group[new] * self.lent.shape[1] + vintage[new] // 3, weights=principal_lent[new],
                            minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
-        early = np.bincount(group[~recorded], weights=net_loss[~recorded], minlength=n_groups)
+        # the loans originated before recording: adding zeros for the others leaves the sums unchanged
+        early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
         self.loss_unrecorded[:-1] += early
         self.loss_unrecorded[-1] += early.sum()
         lossy = recorded & (net_loss != 0.0)
         if lossy.any():
             age = month - vintage[lossy]  # months since origination (0 in the month of origination)
-            flat = (group[lossy] * self.loss.shape[1] + cohort[lossy]) * self.months + age
+            flat = (group[lossy] * self.loss.shape[1] + vintage[lossy] // 3) * self.months + age
             loss = np.bincount(flat, weights=net_loss[lossy], minlength=self.loss[:-1].size).reshape(
                 self.loss[:-1].shape)
             self.loss[:-1] += loss

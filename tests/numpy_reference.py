@@ -715,3 +715,48 @@ def numpy_contact_effects(setting: ContactSetting, book: LoanBook, rows: np.ndar
     reactance = np.zeros(book.n, dtype=np.float32)
     reactance[rows] = beh.reactance_weight * harassment
     return ContactEffects(reactance=reactance, harassment=harassment, stress=stress_add, suit_share=suit_share)
+
+
+# the recorder's tallies as the numpy engine took them (sim.finance.book_value and sim.reports.RollRates.update
+# before their kernels)
+def book_value(book: LoanBook, group: np.ndarray, n_groups: int, cfg: Finance) -> np.ndarray:
+    """Expected recovery of the claims each outcome group holds, $."""
+    if book.n == 0:
+        return np.zeros(n_groups)
+    worth = book.claim() * recovery_per_dollar(book, cfg)
+    return np.bincount(group, weights=worth, minlength=n_groups)
+
+
+def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, group: np.ndarray,
+                 n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Accounts and balance (the claim at the start) moving from each bucket to each state, by group:
+    arrays (group, from-state, to-state)."""
+    ok = (start >= 0) & (start < len(reports.FROM_STATES)) & (end >= 0)
+    cell = start[ok].astype(np.int64) * len(reports.TO_STATES) + end[ok]
+    g = group[ok].astype(np.int64)
+    size = len(reports.FROM_STATES) * len(reports.TO_STATES)
+    flat = g * size + cell
+    shape = (n_groups, len(reports.FROM_STATES), len(reports.TO_STATES))
+    counts = np.bincount(flat, minlength=n_groups * size).reshape(shape)
+    balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(shape)
+    return counts, balances
+
+
+def loans_per_household(borrower: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:
+    """How many of each household's loans are flagged (the model's households 30+ days late, with a lawsuit, or
+    holding loans on the book)."""
+    return np.bincount(borrower[flags], minlength=n_households)
+
+
+def loss_tallies(book: LoanBook, gross_chargeoff: np.ndarray, paid_on_charged_off: np.ndarray,
+                 n_lenders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each lender's on-book balance and net charge-offs of the month (``lenders.learn_losses``)."""
+    lender = book.view("lender")
+    balance = np.bincount(lender, weights=np.where(book.on_book(), book.claim(), 0.0), minlength=n_lenders)
+    net = np.bincount(lender, weights=gross_chargeoff - paid_on_charged_off, minlength=n_lenders)
+    return balance, net
+
+
+def neighbour_shares(peers, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The neighbours' means of two household flags (``CollectionModel._update_peers``): sparse products."""
+    return peers @ first.astype(np.float32), peers @ second.astype(np.float32)

@@ -188,7 +188,7 @@ def test_household_kernels_are_the_numpy_arithmetic_bit_for_bit(scenario):
     n = new.n
     cfg = model.cfg
     draws = borrowers.draw_labour(np.random.default_rng(8), np.random.default_rng(9), n)
-    weights = model._separation_weights / 1.1
+    weights = model._separation_by_quintile[new.quintile] / 1.1
     finding_weights = 0.97 ** np.minimum(new.months_unemployed, 24)
     lost = [mod.labour_and_shocks(t, cfg.economy, 0.03, 0.3, 25.0, draws, weights, finding_weights)
             for mod, t in ((borrowers, new), (ref, old))]
@@ -374,3 +374,70 @@ def test_contact_effect_kernel_is_the_numpy_effects_bit_for_bit(scenario, strate
     extra = {} if strategy is None else {"strategy": strategy}
     sim.CollectionModel(scenario, rng=2, n_borrowers=2000, horizon=8, burn_in_months=6, **extra).run()
     assert len(months) == 14 and max(months) >= 4
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("champion_challenger", 15),
+                                             ("china_online_lending", 16)])
+def test_recorder_kernels_are_the_numpy_tallies_bit_for_bit(scenario, months):
+    """``finance.book_value`` and ``reports.RollRates.update`` (kernels ``book_value_by_group`` and
+    ``roll_tallies``) against the numpy engine's bincounts, on a running book with every status, several
+    outcome groups, and accounts whose end state is unknown: identical."""
+    from sim.finance import book_value
+    from sim.reports import NOT_ON_BOOK, RollRates, account_states
+
+    model, book, _ = _book_pair(scenario, months)
+    group = model.group_offset[book.view("lender")] + book.view("arm")
+    n_groups = len(model.groups)
+    finance = model.cfg.finance
+    assert np.array_equal(book_value(book, group, n_groups, finance), ref.book_value(book, group, n_groups, finance))
+    start = account_states(book.view("status"), book.view("dpd"))
+    claim = book.claim()
+    model.step()  # a month without compaction (months % 3 != 2): the accounts keep their rows
+    k = len(start)
+    end = account_states(model.book.view("status")[:k], model.book.view("dpd")[:k])
+    end[np.random.default_rng(4).random(k) < 0.05] = NOT_ON_BOOK
+    assert len(np.unique(start)) >= 5 and (end == NOT_ON_BOOK).any()
+    rolls = RollRates(1, n_groups + 1)
+    rolls.update(0, start, claim, end, group.astype(np.int16))
+    counts, balances = ref.roll_tallies(start, claim, end, group, n_groups)
+    assert np.array_equal(rolls.count[0, :-1], counts) and np.array_equal(rolls.balance[0, :-1], balances)
+    assert rolls.count[0].sum() > 0
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario, months):
+    """Kernels ``loans_per_household`` (households with loans on the book, 30+ days late, in litigation) and
+    ``loss_tallies`` (``lenders.learn_losses``) against the numpy engine's bincounts on a running book with
+    several lenders: identical."""
+    model, book, _ = _book_pair(scenario, months)
+    owner, n = book.view("borrower"), model.borrowers.n
+    rng = np.random.default_rng(5)
+    for flags in (book.on_book(), book.on_book() & (book.view("dpd") >= 30), rng.random(book.n) < 0.3):
+        count = np.zeros(n, dtype=np.int64)
+        kernels.loans_per_household(owner, flags, count)
+        assert np.array_equal(count, ref.loans_per_household(owner, flags, n))
+    k = len(model.lenders)
+    gross = np.where(rng.random(book.n) < 0.05, rng.random(book.n) * 3000.0, 0.0)
+    recovered = np.where(rng.random(book.n) < 0.05, rng.random(book.n) * 200.0, 0.0)
+    balance, net = np.zeros(k), np.zeros(k)
+    v = book.view
+    kernels.loss_tallies(v("principal"), v("interest"), v("fees"), v("status"), v("lender"), gross, recovered,
+                         balance, net)
+    old_balance, old_net = ref.loss_tallies(book, gross, recovered, k)
+    assert np.array_equal(balance, old_balance) and np.array_equal(net, old_net)
+    assert (balance > 0).sum() == k
+
+
+@pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1)])
+def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire):
+    """Kernel ``neighbour_shares`` against the numpy engine's two ``peers @ flags`` products on the model's
+    row-normalised small-world network (float32 sums of uneven weights): identical."""
+    from sim.network import row_normalised, small_world
+
+    peers = row_normalised(small_world(n, degree, rewire, np.random.default_rng(6)))
+    rng = np.random.default_rng(7)
+    first, second = rng.random(n) < 0.3, rng.random(n) < 0.05
+    a, b = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, first, second, a, b)
+    old_a, old_b = ref.neighbour_shares(peers, first, second)
+    assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
