@@ -372,10 +372,15 @@ def clipped_shares(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fmt(ci_row: pd.Series, scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
-    m, lo, hi = ci_row["mean"] * scale, ci_row["ci_low"] * scale, ci_row["ci_high"] * scale
+    m, lo, hi = (_no_negative_zero(ci_row[key] * scale, digits) for key in ("mean", "ci_low", "ci_high"))
     if np.isnan(lo):
         return f"{m:.{digits}f}{unit}"
     return f"{m:.{digits}f}{unit} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _no_negative_zero(x: float, digits: int) -> float:
+    """``x``, or 0.0 where it would print as -0 at ``digits`` decimals."""
+    return 0.0 if round(x, digits) == 0 else x
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, tuple[str, float, int, str]]) -> list[str]:
