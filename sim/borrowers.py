@@ -50,6 +50,7 @@ COLUMNS = {
     "quintile": np.int8,  # income quintile, 0 = lowest
     "months_unemployed": np.int16,
     "derogatory": np.float32,  # adverse marks on the credit record (60+ days late, charge-off), fading over 7 years
+    "wages_exempt": np.bool_,  # lives where wages cannot be garnished for consumer debts
 }
 
 
@@ -92,6 +93,7 @@ class BorrowerTable:
         t.stress[:] = 0.05
         t.wellbeing[:] = np.clip(52.0 + t.wellbeing_offset, 0, 100)
         t.start_income(economy.unemployment_insurance_replacement)
+        t.wages_exempt[:] = rng.random(n) < cfg.garnishment_banned_share
         return t
 
     def rank_quintiles(self) -> None:

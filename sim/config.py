@@ -259,6 +259,11 @@ class Population(Strict):
     willingness_mean: float = P(0.85, "Mean intrinsic willingness to pay (0-1).", ge=0, le=1)
     willingness_sd: float = P(0.12, "Std. dev. of intrinsic willingness.", ge=0, le=1)
     reachable_share: float = P(0.85, "Share of households with valid contact details.", ge=0, le=1)
+    garnishment_banned_share: float = P(0.17, "Share of households living where wages cannot be garnished for "
+                                        "consumer debts (judgment-proof as far as wages go).",
+                                        "Texas, Pennsylvania, North Carolina and South Carolina prohibit wage "
+                                        "garnishment for most consumer debts (NCLC, Collection Actions); 16.8% of "
+                                        "the US population in the 2010 census", ge=0, le=1)
     digital_share: float = P(0.6, "Share of households that use the lender's app and digital channels.",
                              "Pew (2021): most US adults use mobile banking; assumption", ge=0, le=1)
     complaint_propensity_mean: float = P(1.0, "Mean complaint propensity (multiplier on complaint hazards).",
@@ -484,6 +489,15 @@ class Tactics(Strict):
                                       "Pew (2020): over 70% end in default judgment", ge=0, le=1)
     garnishment_share: float = P(0.25, "Share of earnings above essentials garnished after judgment.",
                                  "15 U.S.C. 1673: at most 25% of disposable earnings", ge=0, le=1)
+    garnishment_order_share: float = P(0.53, "Chance that a judgment creditor gets a wage-garnishment order served "
+                                       "on the household's employer (drawn when the household is first at work "
+                                       "under the judgment, and again after each change of job).",
+                                       "Colorado: 38% of 375 debt-buyer suits ended in wage garnishment (NCLC, Fair "
+                                       "Debt Collection, section 1.4.11), over the 72% of suits that end in judgment "
+                                       "(`default_judgment_share`)", ge=0, le=1)
+    garnishment_job_change: float = P(0.02, "Monthly chance that a household whose wages are garnished changes "
+                                      "employer, so that the order lapses and must be served again.",
+                                      "JOLTS quits rate about 2% a month in 2006-07 (BLS)", ge=0, le=1)
     plan_months: int = P(12, "Length of an instalment plan, months.", ge=1, le=120)
     plan_payment_share: float = P(0.6, "Plan instalment as a share of the contractual payment.", ge=0, le=1)
     deferral_months: int = P(3, "Length of a deferral, months.", ge=1, le=24)

@@ -134,6 +134,7 @@ COLUMNS = {
     "dispute_pause": np.int8,  # months collection stays paused after a written dispute (regimes with validation)
     "is_card": np.bool_,
     "judgment": np.bool_,
+    "garnish_order": np.int8,  # under judgment: 0 an order to seek, 1 wages garnished, 2 none (see sim.payments)
     "promise": np.bool_,
     "disputed": np.bool_,
     "record_error": np.bool_,  # the lender's record of the amount owed is wrong

@@ -9,12 +9,13 @@
 - attention: a household forgets a payment with its inattention, less often after a reminder;
 - misreading: it misreads the amount (pays half) with its misunderstanding, less after education;
 - disputes: it will not pay an amount its lender's records got wrong;
-- garnishment: after a judgment part of its wages above essentials is taken first;
+- garnishment: after a judgment, once an order reaches its employer, part of its wages above essentials is
+  taken first (:func:`garnish_wages`);
 - the split: a household that cannot pay all it means to pays first what has legal consequences, then the
   loudest creditor (``sim.borrowers.split_budget``).
 
-The step draws from the ``behaviour`` stream only (four uniforms per loan, then one per disputed record
-error), marks disputes, corrects some record errors and counts broken promises on the book.
+The step draws from the ``behaviour`` stream only (four uniforms per loan, one per loan under judgment, then
+one per disputed record error), marks disputes, corrects some record errors and counts broken promises on the book.
 """
 
 from __future__ import annotations
@@ -57,6 +58,41 @@ def collection_pressure(book: LoanBook, behaviour: Behaviour) -> np.ndarray:
     ``1 - exp(-stock / behaviour.pressure_scale)``."""
     scale = np.float32(behaviour.pressure_scale)
     return -np.expm1(-book.view("pressure") / scale)
+
+
+def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random.Generator) -> np.ndarray:
+    """Per loan: the wages garnished this month under a judgment ($), after the garnishment orders move on.
+
+    A judgment only garnishes once an order is served on the household's employer (the loan's
+    ``garnish_order``: 0 an order to seek, 1 wages garnished, 2 none). The creditor seeks one in a month the
+    household is at work, and gets it served with ``tactics.garnishment_order_share``, never where wages are
+    exempt (``BorrowerTable.wages_exempt``); if not, it stops trying. An order ends with the job: when the
+    household loses it, or changes employer (``tactics.garnishment_job_change`` a month); the creditor seeks a
+    new one at the next job. Under an order, ``tactics.garnishment_share`` of the earnings above essentials is
+    taken, shared among the household's garnished loans and at most each claim; nothing is taken from
+    unemployment benefits. One uniform draw per loan under judgment, from ``rng``.
+    """
+    garnish = np.zeros(book.n)
+    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    if not len(judged):
+        return garnish
+    jowner = book.view("borrower")[judged]
+    order = book.view("garnish_order")
+    state = order[judged]
+    employed = t.employed[jowner]
+    u = rng.random(len(judged))
+    lapse = (state == 1) & (~employed | (u < tac.garnishment_job_change))
+    seek = (state == 0) & employed
+    served = seek & (u < tac.garnishment_order_share) & ~t.wages_exempt[jowner]
+    state = np.where(lapse, 0, np.where(served, 1, np.where(seek, 2, state))).astype(np.int8)
+    order[judged] = state
+    on = state == 1
+    if on.any():
+        rows, owners = judged[on], jowner[on]
+        free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
+        n_garnished = np.bincount(owners, minlength=t.n)[owners]
+        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim()[rows])
+    return garnish
 
 
 def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, reactance: np.ndarray,
@@ -115,17 +151,10 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     del neg_logit, u, misunderstanding
     delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
-    garnish = np.zeros(n)
-    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    garnish = garnish_wages(book, t, tac, rng)
     budget = payment_budget(t)
-    if len(judged):
-        jowner = owner[judged]
-        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
-        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
-        # only wages can be garnished: nothing is taken from unemployment benefits
-        garnish[judged] = np.where(t.employed[jowner], np.minimum(
-            tac.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
-        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+    if garnish.any():
+        budget = budget - np.bincount(owner, weights=garnish, minlength=t.n)
         wanted = np.maximum(wanted - garnish, 0.0)
 
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor

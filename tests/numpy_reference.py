@@ -555,7 +555,7 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
 
 
 # the payment decision as the numpy engine made it (sim.payments.decide_payments before its kernels)
-from sim.payments import HiddenTruth, PaymentSetting, collection_pressure  # noqa: E402
+from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, garnish_wages  # noqa: E402
 from sim.records import BudgetSplit, Payments  # noqa: E402
 
 
@@ -612,18 +612,12 @@ def numpy_decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTa
     wanted = np.where(intends & ~forgets, np.where(catches_up | (cycles == 0), due, scheduled), 0.0)
     del scheduled
     wanted[misreads] *= 0.5
-    # garnishment after judgment takes part of earnings above essentials, before anything else
-    garnish = np.zeros(n)
-    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    # garnishment after judgment takes part of earnings above essentials, before anything else (the orders
+    # that make it possible came after the kernels: the model's own function, sim.payments.garnish_wages)
+    garnish = garnish_wages(book, t, tac, rng)
     budget = payment_budget(t)
-    if len(judged):
-        jowner = owner[judged]
-        free_income = np.maximum(t.income[jowner] - t.essentials[jowner], 0.0)
-        n_judged = np.bincount(jowner, minlength=t.n)[jowner]
-        # only wages can be garnished: nothing is taken from unemployment benefits
-        garnish[judged] = np.where(t.employed[jowner], np.minimum(
-            tac.garnishment_share * free_income / n_judged, book.claim()[judged]), 0.0)
-        budget = budget - np.bincount(jowner, weights=garnish[judged], minlength=t.n)
+    if garnish.any():
+        budget = budget - np.bincount(owner, weights=garnish, minlength=t.n)
         wanted = np.maximum(wanted - garnish, 0.0)
 
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
