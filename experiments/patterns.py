@@ -449,12 +449,14 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
                           "recoveries, % of gross charge-offs": ("recovery_share", 100, 0, "%"),
                           "complaints per 1,000": ("complaints_per_1000", 1, 1, ""),
                           "well-being (0-100)": ("wellbeing_mean", 1, 2, "")})
+        recovered = f.groupby("arm")["recovery_share"].mean()
         out += ["", _dominance(f), "",
                 "Recoveries are what the lender receives on charged-off claims (payments and garnished wages, what "
-                "agencies pass on, sale proceeds) over what it charges off, both in the recorded months. "
-                "Card issuers report 10-30% (American Banker 2011-12, from regulatory reports): the model's are "
-                "higher, most of all where judgments garnish wages (README, \"What the model does not yet get "
-                "right\").", ""]
+                "agencies pass on, sale proceeds) over what it charges off, both in the recorded months. Card "
+                "issuers report 10-30% (American Banker 2011-12, from regulatory reports), a target the calibration "
+                f"fits for the conventional ladder ({100 * recovered['conventional']:.0f}% here; docs/calibration.md). "
+                "Garnishment needs an order served on the household's employer, which a creditor gets on about half "
+                "of its judgments and never where wages are exempt, and which ends with the job (ODD 7.5).", ""]
     if "robustness" in results:
         out += ["### How robust the frontier is to the unsourced parameters", "",
                 "Each unsourced parameter of the contact mechanism set low and high in turn (one at a time), with "
