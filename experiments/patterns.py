@@ -531,7 +531,8 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
                    "about as good an allocation as the ladder's claim-times-age rule, not a measurably better one")
         out += [f"Allocation matters when capacity binds: the same ladder rationed at random instead of by claim "
                 f"times age earns ${ladder - rnd:.2f}M less ({(rnd / ladder - 1):+.0%}). `value_based`, which "
-                f"learns what the ladder's step adds in each bucket and rations by expected gain per hour, earns "
+                f"learns in dollars what the ladder's step adds over the months to come and rations by expected "
+                f"dollars per hour, earns "
                 f"{(learned / ladder - 1):+.0%} against the ladder at realistic staffing (paired difference "
                 f"${vs['mean']:+.2f}M [{vs['ci_low']:+.2f}, {vs['ci_high']:+.2f}]): it finds {verdict}."]
         per_hour = results["capacity"].groupby("arm")["net_collected_per_hour"].mean()

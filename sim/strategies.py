@@ -544,24 +544,32 @@ class DataDriven(Strategy):
 class ValueAllocator(Strategy):
     """Value-based allocation of limited collector capacity. Every account in collection is offered the
     conventional ladder's step for its age (calls, a plan offer from 60 days, a suit on large old claims).
-    From its own accounts it learns, by days-past-due bucket and score band, how often an account cures,
-    stays or rolls to the next bucket the month after it got the step or reminders only; a roll-rate chain
-    of the same estimates gives the chance that an account in each bucket is eventually charged off. The
-    gain of the step on an account is the fall in that chance it buys, times the claim, less the step's
-    cost. When the ladder needs more collector hours than there are, the hours go to the steps with the
-    highest gain per hour and the rest get reminders only. Each account's rates are drawn from their
-    posteriors (Thompson sampling), so the rationed-out accounts also teach it.
+    From its own accounts it learns a model of a month in dollars: by state (days-past-due bucket or charged
+    off, whether a suit is pending or decided, score band) and action (reminders only, the ladder's step, the
+    step with a suit), where the account is the next month (another state, or out of collection: having
+    paid, sold, closed) and what it paid, net of the agency's fee. Solving that model (policy evaluation of
+    the current allocation, each later month's action in the shares it now takes) gives the value of an
+    account per dollar of its claim over all the months to come, a judgment's payments after charge-off
+    included, discounted at ``discount`` a month; an account that leaves collection having paid is worth
+    what it owes, a sold one the sale price. The gain of the step on an account is what it adds to that
+    value over reminders only, times the claim, less the step's cost (a one-step policy improvement). When the
+    ladder needs more collector hours than there are, the hours go to the steps with the highest gain per
+    hour and the rest get reminders only; charged-off claims are placed with the agency without the
+    ladder's last calls. Each month the transition chances are drawn from their posteriors (Thompson
+    sampling), so the rationed-out accounts also teach it.
 
     Source: Abe et al. (2010) "Optimizing debt collections using constrained reinforcement learning",
-    KDD (IBM and New York State tax collection): allocate limited collection resources to the actions
-    with the highest expected value under capacity constraints; the chain is the flow-rate (roll-rate)
-    model of card loss forecasting, here with a one-step policy improvement.
+    KDD (IBM and New York State tax collection): a model of the collection process as a Markov decision
+    process over account states, valued in dollars collected, and limited collection resources allocated to
+    the actions with the highest expected value under capacity constraints; the transition model extends the
+    flow-rate (roll-rate) model of card loss forecasting.
     """
 
     name = "value_based"
-    description = "Spends limited collector hours where they most lower the expected loss per hour"
+    description = "Spends limited collector hours where they add the most expected dollars per hour"
     classifier = classify("adaptive", restructuring=True, litigation=True, outsources=True, sells=True, learns=True)
-    defaults = {"horizon_share": 1.0}
+    #: ``discount``: monthly discount of later dollars, 0.996 (about 5% a year, the model's cost of funds)
+    defaults = {"discount": 0.996}
     #: prior (ten pseudo-accounts) of the month's outcome (cure, stay, roll) by bucket (current, 1-29, ...,
     #: 180+) for reminders only; the step's prior is 10% less likely to roll
     PRIOR = np.array([[0.9, 0.05, 0.05], [0.4, 0.2, 0.4], [0.15, 0.15, 0.7], [0.05, 0.1, 0.85], [0.05, 0.05, 0.9],
@@ -572,67 +580,107 @@ class ValueAllocator(Strategy):
     #: not charged off, 0.55-0.9 from the 10th to the 90th percentile on the baseline)
     SCORE_EDGES = np.array([0.7, 0.83])
     CURE, STAY, ROLL = 0, 1, 2
+    #: actions: reminders only, the ladder's step, the ladder's step with a suit
+    NONE, STEP, SUE = 0, 1, 2
+    #: prior accounts per state and action
+    PRIOR_WEIGHT = 10.0
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.memory = _Memory()
         self.ladder = ConventionalLadder()
+        self.shape = (len(self.PRIOR) + 1, 2, len(self.SCORE_EDGES) + 1)
+        self.n_states = int(np.prod(self.shape))
+        #: the exits after the states: out of collection having paid, sold, closed without paying
+        self.PAID, self.SOLD, self.CLOSED = self.n_states, self.n_states + 1, self.n_states + 2
+        self.transitions = self.prior_transitions()
+        self.prior = self.transitions.copy()
+        # what the accounts paid the month after, per dollar of claim: sums and counts by state and action, from
+        # a prior of ten accounts that paid nothing
+        self.paid_sum = np.zeros((self.n_states, 3))
+        self.paid_n = np.full((self.n_states, 3), self.PRIOR_WEIGHT)
+
+    def state(self, bucket: np.ndarray, charged_off: np.ndarray, in_litigation: np.ndarray,
+              band: np.ndarray) -> np.ndarray:
+        """Index of each account's state: bucket 0-7, or 8 if charged off; in litigation or not; score band."""
+        base = np.where(charged_off, len(self.PRIOR), np.minimum(bucket, len(self.PRIOR) - 1)).astype(int)
+        return np.ravel_multi_index((base, np.asarray(in_litigation, dtype=int), band), self.shape)
+
+    def prior_transitions(self) -> np.ndarray:
+        """Prior counts (state, action, next state or exit): the outcome prior of each bucket, a cure leaving
+        collection paid, a roll going to the next bucket and out of the last to charge-off, a suit putting the
+        account in litigation; a charged-off claim is sold after a year."""
+        out = np.zeros((self.n_states, 3, self.n_states + 3))
         step = self.PRIOR.copy()
         step[:, self.ROLL] *= 0.9
         step[:, self.CURE] += 0.1 * self.PRIOR[:, self.ROLL]
-        bands = len(self.SCORE_EDGES) + 1
-        # outcome counts by bucket, score band, action (0 reminders only, 1 the ladder's step) and outcome
-        self.counts = 10.0 * np.stack([self.PRIOR, step], axis=1)[:, None, :, :].repeat(bands, axis=1)
+        charged_off = len(self.PRIOR)
+        w = self.PRIOR_WEIGHT
+        for base, lit, band in np.ndindex(*self.shape):
+            i = np.ravel_multi_index((base, lit, band), self.shape)
+            if base == charged_off:
+                out[i, :, i] = w * 11 / 12
+                out[i, :, self.SOLD] = w / 12
+                continue
+            nxt = base + 1 if base < self.LAST_BUCKET else charged_off
+            for action, rates in ((self.NONE, self.PRIOR[base]), (self.STEP, step[base]), (self.SUE, step[base])):
+                to_lit = 1 if action == self.SUE else lit
+                out[i, action, self.PAID] += w * rates[self.CURE]
+                out[i, action, np.ravel_multi_index((base, to_lit, band), self.shape)] += w * rates[self.STAY]
+                out[i, action, np.ravel_multi_index((nxt, to_lit, band), self.shape)] += w * rates[self.ROLL]
+        return out
 
-    def _learn(self, obs: Observation) -> None:
-        """Count what happened, this month, to the accounts it treated last month."""
+    def values(self, chances: np.ndarray, paid: np.ndarray, sale_price: float) -> np.ndarray:
+        """Value (state, action) per dollar of claim: what the account pays this month plus the discounted value
+        of where it is the next month, the later months following the current allocation (in each state, the
+        actions in the shares its accounts took them so far; the step where there are none yet).
+        ``chances``: (state, action, next state or exit); ``paid``: (state, action) per dollar of claim."""
+        n, gamma = self.n_states, self.params["discount"]
+        exits = np.array([1.0, sale_price, 0.0])  # left having paid (worth what it owes), sold, closed
+        taken = (self.transitions - self.prior).sum(axis=-1)
+        taken[taken.sum(axis=1) == 0, self.STEP] = 1.0
+        share = taken / taken.sum(axis=1, keepdims=True)
+        now = paid + gamma * chances[:, :, n:] @ exits
+        policy = np.einsum("sa,san->sn", share, chances[:, :, :n])
+        value = np.linalg.solve(np.eye(n) - gamma * policy, (share * now).sum(axis=1))
+        return now + gamma * chances[:, :, :n] @ value
+
+    def _learn(self, obs: Observation, state: np.ndarray, fee: float) -> None:
+        """Count where the accounts it treated last month are now and what they paid (the agency keeps its fee)."""
         recall = self.memory.recall
-        action = recall(obs.loan_id, "action", -1).astype(int)
-        seen = action >= 0
-        last_cycles = recall(obs.loan_id, "cycles", -1)
-        rolled = (obs.cycles > last_cycles) | (obs.charged_off & ~recall(obs.loan_id, "charged_off", 0).astype(bool))
-        outcome = np.where(obs.cycles == 0, self.CURE, np.where(rolled, self.ROLL, self.STAY))
-        cell = (recall(obs.loan_id, "bucket", 0).astype(int)[seen], recall(obs.loan_id, "band", 0).astype(int)[seen],
-                action[seen], outcome[seen])
-        np.add.at(self.counts, cell, 1.0)
-        # accounts that have left collection since: cured if they paid (most did)
-        action = recall(obs.left_ids, "action", -1).astype(int)
-        seen = (action >= 0) & obs.left_paid
-        cell = (recall(obs.left_ids, "bucket", 0).astype(int)[seen], recall(obs.left_ids, "band", 0).astype(int)[seen],
-                action[seen], np.full(seen.sum(), self.CURE))
-        np.add.at(self.counts, cell, 1.0)
-
-    def chargeoff_chance(self, rates: np.ndarray) -> np.ndarray:
-        """Chance that an account in each bucket is eventually charged off when every later month it gets the
-        step: ``L_b = roll_b L_{b+1} / (1 - stay_b)``, a cure ends the chain and rolling out of the last
-        bucket is charge-off. ``rates``: (bucket, band, outcome) of the step; returns (bucket, band)."""
-        loss = np.ones(rates.shape[:2])
-        for b in range(self.LAST_BUCKET, 0, -1):
-            loss[b] = rates[b, :, self.ROLL] * loss[b + 1] / np.maximum(1.0 - rates[b, :, self.STAY], 1e-9)
-        return loss
+        last = recall(obs.loan_id, "cell", -1).astype(int)
+        seen = last >= 0
+        paid = obs.paid_last * np.where(obs.collector == Collector.AGENCY, 1.0 - fee, 1.0)
+        share = np.minimum(paid / np.maximum(recall(obs.loan_id, "claim", 1.0), 1.0), 1.0)  # at most what it owed
+        np.add.at(self.transitions.reshape(-1, self.n_states + 3), (last[seen], state[seen]), 1.0)
+        np.add.at(self.paid_sum.reshape(-1), last[seen], share[seen])
+        np.add.at(self.paid_n.reshape(-1), last[seen], 1.0)
+        # accounts that have left collection since: sold if it asked for that, else paid (most cured) or closed
+        last = recall(obs.left_ids, "cell", -1).astype(int)
+        seen = last >= 0
+        sold = recall(obs.left_ids, "sell", 0.0) > 0
+        exit_ = np.where(sold, self.SOLD, np.where(obs.left_paid, self.PAID, self.CLOSED))
+        np.add.at(self.transitions.reshape(-1, self.n_states + 3), (last[seen], exit_[seen]), 1.0)
 
     def treat(self, obs: Observation, t: Treatment, rng: np.random.Generator) -> None:
-        self._learn(obs)
-        self.ladder.treat(obs, t, rng)
-        bucket = np.minimum(obs.bucket, len(self.PRIOR) - 1)
+        tac = obs.tactics if obs.tactics is not None else DEFAULT_TACTICS
         band = np.searchsorted(self.SCORE_EDGES, obs.score)
-        mean = self.counts / self.counts.sum(axis=-1, keepdims=True)
-        loss = self.chargeoff_chance(mean[:, :, 1, :])
-        # Thompson sampling: each account's outcome rates under both actions are a Dirichlet draw
-        draw = rng.gamma(self.counts[bucket, band])
-        draw /= draw.sum(axis=-1, keepdims=True)
-        after = np.stack([np.zeros(len(obs)), loss[bucket, band], loss[np.minimum(bucket + 1, len(loss) - 1), band]],
-                         axis=1)  # the chance of charge-off after a cure, a stay or a roll
-        lowered = ((draw[:, 0, :] - draw[:, 1, :]) * after).sum(axis=1)
+        state = self.state(obs.bucket, obs.charged_off, obs.in_litigation, band)
+        self._learn(obs, state, tac.agency_fee)
+        self.ladder.treat(obs, t, rng)
         # a charged-off claim goes to the agency without the ladder's last calls
         t.calls[obs.charged_off] = 0
-        tac = obs.tactics if obs.tactics is not None else DEFAULT_TACTICS
         hours = t.hours(tac)
         cost = ((t.calls + t.night_calls) * tac.call.cost + t.visits * tac.visit.cost
                 + t.sue * tac.lawsuit.cost + (t.offer != Offer.NONE) * tac.plan.cost)
-        gain = self.params["horizon_share"] * lowered * obs.claim - cost
+        # Thompson sampling: one draw of every state's transition chances from their Dirichlet posteriors
+        chances = rng.gamma(self.transitions)
+        chances /= chances.sum(axis=-1, keepdims=True)
+        value = self.values(chances, self.paid_sum / self.paid_n, tac.sale_price)
+        step_action = np.where(t.sue, self.SUE, self.STEP)
+        gain = (value[state, step_action] - value[state, self.NONE]) * obs.claim - cost
         worked = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0) & (hours > 0)
-        # what it must do anyway (placing charged-off claims) comes first
+        # what it must do anyway (placing charged-off claims, the ladder's step in litigation) comes first
         available = max(obs.capacity_hours, 0.0) - float(hours[~worked].sum())
         per_hour = np.where(worked, gain / np.maximum(hours, 1e-9), -np.inf)
         order = np.argsort(-per_hour, kind="stable")
@@ -647,8 +695,8 @@ class ValueAllocator(Strategy):
         t.sue[rest] = False
         t.offer[rest] = Offer.NONE
         t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
-        self.memory.store(obs.loan_id, action=np.where(worked, step.astype(int), -1), bucket=bucket, band=band,
-                          cycles=obs.cycles, charged_off=obs.charged_off)
+        action = np.where(rest, self.NONE, step_action)
+        self.memory.store(obs.loan_id, cell=state * 3 + action, claim=obs.claim, sell=t.sell.astype(float))
 
 
 class NoCollection(Strategy):

@@ -476,24 +476,36 @@ def test_value_based_spends_capacity_on_the_best_accounts():
 
 def test_value_based_learns_what_the_ladder_step_adds_and_stays_within_capacity():
     """At realistic staffing (0.1 collectors per 1,000 loans) ``value_based`` learns, from its own accounts,
-    that accounts 60-119 days past due roll on far less often after the ladder's step than after reminders
-    alone (the contact mechanism of ODD 7.5 makes contact pay; about 0.6 against 0.95 when written), its
-    chain puts the chance of charge-off higher the older the account, and it never asks for more hours
-    than it has."""
+    that accounts 60-119 days past due roll on (to a later bucket or charge-off) far less often after the
+    ladder's step than after reminders alone (the contact mechanism of ODD 7.5 makes contact pay; about 0.8
+    against 0.97-1.0 when written), that the step adds value in dollars at 60-179 days, that a charged-off
+    claim under a suit is worth more than one without (a judgment's payments after charge-off; about 0.25
+    against 0.10 per dollar), and it never asks for more hours than it has.
+
+    Rewritten when ``value_based`` came to learn transitions and payments in dollars (ODD 4.5-4.6) instead of
+    one-month cure/stay/roll counts: the same expectations about the step's effect, read from the new model."""
     model = sim.CollectionModel("baseline", rng=3, **{"population.n_borrowers": 2000,
                                                        "lenders.0.strategy": "value_based",
                                                        "lenders.0.collectors": 0.1})
     model.run()
     lender = model.lenders[0]
-    counts = lender.strategy.counts.sum(axis=1)  # bucket x action x outcome, over score bands
-    seen = counts.sum(axis=-1) - 10.0 * (len(lender.strategy.SCORE_EDGES) + 1)  # beyond the priors
-    roll = counts[..., lender.strategy.ROLL] / counts.sum(axis=-1)
+    strategy = lender.strategy
+    shape, none, step = strategy.shape, strategy.NONE, strategy.STEP
+    seen = (strategy.transitions - strategy.prior).sum(axis=-1).reshape(*shape, 3)  # beyond the priors
     for bucket in (3, 4):
-        assert seen[bucket].min() > 20
-        assert roll[bucket, 1] < roll[bucket, 0] - 0.15
-    mean = lender.strategy.counts / lender.strategy.counts.sum(axis=-1, keepdims=True)
-    loss = lender.strategy.chargeoff_chance(mean[:, :, 1, :]).mean(axis=1)
-    assert np.all(np.diff(loss[1:7]) > 0)
+        assert seen[bucket, 0, :, none].sum() > 20 and seen[bucket, 0, :, step].sum() > 20
+        rows = np.ravel_multi_index((np.full(shape[2], bucket), np.zeros(shape[2], int), np.arange(shape[2])), shape)
+        later = np.zeros(strategy.n_states + 3, dtype=bool)
+        later[:strategy.n_states] = np.unravel_index(np.arange(strategy.n_states), shape)[0] > bucket
+        counts = strategy.transitions[rows].sum(axis=0)  # action x next, over score bands
+        roll = counts[:, later].sum(axis=1) / counts.sum(axis=1)
+        assert roll[step] < roll[none] - 0.1
+    chances = strategy.transitions / strategy.transitions.sum(axis=-1, keepdims=True)
+    sale_price = load_scenario("baseline").tactics.sale_price
+    value = strategy.values(chances, strategy.paid_sum / strategy.paid_n, sale_price).reshape(*shape, 3).mean(axis=2)
+    assert np.all(value[3:7, 0, step] > value[3:7, 0, none])
+    charged_off = len(strategy.PRIOR)
+    assert value[charged_off, 1, step] > value[charged_off, 0, step] + 0.05
     assert lender.capacity_shortfall_hours == 0.0
     assert all(used <= available + 1e-6 for _, used, available in lender.capacity_log)
 
