@@ -11,6 +11,9 @@ Fitted parameters (and their search ranges):
 - ``economy.duration_dependence``: fall in job finding per month of unemployment (0.85-0.99);
 - ``behaviour.willingness_intercept``: intercept of the payment-intention logit (-2.5 to 1);
 - ``behaviour.delinquency_weight``: fall in the logit per missed cycle (-4 to -1.5);
+- ``behaviour.delinquency_cap``: missed cycles beyond which that fall stops (2.5-6; a fraction caps it between
+  two whole cycles), which sets how often households far behind come back and so the ratio of charge-offs to
+  delinquency;
 - ``lenders.0.supply_sensitivity`` (written as the default of every lender): rise in the approval cutoff
   per unit of expected annual loss above target (1-30), that is how hard underwriting tightens after losses;
 - ``tactics.call_answer_rate``: the chance that a call attempt reaches a reachable household (0.05-0.4). Public
@@ -31,13 +34,16 @@ nearly halved). The model's statistic is the lowest quarter of new lending ($) f
 rates 30-59 to 60-89 and 60-89 to 90-179 days, each inside the range of public card data; and the return
 to contact (pattern-oriented modelling, Grimm et al. 2005): halving the conventional ladder's call attempts
 raises the baseline's annual net charge-off rate by 5-15% on paired seeds, around Fedaseyeu (2020)'s finding
-that each state restriction on collectors lowers card recovery rates by about 9% of their mean.
+that each state restriction on collectors lowers card recovery rates by about 9% of their mean; and what
+the ladder recovers after charge-off (payments, garnished wages and sale proceeds on charged-off claims):
+10-30% of its gross charge-offs, as US card issuers report (American Banker, 2012: the 18 largest issuers
+recovered 0.8-0.9% of receivables a year in 2006-07, about 17-18% of gross charge-offs).
 
 Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
 and charge-off weighted equally), plus a penalty for a baseline outside its target ranges, for
 recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%), for 2011Q4 delinquency
 at or above 4.5%, for a trough of new lending outside 30-55% of 2007, for a book shape outside its ranges and
-for a return to contact outside its range; every
+for a return to contact or recoveries outside their ranges; every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
 
@@ -86,30 +92,24 @@ PARAMETERS = {
     "behaviour.delinquency_weight": (-4.0, -1.5),
     "lenders.0.supply_sensitivity": (1.0, 30.0),
     "tactics.call_answer_rate": (0.05, 0.4),
+    "behaviour.delinquency_cap": (2.5, 6.0),
 }
 #: where the current defaults of the fitted set come from (the report-only page says so)
-PROVENANCE = ("They come from a chain of fits after the return to contact became a target and the answer rate a "
-              "fitted parameter: `python experiments/calibrate.py --points 24 --iterations 60 --fit-seeds 4 "
-              "--households 6000 --fit tactics.call_answer_rate,behaviour.willingness_intercept,"
-              "behaviour.delinquency_weight,behaviour.catch_up_rate,tactics.offer_acceptance,"
-              "economy.unemployment_insurance_replacement,lenders.0.supply_sensitivity` (best loss 4.40; run "
-              "before the loss had its 0.2-point margin on the baseline charge-off), then "
-              "`--points 12 --iterations 60 --fit-seeds 4 --households 6000 --fit population.attention_mean,"
-              "tactics.call_answer_rate,behaviour.willingness_intercept,behaviour.delinquency_weight,"
-              "behaviour.catch_up_rate,tactics.offer_acceptance` (moved only the attention; 2.99), then `--points 10 "
-              "--iterations 50 --fit-seeds 6 --households 6000 --fit population.attention_mean,"
-              "economy.unemployment_insurance_replacement,economy.duration_dependence,"
-              "behaviour.willingness_intercept,behaviour.catch_up_rate` (found nothing better), and last "
-              "`--points 4 --iterations 30 --fit-seeds 8 --households 8000 --fit "
-              "population.attention_mean,behaviour.willingness_intercept` (1.66; 2.5 with the values rounded to "
-              "four digits as written), each written into `sim/config.py`; `economy.duration_dependence` was set "
-              "by hand before them. The baseline's charge-off "
-              "rate and the recession's delinquency peak pull against each other: on three sets of 8 seeds "
-              "(0-7, 100-107, 200-207) these defaults give a baseline charge-off of 4.53-4.57% a year (target "
-              "3-4.5) with a peak of 5.57-5.87% (target 6.0-7.6); the unrounded fitted values gave 4.61% and "
-              "6.11% on seeds 100-107, and an intercept that brings the charge-off clearly under 4.5 lowers the "
-              "peak further (hand checks within the seeds' noise of 0.1-0.3 point). Known misses are marked in the "
-              "table below and in the tests:")
+PROVENANCE = ("They come from a chain of three fits after wage garnishment came to need an order served on the "
+              "employer (ODD 7.5) and recoveries after charge-off became a target. First `python "
+              "experiments/calibrate.py --points 32 --iterations 120 --fit-seeds 8 --households 8000` (the nine "
+              "parameters then fitted, the cap on missed cycles at 6; best loss 5.11): with recoveries no longer "
+              "masking them, charge-offs were 5.05% a year against 3.48% delinquency, a ratio of 1.45 where the "
+              "2006-07 data have about 1.0. A cap of 3 with the nine refit (`--points 24 --iterations 120 "
+              "--fit-seeds 8 --households 8000`; loss 8.35) met every baseline target but left the recession's "
+              "charge-off peak at 7.4% (target 9-12). Last, the cap became a fitted parameter and all ten were fit "
+              "from the first fit's values with a cap of 3.5: `--points 16 --iterations 140 --fit-seeds 8 "
+              "--households 8000` (loss 2.14 on the fit's seeds 0-7), written into `sim/config.py`. On the report's "
+              "seeds three targets are missed, each marked in the table below and in the tests: the baseline "
+              "charge-off by a hair (the fit kept it 0.2 point under its ceiling on its own seeds; the seeds' noise "
+              "is 0.1-0.3 point), the share of balances 1-29 days past due by a hair, and the recession's "
+              "delinquency peak, which has stayed at 5.4-5.9% in every fit (a household short of cash pays its "
+              "priority loans and misses the others, which damps the rise).")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 #: rise in the baseline's annual net charge-off rate when the conventional ladder's call attempts are halved
 #: (paired seeds): Fedaseyeu (2020) finds each state restriction on collectors lowers card recovery rates by

@@ -591,7 +591,7 @@ def numpy_decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTa
     logit = (f32(beh.willingness_intercept) + f32(beh.willingness_weight) * t.willingness[owner]
              + f32(beh.pressure_weight) * pressure + f32(beh.legal_weight) * consequence
              + f32(beh.goodwill_weight) * (book.view("goodwill") + reputation) + peer[owner] - overhang[owner]
-             + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap)
+             + f32(beh.delinquency_weight) * np.minimum(cycles, beh.delinquency_cap).astype(f32)
              + f32(beh.stress_weight) * t.stress[owner]
              + f32(tac.promise_boost) * book.view("promise") - reactance)
     # below 1 with the probability 1 / (1 + e^-logit); e^-logit capped at e^80 (float32 overflows at e^88.7)
