@@ -14,7 +14,8 @@ Each study is a function that the tests (tests/test_patterns.py) call with fewer
 - ``literacy``, ``network``, ``regulator``: mechanisms that must matter (less literate households misread
   more; with more ties, more neighbours bear the stress of a home visit; an adaptive regulator's tightening
   changes conduct);
-- ``robustness``: the frontier again, with each unsourced contact parameter set low and high in turn;
+- ``robustness``: the frontier again, with each unsourced contact parameter (and the share of judgments that
+  get a garnishment order) set low and high in turn;
 - ``capacity``: the conventional ladder and ``value_based`` allocation at default and at realistic staffing;
 - ``skill``: how well ``data_driven`` tells will-not-pay from cannot-pay against the model's hidden truth,
   next to a score-only rule.
@@ -287,7 +288,9 @@ def skill(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
     return _runs(pool, {"data_driven": {"lenders.0.strategy": "data_driven", "_skill": True}}, seeds, households)
 
 
-#: the unsourced parameters of the contact mechanism, each set one at a time to a low and a high value
+#: the unsourced parameters of the contact mechanism, and the weakest-sourced one of the legal channel (the share
+#: of judgments on which a garnishment order is served: one Colorado sample), each set one at a time to a low and
+#: a high value
 UNSOURCED = {
     "behaviour.pressure_scale": (2.0, 8.0),
     "tactics.conversation_dose": (0.25, 1.0),
@@ -298,13 +301,15 @@ UNSOURCED = {
     "tactics.offer_acceptance": (0.6, 1.0),
     "tactics.threat_credibility_full": (0.05, 0.2),
     "tactics.call_avoidance": (0.0, 1.0),
+    "tactics.garnishment_order_share": (0.3, 0.8),
 }
-ROBUSTNESS_STRATEGIES = ("conventional", "aggressive", "hardship_first", "digital_first", "no_collection")
+ROBUSTNESS_STRATEGIES = ("conventional", "aggressive", "hardship_first", "digital_first", "litigation_heavy",
+                         "no_collection")
 
 
 def robustness(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
-    """The frontier of a few strategies with each unsourced contact parameter set low and high in turn (at
-    most 3 replications of 3,000 households: 19 settings x 5 strategies)."""
+    """The frontier of a few strategies with each unsourced parameter set low and high in turn (at most 3
+    replications of 3,000 households: 21 settings x 6 strategies)."""
     seeds, households = range(min(len(seeds), 3)), min(households, 3000)
     settings = {"defaults": {}}
     for name, values in UNSOURCED.items():
@@ -459,7 +464,9 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
                 "of its judgments and never where wages are exempt, and which ends with the job (ODD 7.5).", ""]
     if "robustness" in results:
         out += ["### How robust the frontier is to the unsourced parameters", "",
-                "Each unsourced parameter of the contact mechanism set low and high in turn (one at a time), with "
+                "Each unsourced parameter of the contact mechanism, and the share of judgments on which a "
+                "garnishment order is served (sourced to one Colorado sample), set low and high in turn (one at a "
+                "time), with "
                 f"the strategies {', '.join(f'`{s}`' for s in ROBUSTNESS_STRATEGIES)} "
                 f"({results['robustness']['seed'].nunique()} replications of "
                 f"{int(results['robustness']['households'].iloc[0]):,} households):", ""]

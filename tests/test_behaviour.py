@@ -110,11 +110,12 @@ def test_threats_carry_the_credibility_of_the_collector():
 
 
 def test_strategic_default_follows_peers():
-    """The pull of delinquent neighbours (``network.peer_default_weight``): 30+ delinquency about 4.01% with
-    none and 4.11% at 4 (seeds 0-2, 3,000 households). Check: rising in the weight, by at least 0.05 points
-    from none to 4."""
-    rates = [_mean(_summaries(**{"network.peer_default_weight": w}), "delinquency_30plus_rate") for w in (0.0, 4.0)]
-    assert rates[1] - rates[0] > 0.0005
+    """The pull of delinquent neighbours (``network.peer_default_weight``, default 1.2): on 10 seeds of 5,000
+    households 30+ delinquency rises by 0.05 +- 0.04 points at a weight of 1, 0.20 +- 0.04 at 4 and 0.42 +- 0.03
+    at 8 against none (3.66%). Check, on seeds 0-2 of 3,000 households: at least 0.1 point higher at 8 than at
+    none (at 4 the rise is within these seeds' noise)."""
+    rates = [_mean(_summaries(**{"network.peer_default_weight": w}), "delinquency_30plus_rate") for w in (0.0, 8.0)]
+    assert rates[1] - rates[0] > 0.001
 
 
 # --------------------------------------------------------------------------------------------------

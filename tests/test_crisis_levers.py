@@ -220,6 +220,7 @@ def test_accommodation_pauses_enrolled_accounts_interest_free_and_ramps_them_bac
                                                                "lenders.0.accommodation": [PROGRAMME]})
     t = model.borrowers
     enrolled_ids = set()
+    arrears_set_aside = False
     for month in range(8):
         before, after = step_aligned(model)
         helpers.check_book(model)
@@ -235,7 +236,7 @@ def test_accommodation_pauses_enrolled_accounts_interest_free_and_ramps_them_bac
                 assert not t.employed[after["borrower"][new]].any()  # only the unemployed ask
             enrolled_ids.update(after["loan_id"][new].tolist())
             assert (after["cycles"][new] == 0).all()  # reported current: arrears set aside at enrolment
-            assert (before["cycles"][new] > 0).any()
+            arrears_set_aside |= bool((before["cycles"][new] > 0).any())
             pausing = enrolled & ((before["accommodation_left"] > 0) | new) & on_book
             assert pausing.any()
             assert (after["scheduled"][pausing] == 0).all()
@@ -249,6 +250,7 @@ def test_accommodation_pauses_enrolled_accounts_interest_free_and_ramps_them_bac
             np.testing.assert_allclose(after["scheduled"][back], share * after["contractual"][back], rtol=1e-9)
         assert (after["fees_charged"][enrolled] == before["fees_charged"][enrolled]).all()  # late fees waived
     assert len(enrolled_ids) > 100
+    assert arrears_set_aside  # some enrolled accounts were behind, and their arrears were set aside
 
 
 def test_employed_households_do_not_enrol_unless_the_programme_says_so():
