@@ -101,7 +101,7 @@ def test_reminders_raise_on_time_payment_by_about_7_to_9_percent(field):
 
 
 @pytest.mark.xfail(strict=True, reason="known miss: a plan's re-ageing restores the intention to pay, so lower "
-                   "payments also cut 12-month default (-13.6 pp against -22.3 pp for write-downs, "
+                   "payments also cut 12-month default (-17.0 pp against -29.9 pp for write-downs, "
                    "docs/field_effects.md); re-ageing only after three plan payments (FFIEC) restores the pattern "
                    "but no refit kept the card-cycle calibration with it (docs/ODD.md 7.11)")
 def test_writedowns_lower_default_where_lower_payments_do_not():
