@@ -60,11 +60,15 @@ def collection_pressure(book: LoanBook, behaviour: Behaviour) -> np.ndarray:
     return -np.expm1(-book.view("pressure") / scale)
 
 
+#: a garnishment order's states (the book's ``garnish_order``): to seek, in force, none (the creditor stopped trying)
+ORDER_TO_SEEK, ORDER_IN_FORCE, ORDER_NONE = 0, 1, 2
+
+
 def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random.Generator) -> np.ndarray:
     """Per loan: the wages garnished this month under a judgment ($), after the garnishment orders move on.
 
     A judgment only garnishes once an order is served on the household's employer (the loan's
-    ``garnish_order``: 0 an order to seek, 1 wages garnished, 2 none). The creditor seeks one in a month the
+    ``garnish_order``: ``ORDER_TO_SEEK``, ``ORDER_IN_FORCE`` or ``ORDER_NONE``). The creditor seeks one in a month the
     household is at work, and gets it served with ``tactics.garnishment_order_share``, never where wages are
     exempt (``BorrowerTable.wages_exempt``); if not, it stops trying. An order ends with the job: when the
     household loses it, or changes employer (``tactics.garnishment_job_change`` a month); the creditor seeks a
@@ -81,12 +85,12 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
     state = order[judged]
     employed = t.employed[jowner]
     u = rng.random(len(judged))
-    lapse = (state == 1) & (~employed | (u < tac.garnishment_job_change))
-    seek = (state == 0) & employed
+    lapse = (state == ORDER_IN_FORCE) & (~employed | (u < tac.garnishment_job_change))
+    seek = (state == ORDER_TO_SEEK) & employed
     served = seek & (u < tac.garnishment_order_share) & ~t.wages_exempt[jowner]
-    state = np.where(lapse, 0, np.where(served, 1, np.where(seek, 2, state))).astype(np.int8)
-    order[judged] = state
-    on = state == 1
+    state = np.where(lapse, ORDER_TO_SEEK, np.where(served, ORDER_IN_FORCE, np.where(seek, ORDER_NONE, state)))
+    order[judged] = state.astype(np.int8)
+    on = state == ORDER_IN_FORCE
     if on.any():
         rows, owners = judged[on], jowner[on]
         free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)

@@ -10,9 +10,10 @@ from test_accounting import _terms
 from sim.borrowers import BorrowerTable
 from sim.config import Tactics
 from sim.loans import LoanBook, Status
+from sim.payments import ORDER_IN_FORCE as IN_FORCE
+from sim.payments import ORDER_NONE as NONE
+from sim.payments import ORDER_TO_SEEK as TO_SEEK
 from sim.payments import garnish_wages
-
-TO_SEEK, IN_FORCE, NONE = 0, 1, 2
 
 
 def _judged(n: int, owners: np.ndarray | None = None, claim: float = 5000.0) -> tuple[LoanBook, BorrowerTable]:
