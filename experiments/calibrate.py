@@ -42,7 +42,9 @@ recovered 0.8-0.9% of receivables a year in 2006-07, about 17-18% of gross charg
 Method: the loss is the mean squared error in percentage points over the fitted quarters (delinquency
 and charge-off weighted equally), plus a penalty for a baseline outside its target ranges, for
 recession peaks outside theirs (30+ delinquency 6.0-7.6%, charge-off 9-12%), for 2011Q4 delinquency
-at or above 4.5%, for a trough of new lending outside 30-55% of 2007, for a book shape outside its ranges and
+at or above 4.5%, for a trough of new lending outside 30-55% of 2007 (the baseline's charge-off rate, the
+delinquency peak and the balance shares are kept ``MARGIN``, 0.2 point, inside their ranges, so that the seeds'
+noise does not take them out on other seeds), for a book shape outside its ranges and
 for a return to contact or recoveries outside their ranges; every
 evaluation uses the same seeds (common random numbers). A Latin hypercube of ``--points`` candidates is
 followed by Nelder-Mead from the best one for ``--iterations`` evaluations.
@@ -95,21 +97,20 @@ PARAMETERS = {
     "behaviour.delinquency_cap": (2.5, 6.0),
 }
 #: where the current defaults of the fitted set come from (the report-only page says so)
-PROVENANCE = ("They come from a chain of three fits after wage garnishment came to need an order served on the "
-              "employer (ODD 7.5) and recoveries after charge-off became a target. First `python "
-              "experiments/calibrate.py --points 32 --iterations 120 --fit-seeds 8 --households 8000` (the nine "
-              "parameters then fitted, the cap on missed cycles at 6; best loss 5.11): with recoveries no longer "
-              "masking them, charge-offs were 5.05% a year against 3.48% delinquency, a ratio of 1.45 where the "
-              "2006-07 data have about 1.0. A cap of 3 with the nine refit (`--points 24 --iterations 120 "
-              "--fit-seeds 8 --households 8000`; loss 8.35) met every baseline target but left the recession's "
-              "charge-off peak at 7.4% (target 9-12). Last, the cap became a fitted parameter and all ten were fit "
-              "from the first fit's values with a cap of 3.5: `--points 16 --iterations 140 --fit-seeds 8 "
-              "--households 8000` (loss 2.14 on the fit's seeds 0-7), written into `sim/config.py`. On the report's "
-              "seeds three targets are missed, each marked in the table below and in the tests: the baseline "
-              "charge-off by a hair (the fit kept it 0.2 point under its ceiling on its own seeds; the seeds' noise "
-              "is 0.1-0.3 point), the share of balances 1-29 days past due by a hair, and the recession's "
-              "delinquency peak, which has stayed at 5.4-5.9% in every fit (a household short of cash pays its "
-              "priority loans and misses the others, which damps the rise).")
+PROVENANCE = ("They come from two fits after short hours (ODD 7.3: the share of the employed on part time for "
+              "economic reasons rises with unemployment, as it did in 2006-2011) deepened the recession, each "
+              "started from the defaults before it. First `python experiments/calibrate.py --points 16 --iterations "
+              "140 --fit-seeds 8 --households 8000` (best loss 1.07 against 2.14 for the defaults it started from): "
+              "every target was met on the fit's seeds, but on the report's two were missed by a hair (the "
+              "delinquency peak 5.98%, the share of balances 1-29 days past due 4.03%). The fit then kept those "
+              "two, like the baseline's charge-off rate, 0.2 point inside their ranges (`MARGIN`: the seeds' "
+              "noise is 0.1-0.3 point), and `--points 4 --iterations 110 --fit-seeds 8 --households 8000` from "
+              "the first fit's values gave these (best loss 1.09 with the margins; 1.54 once written with four "
+              "digits, which move the outcomes by about the seeds' noise; values are now written with six). On "
+              "the report's seeds one target is missed by a hair, marked in the table below and in the tests: "
+              "the recession's delinquency peak (5.97%; 6.05% on the fit's seeds 0-7 and 5.93% on seeds "
+              "200-207), which had stayed at 5.4-5.9% in every fit before short hours. The 1-29 share is met by "
+              "a hair (3.97%; 4.00-4.02% on the other two sets of seeds).")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 #: rise in the baseline's annual net charge-off rate when the conventional ladder's call attempts are halved
 #: (paired seeds): Fedaseyeu (2020) finds each state restriction on collectors lowers card recovery rates by
@@ -124,6 +125,10 @@ RECOVERY_SHARE = (0.10, 0.30)
 # trough of new lending over its 2007 level: Equifax, new bankcards Jan-Nov 2009 54.5% below Jan-Nov 2007
 ORIGINATION_TROUGH = (0.30, 0.55)
 FIRST_QUARTER_OF_2008 = 8
+#: how far inside a range the fit keeps the targets that its seeds' noise (0.1-0.3 point) can push out of it on the
+#: report's and the tests' seeds: the baseline's charge-off rate, the recession's delinquency peak and the book's
+#: balance shares, in points
+MARGIN = 0.2
 
 
 def load_data() -> pd.DataFrame:
@@ -183,16 +188,20 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     # the baseline's charge-off rate with a margin of 0.2 points below its ceiling: the fit's seeds are not the
     # report's and the tests', and a fit on the edge lands outside on those
     penalty = (_outside(b_del, BASELINE_DELINQUENCY) ** 2
-               + _outside(b_co, (BASELINE_CHARGEOFF[0], BASELINE_CHARGEOFF[1] - 0.2)) ** 2)
-    # the recession targets of the brief: peaks inside their ranges
-    penalty += _outside(float(mean["delinquency"].max()), (6.0, 7.6)) ** 2
+               + _outside(b_co, (BASELINE_CHARGEOFF[0], BASELINE_CHARGEOFF[1] - MARGIN)) ** 2)
+    # the recession targets of the brief: peaks inside their ranges (the delinquency peak 0.2 point above its floor,
+    # for the same reason as the baseline's charge-offs)
+    penalty += _outside(float(mean["delinquency"].max()), (6.0 + MARGIN, 7.6)) ** 2
     penalty += 0.25 * _outside(float(mean["chargeoff"].max()), (9.0, 12.0)) ** 2
     penalty += max(float(mean["delinquency"].iloc[-1]) - 4.4, 0.0) ** 2  # 2011Q4 below 4.5, with a margin
     # the credit-supply response: new lending at its trough (a ratio; 0.05 off counts like a point)
     penalty += (20.0 * _outside(origination_trough(mean), ORIGINATION_TROUGH)) ** 2
     # the shape of the book: shares in points, roll rates and on-time payment (0.1 off counts like a point)
+    # (a balance share 0.2 point inside its range, as above)
     for key, (bounds, _) in BOOK_TARGETS.items():
         scale = 100.0 if key.startswith("balance_share") else 10.0
+        if key.startswith("balance_share"):
+            bounds = (bounds[0] + MARGIN / 100, bounds[1] - MARGIN / 100)
         penalty += (scale * _outside(float(np.mean([b[key] for b in base])), bounds)) ** 2
     # the return to contact (pattern-oriented modelling): halving the ladder's calls raises the charge-off rate
     # about as much as a restriction on collectors lowers recoveries (a point off counts like a point)
@@ -358,7 +367,7 @@ def write_defaults(overrides: dict) -> None:
     for dotted, value in overrides.items():
         field = dotted.split(".")[-1]
         pattern = re.compile(rf"(\n    {field}: float = P\(\s*)(-?[0-9.eE+-]+)(,)")
-        new = round(value, 4)
+        new = float(f"{value:.6g}")  # six significant digits: four moved outcomes by about the seeds' noise
         text, count = pattern.subn(lambda m, new=new: f"{m.group(1)}{new}{m.group(3)}", text, count=1)
         if count != 1:
             raise SystemExit(f"error: could not find the default of {field} in sim/config.py")
@@ -402,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             fitted = {name: _default(name) for name in PARAMETERS}
         else:
             fitted, value = fit(args, pool)
-            print(f"best loss {value:.3f}: " + ", ".join(f"{k} = {v:.4g}" for k, v in fitted.items()))
+            print(f"best loss {value:.3f}: " + ", ".join(f"{k} = {v:.6g}" for k, v in fitted.items()))
             if args.write:
                 write_defaults(fitted)
                 print("wrote the fitted values into sim/config.py")

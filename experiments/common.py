@@ -192,13 +192,13 @@ class StudyParser(Parser):
     whose sizes (option name to value) are ``tiny``."""
 
     def __init__(self, description: str, *, what: str, households: int, tiny: dict[str, int],
-                 horizon_help: str = "recorded months") -> None:
+                 horizon_help: str = "recorded months", reps: int = 5) -> None:
         super().__init__(description=description)
         self.tiny = tiny
         sizes = ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in tiny.items())
         self.add_argument("--out", default=str(ROOT / "docs"), help="output directory for the page and tables; "
                           "figures go to OUT/img (default: %(default)s)")
-        self.add_argument("--reps", type=int, default=5, help=f"replications per {what} (default: %(default)s)")
+        self.add_argument("--reps", type=int, default=reps, help=f"replications per {what} (default: %(default)s)")
         self.add_argument("--households", type=int, default=households,
                           help="households per run (default: %(default)s)")
         self.add_argument("--seed", type=int, default=0,

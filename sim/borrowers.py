@@ -44,6 +44,7 @@ COLUMNS = {
     "wellbeing_offset": np.float32,
     "risk_score": np.float32,  # the true creditworthiness that lenders observe with noise
     "employed": np.bool_,
+    "short_hours": np.bool_,  # employed on short hours this month (part time for economic reasons)
     "reachable": np.bool_,
     "digital": np.bool_,  # uses the lender's app and digital channels
     "education_effect": np.float32,  # current relative fall in misunderstanding from financial education
@@ -246,7 +247,25 @@ def labour_and_shocks(
 
 # salts of the fixed hashes that pick the households a lever reaches (one per lever, so that the sets are
 # independent of each other)
-STIMULUS_SALT, PROGRAMME_SALT, PAUSE_SALT = 1, 2, 3
+STIMULUS_SALT, PROGRAMME_SALT, PAUSE_SALT, SHORT_HOURS_SALT = 1, 2, 3, 4
+
+
+def short_hours(t: BorrowerTable, share: float, income_loss: float, exposure: np.ndarray,
+                uniform: np.ndarray | None) -> None:
+    """Put employed households on short hours, and cut their earnings by ``income_loss``.
+
+    A household is on short hours this month when it is employed and its fixed uniform (``uniform``, from
+    :func:`sim.economy.household_uniform` with ``SHORT_HOURS_SALT``) is below ``share * exposure``: ``exposure``
+    is its relative risk of losing a job (mean 1 over the employed), so hours are cut where jobs are lost. The
+    same households are cut for as long as the share lasts and a higher share only adds households: which jobs
+    have their hours cut is a trait of the job, not a monthly draw (an assumption). ``share`` 0 (unemployment at or
+    below the reference rate) puts nobody on short hours and needs no ``uniform``."""
+    if share <= 0.0 or uniform is None:
+        t.short_hours[:] = False
+        return
+    np.less(uniform, share * exposure, out=t.short_hours)
+    t.short_hours &= t.employed
+    t.income[t.short_hours] *= 1.0 - income_loss
 
 
 def crisis_income(t: BorrowerTable, levers: Levers, seed: int) -> np.ndarray:

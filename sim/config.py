@@ -194,7 +194,7 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.9817,
+    duration_dependence: float = P(0.9831,
                                    "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    f"{FITTED}; duration dependence: Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
@@ -206,9 +206,19 @@ class Economy(Strict):
         min_length=5, max_length=5,
     )
     unemployment_insurance_replacement: float = P(
-        0.2089, "Share of earnings replaced while unemployed (on average over the unemployed).",
+        0.1565, "Share of earnings replaced while unemployed (on average over the unemployed).",
         f"{FITTED}; UI replaces 40-50% of earnings for recipients and far fewer than all unemployed receive it "
         "(US DOL)", ge=0, le=1)
+    short_hours_per_point: float = P(
+        0.72, "Share of employed households put on short hours, in percentage points for each point of "
+        "unemployment above `reference_unemployment` (none at or below it).",
+        "BLS Current Population Survey: employed part time for economic reasons rose from 2.9% of employment "
+        "(2006-07) to 6.4% (2009); least-squares slope of that share on the unemployment rate over the annual "
+        "averages of 2006-2009 and 2011 (data/us_part_time_2006_2011.csv)", ge=0, le=5)
+    short_hours_income_loss: float = P(
+        0.44, "Share of earnings a household on short hours loses.",
+        "BLS CPS 2011 annual averages, table 20: 22.5 hours a week on average at work part time for economic "
+        "reasons, against a 40-hour week", ge=0, le=1)
     income_volatility: float = P(0.08, "Std. dev. of monthly log income while employed.",
                                  "assumption; monthly earnings volatility of US households is 0.05-0.15", ge=0, le=2)
     expense_shock_probability: float = P(0.025, "Monthly probability of an expense shock (illness, repair).",
@@ -248,7 +258,7 @@ class Population(Strict):
                            "buffer (never more than the month's surplus).", ge=0, le=1)
     literacy_mean: float = P(0.55, "Mean financial literacy (0-1).",
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
-    attention_mean: float = P(0.996, "Mean monthly probability of remembering a due date without a reminder (before "
+    attention_mean: float = P(0.9973, "Mean monthly probability of remembering a due date without a reminder (before "
                               "a small literacy effect: times 0.98 + 0.02 x literacy).",
                               f"{FITTED} to the card book's on-time payment "
                               "and cycle-1 delinquency (about 2-3% of receivables up to 34 days past due, "
@@ -277,7 +287,7 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.5704, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-0.4784, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)", ge=-100, le=100)
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.", ge=-50, le=50)
@@ -299,13 +309,13 @@ class Behaviour(Strict):
                             ge=0, le=20)
     threat_memory: float = P(0.5, "Share of a threat's weight carried into the next month.", ge=0, lt=1)
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.", ge=-20, le=20)
-    delinquency_weight: float = P(-2.814, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+    delinquency_weight: float = P(-2.779, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   FITTED, ge=-20, le=20)
-    delinquency_cap: float = P(3.376, "Missed cycles beyond which hope fades no further (charged-off claims keep "
+    delinquency_cap: float = P(3.468, "Missed cycles beyond which hope fades no further (charged-off claims keep "
                                "theirs); a fraction caps the missed-cycle term between two whole cycles.",
                                f"{FITTED} to the calm-times ratio of net charge-offs to 30+ delinquency of about 1.0 "
                                "in 2006-07 (FRED CORCCACBS / DRCCLACBS) and the recession's peaks", ge=0, le=99)
-    catch_up_rate: float = P(0.9466, "Chance that a household one payment behind that means to pay clears its "
+    catch_up_rate: float = P(0.9612, "Chance that a household one payment behind that means to pay clears its "
                              "arrears (to the power of the missed cycles further behind); otherwise it pays this "
                              "month's payment only and stays as far behind.",
                              f"{FITTED} to the card cycle and the roll rates between "
@@ -466,13 +476,13 @@ class Tactics(Strict):
                                        "average) at which its threats of legal action carry full weight; below it they "
                                        "carry proportionally less, and a collector that never sues threatens in vain.",
                                        "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
-    call_answer_rate: float = P(0.1196, "Probability a call attempt reaches the right party (reachable borrowers).",
+    call_answer_rate: float = P(0.1418, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 f"{FITTED} to the return to contact: "
                                 "halving the ladder's calls raises the charge-off rate by about as much as a "
                                 "restriction on collectors lowers recoveries (Fedaseyeu 2020: about 9%); public "
                                 "right-party contact figures span well under 1% of predictive-dialer attempts to "
                                 "20-30% of calls, too wide to pin it", ge=0, le=1)
-    offer_acceptance: float = P(0.4231, "Chance that a household of full willingness accepts a restructuring offer "
+    offer_acceptance: float = P(0.4788, "Chance that a household of full willingness accepts a restructuring offer "
                                 "made to it (in a conversation or the app); half of it at no willingness.",
                                 f"{FITTED} to the roll rates between delinquency buckets "
                                 "(plans re-age accounts 60+ days past due)", ge=0, le=1)
@@ -639,7 +649,7 @@ class Lender(Strict):
                              "account's capacity and willingness (its observed score).", ge=0, le=1)
     target_loss_rate: float = P(0.04, "Annual net charge-off rate the lender prices for.",
                                 "US card charge-offs of 3-4% in 2006-07 (Fed CORCCACBS)", ge=0, le=1)
-    supply_sensitivity: float = P(11.4, "Rise in the approval cutoff per unit of expected annual loss above target "
+    supply_sensitivity: float = P(10.24, "Rise in the approval cutoff per unit of expected annual loss above target "
                                   "(and fall below it).", f"{FITTED} to the fall in new card lending "
                                   "(Equifax: about half of 2007 at the trough); "
                                   "lenders tighten as losses rise (Fed SLOOS 2008-09)", ge=0, le=100)

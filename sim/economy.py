@@ -95,6 +95,15 @@ def labour_hazards(cfg: EconomyConfig, u_now: float, u_next: float, outflow_shar
     return Hazards(separation=float(np.clip(s, 1e-5, 0.5)), finding=float(f))
 
 
+def short_hours_share(cfg: EconomyConfig, unemployment: float) -> float:
+    """Share of employed households on short hours at an unemployment rate ``unemployment`` (a fraction):
+    ``short_hours_per_point`` points for each point of unemployment above ``reference_unemployment``, none at or
+    below it, at most 1. The share is the cycle's rise in part-time work for economic reasons; the part time
+    worked at the reference rate is in the households' usual earnings already."""
+    excess = 100.0 * unemployment - cfg.reference_unemployment
+    return float(min(max(cfg.short_hours_per_point * excess / 100.0, 0.0), 1.0))
+
+
 @dataclass(frozen=True)
 class Levers:
     """Which policy levers are on in a month, and how strongly (1 in force, 0-1 while phasing out)."""

@@ -60,7 +60,7 @@ MONEY_COLUMNS = ["payments_received", "recovery_payments", "sale_proceeds", "cas
 KPI_COLUMNS = ["promises_made", "promises_kept", "collector_hours"]
 
 MONTHLY_COLUMNS = [
-    "unemployment_rate", "accounts_open", "book_balance", "accounts_delinquent", "accounts_30plus",
+    "unemployment_rate", "short_hours_rate", "accounts_open", "book_balance", "accounts_delinquent", "accounts_30plus",
     "balance_30plus", "delinquency_30plus_rate", "accounts_in_collection_start", "gross_chargeoff",
     "recoveries", "net_chargeoff", "chargeoff_rate", "collected", "exposure", "collection_cost",
     "agency_fees", "cures", "cure_rate", "complaints", "complaints_per_1000", *CATEGORY_COLUMNS,
@@ -93,7 +93,7 @@ def aggregation(column: str) -> str:
         return "households"
     if column in ("approval_cutoff", "expected_loss"):
         return "mean"
-    if column == "unemployment_rate":
+    if column in ("unemployment_rate", "short_hours_rate"):
         return "economy"
     return "sum"
 
@@ -309,6 +309,7 @@ class MonthlyRecorder:
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = record.labour.unemployment_rate
+        d["short_hours_rate"][month] = record.labour.short_hours_rate
         d["accounts_open"][month] = self._by_lender(on_book, lender)
         balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
         d["book_balance"][month] = balance

@@ -44,6 +44,7 @@ import numpy as np
 
 from sim import kernels
 from sim.borrowers import (
+    SHORT_HOURS_SALT,
     Borrower,
     BorrowerTable,
     crisis_income,
@@ -53,6 +54,7 @@ from sim.borrowers import (
     lower_essentials,
     restore_essentials,
     settle_month,
+    short_hours,
     update_stress_and_wellbeing,
 )
 from sim.complaints import Channel, month_complaints
@@ -60,8 +62,10 @@ from sim.config import Scenario, ScenarioError, load_scenario
 from sim.contacts import ContactSetting, pre_due_reminders, run_contacts
 from sim.economy import (
     anticipated_loss,
+    household_uniform,
     labour_hazards,
     levers_at,
+    short_hours_share,
     unemployment_path,
 )
 from sim.lenders import (
@@ -212,6 +216,7 @@ class CollectionModel(mesa.Model):
         self.cfg = cfg
         self.seed = seed
         self.streams = spawn_streams(seed)
+        self._short_hours_uniform: np.ndarray | None = None  # fixed per household, made when hours are first cut
         self.keep_contact_log = keep_contact_log
         #: what watches the run: each is called as ``observer(model, month)`` at the end of every month
         self.observers: list[Observer] = list(observers)
@@ -448,14 +453,21 @@ class CollectionModel(mesa.Model):
         # relative job-loss risks are rescaled over the employed, so the mean separation hits the path
         separation_weights = self._separation_by_quintile[t.quintile]
         employed_mean = float(separation_weights[t.employed].mean()) if t.employed.any() else 1.0
+        exposure = separation_weights / employed_mean
         lost_job = labour_and_shocks(t, cfg.economy, hazards.separation, hazards.finding, levers.income_support,
-                                     draws, separation_weights / employed_mean, finding_weights)
+                                     draws, exposure, finding_weights)
+        # hours are cut with the published rate of the month (the path), as the BLS relation was measured
+        cut = short_hours_share(cfg.economy, float(self.unemployment[self.month + cfg.burn_in_months]))
+        if cut > 0.0 and self._short_hours_uniform is None:
+            self._short_hours_uniform = household_uniform(t.n, self.seed, SHORT_HOURS_SALT)
+        short_hours(t, cut, cfg.economy.short_hours_income_loss, exposure, self._short_hours_uniform)
         transfers = None
         if levers.household_income_levers:
             transfers = crisis_income(t, levers, self.seed)
             t.income += transfers
         spending = lower_essentials(t, levers, self.seed) if levers.spending_levers else None
-        return Labour(lost_job=lost_job, unemployment_rate=unemployment, transfers=transfers), spending
+        return Labour(lost_job=lost_job, unemployment_rate=unemployment, short_hours_rate=cut,
+                      transfers=transfers), spending
 
     def _lend(self) -> Origination:
         """New loans, then early repayments (``sim.lenders.CreditMarket``)."""

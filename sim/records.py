@@ -27,6 +27,7 @@ class Labour:
 
     lost_job: np.ndarray  # per household: lost a job this month
     unemployment_rate: float  # share of households unemployed at the start of the month
+    short_hours_rate: float  # share of employed households put on short hours this month
     transfers: np.ndarray | None  # per household: stimulus and programme payments added to income ($), or None
 
 

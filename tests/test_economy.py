@@ -4,15 +4,20 @@ expense shocks, and the income-support and forbearance levers; and the household
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.config import Economy
-from sim.economy import labour_hazards, levers_at, unemployment_path
+from sim.economy import labour_hazards, levers_at, short_hours_share, unemployment_path
 from sim.loans import ON_BOOK
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def _economy(**unemployment) -> Economy:
@@ -160,6 +165,62 @@ def test_low_income_households_lose_jobs_more_often():
         model.step()
         unemployed += np.bincount(t.quintile, weights=~t.employed, minlength=5)
     assert unemployed[0] > 1.5 * unemployed[4]
+
+
+# --------------------------------------------------------------------------------------------------
+# short hours (part time for economic reasons)
+# --------------------------------------------------------------------------------------------------
+def test_short_hours_slope_is_the_bls_relation():
+    """The default slope is the least-squares slope of the share of employment part time for economic reasons
+    on the unemployment rate in data/us_part_time_2006_2011.csv (to two decimals), and the income loss is
+    1 - 22.5 / 40 hours."""
+    data = pd.read_csv(DATA / "us_part_time_2006_2011.csv")
+    share = 100.0 * data["part_time_economic_reasons"] / data["employed"]
+    slope = np.polyfit(data["unemployment_rate"], share, 1)[0]
+    assert Economy().short_hours_per_point == pytest.approx(slope, abs=0.005)
+    assert Economy().short_hours_income_loss == pytest.approx(1 - 22.5 / 40, abs=0.005)
+
+
+def test_short_hours_share_follows_unemployment_above_the_reference():
+    cfg = Economy()
+    assert short_hours_share(cfg, 0.030) == 0.0
+    assert short_hours_share(cfg, cfg.reference_unemployment / 100) == 0.0
+    assert short_hours_share(cfg, 0.096) == pytest.approx(cfg.short_hours_per_point * (9.6 - 4.6) / 100)
+    assert short_hours_share(cfg.model_copy(update={"short_hours_per_point": 5.0}), 0.60) == 1.0
+
+
+def test_hours_are_cut_for_the_employed_in_proportion_and_cost_earnings():
+    """At 9.6% unemployment, 0.72 x 5 = 3.6% of the employed are on short hours, more of them in the lowest
+    quintile (their job-loss weight), the same households month after month, and each earns 44% less than its
+    usual pay times the month's growth. Tolerance: 20,000 households, the share within 0.6 point of 3.6%."""
+    model = sim.CollectionModel("baseline", rng=3, **{"population.n_borrowers": 20_000, "horizon_months": 3,
+                                                      "burn_in_months": 0, "economy.unemployment.rate": 9.6,
+                                                      "economy.income_volatility": 0.0})
+    t = model.borrowers
+    seen = []
+    while model.running:
+        model.step()
+        assert not (t.short_hours & ~t.employed).any()
+        seen.append(t.short_hours.copy())
+        np.testing.assert_allclose(t.income[t.short_hours], 0.56 * t.income_base[t.short_hours])
+        full = t.employed & ~t.short_hours
+        np.testing.assert_allclose(t.income[full], t.income_base[full])
+    share = seen[-1].sum() / t.employed.sum()
+    assert abs(share - 0.036) < 0.006
+    lowest, highest = (seen[-1] & (t.quintile == 0)).sum(), (seen[-1] & (t.quintile == 4)).sum()
+    assert lowest > 2 * highest
+    stayed = seen[0] & t.employed  # still employed: still on short hours (a trait of the job)
+    assert (seen[-1] | ~stayed).all()
+    recorded = model.results().monthly
+    assert recorded["short_hours_rate"].iloc[-1] == pytest.approx(0.036, abs=1e-9)
+
+
+def test_no_hours_are_cut_at_the_reference_rate():
+    model = sim.CollectionModel("baseline", rng=3, **{"population.n_borrowers": 2000, "horizon_months": 2,
+                                                      "burn_in_months": 0})
+    model.run_model()
+    assert not model.borrowers.short_hours.any()
+    assert (model.results().monthly["short_hours_rate"] == 0.0).all()
 
 
 # --------------------------------------------------------------------------------------------------

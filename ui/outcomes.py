@@ -238,6 +238,9 @@ OUTCOMES: dict[str, Outcome] = _entries(
             True, is_share=True),
     Outcome("unemployment_rate", "Unemployment", PCT, "The unemployment rate of the scenario's economy (an "
             "input, not an outcome of the strategy).", None),
+    Outcome("short_hours_rate", "On short hours", PCT, "Share of the employed whose hours are cut (part time for "
+            "economic reasons), which rises with unemployment above 4.6% (an input, not an outcome of the "
+            "strategy).", None),
     Outcome("approval_cutoff", "Approval cutoff", INDEX, "The score below which applicants are declined."),
     Outcome("expected_loss", "Expected loss", PCT, "The lender's expected loss rate, which sets its cutoff.",
             False),
