@@ -385,18 +385,34 @@ def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, m
     sent = []
     for lender in lenders:
         current = current_rows(book, lender.index)
-        obs = observe(book, current, month, t.digital, before_due=True)
+        # observed only for a strategy that reads them (Strategy.looks_before_due): observing every current
+        # account is a good share of a month's work, and the built-in strategies answer from a parameter
+        looking = any(_looks_before_due(strategy) for strategy in lender.strategies)
+        obs = observe(book, current, month, t.digital, before_due=True) if looking else None
         arms = book.arm[current]
+        several = len(lender.strategies) > 1
         for arm, strategy in enumerate(lender.strategies):
             mine = arms == arm
-            sub, sub_rows = (obs.subset(mine), current[mine]) if len(lender.strategies) > 1 else (obs, current)
-            treat = strategy.decide(sub, rng)
-            treat.validate(len(sub))
-            _check_before_due(strategy.name, treat)
-            rows = sub_rows[treat.reminders > 0]
+            sub_rows = current[mine] if several else current
+            if _looks_before_due(strategy):
+                sub = obs.subset(mine) if several else obs
+                treat = strategy.decide(sub, rng)
+                treat.validate(len(sub))
+                _check_before_due(strategy.name, treat)
+                rows = sub_rows[treat.reminders > 0]
+                count = int(treat.reminders.sum())
+            else:  # Strategy.remind_before_due: one SMS to each current account, or none
+                rows = sub_rows if strategy.reminds_current else sub_rows[:0]
+                count = len(rows)
             reached[rows] = t.reachable[book.borrower[rows]]
-            sent.append((lender.index, arm, int(treat.reminders.sum())))
+            sent.append((lender.index, arm, count))
     return reached, sent
+
+
+def _looks_before_due(strategy: Any) -> bool:
+    """Whether ``strategy`` reads the current accounts it reminds (``Strategy.looks_before_due``); any other
+    object that decides (a strategy written from scratch) is shown them."""
+    return getattr(strategy, "looks_before_due", True)
 
 
 def _check_before_due(name: str, treat: Treatment) -> None:
