@@ -165,16 +165,16 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         sub = np.flatnonzero(has_calls)
         avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
         p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
+        # per group and rule, over the called rows the lenders hold (-1: the debt buyer's, in the totals only)
+        called_group = np.where(lender_held[sub], group[sub], -1)
         cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, rng, regime, reference,
-                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1)
+                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1,
+                           group=called_group, n_groups=setting.n_groups)
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
         clipped += cal.clipped
         would += cal.would_clip
-        # per group and rule, over the called rows the lenders hold
-        held = lender_held[sub]
-        called_group = group[sub][held]
-        clipped_by_group += _counts_by_group(called_group, cal.clipped_rows[held], setting.n_groups)
-        would_by_group += _counts_by_group(called_group, cal.would_clip_rows[held], setting.n_groups)
+        clipped_by_group += cal.clipped_by_group
+        would_by_group += cal.would_clip_by_group
         violations += cal.violations
         if keep_daily:
             daily_log = {"month": month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],

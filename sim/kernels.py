@@ -93,31 +93,44 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 
 
 @njit(cache=True)
-def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
+def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered, group,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
                        keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
-                       clipped_rows, violation_rows, would_clip_rows):
+                       clipped, violations, would_clip, clipped_by_group, would_clip_by_group):
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
-    and the rest of ``run_calendar`` in the numpy engine).
+    and the rest of ``run_calendar`` in the numpy engine), in one pass over the accounts.
 
-    For an account the regime binds and whose collector complies (``enforced``), each day's requests are
-    clipped in this order, counting what is dropped by rule: night attempts under quiet hours; everything
-    within ``quiet_days`` days of a conversation (the conversation's day counting as the first); the daily
-    cap (night attempts kept first); the weekly cap over the 7 days ending today. Other accounts make every
-    request. A day has a conversation when ``answer_u[i, d] < p_talk[i, attempts that day]``, where
-    ``p_talk[i, k] = 1 - (1 - p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the
-    numpy engine). What the regime forbids of a non-complying account's calls (``breaking``) is counted in
-    ``violation_rows`` and what the reference regime would forbid of ``ref_covered`` accounts in
-    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set. The attempts made and
-    the conversations are written day by day to ``made_day``, ``made_night`` and ``conv`` only with ``keep_daily``.
+    ``day_req`` and ``night_req`` are each account's requested attempts by day (:func:`lay_out_calls`). For an
+    account the regime binds and whose collector complies (``enforced``), each day's requests are clipped in this
+    order, counting what is dropped by rule: night attempts under quiet hours; everything within ``quiet_days``
+    days of a conversation (the conversation's day counting as the first); the daily cap (night attempts kept
+    first); the weekly cap over the 7 days ending today. Other accounts make every request. A day has a
+    conversation when ``answer_u[i, d] < p_talk[i, attempts that day]``, where ``p_talk[i, k] = 1 - (1 -
+    p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the numpy engine). What the regime
+    forbids of a non-complying account's calls (``breaking``) is counted in ``violations`` and what the reference
+    regime would forbid of ``ref_covered`` accounts in ``would_clip`` (:func:`_would_clip_day`). Caps are
+    ``NO_LIMIT`` (-1) when not set.
+
+    The counts by rule are added to the totals (``clipped``, ``violations``, ``would_clip``, by rule) and, for an
+    account with ``group[i] >= 0``, to ``clipped_by_group[group[i]]`` and ``would_clip_by_group[group[i]]``
+    (integers: exact in any order); the numpy engine kept (accounts x rules) matrices and summed them. The
+    attempts made and the conversations are written day by day to ``made_day``, ``made_night`` and ``conv``
+    only with ``keep_daily``. Replaces the (accounts x rules) matrices of the first compiled calendar and the sums
+    over them (``_counts_by_group`` in ``sim.contacts``).
     """
     n = day_req.shape[0]
     recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
+    cut = np.zeros(4, dtype=np.int64)  # this account's counts by calendar rule (the first four of Rule)
+    broke = np.zeros(4, dtype=np.int64)
+    would = np.zeros(4, dtype=np.int64)
     for i in range(n):
         last_talk = -10_000
         window = 0  # attempts made in the 6 days before today
         recent[:] = 0
+        cut[:] = 0
+        broke[:] = 0
+        would[:] = 0
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
@@ -129,23 +142,23 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 recent[d % 7] = 0
             if enforce and day + night > 0:
                 if quiet_hours:
-                    clipped_rows[i, QUIET_HOURS] += night
+                    cut[QUIET_HOURS] += night
                     night = 0
                 if quiet_days > 0 and d - last_talk < quiet_days:
-                    clipped_rows[i, AFTER_CONVERSATION] += day + night
+                    cut[AFTER_CONVERSATION] += day + night
                     day = 0
                     night = 0
                 if max_per_day >= 0:
                     total = day + night
                     if total > max_per_day:
-                        clipped_rows[i, DAILY_CAP] += total - max_per_day
+                        cut[DAILY_CAP] += total - max_per_day
                         night = min(night, max_per_day)
                         day = min(day, max_per_day - night)
                 if max_per_7_days >= 0:
                     room = max(max_per_7_days - window, 0)
                     total = day + night
                     if total > room:
-                        clipped_rows[i, WEEKLY_CAP] += total - room
+                        cut[WEEKLY_CAP] += total - room
                         night = min(night, room)
                         day = min(day, room - night)
             if keep_daily:
@@ -156,10 +169,10 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
             window += total
             if breaks:
                 _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
-                                quiet_hours, violation_rows[i])
+                                quiet_hours, broke)
             if refers:
                 _would_clip_day(d, day, night, window, last_talk, ref_max_per_day, ref_max_per_7_days,
-                                ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
+                                ref_quiet_days, ref_quiet_hours, would)
             if total > 0 and answer_u[i, d] < p_talk[i, total]:
                 if keep_daily:
                     conv[i, d] = True
@@ -167,6 +180,14 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 conversations[i] += 1
             attempts[i] += day
             night_attempts[i] += night
+        g = group[i]
+        for r in range(4):
+            clipped[r] += cut[r]
+            violations[r] += broke[r]
+            would_clip[r] += would[r]
+            if g >= 0:
+                clipped_by_group[g, r] += cut[r]
+                would_clip_by_group[g, r] += would[r]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -893,9 +914,10 @@ def warm() -> float:
     for clustered in (True, False):
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
     flags = np.ones(n, dtype=b)
-    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags,
+    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64),
                        3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
-                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, (n, 9)), z(i64, (n, 9)), z(i64, (n, 9)))
+                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)),
+                       z(i64, (n, 9)))
     # the loan book
     lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
     schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),

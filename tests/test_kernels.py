@@ -66,6 +66,27 @@ def test_calendar_kernel_is_the_numpy_calendar_bit_for_bit(regime, reference, p_
         assert new.clipped.sum() > 0 and new.violations.sum() > 0
 
 
+@pytest.mark.parametrize("regime,reference", [("us_reg_f", "china_2018"), ("china_cba_2026", "us_reg_f_creditors")])
+def test_calendar_counts_by_group_are_the_numpy_sums_of_its_rows(regime, reference):
+    """``run_calendar`` with outcome groups (what the model calls) tallies the rule counts by group in the kernel;
+    they equal the numpy engine's per-account counts summed by group (accounts of group -1 in the totals only),
+    and everything else equals the numpy calendar, on more accounts than one block."""
+    n = 20_000
+    calls, night, third, p_answer, complies, due_day = _calendar_inputs(11, n, None)
+    group = np.random.default_rng(2).integers(-1, 3, n)
+    new = run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime], REGIMES[reference],
+                       complies, due_day=due_day, group=group, n_groups=3)
+    old = ref.run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime],
+                           REGIMES[reference], complies, due_day=due_day)
+    for field in CALENDAR_FIELDS[:6]:
+        assert np.array_equal(getattr(new, field), getattr(old, field)), field
+    for g in range(3):
+        assert np.array_equal(new.clipped_by_group[g], old.clipped_rows[group == g].sum(axis=0)), g
+        assert np.array_equal(new.would_clip_by_group[g], old.would_clip_rows[group == g].sum(axis=0)), g
+    assert new.clipped_by_group.sum() > 0 and new.would_clip_by_group.sum() > 0
+    assert new.clipped_rows is None and new.would_clip_rows is None
+
+
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
 def test_every_kernel_is_cached_on_disk_and_documented():
     """Every compiled function in sim/kernels.py keeps its machine code on disk (``cache=True``) and says what it
