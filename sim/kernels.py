@@ -73,6 +73,29 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
 
 
 @njit(cache=True)
+def more_distinct_than(values, k):
+    """Whether ``values`` hold more than ``k`` distinct numbers: ``len(np.unique(values)) > k`` (values compared
+    with ``==``, so -0.0 equals 0.0 as in the sort; NaN is not expected), stopping as soon as ``k + 1`` distinct
+    values are seen. Replaces the sort that ``sim.regulation._p_conversation`` took to choose how it computes the
+    chance of a conversation (by a table of few answer probabilities, or account by account)."""
+    seen = np.empty(k + 1, dtype=values.dtype)
+    m = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        known = False
+        for j in range(m):
+            if seen[j] == v:
+                known = True
+                break
+        if not known:
+            if m == k:
+                return True
+            seen[m] = v
+            m += 1
+    return False
+
+
+@njit(cache=True)
 def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days, quiet_hours, out):
     """What a regime would have dropped of one executed day of an account, added to ``out`` by rule
     (``sim.regulation.would_clip_rows`` read day by day): the night attempts under quiet hours; attempts above the
@@ -913,6 +936,7 @@ def warm() -> float:
     shares = np.tile(np.linspace(0.0, 1.0, DAYS + 1), (DAYS, 1))
     for clustered in (True, False):
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
+    more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
     run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64),
                        3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),

@@ -195,14 +195,14 @@ def cluster_over_month(count: np.ndarray, due_day: np.ndarray) -> np.ndarray:
 def _p_conversation(p_answer: np.ndarray, attempts: np.ndarray) -> np.ndarray:
     """Probability that at least one of ``attempts`` calls in a day reaches the right party:
     ``1 - (1 - p) ** attempts`` (zero for no attempt), computed by table look-up when, as usual, the
-    answer probabilities take few distinct values."""
-    values, which = np.unique(p_answer, return_inverse=True)
-    if len(values) > 8:
-        shape = (-1,) + (1,) * (attempts.ndim - 1)
+    answer probabilities take few distinct values (at most 8: ``kernels.more_distinct_than`` asks without
+    sorting them)."""
+    shape = (-1,) + (1,) * (attempts.ndim - 1)
+    if kernels.more_distinct_than(p_answer, 8):
         return (1.0 - (1.0 - p_answer.reshape(shape)) ** attempts).astype(np.float32)
+    values, which = np.unique(p_answer, return_inverse=True)
     k = int(attempts.max(initial=0)) + 1
     table = (1.0 - (1.0 - values[:, None]) ** np.arange(k)[None, :]).astype(np.float32)
-    shape = (-1,) + (1,) * (attempts.ndim - 1)
     return table[which.reshape(shape), attempts]
 
 

@@ -87,6 +87,18 @@ def test_calendar_counts_by_group_are_the_numpy_sums_of_its_rows(regime, referen
     assert new.clipped_rows is None and new.would_clip_rows is None
 
 
+def test_more_distinct_than_is_the_count_of_unique_values():
+    """Kernel ``more_distinct_than`` against ``len(np.unique(values)) > k``, which ``_p_conversation`` took before."""
+    rng = np.random.default_rng(4)
+    cases = [np.zeros(0, dtype=np.float32), np.array([0.0, -0.0, 0.0], dtype=np.float32),
+             (0.35 * rng.random(5_000)).astype(np.float32)]
+    cases += [rng.choice(np.linspace(0.05, 0.6, m), 5_000).astype(dtype) for m in (1, 7, 8, 9, 12)
+              for dtype in (np.float32, np.float64)]
+    for values in cases:
+        for k in (0, 1, 8):
+            assert kernels.more_distinct_than(values, k) == (len(np.unique(values)) > k), (values[:5], k)
+
+
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
 def test_every_kernel_is_cached_on_disk_and_documented():
     """Every compiled function in sim/kernels.py keeps its machine code on disk (``cache=True``) and says what it
