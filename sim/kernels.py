@@ -418,6 +418,15 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
 
 
 @njit(cache=True)
+def keep_rows(column, keep):
+    """Move the rows ``keep`` (increasing) of a book column to its front, in place: ``column[j] = column[keep[j]]``
+    (``LoanBook.compact``). Safe in place because ``keep[j] >= j``; the numpy engine gathered a copy with
+    ``np.take`` and wrote it back."""
+    for j in range(keep.shape[0]):
+        column[j] = column[keep[j]]
+
+
+@njit(cache=True)
 def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
     """The status of loans still on the book from their flags, the last that applies winning: current,
     delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
@@ -952,6 +961,8 @@ def warm() -> float:
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     claim(z(f64), z(f64), z(f64), z(f64))
+    for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
+        keep_rows(z(dtype), np.arange(1))
     on_book(status, z(b))
     buckets(z(i16), z(i8))
     # households

@@ -266,8 +266,7 @@ class LoanBook:
             self.archived[name] += np.bincount(lender, weights=self.view(name)[gone], minlength=self.n_lenders)
         keep = np.flatnonzero(~gone)
         for name in COLUMNS:
-            col = getattr(self, name)
-            col[: len(keep)] = np.take(col, keep)  # np.take: a quarter faster than indexing
+            kernels.keep_rows(getattr(self, name), keep)  # in place: no gathered copy of each column
         self.n = len(keep)
         return removed
 
