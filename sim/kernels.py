@@ -231,6 +231,24 @@ def claim(principal, interest, fees, out):
 
 
 @njit(cache=True)
+def amount_due(scheduled, arrears, principal, interest, fees, out):
+    """What each loan asks this month: ``min(scheduled + arrears, principal + interest + fees)``
+    (``LoanBook.amount_due``; the numpy engine took ``np.minimum`` of the sum and the claim)."""
+    for i in range(scheduled.shape[0]):
+        out[i] = min(scheduled[i] + arrears[i], principal[i] + interest[i] + fees[i])
+
+
+@njit(cache=True)
+def owed_by_household(principal, interest, fees, status, borrower, out):
+    """What each household owes on the loans still collected (status below ``PAID_OFF``):
+    ``out[borrower[i]] += principal + interest + fees`` in row order, 0.0 for a loan no longer collected (``out``
+    zero on entry; ``sim.payments.decide_payments``, the debt overhang). The numpy engine took
+    ``np.bincount(borrower, weights=claim with zeros)``, which adds in the same order."""
+    for i in range(status.shape[0]):
+        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
+
+
+@njit(cache=True)
 def on_book(status, out):
     """Whether each loan is on its lender's book: current, delinquent, on a plan, in litigation or judgment
     (``LoanBook.on_book``, the statuses up to ``JUDGMENT``)."""
@@ -961,6 +979,8 @@ def warm() -> float:
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     claim(z(f64), z(f64), z(f64), z(f64))
+    amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
+    owed_by_household(z(f64), z(f64), z(f64), status, z(i32), z(f64))
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
         keep_rows(z(dtype), np.arange(1))
     on_book(status, z(b))

@@ -393,7 +393,10 @@ class LoanBook:
 
     def amount_due(self) -> np.ndarray:
         """This month's payment plus arrears, capped at the claim."""
-        return np.minimum(self.view("scheduled") + self.view("arrears"), self.claim())
+        out = np.empty(self.n)
+        kernels.amount_due(self.view("scheduled"), self.view("arrears"), self.view("principal"), self.view("interest"),
+                           self.view("fees"), out)
+        return out
 
     def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
                        month: int | None = None, fee_waived: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -95,7 +95,8 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
         rows, owners = judged[on], jowner[on]
         free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
         n_garnished = np.bincount(owners, minlength=t.n)[owners]
-        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim()[rows])
+        claim = book.principal[rows] + book.interest[rows] + book.fees[rows]  # the claims of these loans only
+        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, claim)
     return garnish
 
 
@@ -123,10 +124,9 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
             - f32(net.peer_default_weight) * setting.peer_delinquent)
     reputation = (net.reputation_weight * setting.reputation).astype(f32)
     # debt overhang: the more a household owes relative to its income, the less it tries
-    owed_on_loan = book.claim()
-    owed_on_loan[~book.collecting()] = 0.0
-    owed = np.bincount(owner, weights=owed_on_loan, minlength=t.n)
-    del owed_on_loan
+    owed = np.zeros(t.n)
+    kernels.owed_by_household(book.view("principal"), book.view("interest"), book.view("fees"), book.view("status"),
+                              owner, owed)
     overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
     pressure = collection_pressure(book, beh)
     legal = (book.view("litigation_age") >= 0) | book.view("judgment")
@@ -157,9 +157,12 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnish = garnish_wages(book, t, tac, rng)
     budget = payment_budget(t)
-    if garnish.any():
-        budget = budget - np.bincount(owner, weights=garnish, minlength=t.n)
-        wanted = np.maximum(wanted - garnish, 0.0)
+    garnished = np.flatnonzero(garnish)
+    if len(garnished):
+        # over the garnished loans only: the others take nothing (+0.0) from their household's budget, nor from
+        # what it means to pay on them (never negative)
+        budget = budget - np.bincount(owner[garnished], weights=garnish[garnished], minlength=t.n)
+        wanted[garnished] = np.maximum(wanted[garnished] - garnish[garnished], 0.0)
 
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
     # (the priority above); the amounts it disputes because of a record error were set to nothing

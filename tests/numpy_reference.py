@@ -555,6 +555,17 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
 
 
 # the payment decision as the numpy engine made it (sim.payments.decide_payments before its kernels)
+def amount_due(book: LoanBook) -> np.ndarray:
+    """This month's payment plus arrears, capped at the claim (``LoanBook.amount_due``)."""
+    return np.minimum(book.view("scheduled") + book.view("arrears"), book.claim())
+
+
+def owed_by_household(book: LoanBook, n_households: int) -> np.ndarray:
+    """What each household owes on the loans still collected (the debt overhang in ``decide_payments``)."""
+    return np.bincount(book.view("borrower"), weights=np.where(book.collecting(), book.claim(), 0.0),
+                       minlength=n_households)
+
+
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, garnish_wages  # noqa: E402
 from sim.records import BudgetSplit, Payments  # noqa: E402
 
@@ -571,7 +582,7 @@ def numpy_decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTa
     beh, tac = setting.behaviour, setting.tactics
     owner = book.view("borrower")
     n = book.n
-    due = book.amount_due()
+    due = amount_due(book)
     settling = book.view("settlement_offer")
     if settling.any():
         due = np.where(settling, (1.0 - tac.settlement_haircut) * book.claim(), due)

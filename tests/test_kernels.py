@@ -477,6 +477,20 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
     assert (balance > 0).sum() == k
 
 
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, months):
+    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``owed_by_household`` (the debt overhang in
+    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` on a running book with
+    charged-off, sold and closed loans: identical."""
+    model, book, _ = _book_pair(scenario, months)
+    v = book.view
+    assert np.array_equal(book.amount_due(), ref.amount_due(book))
+    owed = np.zeros(model.borrowers.n)
+    kernels.owed_by_household(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"), owed)
+    assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
+    assert (~book.collecting()).any() and (owed > 0).any()
+
+
 @pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1)])
 def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire):
     """Kernel ``neighbour_shares`` against the numpy engine's two ``peers @ flags`` products on the model's
