@@ -257,6 +257,40 @@ def on_book(status, out):
 
 
 @njit(cache=True)
+def in_collection(status, cycles, plan_left, deferral_left, litigation_age, judgment, out):
+    """Whether each loan is in its lender's collection (``LoanBook.in_collection``): on the book and late, on a
+    plan or deferral, in litigation or under judgment; or charged off (and so still held by the lender)."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        worked = (cycles[i] > 0 or plan_left[i] > 0 or deferral_left[i] > 0 or litigation_age[i] >= 0
+                  or judgment[i])
+        out[i] = (worked and st <= JUDGMENT) or st == CHARGED_OFF
+
+
+@njit(cache=True)
+def left_collection(previous, current, out):
+    """The ids of ``previous`` (sorted, unique) that are not in ``current`` (sorted, unique), in order, written to
+    the front of ``out``; returns how many, or -1 when either list is not increasing (``sim.loans.observe``: the
+    accounts that left collection since last month). One merge of the two sorted lists; the numpy engine took
+    ``np.setdiff1d(previous, current, assume_unique=True)``, which sorts them again."""
+    for ids in (previous, current):
+        for i in range(1, ids.shape[0]):
+            if ids[i] <= ids[i - 1]:
+                return -1
+    j = 0
+    k = 0
+    for i in range(previous.shape[0]):
+        v = previous[i]
+        while j < current.shape[0] and current[j] < v:
+            j += 1
+        if j < current.shape[0] and current[j] == v:
+            continue
+        out[k] = v
+        k += 1
+    return k
+
+
+@njit(cache=True)
 def buckets(dpd, out):
     """The days-past-due bucket of each figure (``sim.loans.bucket_of``): 0 below 1 day, 1 for 1-29 days, then one
     bucket per 30 days up to 7 for 180 days and more."""
@@ -984,6 +1018,8 @@ def warm() -> float:
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
         keep_rows(z(dtype), np.arange(1))
     on_book(status, z(b))
+    in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
+    left_collection(z(i64), z(i64), z(i64))
     buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,

@@ -304,10 +304,11 @@ class LoanBook:
         """Loans in their lender's collection: on the book and late, on a plan or deferral, in litigation or
         under judgment, or charged off and still held by the lender (not sold). These are the accounts a
         lender observes (:func:`observe`) and the denominator of rates "per account in collection"."""
-        worked = ((self.view("cycles") > 0) | (self.view("plan_left") > 0) | (self.view("deferral_left") > 0)
-                  | (self.view("litigation_age") >= 0) | self.view("judgment"))
-        status = self.view("status")
-        return (worked & ON_BOOK[status]) | (status == Status.CHARGED_OFF)
+        out = np.empty(self.n, dtype=bool)
+        v = self.view
+        kernels.in_collection(v("status"), v("cycles"), v("plan_left"), v("deferral_left"), v("litigation_age"),
+                              v("judgment"), out)
+        return out
 
     # ---------------------------------------------------------------------------------------------
     # the month's accounting
@@ -622,7 +623,9 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
 def _left_collection(book: LoanBook, current_ids: np.ndarray, previous_ids: np.ndarray | None) -> dict:
     if previous_ids is None or not len(previous_ids):
         return {}
-    left = np.setdiff1d(previous_ids, current_ids, assume_unique=True)
+    left = np.empty(len(previous_ids), dtype=np.int64)
+    k = kernels.left_collection(previous_ids, current_ids, left)  # both sorted, as lenders observe: one merge
+    left = left[:k] if k >= 0 else np.setdiff1d(previous_ids, current_ids, assume_unique=True)
     if not book.n:
         return {"left_ids": left, "left_paid": np.ones(len(left), dtype=bool)}
     ids = book.view("loan_id")  # ascending: loans are appended in id order and compaction keeps the order

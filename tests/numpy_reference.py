@@ -560,6 +560,14 @@ def amount_due(book: LoanBook) -> np.ndarray:
     return np.minimum(book.view("scheduled") + book.view("arrears"), book.claim())
 
 
+def in_collection(book: LoanBook) -> np.ndarray:
+    """Loans in their lender's collection (``LoanBook.in_collection``)."""
+    worked = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
+              | (book.view("litigation_age") >= 0) | book.view("judgment"))
+    status = book.view("status")
+    return (worked & ON_BOOK[status]) | (status == Status.CHARGED_OFF)
+
+
 def owed_by_household(book: LoanBook, n_households: int) -> np.ndarray:
     """What each household owes on the loans still collected (the debt overhang in ``decide_payments``)."""
     return np.bincount(book.view("borrower"), weights=np.where(book.collecting(), book.claim(), 0.0),

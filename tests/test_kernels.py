@@ -489,6 +489,21 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     kernels.owed_by_household(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"), owed)
     assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
     assert (~book.collecting()).any() and (owed > 0).any()
+    assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
+
+
+def test_left_collection_is_the_sorted_set_difference():
+    """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
+    assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
+    rng = np.random.default_rng(9)
+    for n_prev, n_cur in ((0, 0), (0, 50), (50, 0), (2_000, 1_500), (1_000, 3_000)):
+        previous = np.sort(rng.choice(5_000, n_prev, replace=False)).astype(np.int64)
+        current = np.sort(rng.choice(5_000, n_cur, replace=False)).astype(np.int64)
+        out = np.empty(len(previous), dtype=np.int64)
+        k = kernels.left_collection(previous, current, out)
+        assert np.array_equal(out[:k], np.setdiff1d(previous, current, assume_unique=True))
+    assert kernels.left_collection(np.array([3, 1], dtype=np.int64), np.zeros(0, dtype=np.int64), out) == -1
+    assert kernels.left_collection(np.zeros(0, dtype=np.int64), np.array([2, 2], dtype=np.int64), out) == -1
 
 
 @pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1)])
