@@ -305,7 +305,7 @@ def _sell(setting: ContactSetting, book: LoanBook, sell_rows: np.ndarray) -> dic
                 "sold_face": np.zeros(0), "sold_proceeds": np.zeros(0), "proceeds_by_group": np.zeros(k),
                 "proceeds_co_by_group": np.zeros(k), "sale_loss_by_group": np.zeros(k)}
     was_co = book.status[sell_rows] == Status.CHARGED_OFF
-    face = book.claim()[sell_rows]
+    face = book.claim_of(sell_rows)
     group_sold = groups_of(setting, book, sell_rows)
     proceeds = book.sell(sell_rows, setting.buyer_price)
     return {"sold_rows": sell_rows, "sold_was_charged_off": was_co, "sold_face": face, "sold_proceeds": proceeds,

@@ -279,7 +279,7 @@ class MonthlyRecorder:
         book = self.book
         closed = book.view("status") == Status.CLOSED
         if closed.any():
-            self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim()[closed],
+            self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim_of(closed),
                                             minlength=len(self.owed_closed))
 
     def note_burn_in(self, record: Month) -> None:

@@ -95,8 +95,7 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
         rows, owners = judged[on], jowner[on]
         free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
         n_garnished = np.bincount(owners, minlength=t.n)[owners]
-        claim = book.principal[rows] + book.interest[rows] + book.fees[rows]  # the claims of these loans only
-        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, claim)
+        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim_of(rows))
     return garnish
 
 
