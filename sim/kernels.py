@@ -876,6 +876,35 @@ def roll_tallies(start, start_claim, end, group, n_from, count, balance):
 
 
 @njit(cache=True)
+def household_sums_by_cell(cell, utility, power, wellbeing, low, any_30plus, short, out):
+    """The recorder's sums over households by (income quintile, literacy tercile) cell (``MonthlyRecorder.record``):
+    ``out[:, cell[i]]`` (``out`` 7 x 15, zero on entry) adds, in row order, the household's utility,
+    ``c^(1-gamma)``, 1, well-being, and 1 for each of low well-being, a loan 30+ days late and a shortfall (the
+    flags as 0 or 1).
+    The numpy engine took seven ``np.bincount(cell, weights=...)`` (the last four the segments' means), each adding
+    the same float64 values in the same order."""
+    for i in range(cell.shape[0]):
+        c = cell[i]
+        out[0, c] += utility[i]
+        out[1, c] += power[i]
+        out[2, c] += 1.0
+        out[3, c] += np.float64(wellbeing[i])
+        out[4, c] += 1.0 if low[i] else 0.0
+        out[5, c] += 1.0 if any_30plus[i] else 0.0
+        out[6, c] += 1.0 if short[i] else 0.0
+
+
+@njit(cache=True)
+def unrecorded_losses(group, vintage, net_loss, out):
+    """Net losses of the loans originated before recording started (``vintage < 0``), by outcome group
+    (``reports.Vintages.update``): ``out[group[i]]`` adds ``net_loss[i]``, or 0.0 for a loan originated since, in
+    row order (``out`` zero on entry), as the numpy engine's ``np.bincount(group, weights=np.where(recorded, 0.0,
+    net_loss))`` did."""
+    for i in range(group.shape[0]):
+        out[group[i]] += 0.0 if vintage[i] >= 0 else net_loss[i]
+
+
+@njit(cache=True)
 def loans_per_household(borrower, flags, out):
     """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
     (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
@@ -1046,6 +1075,8 @@ def warm() -> float:
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
+    household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
+    unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
                      z(f32), z(f32))
     loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))

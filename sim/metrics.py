@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.borrowers import LOW_WELLBEING
 from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
@@ -408,7 +409,10 @@ class MonthlyRecorder:
         all_wb, all_low = float(wb.mean()), float(low.mean())
         for i in range(len(self.names)):
             mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
-            hh = np.bincount(owner[mine], minlength=t.n) > 0
+            count = np.zeros(t.n, dtype=np.int64)
+            kernels.loans_per_household(owner, mine, count)
+            hh = count > 0
+            del count
             per_households.append(hh)
             k = np.count_nonzero(hh)
             # a lender with no households reports the population's figures (its `households` is 0)
@@ -427,9 +431,12 @@ class MonthlyRecorder:
         else:
             power = c_eff ** (1.0 - gamma)
             utility = (power - 1.0) / (1.0 - gamma)
-        self.welfare_w += weight * np.bincount(self.cell_of, weights=utility, minlength=15)
-        self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
-        self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
+        # sums by (quintile, tercile) cell in one pass: utility, c^(1-gamma), households, and the segments' values
+        by_cell = np.zeros((7, 15))
+        kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, t.shortfall > 0, by_cell)
+        self.welfare_w += weight * by_cell[0]
+        self.welfare_a += weight * by_cell[1]
+        self.welfare_b += weight * by_cell[2]
         floor = self.cfg.welfare.subsistence_share * t.essentials
         deprived = t.consumption < floor
         # per lender, over the households with an account in its book (as well-being)
@@ -439,11 +446,8 @@ class MonthlyRecorder:
                                            else float(np.count_nonzero(deprived)) / max(t.n, 1)
                                            for hh in per_households),
                                          float(np.count_nonzero(deprived)) / max(t.n, 1)]
-        hh_values = (wb, low, any_30plus, t.shortfall > 0)
-        for j, values in enumerate(hh_values):
-            weights = values if values.dtype != bool else values.view(np.int8)
-            cells = np.bincount(self.cell_of, weights=weights, minlength=15)
-            self.segment_data[month, :, j] = (cells @ self.cell_to_segment) / self.segment_sizes
+        for j in range(4):  # well-being, low well-being, a loan 30+ days late, a shortfall
+            self.segment_data[month, :, j] = (by_cell[3 + j] @ self.cell_to_segment) / self.segment_sizes
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
         self.segment_data[month, :, 4] = 1000.0 * (cells @ self.cell_to_segment) / self.segment_sizes
         # credit extended: new lending per household in the segment, and the share of applicants approved
@@ -460,7 +464,7 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del per_households, utility, deprived, floor, power, complainers, low, hh_values, values, weights
+        del per_households, utility, deprived, floor, power, complainers, low
         self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
         if month >= self.cfg.horizon_months - 12:

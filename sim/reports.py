@@ -99,7 +99,8 @@ class Vintages:
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
         # the loans originated before recording: adding zeros for the others leaves the sums unchanged
-        early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
+        early = np.zeros(n_groups)
+        kernels.unrecorded_losses(group, vintage, net_loss, early)
         self.loss_unrecorded[:-1] += early
         self.loss_unrecorded[-1] += early.sum()
         lossy = recorded & (net_loss != 0.0)

@@ -755,6 +755,21 @@ def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, gr
     return counts, balances
 
 
+def household_sums_by_cell(cell: np.ndarray, utility: np.ndarray, power: np.ndarray, wellbeing: np.ndarray,
+                           low: np.ndarray, any_30plus: np.ndarray, short: np.ndarray) -> np.ndarray:
+    """The recorder's sums by (quintile, tercile) cell (``MonthlyRecorder.record``): welfare and segments."""
+    sums = [np.bincount(cell, weights=utility, minlength=15), np.bincount(cell, weights=power, minlength=15),
+            np.bincount(cell, minlength=15).astype(float)]
+    for values in (wellbeing, low, any_30plus, short):
+        sums.append(np.bincount(cell, weights=values if values.dtype != bool else values.view(np.int8), minlength=15))
+    return np.stack(sums)
+
+
+def unrecorded_losses(group: np.ndarray, vintage: np.ndarray, net_loss: np.ndarray, n_groups: int) -> np.ndarray:
+    """Net losses of loans originated before recording, by group (``reports.Vintages.update``)."""
+    return np.bincount(group, weights=np.where(vintage >= 0, 0.0, net_loss), minlength=n_groups)
+
+
 def loans_per_household(borrower: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:
     """How many of each household's loans are flagged (the model's households 30+ days late, with a lawsuit, or
     holding loans on the book)."""

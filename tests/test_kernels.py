@@ -492,6 +492,28 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
 
 
+def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
+    """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``) and
+    ``unrecorded_losses`` (``reports.Vintages.update``) against the numpy engine's bincounts: identical."""
+    rng = np.random.default_rng(10)
+    n = 50_000
+    cell = rng.integers(0, 15, n)
+    c_eff = rng.lognormal(7.5, 0.6, n)
+    power = c_eff ** (1.0 - 2.0)
+    utility = (power - 1.0) / (1.0 - 2.0)
+    wellbeing = rng.uniform(0, 100, n).astype(np.float32)
+    low, any_30, short = wellbeing < 40, rng.random(n) < 0.1, rng.random(n) < 0.2
+    out = np.zeros((7, 15))
+    kernels.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short, out)
+    assert np.array_equal(out, ref.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short))
+    group = rng.integers(0, 3, n)
+    vintage = rng.integers(-30, 12, n).astype(np.int32)
+    net_loss = np.where(rng.random(n) < 0.1, rng.normal(500.0, 900.0, n), 0.0)
+    early = np.zeros(3)
+    kernels.unrecorded_losses(group, vintage, net_loss, early)
+    assert np.array_equal(early, ref.unrecorded_losses(group, vintage, net_loss, 3)) and (early != 0).all()
+
+
 def test_left_collection_is_the_sorted_set_difference():
     """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
     assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
