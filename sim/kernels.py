@@ -932,6 +932,60 @@ def neighbour_shares(indptr, indices, weights, first, second, out_first, out_sec
 
 
 @njit(cache=True)
+def shared_row_weights(indptr, indices, weights, out):
+    """Whether every row's links share one weight and the links are symmetric (row ``i`` links to ``j`` exactly when
+    row ``j`` links to ``i``), as in the model's row-normalised network; writes each row's weight to ``out``
+    (0 for a row without links). What :func:`neighbour_shares_from_flagged` needs to give :func:`neighbour_shares`'
+    results."""
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        lo, hi = indptr[i], indptr[i + 1]
+        out[i] = weights[lo] if hi > lo else np.float32(0.0)
+        for k in range(lo, hi):
+            if weights[k] != out[i]:
+                return False
+            j = indices[k]
+            back = False
+            for m in range(indptr[j], indptr[j + 1]):
+                if indices[m] == i:
+                    back = True
+                    break
+            if not back:
+                return False
+    return True
+
+
+@njit(cache=True)
+def neighbour_shares_from_flagged(indptr, indices, row_weight, first, second, out_first, out_second):
+    """:func:`neighbour_shares` on a network whose rows' links share one weight (``row_weight``) and are symmetric
+    (:func:`shared_row_weights`), from the flagged households only: each flagged household adds one to the count of
+    each of its neighbours, and a row's mean is then ``row_weight`` added to itself in float32 as many times as
+    it has flagged neighbours. Bit for bit :func:`neighbour_shares`: a row's sum there adds the same weight
+    once per flagged neighbour (in any order, the same sum) and ``+0.0`` for the others (which changes nothing);
+    with few households flagged it reads a small part of the network."""
+    n = indptr.shape[0] - 1
+    count_first = np.zeros(n, dtype=np.int32)
+    count_second = np.zeros(n, dtype=np.int32)
+    for j in range(n):
+        if first[j]:
+            for k in range(indptr[j], indptr[j + 1]):
+                count_first[indices[k]] += 1
+        if second[j]:
+            for k in range(indptr[j], indptr[j + 1]):
+                count_second[indices[k]] += 1
+    for i in range(n):
+        w = row_weight[i]
+        a = np.float32(0.0)
+        for _ in range(count_first[i]):
+            a += w
+        b = np.float32(0.0)
+        for _ in range(count_second[i]):
+            b += w
+        out_first[i] = a
+        out_second[i] = b
+
+
+@njit(cache=True)
 def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, paid_on_charged_off, balance, net):
     """What each lender learns its losses from (``lenders.learn_losses``): ``balance[lender]`` adds each loan's
     claim (``principal + interest + fees``) while on the book (zero otherwise), and ``net[lender]`` its
@@ -1079,6 +1133,9 @@ def warm() -> float:
     unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
                      z(f32), z(f32))
+    shared_row_weights(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(f32))
+    neighbour_shares_from_flagged(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), z(f32), z(b), z(b),
+                                  z(f32), z(f32))
     loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),

@@ -78,7 +78,7 @@ from sim.lenders import (
 )
 from sim.loans import AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
-from sim.network import mesa_network, row_normalised, small_world, unit_pattern
+from sim.network import mesa_network, row_normalised, shared_row_weights, small_world, unit_pattern
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
 from sim.records import (
     Complaints,
@@ -239,6 +239,7 @@ class CollectionModel(mesa.Model):
                                 self.streams["network"])
         self.peers = row_normalised(adjacency)
         self.adjacency = unit_pattern(self.peers)  # the same links, on the peers' index arrays
+        self._peer_weight = shared_row_weights(self.peers)  # each row's one weight (None if rows' weights differ)
         del adjacency
         self._network = None
         if cfg.population.n_borrowers <= cfg.network.mesa_limit:
@@ -639,8 +640,13 @@ class CollectionModel(mesa.Model):
         legal = np.zeros(t.n, dtype=np.int64)
         kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
         delinquent, sued = np.empty(t.n, dtype=np.float32), np.empty(t.n, dtype=np.float32)
-        peers = self.peers  # both means in one pass over the links (as peers @ x, bit for bit)
-        kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
+        peers = self.peers  # both means at once (as peers @ x, bit for bit): from the flagged households when each
+        # row's links share one weight (kernels.neighbour_shares_from_flagged), else over every link
+        if self._peer_weight is not None:
+            kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, self._peer_weight, any_30, legal > 0,
+                                                  delinquent, sued)
+        else:
+            kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
         self._peer_state["delinquent"], self._peer_state["legal"] = delinquent, sued
 
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:

@@ -541,3 +541,30 @@ def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire)
     kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, first, second, a, b)
     old_a, old_b = ref.neighbour_shares(peers, first, second)
     assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
+
+
+@pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1), (3_000, 0, 0.1)])
+def test_neighbour_shares_from_flagged_households_are_the_sparse_products_bit_for_bit(n, degree, rewire):
+    """Kernel ``neighbour_shares_from_flagged`` (the model's path: counts of flagged neighbours, then each row's one
+    weight added that many times) against the numpy engine's two ``peers @ flags`` products on the model's
+    row-normalised small-world network: identical; ``shared_row_weights`` refuses uneven or one-way links."""
+    import scipy.sparse as sp
+
+    from sim.network import row_normalised, shared_row_weights, small_world
+
+    peers = row_normalised(small_world(n, degree, rewire, np.random.default_rng(6)))
+    weight = shared_row_weights(peers)
+    assert weight is not None
+    rng = np.random.default_rng(7)
+    for share in (0.3, 0.05, 1.0):
+        first, second = rng.random(n) < share, rng.random(n) < share / 3
+        a, b = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+        kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, weight, first, second, a, b)
+        old_a, old_b = ref.neighbour_shares(peers, first, second)
+        assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
+    uneven = peers.copy()
+    if uneven.nnz:
+        uneven.data[0] *= np.float32(2.0)
+        assert shared_row_weights(uneven) is None
+    one_way = row_normalised(sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [0, 1, 0]], dtype=np.float32)))
+    assert shared_row_weights(one_way) is None
