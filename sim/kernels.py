@@ -249,6 +249,14 @@ def owed_by_household(principal, interest, fees, status, borrower, out):
 
 
 @njit(cache=True)
+def outcome_groups(lender, arm, group_offset, out):
+    """The outcome group of each loan: ``group_offset[lender] + arm`` (``LoanBook.groups``; the numpy engine
+    gathered the offsets and added the arms)."""
+    for i in range(lender.shape[0]):
+        out[i] = group_offset[lender[i]] + arm[i]
+
+
+@njit(cache=True)
 def on_book(status, out):
     """Whether each loan is on its lender's book: current, delinquent, on a plan, in litigation or judgment
     (``LoanBook.on_book``, the statuses up to ``JUDGMENT``)."""
@@ -1097,6 +1105,7 @@ def warm() -> float:
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
+    outcome_groups(lender, z(i8), z(i64, 1), z(i64))
     owed_by_household(z(f64), z(f64), z(f64), status, z(i32), z(f64))
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
         keep_rows(z(dtype), np.arange(1))

@@ -284,6 +284,13 @@ class LoanBook:
         + interest + fees, the same numbers as ``claim()[rows]`` without computing the claim of every loan."""
         return self.view("principal")[rows] + self.view("interest")[rows] + self.view("fees")[rows]
 
+    def groups(self, group_offset: np.ndarray) -> np.ndarray:
+        """The outcome group (lender arm) of every loan: ``group_offset[lender] + arm``, ``group_offset`` being each
+        lender's first group (int64)."""
+        out = np.empty(self.n, dtype=np.int64)
+        kernels.outcome_groups(self.view("lender"), self.view("arm"), group_offset, out)
+        return out
+
     def on_book(self) -> np.ndarray:
         """Loans on their lender's book (``ON_BOOK``: current, delinquent, plan, litigation, judgment)."""
         out = np.empty(self.n, dtype=bool)

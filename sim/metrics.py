@@ -237,7 +237,7 @@ class MonthlyRecorder:
 
     def _groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
-        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+        return self.book.groups(self.group_offset)
 
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
         """Sum per lender, with the total appended (a count for a boolean mask)."""

@@ -627,7 +627,7 @@ class CollectionModel(mesa.Model):
 
     def groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
-        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+        return self.book.groups(self.group_offset)
 
     def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)

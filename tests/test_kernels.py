@@ -490,6 +490,8 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
     assert (~book.collecting()).any() and (owed > 0).any()
     assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
+    groups = book.groups(model.group_offset)  # kernel outcome_groups
+    assert groups.dtype == np.int64 and np.array_equal(groups, model.group_offset[v("lender")] + v("arm"))
 
 
 def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
