@@ -148,15 +148,26 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     broke = np.zeros(4, dtype=np.int64)
     would = np.zeros(4, dtype=np.int64)
     for i in range(n):
+        enforce = enforced[i]
+        breaks = breaking[i]
+        refers = check_reference and ref_covered[i]
+        if not (enforce or breaks or refers or keep_daily):
+            # no rule to apply or count: every request is made, only the conversations are drawn
+            talks = 0
+            for d in range(DAYS):
+                total = np.int64(day_req[i, d]) + np.int64(night_req[i, d])
+                if total > 0 and answer_u[i, d] < p_talk[i, total]:
+                    talks += 1
+                attempts[i] += day_req[i, d]
+                night_attempts[i] += night_req[i, d]
+            conversations[i] += talks
+            continue
         last_talk = -10_000
         window = 0  # attempts made in the 6 days before today
         recent[:] = 0
         cut[:] = 0
         broke[:] = 0
         would[:] = 0
-        enforce = enforced[i]
-        breaks = breaking[i]
-        refers = check_reference and ref_covered[i]
         for d in range(DAYS):
             day = np.int64(day_req[i, d])
             night = np.int64(night_req[i, d])
