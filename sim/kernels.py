@@ -498,6 +498,24 @@ def keep_rows(column, keep):
 
 
 @njit(cache=True)
+def learn_scores(due, paid, lender, learning_rate, score):
+    """Lenders update the score they see of each account from what it paid of what was due
+    (``lenders.learn_scores``): where ``due > 0``, ``score = (1 - rate) score + rate signal`` in float32, with
+    ``rate`` the lender's ``learning_rate`` (float32) and ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to
+    float32; in place. The numpy engine took the same float32 products and sums over every loan and kept the old
+    score where nothing was due (``np.copyto(..., where=due > 0)``)."""
+    one = np.float32(1.0)
+    for i in range(due.shape[0]):
+        if not due[i] > 0:
+            continue
+        ratio = paid[i] / max(due[i], 1e-9)
+        signal = np.float32(min(max(ratio, 0.0), 1.0))
+        rate = learning_rate[lender[i]]
+        updated = (one - rate) * score[i]
+        score[i] = updated + rate * signal
+
+
+@njit(cache=True)
 def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
     """The status of loans still on the book from their flags, the last that applies winning: current,
     delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
@@ -1114,6 +1132,7 @@ def warm() -> float:
                         z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    learn_scores(z(f64), z(f64), lender, z(f32, 1), z(f32))
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))

@@ -314,19 +314,8 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
 def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
     """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
     from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, computed in place
-    ratio = np.maximum(due, 1e-9)
-    np.divide(paid, ratio, out=ratio)
-    np.clip(ratio, 0.0, 1.0, out=ratio)
-    signal = ratio.astype(np.float32)
-    del ratio
-    rate = learning_rate.astype(np.float32)[book.view("lender")]
-    score = book.view("score_observed")
-    updated = 1.0 - rate
-    updated *= score
-    rate *= signal
-    updated += rate
-    np.copyto(score, updated, where=due > 0)
+    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, in one compiled pass
+    kernels.learn_scores(due, paid, book.view("lender"), learning_rate.astype(np.float32), book.view("score_observed"))
 
 
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,

@@ -765,6 +765,21 @@ def household_sums_by_cell(cell: np.ndarray, utility: np.ndarray, power: np.ndar
     return np.stack(sums)
 
 
+def learn_scores(score: np.ndarray, lender: np.ndarray, learning_rate: np.ndarray, due: np.ndarray,
+                 paid: np.ndarray) -> None:
+    """Lenders' scores learnt from what was paid of what was due (``lenders.learn_scores``), in place."""
+    ratio = np.maximum(due, 1e-9)
+    np.divide(paid, ratio, out=ratio)
+    np.clip(ratio, 0.0, 1.0, out=ratio)
+    signal = ratio.astype(np.float32)
+    rate = learning_rate.astype(np.float32)[lender]
+    updated = 1.0 - rate
+    updated *= score
+    rate *= signal
+    updated += rate
+    np.copyto(score, updated, where=due > 0)
+
+
 def unrecorded_losses(group: np.ndarray, vintage: np.ndarray, net_loss: np.ndarray, n_groups: int) -> np.ndarray:
     """Net losses of loans originated before recording, by group (``reports.Vintages.update``)."""
     return np.bincount(group, weights=np.where(vintage >= 0, 0.0, net_loss), minlength=n_groups)

@@ -516,6 +516,22 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     assert np.array_equal(early, ref.unrecorded_losses(group, vintage, net_loss, 3)) and (early != 0).all()
 
 
+def test_learn_scores_is_the_numpy_update_bit_for_bit():
+    """Kernel ``learn_scores`` (``lenders.learn_scores``) against the numpy engine's float32 update over every loan,
+    kept only where something was due: identical, with nothing due, overpaid and unpaid loans among them."""
+    rng = np.random.default_rng(12)
+    n = 50_000
+    lender = rng.integers(0, 3, n).astype(np.int16)
+    rates = np.array([0.1, 0.25, 0.05], dtype=np.float32)
+    due = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.0, n))
+    paid = np.where(rng.random(n) < 0.4, 0.0, due * rng.uniform(0.0, 1.5, n))
+    score = rng.random(n).astype(np.float32)
+    old, before = score.copy(), score.copy()
+    kernels.learn_scores(due, paid, lender, rates, score)
+    ref.learn_scores(old, lender, rates, due, paid)
+    assert np.array_equal(score, old) and (score != before).any() and (score[due == 0] == before[due == 0]).all()
+
+
 def test_left_collection_is_the_sorted_set_difference():
     """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
     assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
