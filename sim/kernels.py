@@ -319,6 +319,19 @@ def buckets(dpd, out):
 
 
 @njit(cache=True)
+def accrue_interest(principal, apr, status, forborne, forbearance_accrues, interest, interest_charged, out):
+    """A month's interest on each loan on the book, ``principal * (apr / 12)`` (none on a forborne loan unless
+    ``forbearance_accrues``), added to ``interest`` and ``interest_charged`` and written to ``out``
+    (``LoanBook.accrue_interest``; the numpy engine added ``np.where(accrue, principal * rate, 0.0)`` to both)."""
+    for i in range(principal.shape[0]):
+        accrue = status[i] <= JUDGMENT and (forbearance_accrues or not forborne[i])
+        x = principal[i] * (apr[i] / 12.0) if accrue else 0.0
+        interest[i] += x
+        interest_charged[i] += x
+        out[i] = x
+
+
+@njit(cache=True)
 def schedule_payments(principal, interest, fees, interest_this_month, lender, status, is_card, months_on_book, term,
                       instalment, plan_left, deferral_left, forborne, min_payment_floor, min_payment_share,
                       plan_payment_share, payment_share, has_payment_share, contractual, scheduled):
@@ -942,6 +955,15 @@ def unrecorded_losses(group, vintage, net_loss, out):
 
 
 @njit(cache=True)
+def sum_by_index(index, weights, out):
+    """``out[index[i]] += weights[i]`` in row order (``out`` zero on entry): what each household paid
+    (``CollectionModel._settle_households``). The numpy engine took ``np.bincount(index, weights=weights)``, which
+    adds the same float64 values in the same order."""
+    for i in range(index.shape[0]):
+        out[index[i]] += weights[i]
+
+
+@njit(cache=True)
 def loans_per_household(borrower, flags, out):
     """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
     (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
@@ -1132,6 +1154,7 @@ def warm() -> float:
                         z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    accrue_interest(z(f64), z(f64), status, z(b), True, z(f64), z(f64), z(f64))
     learn_scores(z(f64), z(f64), lender, z(f32, 1), z(f32))
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
@@ -1168,6 +1191,7 @@ def warm() -> float:
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
+    sum_by_index(z(i32), z(f64), z(f64))
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),

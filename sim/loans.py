@@ -379,12 +379,9 @@ class LoanBook:
 
     def accrue_interest(self, forborne: np.ndarray, forbearance_accrues: bool) -> np.ndarray:
         """Add a month's interest to on-book loans; return the interest charged per loan."""
-        on_book = self.on_book()
-        rate = self.view("apr") / 12.0
-        accrue = on_book if forbearance_accrues else on_book & ~forborne
-        interest = np.where(accrue, self.view("principal") * rate, 0.0)
-        self.view("interest")[:] += interest
-        self.view("interest_charged")[:] += interest
+        interest = np.empty(self.n)
+        kernels.accrue_interest(self.view("principal"), self.view("apr"), self.view("status"), forborne,
+                                forbearance_accrues, self.view("interest"), self.view("interest_charged"), interest)
         return interest
 
     def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray,

@@ -557,7 +557,8 @@ class CollectionModel(mesa.Model):
     def _settle_households(self, events: Events, spending) -> None:
         """Households' month: what they paid and borrowed, consumption and savings."""
         t, book = self.borrowers, self.book
-        paid_by_household = np.bincount(book.view("borrower"), weights=events.paid, minlength=t.n)
+        paid_by_household = np.zeros(t.n)
+        kernels.sum_by_index(book.view("borrower"), events.paid, paid_by_household)
         borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
         settle_month(t, paid_by_household, self.cfg.population, borrowed, spending)
         if spending is not None:
@@ -675,7 +676,7 @@ class CollectionModel(mesa.Model):
         book = self.book
         age = book.view("litigation_age")
         pending = age >= 0
-        age[pending] += 1
+        age += pending  # one more month for each pending lawsuit
         lag = self.cfg.tactics.lawsuit_judgment_lag
         decided = np.flatnonzero(pending & (age > lag) & ~book.view("judgment"))  # `lag` months after filing
         if len(decided):

@@ -200,8 +200,18 @@ def run_calendar(
 
 
 class NumpyLoanBook(LoanBook):
-    """The loan book with the numpy engine's month accounting (``schedule``, ``apply_payments``,
-    ``refresh_status``)."""
+    """The loan book with the numpy engine's month accounting (``accrue_interest``, ``schedule``,
+    ``apply_payments``, ``refresh_status``)."""
+
+    def accrue_interest(self, forborne: np.ndarray, forbearance_accrues: bool) -> np.ndarray:
+        """Add a month's interest to on-book loans; return the interest charged per loan."""
+        on_book = self.on_book()
+        rate = self.view("apr") / 12.0
+        accrue = on_book if forbearance_accrues else on_book & ~forborne
+        interest = np.where(accrue, self.view("principal") * rate, 0.0)
+        self.view("interest")[:] += interest
+        self.view("interest_charged")[:] += interest
+        return interest
 
     def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
                  payment_share: np.ndarray | None = None) -> np.ndarray:

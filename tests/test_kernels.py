@@ -178,15 +178,19 @@ def _same_book(a, b) -> None:
 @pytest.mark.parametrize("scenario,months", [("baseline", 14), ("recession", 20), ("crisis_package", 16)])
 @pytest.mark.parametrize("variant", ["plain", "forborne", "accommodated"])
 def test_loan_kernels_are_the_numpy_accounting_bit_for_bit(scenario, months, variant):
-    """``LoanBook.schedule``, ``apply_payments`` and ``refresh_status`` (kernels ``schedule_payments``,
-    ``apply_payments_pass``, ``refresh_status``) against the numpy engine's on a running book with delinquent,
-    charged-off, sold and planned loans: every column of the book and every event identical."""
+    """``LoanBook.accrue_interest``, ``schedule``, ``apply_payments`` and ``refresh_status`` (kernels
+    ``accrue_interest``, ``schedule_payments``, ``apply_payments_pass``, ``refresh_status``) against the numpy
+    engine's on a running book with delinquent, charged-off, sold and planned loans: every column of the book and
+    every event identical."""
     model, new, old = _book_pair(scenario, months)
     n = new.n
     rng = np.random.default_rng(1)
     forborne = (rng.random(n) < 0.2) if variant == "forborne" else np.zeros(n, dtype=bool)
     share = rng.choice([0.25, 0.5, 1.0], n) if variant == "accommodated" else None
     waived = (rng.random(n) < 0.3) if variant == "accommodated" else None
+    accrued = [book.accrue_interest(forborne, variant != "forborne") for book in (new, old)]  # kernel accrue_interest
+    assert np.array_equal(*accrued) and accrued[0].any()
+    _same_book(new, old)
     interest = rng.random(n) * 20.0
     for book in (new, old):
         book.schedule(interest, model.terms, forborne, share)
@@ -495,8 +499,9 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
 
 
 def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
-    """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``) and
-    ``unrecorded_losses`` (``reports.Vintages.update``) against the numpy engine's bincounts: identical."""
+    """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``),
+    ``unrecorded_losses`` (``reports.Vintages.update``) and ``sum_by_index`` against the numpy engine's bincounts:
+    identical."""
     rng = np.random.default_rng(10)
     n = 50_000
     cell = rng.integers(0, 15, n)
@@ -514,6 +519,9 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     early = np.zeros(3)
     kernels.unrecorded_losses(group, vintage, net_loss, early)
     assert np.array_equal(early, ref.unrecorded_losses(group, vintage, net_loss, 3)) and (early != 0).all()
+    paid = np.zeros(15)  # kernel sum_by_index (what each household paid), against np.bincount
+    kernels.sum_by_index(cell, c_eff, paid)
+    assert np.array_equal(paid, np.bincount(cell, weights=c_eff, minlength=15))
 
 
 def test_learn_scores_is_the_numpy_update_bit_for_bit():
