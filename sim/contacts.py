@@ -140,11 +140,13 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
     clipped[Rule.VISIT_BAN] += c
     violations[Rule.VISIT_BAN] += v
-    for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
-                                      (treat.social_media, social, Rule.SOCIAL_MEDIA),
-                                      (treat.threaten, threats, Rule.THREATS),
-                                      (treat.visits, visits, Rule.VISIT_BAN)):
-        clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
+    for requested, executed, allowed, rule in (
+            (treat.third_party, third_party, regime.third_party_allowed, Rule.THIRD_PARTY),
+            (treat.social_media, social, regime.social_media_allowed, Rule.SOCIAL_MEDIA),
+            (treat.threaten, threats, regime.threats_allowed, Rule.THREATS),
+            (treat.visits, visits, regime.visits_allowed, Rule.VISIT_BAN)):
+        if not allowed:  # (an allowed request is executed as requested: nothing clipped)
+            clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
     if reference.name != regime.name:
         ref_bound = reference.binds(third)
         for requested, allowed, rule in ((third_party, reference.third_party_allowed, Rule.THIRD_PARTY),
@@ -152,8 +154,9 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                                          (threats, reference.threats_allowed, Rule.THREATS),
                                          (visits, reference.visits_allowed, Rule.VISIT_BAN)):
             if not allowed:
-                would[rule] += int(requested[ref_bound].astype(np.int64).sum())
-                would_by_group[:, rule] += by_group(np.where(ref_bound, requested.astype(np.int64), 0))
+                counts = np.zeros(setting.n_groups, dtype=np.int64)
+                would[rule] += kernels.requests_by_group(requested, ref_bound, group, lender_held, counts)
+                would_by_group[:, rule] += counts
 
     # the call calendar
     attempts = np.zeros(n, dtype=np.int32)

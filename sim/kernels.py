@@ -964,6 +964,32 @@ def sum_by_index(index, weights, out):
 
 
 @njit(cache=True)
+def requests_by_group(requested, where, group, held, out):
+    """Integer requests counted where ``where`` holds: returns their total over every row and adds, for the rows
+    ``held`` (by a lender, not the debt buyer), each to ``out[group[i]]`` (int64, exact in any order). What a
+    reference regime would have forbidden of the yes/no requests (``sim.contacts.run_contacts``); the numpy
+    engine summed a masked copy and took per-group sums of another."""
+    total = 0
+    for i in range(requested.shape[0]):
+        if where[i]:
+            v = np.int64(requested[i])
+            total += v
+            if held[i]:
+                out[group[i]] += v
+    return total
+
+
+@njit(cache=True)
+def sum_by_group_where(values, where, group, out):
+    """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
+    entry): the costs of each tactic's uses by outcome group (``lenders.Costs.book_contacts``). The numpy engine
+    took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
+    for i in range(values.shape[0]):
+        if where[i]:
+            out[group[i]] += np.float64(values[i])
+
+
+@njit(cache=True)
 def loans_per_household(borrower, flags, out):
     """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
     (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
@@ -1192,6 +1218,8 @@ def warm() -> float:
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
     sum_by_index(z(i32), z(f64), z(f64))
+    requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
+    sum_by_group_where(z(i32), z(b), z(i64), z(f64))
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),

@@ -214,14 +214,13 @@ class Costs:
         own = who == Collector.LENDER
         not_sold = who != Collector.BUYER
         visit_cost = self.tactics.visit.cost * collectors_per_visit
-        group_own, group_not_sold = group[own], group[not_sold]
         k = len(self.group_lender)
         for tactic, count in uses.items():
             unit = visit_cost if tactic == Tactic.VISIT else self.unit_cost[tactic]
-            if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY):
-                spent = unit * np.bincount(group_own, weights=count[own], minlength=k)
-            else:
-                spent = unit * np.bincount(group_not_sold, weights=count[not_sold], minlength=k)
+            paid_for = own if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY) else not_sold
+            uses_by_group = np.zeros(k)
+            kernels.sum_by_group_where(count, paid_for, group, uses_by_group)
+            spent = unit * uses_by_group
             self.by_group[:, tactic] += spent
             for g, lender_index in enumerate(self.group_lender):
                 self.lenders[lender_index].costs[tactic] += spent[g]

@@ -540,6 +540,25 @@ def test_learn_scores_is_the_numpy_update_bit_for_bit():
     assert np.array_equal(score, old) and (score != before).any() and (score[due == 0] == before[due == 0]).all()
 
 
+def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
+    """Kernels ``requests_by_group`` (what a reference regime would forbid, ``run_contacts``) and
+    ``sum_by_group_where`` (``Costs.book_contacts``) against the numpy engine's masked sums and bincounts."""
+    rng = np.random.default_rng(13)
+    n = 40_000
+    requested = rng.choice([0, 0, 0, 1, 2, 5], n).astype(np.int16)
+    where, held = rng.random(n) < 0.6, rng.random(n) < 0.8
+    group = rng.integers(0, 4, n)
+    counts = np.zeros(4, dtype=np.int64)
+    total = kernels.requests_by_group(requested, where, group, held, counts)
+    assert total == int(requested[where].astype(np.int64).sum())
+    masked = np.where(where, requested.astype(np.int64), 0)
+    assert np.array_equal(counts, [masked[held & (group == g)].sum() for g in range(4)])
+    uses = rng.integers(0, 9, n).astype(np.int32)
+    spent = np.zeros(4)
+    kernels.sum_by_group_where(uses, where, group, spent)
+    assert np.array_equal(spent, np.bincount(group[where], weights=uses[where], minlength=4))
+
+
 def test_left_collection_is_the_sorted_set_difference():
     """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
     assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
