@@ -97,10 +97,10 @@ class Lender(mesa.Agent):
         """Collector hours each row's requests take."""
         return t.hours(tactics)
 
-    def ration(self, t: Treatment, tactics: Tactics, available: float) -> Treatment:
+    def ration(self, t: Treatment, tactics: Tactics, available: float, hours: np.ndarray | None = None) -> Treatment:
         """Keep the highest-priority requests that fit in ``available`` collector hours; the rest lose
-        every action that takes collector time."""
-        hours = self.hours_needed(t, tactics)
+        every action that takes collector time. ``hours``: the hours each row's requests take, when known."""
+        hours = self.hours_needed(t, tactics) if hours is None else hours
         total = float(hours.sum())
         if total <= available:
             return t
@@ -117,9 +117,11 @@ class Lender(mesa.Agent):
         if not isinstance(t, Treatment):
             raise TypeError(f"strategy {strategy.name!r} returned {type(t).__name__}, not a Treatment")
         t.validate(len(obs))
-        t = self.ration(t, tactics, capacity_hours)
-        self.capacity_log.append((obs.month, float(self.hours_needed(t, tactics).sum()), capacity_hours))
-        return t
+        hours = self.hours_needed(t, tactics)
+        rationed = self.ration(t, tactics, capacity_hours, hours)
+        used = float(hours.sum()) if rationed is t else float(self.hours_needed(rationed, tactics).sum())
+        self.capacity_log.append((obs.month, used, capacity_hours))
+        return rationed
 
 
 class ThirdPartyCollector(mesa.Agent):
@@ -282,7 +284,7 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
             sub.tactics = tactics
             t = lender.plan(sub, strategy, tactics, capacity * lender.arm_shares[arm], rng)
             # accounts with an agency are worked by the agency, not by the lender's collectors
-            placed = sub.collector == Collector.AGENCY
+            placed = np.flatnonzero(sub.collector == Collector.AGENCY)
             for name in ("calls", "night_calls", "visits", "third_party"):
                 getattr(t, name)[placed] = 0
             t.place[placed] = False
@@ -290,8 +292,9 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
             parts_t.append(t)
     rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
     treat = _concat(parts_t)
-    order = np.argsort(rows, kind="stable")
-    rows, treat = rows[order], treat.subset(order)
+    if len(parts_rows) > 1:  # one lender's one strategy planned its rows in book order already
+        order = np.argsort(rows, kind="stable")
+        rows, treat = rows[order], treat.subset(order)
     who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
     collector = book.view("collector")
     collecting = book.collecting()
