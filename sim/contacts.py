@@ -190,7 +190,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     push = (treat.push > 0) & digital
     email = (treat.emails > 0) & reachable
     # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
-    reach = np.maximum.reduce([sms * 1.0, push * tac.push_reach, email * tac.email_reach])
+    reach = np.maximum(np.maximum(sms * 1.0, push * tac.push_reach), email * tac.email_reach)
     reminded = u[:, 4] < reach
     willing = t.willingness[owner]
     promise = talked & (u[:, 1] < tac.promise_rate * willing)
@@ -257,8 +257,11 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
 
     # harm to people who owe nothing: relatives and contacts called, audiences of public posts
     third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
-    harm_by_group = by_group(third_party + (social > 0) * tac.third_party_audience)
-    stress_by_household = np.bincount(owner, weights=effects.stress, minlength=t.n)
+    harm_by_group = np.zeros(setting.n_groups)
+    kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
+                               harm_by_group)
+    stress_by_household = np.zeros(t.n)
+    kernels.sum_by_index(owner, effects.stress, stress_by_household)
     # neighbours see home visits; relatives and contacts called about a debt bear stress too
     net = setting.network
     if visits.any():

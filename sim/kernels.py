@@ -982,7 +982,8 @@ def requests_by_group(requested, where, group, held, out):
 @njit(cache=True)
 def sum_by_group_where(values, where, group, out):
     """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
-    entry): the costs of each tactic's uses by outcome group (``lenders.Costs.book_contacts``). The numpy engine
+    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``) and the harm to third parties
+    (``contacts.run_contacts``). The numpy engine
     took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
     for i in range(values.shape[0]):
         if where[i]:
@@ -1219,7 +1220,8 @@ def warm() -> float:
     loans_per_household(z(i32), z(b), z(i64))
     sum_by_index(z(i32), z(f64), z(f64))
     requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
-    sum_by_group_where(z(i32), z(b), z(i64), z(f64))
+    for dtype in (i32, f64):  # uses of a tactic; harm to third parties
+        sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
