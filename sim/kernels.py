@@ -287,6 +287,19 @@ def in_collection(status, cycles, plan_left, deferral_left, litigation_age, judg
 
 
 @njit(cache=True)
+def observed_state(rows, principal, interest, fees, plan_left, deferral_left, litigation_age, claim, on_plan,
+                   in_litigation):
+    """What a lender's observation derives from its records of the accounts at ``rows`` (``sim.loans.observe``):
+    the claim ``principal + interest + fees``, whether a plan or deferral runs, whether a lawsuit is pending or
+    decided. The numpy engine gathered each of the six columns and combined the copies."""
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        claim[j] = principal[r] + interest[r] + fees[r]
+        on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
+        in_litigation[j] = litigation_age[r] >= 0
+
+
+@njit(cache=True)
 def left_collection(previous, current, out):
     """The ids of ``previous`` (sorted, unique) that are not in ``current`` (sorted, unique), in order, written to
     the front of ``out``; returns how many, or -1 when either list is not increasing (``sim.loans.observe``: the
@@ -1192,6 +1205,7 @@ def warm() -> float:
     on_book(status, z(b))
     in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
     left_collection(z(i64), z(i64), z(i64))
+    observed_state(np.arange(n), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16), z(f64), z(b), z(b))
     buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,

@@ -593,15 +593,19 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
     paid off: it counts as having paid). With ``before_due``, ``rows`` are the lender's current accounts
     (:func:`current_rows`) seen before their due date (``Observation.before_due``)."""
     take = lambda name: np.take(book.view(name), rows)  # noqa: E731  (np.take: a quarter faster than indexing)
-    claim = take("principal")  # principal + interest + fees, summed in place (two gathered copies at most)
-    claim += take("interest")
-    claim += take("fees")
+    v = book.view
+    rows = np.asarray(rows, dtype=np.int64)
+    k = len(rows)
+    claim, on_plan, in_litigation = np.empty(k), np.empty(k, dtype=bool), np.empty(k, dtype=bool)
+    kernels.observed_state(rows, v("principal"), v("interest"), v("fees"), v("plan_left"), v("deferral_left"),
+                           v("litigation_age"), claim, on_plan, in_litigation)
     dpd = take("dpd")
     st = take("status")
     owner = take("borrower")
+    loan_id = take("loan_id")
     return Observation(
         month=month,
-        loan_id=take("loan_id"),
+        loan_id=loan_id,
         dpd=dpd,
         cycles=take("cycles"),
         bucket=bucket_of(dpd),
@@ -616,15 +620,15 @@ def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray |
         contacts_last=take("contacts_last"),
         rpc_last=take("rpc_last"),
         disputed=take("disputed"),
-        on_plan=(take("plan_left") > 0) | (take("deferral_left") > 0),
-        in_litigation=take("litigation_age") >= 0,
+        on_plan=on_plan,
+        in_litigation=in_litigation,
         judgment=take("judgment"),
         charged_off=st == Status.CHARGED_OFF,
         months_since_chargeoff=take("months_since_chargeoff"),
         score=take("score_observed"),
         is_card=take("is_card"),
         uses_app=uses_app[owner] if uses_app is not None else np.zeros(len(rows), dtype=bool),
-        **_left_collection(book, take("loan_id"), previous_ids),
+        **_left_collection(book, loan_id, previous_ids),
         before_due=before_due,
     )
 

@@ -494,6 +494,13 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
     assert (~book.collecting()).any() and (owed > 0).any()
     assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
+    from sim.loans import observe
+
+    rows = np.flatnonzero(book.in_collection())
+    obs = observe(book, rows, model.month)  # kernel observed_state
+    assert np.array_equal(obs.claim, v("principal")[rows] + v("interest")[rows] + v("fees")[rows])
+    assert np.array_equal(obs.on_plan, (v("plan_left")[rows] > 0) | (v("deferral_left")[rows] > 0))
+    assert np.array_equal(obs.in_litigation, v("litigation_age")[rows] >= 0) and obs.on_plan.any()
     groups = book.groups(model.group_offset)  # kernel outcome_groups
     assert groups.dtype == np.int64 and np.array_equal(groups, model.group_offset[v("lender")] + v("arm"))
 
