@@ -695,6 +695,43 @@ def settle_month(income, essentials, shock, paid, saving_rate, savings_target, b
 
 
 @njit(cache=True)
+def effective_consumption(owner, attempts, night, visits, third_party, social_media, stress, essentials, consumption,
+                          call_cost, night_call_cost, visit_cost, third_party_cost, social_media_cost, legal_cap,
+                          over_cap_cost, stress_cost, floor_share, out):
+    """Consumption less the money-equivalent disutility of the month's contacts and stress, in thousands of dollars
+    (``borrowers.effective_consumption``; ODD section 7.8): each household's calls (day and night), night calls,
+    visits, third-party contacts and posts are summed over its contacted rows in row order, then
+    ``burden = c_call calls + c_night nights + c_visit visits + c_third third + c_social posts + c_over max(calls +
+    visits - legal_cap, 0) + c_stress stress`` (the last product in float32), ``out = max(consumption - burden *
+    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` and added the terms
+    in the same order."""
+    n = out.shape[0]
+    sums = np.zeros((n, 5))  # calls, night calls, visits, third-party contacts, posts
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        sums[o, 0] += np.float64(attempts[j] + night[j])
+        sums[o, 1] += np.float64(night[j])
+        sums[o, 2] += np.float64(visits[j])
+        sums[o, 3] += np.float64(third_party[j])
+        sums[o, 4] += np.float64(social_media[j])
+    s32 = np.float32(stress_cost)
+    for i in range(n):
+        calls = sums[i, 0]
+        b = call_cost * calls
+        b += night_call_cost * sums[i, 1]
+        b += visit_cost * sums[i, 2]
+        b += third_party_cost * sums[i, 3]
+        b += social_media_cost * sums[i, 4]
+        over = (calls + sums[i, 2]) - legal_cap
+        b += over_cap_cost * (over if over >= 0.0 else 0.0)
+        b += np.float64(s32 * stress[i])
+        b *= essentials[i]
+        left = consumption[i] - b
+        floor = floor_share * essentials[i]
+        out[i] = (left if left >= floor else floor) / 1000.0
+
+
+@njit(cache=True)
 def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, shortfall, log_buffer, wellbeing,
                          wellbeing_offset, employed, stress_decay, stress_from_arrears, stress_from_job_loss,
                          stress_from_shock, wellbeing_base, savings_weight, stress_weight, arrears_weight,
@@ -1214,6 +1251,8 @@ def warm() -> float:
     split_budget(z(f64), np.ones(n), z(i32), np.ones(n, dtype=f32), z(f64))
     settle_month(z(f64), z(f64), z(f64), z(f64), 0.1, z(f64), z(f64), z(f64, 0), z(f64, 0), False, z(f64), z(f64),
                  z(f64))
+    effective_consumption(z(i32), z(i32), z(i32), z(i16), z(i16), z(b), z(f32), z(f64), z(f64), 0.1, 0.2, 0.3, 0.1,
+                          0.2, 28.0, 0.005, 0.15, 0.12, z(f64))
     stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
     # what households mean to pay

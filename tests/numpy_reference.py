@@ -765,6 +765,32 @@ def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, gr
     return counts, balances
 
 
+def effective_consumption(t: BorrowerTable, cfg, contacts) -> np.ndarray:
+    """Consumption less the disutility of contacts and stress, $ thousands (``borrowers.effective_consumption``)."""
+    owner = contacts.owner
+
+    def per_household(values: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=values, minlength=t.n)
+
+    calls = per_household(contacts.attempts + contacts.night)
+    visits = per_household(contacts.visits)
+    burden = cfg.call_cost * calls
+    burden += cfg.night_call_cost * per_household(contacts.night)
+    burden += cfg.visit_cost * visits
+    burden += cfg.third_party_cost * per_household(contacts.third_party)
+    burden += cfg.social_media_cost * per_household(contacts.social_media)
+    calls += visits
+    calls -= cfg.legal_cap
+    burden += cfg.over_cap_cost * np.maximum(calls, 0)
+    burden += cfg.stress_cost * t.stress
+    burden *= t.essentials
+    floor = 0.2 * cfg.subsistence_share * t.essentials
+    np.subtract(t.consumption, burden, out=burden)
+    np.maximum(burden, floor, out=burden)
+    burden /= 1000.0
+    return burden
+
+
 def household_sums_by_cell(cell: np.ndarray, utility: np.ndarray, power: np.ndarray, wellbeing: np.ndarray,
                            low: np.ndarray, any_30plus: np.ndarray, short: np.ndarray) -> np.ndarray:
     """The recorder's sums by (quintile, tercile) cell (``MonthlyRecorder.record``): welfare and segments."""

@@ -566,6 +566,23 @@ def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
     assert np.array_equal(spent, np.bincount(group[where], weights=uses[where], minlength=4))
 
 
+@pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "crisis_package"])
+def test_effective_consumption_is_the_numpy_welfare_bit_for_bit(scenario):
+    """Kernel ``effective_consumption`` (``borrowers.effective_consumption``, each recorded month's consumption net
+    of the disutility of contacts and stress) against the numpy engine's five bincounts and sums: identical."""
+    checked = []
+
+    def compare(model, month):
+        if month.consumption is not None:
+            old = ref.effective_consumption(model.borrowers, model.cfg.welfare, month.contacts)
+            assert np.array_equal(month.consumption, old)
+            checked.append(len(month.contacts.rows))
+
+    model = sim.CollectionModel(scenario, rng=4, n_borrowers=3000, horizon=4, burn_in_months=6, observers=[compare])
+    model.run()
+    assert len(checked) == 4 and min(checked) > 0
+
+
 def test_left_collection_is_the_sorted_set_difference():
     """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
     assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
