@@ -706,23 +706,23 @@ def effective_consumption(owner, attempts, night, visits, third_party, social_me
     essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` and added the terms
     in the same order."""
     n = out.shape[0]
-    sums = np.zeros((n, 5))  # calls, night calls, visits, third-party contacts, posts
+    # per household (one array each: a (households x 5) block would exceed what the allocator recycles)
+    calls, nights, visited, third, posts = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     for j in range(owner.shape[0]):
         o = owner[j]
-        sums[o, 0] += np.float64(attempts[j] + night[j])
-        sums[o, 1] += np.float64(night[j])
-        sums[o, 2] += np.float64(visits[j])
-        sums[o, 3] += np.float64(third_party[j])
-        sums[o, 4] += np.float64(social_media[j])
+        calls[o] += np.float64(attempts[j] + night[j])
+        nights[o] += np.float64(night[j])
+        visited[o] += np.float64(visits[j])
+        third[o] += np.float64(third_party[j])
+        posts[o] += np.float64(social_media[j])
     s32 = np.float32(stress_cost)
     for i in range(n):
-        calls = sums[i, 0]
-        b = call_cost * calls
-        b += night_call_cost * sums[i, 1]
-        b += visit_cost * sums[i, 2]
-        b += third_party_cost * sums[i, 3]
-        b += social_media_cost * sums[i, 4]
-        over = (calls + sums[i, 2]) - legal_cap
+        b = call_cost * calls[i]
+        b += night_call_cost * nights[i]
+        b += visit_cost * visited[i]
+        b += third_party_cost * third[i]
+        b += social_media_cost * posts[i]
+        over = (calls[i] + visited[i]) - legal_cap
         b += over_cap_cost * (over if over >= 0.0 else 0.0)
         b += np.float64(s32 * stress[i])
         b *= essentials[i]
