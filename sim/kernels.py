@@ -995,13 +995,42 @@ def household_sums_by_cell(cell, utility, power, wellbeing, low, any_30plus, sho
 
 
 @njit(cache=True)
-def unrecorded_losses(group, vintage, net_loss, out):
-    """Net losses of the loans originated before recording started (``vintage < 0``), by outcome group
-    (``reports.Vintages.update``): ``out[group[i]]`` adds ``net_loss[i]``, or 0.0 for a loan originated since, in
-    row order (``out`` zero on entry), as the numpy engine's ``np.bincount(group, weights=np.where(recorded, 0.0,
-    net_loss))`` did."""
+def vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss):
+    """A month's vintage tallies by outcome group (``reports.Vintages.update``), in row order (outputs zero on
+    entry): ``lent[group, vintage // 3]`` adds the principal of the loans originated this month (``vintage ==
+    month``); ``early[group]`` the net loss of the loans originated before recording (``vintage < 0``; 0.0 for the
+    others); ``loss[group, vintage // 3, month - vintage]`` the nonzero net losses of the loans originated since.
+    The numpy engine took three ``np.bincount``, which add the same values in the same order."""
     for i in range(group.shape[0]):
-        out[group[i]] += 0.0 if vintage[i] >= 0 else net_loss[i]
+        v = vintage[i]
+        g = group[i]
+        early[g] += 0.0 if v >= 0 else net_loss[i]
+        if v < 0:
+            continue
+        if v == month:
+            lent[g, v // 3] += principal_lent[i]
+        if net_loss[i] != 0.0:
+            loss[g, v // 3, month - v] += net_loss[i]
+
+
+@njit(cache=True)
+def redefault_watch(month, window, loan_id, bad, fix_month, fix_kind, fix_group, redefaults):
+    """Re-defaults of the month (``reports.Redefaults.update``): each loan ``bad`` this month (30+ days past due on
+    the book, or charged off) whose last cure or re-ageing (``fix_month`` by loan id, -1 if none watched) was 1 to
+    ``window`` months ago adds one to ``redefaults[kind, fix month, months since, group]`` and to the all-groups
+    column (the last); the watch over every bad loan ends (``fix_month = -1``). Counts are whole numbers: exact in
+    any order (the numpy engine took ``np.add.at`` over the same loans)."""
+    total = redefaults.shape[3] - 1
+    for i in range(loan_id.shape[0]):
+        if not bad[i]:
+            continue
+        j = loan_id[i]
+        fixed = fix_month[j]
+        since = month - fixed
+        if fixed >= 0 and 1 <= since <= window:
+            redefaults[fix_kind[j], fixed, since, fix_group[j]] += 1.0
+            redefaults[fix_kind[j], fixed, since, total] += 1.0
+        fix_month[j] = -1
 
 
 @njit(cache=True)
@@ -1276,7 +1305,8 @@ def warm() -> float:
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties
         sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
-    unrecorded_losses(z(i64), z(i32), z(f64), z(f64))
+    vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
+    redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
                      z(f32), z(f32))
     shared_row_weights(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(f32))

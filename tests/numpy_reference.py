@@ -816,9 +816,35 @@ def learn_scores(score: np.ndarray, lender: np.ndarray, learning_rate: np.ndarra
     np.copyto(score, updated, where=due > 0)
 
 
-def unrecorded_losses(group: np.ndarray, vintage: np.ndarray, net_loss: np.ndarray, n_groups: int) -> np.ndarray:
-    """Net losses of loans originated before recording, by group (``reports.Vintages.update``)."""
-    return np.bincount(group, weights=np.where(vintage >= 0, 0.0, net_loss), minlength=n_groups)
+def vintage_tallies(month: int, vintage: np.ndarray, group: np.ndarray, principal_lent: np.ndarray,
+                    net_loss: np.ndarray, n_groups: int, n_cohorts: int, months: int):
+    """A month's vintage tallies by group (``reports.Vintages.update``): principal lent this month by cohort, net
+    losses of loans originated before recording, net losses by cohort and age."""
+    recorded = vintage >= 0
+    new = recorded & (vintage == month)
+    lent = np.bincount(group[new] * n_cohorts + vintage[new] // 3, weights=principal_lent[new],
+                       minlength=n_groups * n_cohorts).reshape(n_groups, -1)
+    early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
+    lossy = recorded & (net_loss != 0.0)
+    age = month - vintage[lossy]
+    flat = (group[lossy] * n_cohorts + vintage[lossy] // 3) * months + age
+    loss = np.bincount(flat, weights=net_loss[lossy], minlength=n_groups * n_cohorts * months).reshape(
+        n_groups, n_cohorts, months)
+    return lent, early, loss
+
+
+def redefault_watch(month: int, window: int, loan_id: np.ndarray, bad: np.ndarray, fix_month: np.ndarray,
+                    fix_kind: np.ndarray, fix_group: np.ndarray, redefaults: np.ndarray) -> None:
+    """Re-defaults of the month counted and the watch ended (``reports.Redefaults.update``), in place."""
+    n_groups = redefaults.shape[3] - 1
+    watched = loan_id[bad]
+    since = month - fix_month[watched]
+    hit = watched[(fix_month[watched] >= 0) & (since >= 1) & (since <= window)]
+    if len(hit):
+        kind, when, g = fix_kind[hit], fix_month[hit], fix_group[hit]
+        np.add.at(redefaults, (kind, when, month - when, g), 1.0)
+        np.add.at(redefaults, (kind, when, month - when, np.full(len(hit), n_groups)), 1.0)
+    fix_month[watched] = -1
 
 
 def loans_per_household(borrower: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:

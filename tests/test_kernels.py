@@ -507,8 +507,8 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
 
 def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``),
-    ``unrecorded_losses`` (``reports.Vintages.update``) and ``sum_by_index`` against the numpy engine's bincounts:
-    identical."""
+    ``vintage_tallies`` and ``redefault_watch`` (``reports.Vintages.update``, ``Redefaults.update``) and
+    ``sum_by_index`` against the numpy engine's bincounts and ``np.add.at``: identical."""
     rng = np.random.default_rng(10)
     n = 50_000
     cell = rng.integers(0, 15, n)
@@ -521,11 +521,25 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     kernels.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short, out)
     assert np.array_equal(out, ref.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short))
     group = rng.integers(0, 3, n)
-    vintage = rng.integers(-30, 12, n).astype(np.int32)
+    month, months = 7, 12
+    vintage = rng.integers(-30, month + 1, n).astype(np.int32)
+    principal = rng.random(n) * 1e4
     net_loss = np.where(rng.random(n) < 0.1, rng.normal(500.0, 900.0, n), 0.0)
-    early = np.zeros(3)
-    kernels.unrecorded_losses(group, vintage, net_loss, early)
-    assert np.array_equal(early, ref.unrecorded_losses(group, vintage, net_loss, 3)) and (early != 0).all()
+    lent, early, loss = np.zeros((3, 4)), np.zeros(3), np.zeros((3, 4, months))
+    kernels.vintage_tallies(month, vintage, group, principal, net_loss, lent, early, loss)
+    for new, old in zip((lent, early, loss), ref.vintage_tallies(month, vintage, group, principal, net_loss, 3, 4,
+                                                                  months), strict=True):
+        assert np.array_equal(new, old) and (new != 0).any()
+    # re-defaults: the watch over cured and re-aged loans, by loan id
+    loan_id = rng.permutation(n).astype(np.int64)
+    bad = rng.random(n) < 0.2
+    fix_month = np.where(rng.random(n) < 0.5, rng.integers(0, month + 1, n), -1).astype(np.int16)
+    fix_kind, fix_group = rng.integers(0, 2, n).astype(np.int8), rng.integers(0, 3, n).astype(np.int16)
+    counts, old_counts = np.zeros((2, months, 13, 4)), np.zeros((2, months, 13, 4))
+    old_fix = fix_month.copy()
+    kernels.redefault_watch(month, 12, loan_id, bad, fix_month, fix_kind, fix_group, counts)
+    ref.redefault_watch(month, 12, loan_id, bad, old_fix, fix_kind, fix_group, old_counts)
+    assert np.array_equal(counts, old_counts) and np.array_equal(fix_month, old_fix) and counts.sum() > 0
     paid = np.zeros(15)  # kernel sum_by_index (what each household paid), against np.bincount
     kernels.sum_by_index(cell, c_eff, paid)
     assert np.array_equal(paid, np.bincount(cell, weights=c_eff, minlength=15))
