@@ -1061,9 +1061,9 @@ def requests_by_group(requested, where, group, held, out):
 @njit(cache=True)
 def sum_by_group_where(values, where, group, out):
     """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
-    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``) and the harm to third parties
-    (``contacts.run_contacts``). The numpy engine
-    took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
+    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``), the harm to third parties
+    (``contacts.run_contacts``) and the ledger of the loans a compaction archives (``LoanBook.compact``). The numpy
+    engine took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
     for i in range(values.shape[0]):
         if where[i]:
             out[group[i]] += np.float64(values[i])
@@ -1304,6 +1304,7 @@ def warm() -> float:
     requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties
         sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
+    sum_by_group_where(z(f64), z(b), lender, z(f64, 1))  # the ledger of loans leaving the book, by lender
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
     redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))

@@ -225,33 +225,34 @@ class LoanBook:
         start = self.n
         self._grow(start + k)
         rows = np.arange(start, start + k)
+        new = slice(start, start + k)  # the same rows, written as a slice (no index array to follow)
         self.n = start + k
         cols = {name: getattr(self, name) for name in COLUMNS}
         for name in COLUMNS:
-            cols[name][rows] = 0
-        cols["loan_id"][rows] = np.arange(self.next_id, self.next_id + k)
+            cols[name][new] = 0
+        cols["loan_id"][new] = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
-        cols["borrower"][rows] = borrower
-        cols["lender"][rows] = lender
-        cols["principal_lent"][rows] = amount
-        cols["principal"][rows] = amount
-        cols["apr"][rows] = apr
-        cols["is_card"][rows] = terms.is_card[lender]
+        cols["borrower"][new] = borrower
+        cols["lender"][new] = lender
+        cols["principal_lent"][new] = amount
+        cols["principal"][new] = amount
+        cols["apr"][new] = apr
+        cols["is_card"][new] = terms.is_card[lender]
         term = terms.term[lender]
-        cols["term"][rows] = term
-        cols["instalment"][rows] = level_payment(amount, apr / 12.0, term)
-        cols["chargeoff_days"][rows] = terms.chargeoff_days[lender]
-        cols["due_day"][rows] = due_day
-        cols["goodwill"][rows] = goodwill
-        cols["goodwill_base"][rows] = goodwill
-        cols["score_observed"][rows] = score_observed
-        cols["litigation_age"][rows] = -1
-        cols["reaged_month"][rows] = NEVER
-        cols["months_since_chargeoff"][rows] = -1
-        cols["status"][rows] = Status.CURRENT
-        cols["collector"][rows] = Collector.LENDER
+        cols["term"][new] = term
+        cols["instalment"][new] = level_payment(amount, apr / 12.0, term)
+        cols["chargeoff_days"][new] = terms.chargeoff_days[lender]
+        cols["due_day"][new] = due_day
+        cols["goodwill"][new] = goodwill
+        cols["goodwill_base"][new] = goodwill
+        cols["score_observed"][new] = score_observed
+        cols["litigation_age"][new] = -1
+        cols["reaged_month"][new] = NEVER
+        cols["months_since_chargeoff"][new] = -1
+        cols["status"][new] = Status.CURRENT
+        cols["collector"][new] = Collector.LENDER
         if months_on_book is not None:
-            cols["months_on_book"][rows] = months_on_book
+            cols["months_on_book"][new] = months_on_book
         return rows
 
     def compact(self) -> int:
@@ -261,9 +262,11 @@ class LoanBook:
         removed = int(gone.sum())
         if removed == 0:
             return 0
-        lender = self.view("lender")[gone]
-        for name in self.LEDGER:
-            self.archived[name] += np.bincount(lender, weights=self.view(name)[gone], minlength=self.n_lenders)
+        lender = self.view("lender")
+        for name in self.LEDGER:  # (as np.bincount over the gathered rows adds, without gathering them)
+            archived = np.zeros(self.n_lenders)
+            kernels.sum_by_group_where(self.view(name), gone, lender, archived)
+            self.archived[name] += archived
         keep = np.flatnonzero(~gone)
         for name in COLUMNS:
             kernels.keep_rows(getattr(self, name), keep)  # in place: no gathered copy of each column

@@ -563,7 +563,8 @@ def test_learn_scores_is_the_numpy_update_bit_for_bit():
 
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
     """Kernels ``requests_by_group`` (what a reference regime would forbid, ``run_contacts``) and
-    ``sum_by_group_where`` (``Costs.book_contacts``) against the numpy engine's masked sums and bincounts."""
+    ``sum_by_group_where`` (``Costs.book_contacts``, ``LoanBook.compact``) against the numpy engine's masked sums
+    and bincounts."""
     rng = np.random.default_rng(13)
     n = 40_000
     requested = rng.choice([0, 0, 0, 1, 2, 5], n).astype(np.int16)
@@ -578,6 +579,10 @@ def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
     spent = np.zeros(4)
     kernels.sum_by_group_where(uses, where, group, spent)
     assert np.array_equal(spent, np.bincount(group[where], weights=uses[where], minlength=4))
+    ledger, lender = rng.lognormal(7.0, 1.5, n), group.astype(np.int16)  # a compaction's archived ledger
+    archived = np.zeros(4)
+    kernels.sum_by_group_where(ledger, where, lender, archived)
+    assert np.array_equal(archived, np.bincount(lender[where], weights=ledger[where], minlength=4))
 
 
 @pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "crisis_package"])
