@@ -1070,6 +1070,76 @@ def sum_by_group_where(values, where, group, out):
 
 
 @njit(cache=True)
+def _pairwise_block_where(values, where, lo, n):
+    """numpy's pairwise summation of a block of at most 128 entries of ``values[lo:lo + n]``, the entries where
+    ``where`` is false read as 0.0: below 8 entries a plain loop from -0.0; else eight accumulators combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the remainder added."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += values[i] if where[i] else 0.0
+        return res
+    r = np.empty(8)
+    for k in range(8):
+        r[k] = values[lo + k] if where[lo + k] else 0.0
+    i = 8
+    m = n - n % 8
+    while i < m:
+        for k in range(8):
+            r[k] += values[lo + i + k] if where[lo + i + k] else 0.0
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += values[lo + i] if where[lo + i] else 0.0
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def sum_where(values, where):
+    """``np.sum(np.where(where, values, 0.0))`` for float64 ``values``, bit for bit, without the temporary: numpy's
+    reduction adds to its identity (0.0) the pairwise sum (``DOUBLE_pairwise_sum``) of the whole contiguous array,
+    which splits a range of more than 128 entries into two halves (the first a multiple of 8 entries), sums each
+    alike and adds them, and sums a block of at most 128 as :func:`_pairwise_block_where` does. The halving is run
+    here with an explicit stack (a recursive kernel cannot be cached); ``tests/test_kernels.py`` checks the
+    equality on arrays of many lengths. The recorder's sums of one group (``MonthlyRecorder._by_lender_where``)."""
+    task_lo = np.empty(128, dtype=np.int64)
+    task_n = np.empty(128, dtype=np.int64)
+    task_combine = np.empty(128, dtype=np.bool_)
+    partial = np.empty(128)
+    tasks = 1
+    task_lo[0], task_n[0], task_combine[0] = 0, values.shape[0], False
+    done = 0
+    while tasks:
+        tasks -= 1
+        lo, n, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
+        if combine:  # both halves are summed: add them, left + right
+            done -= 1
+            partial[done - 1] = partial[done - 1] + partial[done]
+        elif n <= 128:
+            partial[done] = _pairwise_block_where(values, where, lo, n)
+            done += 1
+        else:
+            half = n // 2
+            half -= half % 8
+            # run the left half, then the right, then add them
+            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, n, True
+            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, n - half, False
+            task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
+            tasks += 3
+    return 0.0 + partial[0]
+
+
+@njit(cache=True)
+def sum_by_group_masked(values, where, group, out):
+    """``out[group[i]] += values[i] if where[i] else 0.0`` in row order (``out`` zero on entry): the recorder's sums
+    by group (``MonthlyRecorder._by_lender_where``), as ``np.bincount(group, weights=np.where(where, values, 0.0))``
+    adds them."""
+    for i in range(values.shape[0]):
+        out[group[i]] += values[i] if where[i] else 0.0
+
+
+@njit(cache=True)
 def loans_per_household(borrower, flags, out):
     """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
     (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
@@ -1300,6 +1370,8 @@ def warm() -> float:
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
+    sum_where(z(f64), z(b))
+    sum_by_group_masked(z(f64), z(b), z(i64), z(f64))
     sum_by_index(z(i32), z(f64), z(f64))
     requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties

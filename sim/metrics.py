@@ -253,6 +253,16 @@ class MonthlyRecorder:
             per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
         return np.append(per, per.sum())
 
+    def _by_lender_where(self, values: np.ndarray, where: np.ndarray, lender: np.ndarray) -> np.ndarray:
+        """``_by_lender(np.where(where, values, 0.0), lender)`` for float64 ``values``, without the temporary
+        (kernels ``sum_where`` and ``sum_by_group_masked``: the same sums, in the same order)."""
+        if len(self.names) == 1:
+            total = float(kernels.sum_where(values, where))
+            return np.array([total, total])
+        per = np.zeros(len(self.names))
+        kernels.sum_by_group_masked(values, where, lender, per)
+        return np.append(per, per.sum())
+
     def snapshot(self, next_month: int) -> None:
         """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
         before the first recorded month also the book's worth and balance (money at the start)."""
@@ -272,7 +282,7 @@ class MonthlyRecorder:
         self._start_claim = claim
         if next_month == 0:
             self.value_start = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
-            self.balance_start = self._by_lender(np.where(on_book, claim, 0.0), group)
+            self.balance_start = self._by_lender_where(claim, on_book, group)
 
     def note_closed(self) -> None:
         """Before the book is compacted: remember what households still owe on claims that are no longer
@@ -306,17 +316,17 @@ class MonthlyRecorder:
         k = min(len(self.in_collection), book.n)
         was[:k] = self.in_collection[:k]
         if month == 0:
-            self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
+            self.exposure_start = self._by_lender_where(claim, was, lender)
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = record.labour.unemployment_rate
         d["accounts_open"][month] = self._by_lender(on_book, lender)
-        balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
+        balance = self._by_lender_where(claim, on_book, lender)
         d["book_balance"][month] = balance
         d["accounts_delinquent"][month] = self._by_lender(on_book & (cycles > 0), lender)
         in30 = on_book & (dpd >= 30)
         d["accounts_30plus"][month] = self._by_lender(in30, lender)
-        b30 = self._by_lender(np.where(in30, claim, 0.0), lender)
+        b30 = self._by_lender_where(claim, in30, lender)
         d["balance_30plus"][month] = b30
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
         start_count = self._collection_count
@@ -334,10 +344,9 @@ class MonthlyRecorder:
         d["net_chargeoff"][month] = gross - recoveries
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
         lender_gets = was & (book.view("collector") != Collector.BUYER)
-        d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
+        d["collected"][month] = self._by_lender_where(paid, lender_gets, lender) + proceeds
         del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
-        d["exposure"][month] = self._by_lender(np.where(events.new_episode, book.view("episode_exposure"), 0.0),
-                                               lender)
+        d["exposure"][month] = self._by_lender_where(book.view("episode_exposure"), events.new_episode, lender)
         costs = record.books.cumulative_costs.copy()
         fines = record.books.cumulative_fines.copy()
         tactic_cost = costs - self._last_costs
