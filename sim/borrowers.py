@@ -385,32 +385,15 @@ def effective_consumption(t: BorrowerTable, cfg: Any, contacts: Any) -> np.ndarr
     ``max(consumption - essentials (c_call calls + c_night night calls + c_visit visits + c_third third-party
     contacts + c_social posts + c_over max(calls + visits - legal cap, 0) + c_stress stress), floor) / 1000``.
     ``contacts`` is the month's :class:`sim.records.Contacts` (per contacted row); each household's contacts
-    of each kind are counted one kind at a time and the terms added in the order above, so that no more than
-    three per-household arrays are held at once."""
-    owner = contacts.owner
-
-    def per_household(values: np.ndarray) -> np.ndarray:
-        return np.bincount(owner, weights=values, minlength=t.n)
-
-    calls = per_household(contacts.attempts + contacts.night)
-    visits = per_household(contacts.visits)
-    burden = cfg.call_cost * calls
-    burden += cfg.night_call_cost * per_household(contacts.night)
-    burden += cfg.visit_cost * visits
-    burden += cfg.third_party_cost * per_household(contacts.third_party)
-    burden += cfg.social_media_cost * per_household(contacts.social_media)
-    calls += visits
-    del visits
-    calls -= cfg.legal_cap
-    burden += cfg.over_cap_cost * np.maximum(calls, 0)
-    del calls
-    burden += cfg.stress_cost * t.stress
-    burden *= t.essentials
-    floor = 0.2 * cfg.subsistence_share * t.essentials
-    np.subtract(t.consumption, burden, out=burden)
-    np.maximum(burden, floor, out=burden)
-    burden /= 1000.0
-    return burden
+    of each kind are summed over its rows and the terms added in the order above, in one compiled pass
+    (``kernels.effective_consumption``)."""
+    out = np.empty(t.n)
+    kernels.effective_consumption(
+        contacts.owner, contacts.attempts, contacts.night, contacts.visits, contacts.third_party, contacts.social_media,
+        t.stress, t.essentials, t.consumption, float(cfg.call_cost), float(cfg.night_call_cost), float(cfg.visit_cost),
+        float(cfg.third_party_cost), float(cfg.social_media_cost), float(cfg.legal_cap), float(cfg.over_cap_cost),
+        float(cfg.stress_cost), 0.2 * cfg.subsistence_share, out)
+    return out
 
 
 def update_stress_and_wellbeing(

@@ -140,11 +140,13 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     visits, c, v = clip_requests(treat.visits, regime.visits_allowed, bound, complies)
     clipped[Rule.VISIT_BAN] += c
     violations[Rule.VISIT_BAN] += v
-    for requested, executed, rule in ((treat.third_party, third_party, Rule.THIRD_PARTY),
-                                      (treat.social_media, social, Rule.SOCIAL_MEDIA),
-                                      (treat.threaten, threats, Rule.THREATS),
-                                      (treat.visits, visits, Rule.VISIT_BAN)):
-        clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
+    for requested, executed, allowed, rule in (
+            (treat.third_party, third_party, regime.third_party_allowed, Rule.THIRD_PARTY),
+            (treat.social_media, social, regime.social_media_allowed, Rule.SOCIAL_MEDIA),
+            (treat.threaten, threats, regime.threats_allowed, Rule.THREATS),
+            (treat.visits, visits, regime.visits_allowed, Rule.VISIT_BAN)):
+        if not allowed:  # (an allowed request is executed as requested: nothing clipped)
+            clipped_by_group[:, rule] += by_group(requested.astype(np.int64) - executed.astype(np.int64))
     if reference.name != regime.name:
         ref_bound = reference.binds(third)
         for requested, allowed, rule in ((third_party, reference.third_party_allowed, Rule.THIRD_PARTY),
@@ -152,8 +154,9 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                                          (threats, reference.threats_allowed, Rule.THREATS),
                                          (visits, reference.visits_allowed, Rule.VISIT_BAN)):
             if not allowed:
-                would[rule] += int(requested[ref_bound].astype(np.int64).sum())
-                would_by_group[:, rule] += by_group(np.where(ref_bound, requested.astype(np.int64), 0))
+                counts = np.zeros(setting.n_groups, dtype=np.int64)
+                would[rule] += kernels.requests_by_group(requested, ref_bound, group, lender_held, counts)
+                would_by_group[:, rule] += counts
 
     # the call calendar
     attempts = np.zeros(n, dtype=np.int32)
@@ -165,16 +168,16 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         sub = np.flatnonzero(has_calls)
         avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
         p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
+        # per group and rule, over the called rows the lenders hold (-1: the debt buyer's, in the totals only)
+        called_group = np.where(lender_held[sub], group[sub], -1)
         cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, rng, regime, reference,
-                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1)
+                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1,
+                           group=called_group, n_groups=setting.n_groups)
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
         clipped += cal.clipped
         would += cal.would_clip
-        # per group and rule, over the called rows the lenders hold
-        held = lender_held[sub]
-        called_group = group[sub][held]
-        clipped_by_group += _counts_by_group(called_group, cal.clipped_rows[held], setting.n_groups)
-        would_by_group += _counts_by_group(called_group, cal.would_clip_rows[held], setting.n_groups)
+        clipped_by_group += cal.clipped_by_group
+        would_by_group += cal.would_clip_by_group
         violations += cal.violations
         if keep_daily:
             daily_log = {"month": month, "rows": rows[sub], "loan_id": book.loan_id[rows[sub]],
@@ -187,7 +190,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     push = (treat.push > 0) & digital
     email = (treat.emails > 0) & reachable
     # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
-    reach = np.maximum.reduce([sms * 1.0, push * tac.push_reach, email * tac.email_reach])
+    reach = np.maximum(np.maximum(sms * 1.0, push * tac.push_reach), email * tac.email_reach)
     reminded = u[:, 4] < reach
     willing = t.willingness[owner]
     promise = talked & (u[:, 1] < tac.promise_rate * willing)
@@ -254,8 +257,11 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
 
     # harm to people who owe nothing: relatives and contacts called, audiences of public posts
     third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
-    harm_by_group = by_group(third_party + (social > 0) * tac.third_party_audience)
-    stress_by_household = np.bincount(owner, weights=effects.stress, minlength=t.n)
+    harm_by_group = np.zeros(setting.n_groups)
+    kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
+                               harm_by_group)
+    stress_by_household = np.zeros(t.n)
+    kernels.sum_by_index(owner, effects.stress, stress_by_household)
     # neighbours see home visits; relatives and contacts called about a debt bear stress too
     net = setting.network
     if visits.any():
@@ -305,7 +311,7 @@ def _sell(setting: ContactSetting, book: LoanBook, sell_rows: np.ndarray) -> dic
                 "sold_face": np.zeros(0), "sold_proceeds": np.zeros(0), "proceeds_by_group": np.zeros(k),
                 "proceeds_co_by_group": np.zeros(k), "sale_loss_by_group": np.zeros(k)}
     was_co = book.status[sell_rows] == Status.CHARGED_OFF
-    face = book.claim()[sell_rows]
+    face = book.claim_of(sell_rows)
     group_sold = groups_of(setting, book, sell_rows)
     proceeds = book.sell(sell_rows, setting.buyer_price)
     return {"sold_rows": sell_rows, "sold_was_charged_off": was_co, "sold_face": face, "sold_proceeds": proceeds,
@@ -385,18 +391,34 @@ def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, m
     sent = []
     for lender in lenders:
         current = current_rows(book, lender.index)
-        obs = observe(book, current, month, t.digital, before_due=True)
+        # observed only for a strategy that reads them (Strategy.looks_before_due): observing every current
+        # account is a good share of a month's work, and the built-in strategies answer from a parameter
+        looking = any(_looks_before_due(strategy) for strategy in lender.strategies)
+        obs = observe(book, current, month, t.digital, before_due=True) if looking else None
         arms = book.arm[current]
+        several = len(lender.strategies) > 1
         for arm, strategy in enumerate(lender.strategies):
             mine = arms == arm
-            sub, sub_rows = (obs.subset(mine), current[mine]) if len(lender.strategies) > 1 else (obs, current)
-            treat = strategy.decide(sub, rng)
-            treat.validate(len(sub))
-            _check_before_due(strategy.name, treat)
-            rows = sub_rows[treat.reminders > 0]
+            sub_rows = current[mine] if several else current
+            if _looks_before_due(strategy):
+                sub = obs.subset(mine) if several else obs
+                treat = strategy.decide(sub, rng)
+                treat.validate(len(sub))
+                _check_before_due(strategy.name, treat)
+                rows = sub_rows[treat.reminders > 0]
+                count = int(treat.reminders.sum())
+            else:  # Strategy.remind_before_due: one SMS to each current account, or none
+                rows = sub_rows if strategy.reminds_current else sub_rows[:0]
+                count = len(rows)
             reached[rows] = t.reachable[book.borrower[rows]]
-            sent.append((lender.index, arm, int(treat.reminders.sum())))
+            sent.append((lender.index, arm, count))
     return reached, sent
+
+
+def _looks_before_due(strategy: Any) -> bool:
+    """Whether ``strategy`` reads the current accounts it reminds (``Strategy.looks_before_due``); any other
+    object that decides (a strategy written from scratch) is shown them."""
+    return getattr(strategy, "looks_before_due", True)
 
 
 def _check_before_due(name: str, treat: Treatment) -> None:

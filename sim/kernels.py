@@ -73,6 +73,29 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
 
 
 @njit(cache=True)
+def more_distinct_than(values, k):
+    """Whether ``values`` hold more than ``k`` distinct numbers: ``len(np.unique(values)) > k`` (values compared
+    with ``==``, so -0.0 equals 0.0 as in the sort; NaN is not expected), stopping as soon as ``k + 1`` distinct
+    values are seen. Replaces the sort that ``sim.regulation._p_conversation`` took to choose how it computes the
+    chance of a conversation (by a table of few answer probabilities, or account by account)."""
+    seen = np.empty(k + 1, dtype=values.dtype)
+    m = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        known = False
+        for j in range(m):
+            if seen[j] == v:
+                known = True
+                break
+        if not known:
+            if m == k:
+                return True
+            seen[m] = v
+            m += 1
+    return False
+
+
+@njit(cache=True)
 def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days, quiet_hours, out):
     """What a regime would have dropped of one executed day of an account, added to ``out`` by rule
     (``sim.regulation.would_clip_rows`` read day by day): the night attempts under quiet hours; attempts above the
@@ -93,34 +116,58 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 
 
 @njit(cache=True)
-def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
+def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered, group,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
                        keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
-                       clipped_rows, violation_rows, would_clip_rows):
+                       clipped, violations, would_clip, clipped_by_group, would_clip_by_group):
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
-    and the rest of ``run_calendar`` in the numpy engine).
+    and the rest of ``run_calendar`` in the numpy engine), in one pass over the accounts.
 
-    For an account the regime binds and whose collector complies (``enforced``), each day's requests are
-    clipped in this order, counting what is dropped by rule: night attempts under quiet hours; everything
-    within ``quiet_days`` days of a conversation (the conversation's day counting as the first); the daily
-    cap (night attempts kept first); the weekly cap over the 7 days ending today. Other accounts make every
-    request. A day has a conversation when ``answer_u[i, d] < p_talk[i, attempts that day]``, where
-    ``p_talk[i, k] = 1 - (1 - p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the
-    numpy engine). What the regime forbids of a non-complying account's calls (``breaking``) is counted in
-    ``violation_rows`` and what the reference regime would forbid of ``ref_covered`` accounts in
-    ``would_clip_rows`` (:func:`_would_clip_day`). Caps are ``NO_LIMIT`` (-1) when not set. The attempts made and
-    the conversations are written day by day to ``made_day``, ``made_night`` and ``conv`` only with ``keep_daily``.
+    ``day_req`` and ``night_req`` are each account's requested attempts by day (:func:`lay_out_calls`). For an
+    account the regime binds and whose collector complies (``enforced``), each day's requests are clipped in this
+    order, counting what is dropped by rule: night attempts under quiet hours; everything within ``quiet_days``
+    days of a conversation (the conversation's day counting as the first); the daily cap (night attempts kept
+    first); the weekly cap over the 7 days ending today. Other accounts make every request. A day has a
+    conversation when ``answer_u[i, d] < p_talk[i, attempts that day]``, where ``p_talk[i, k] = 1 - (1 -
+    p_answer_i) ** k`` (computed by numpy, so the probabilities are those of the numpy engine). What the regime
+    forbids of a non-complying account's calls (``breaking``) is counted in ``violations`` and what the reference
+    regime would forbid of ``ref_covered`` accounts in ``would_clip`` (:func:`_would_clip_day`). Caps are
+    ``NO_LIMIT`` (-1) when not set.
+
+    The counts by rule are added to the totals (``clipped``, ``violations``, ``would_clip``, by rule) and, for an
+    account with ``group[i] >= 0``, to ``clipped_by_group[group[i]]`` and ``would_clip_by_group[group[i]]``
+    (integers: exact in any order); the numpy engine kept (accounts x rules) matrices and summed them. The
+    attempts made and the conversations are written day by day to ``made_day``, ``made_night`` and ``conv``
+    only with ``keep_daily``. Replaces the (accounts x rules) matrices of the first compiled calendar and the sums
+    over them (``_counts_by_group`` in ``sim.contacts``).
     """
     n = day_req.shape[0]
     recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
+    cut = np.zeros(4, dtype=np.int64)  # this account's counts by calendar rule (the first four of Rule)
+    broke = np.zeros(4, dtype=np.int64)
+    would = np.zeros(4, dtype=np.int64)
     for i in range(n):
-        last_talk = -10_000
-        window = 0  # attempts made in the 6 days before today
-        recent[:] = 0
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
+        if not (enforce or breaks or refers or keep_daily):
+            # no rule to apply or count: every request is made, only the conversations are drawn
+            talks = 0
+            for d in range(DAYS):
+                total = np.int64(day_req[i, d]) + np.int64(night_req[i, d])
+                if total > 0 and answer_u[i, d] < p_talk[i, total]:
+                    talks += 1
+                attempts[i] += day_req[i, d]
+                night_attempts[i] += night_req[i, d]
+            conversations[i] += talks
+            continue
+        last_talk = -10_000
+        window = 0  # attempts made in the 6 days before today
+        recent[:] = 0
+        cut[:] = 0
+        broke[:] = 0
+        would[:] = 0
         for d in range(DAYS):
             day = np.int64(day_req[i, d])
             night = np.int64(night_req[i, d])
@@ -129,23 +176,23 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 recent[d % 7] = 0
             if enforce and day + night > 0:
                 if quiet_hours:
-                    clipped_rows[i, QUIET_HOURS] += night
+                    cut[QUIET_HOURS] += night
                     night = 0
                 if quiet_days > 0 and d - last_talk < quiet_days:
-                    clipped_rows[i, AFTER_CONVERSATION] += day + night
+                    cut[AFTER_CONVERSATION] += day + night
                     day = 0
                     night = 0
                 if max_per_day >= 0:
                     total = day + night
                     if total > max_per_day:
-                        clipped_rows[i, DAILY_CAP] += total - max_per_day
+                        cut[DAILY_CAP] += total - max_per_day
                         night = min(night, max_per_day)
                         day = min(day, max_per_day - night)
                 if max_per_7_days >= 0:
                     room = max(max_per_7_days - window, 0)
                     total = day + night
                     if total > room:
-                        clipped_rows[i, WEEKLY_CAP] += total - room
+                        cut[WEEKLY_CAP] += total - room
                         night = min(night, room)
                         day = min(day, room - night)
             if keep_daily:
@@ -156,10 +203,10 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
             window += total
             if breaks:
                 _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
-                                quiet_hours, violation_rows[i])
+                                quiet_hours, broke)
             if refers:
                 _would_clip_day(d, day, night, window, last_talk, ref_max_per_day, ref_max_per_7_days,
-                                ref_quiet_days, ref_quiet_hours, would_clip_rows[i])
+                                ref_quiet_days, ref_quiet_hours, would)
             if total > 0 and answer_u[i, d] < p_talk[i, total]:
                 if keep_daily:
                     conv[i, d] = True
@@ -167,6 +214,14 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 conversations[i] += 1
             attempts[i] += day
             night_attempts[i] += night
+        g = group[i]
+        for r in range(4):
+            clipped[r] += cut[r]
+            violations[r] += broke[r]
+            would_clip[r] += would[r]
+            if g >= 0:
+                clipped_by_group[g, r] += cut[r]
+                would_clip_by_group[g, r] += would[r]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,11 +242,84 @@ def claim(principal, interest, fees, out):
 
 
 @njit(cache=True)
+def amount_due(scheduled, arrears, principal, interest, fees, out):
+    """What each loan asks this month: ``min(scheduled + arrears, principal + interest + fees)``
+    (``LoanBook.amount_due``; the numpy engine took ``np.minimum`` of the sum and the claim)."""
+    for i in range(scheduled.shape[0]):
+        out[i] = min(scheduled[i] + arrears[i], principal[i] + interest[i] + fees[i])
+
+
+@njit(cache=True)
+def owed_by_household(principal, interest, fees, status, borrower, out):
+    """What each household owes on the loans still collected (status below ``PAID_OFF``):
+    ``out[borrower[i]] += principal + interest + fees`` in row order, 0.0 for a loan no longer collected (``out``
+    zero on entry; ``sim.payments.decide_payments``, the debt overhang). The numpy engine took
+    ``np.bincount(borrower, weights=claim with zeros)``, which adds in the same order."""
+    for i in range(status.shape[0]):
+        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
+
+
+@njit(cache=True)
+def outcome_groups(lender, arm, group_offset, out):
+    """The outcome group of each loan: ``group_offset[lender] + arm`` (``LoanBook.groups``; the numpy engine
+    gathered the offsets and added the arms)."""
+    for i in range(lender.shape[0]):
+        out[i] = group_offset[lender[i]] + arm[i]
+
+
+@njit(cache=True)
 def on_book(status, out):
     """Whether each loan is on its lender's book: current, delinquent, on a plan, in litigation or judgment
     (``LoanBook.on_book``, the statuses up to ``JUDGMENT``)."""
     for i in range(status.shape[0]):
         out[i] = status[i] <= JUDGMENT
+
+
+@njit(cache=True)
+def in_collection(status, cycles, plan_left, deferral_left, litigation_age, judgment, out):
+    """Whether each loan is in its lender's collection (``LoanBook.in_collection``): on the book and late, on a
+    plan or deferral, in litigation or under judgment; or charged off (and so still held by the lender)."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        worked = (cycles[i] > 0 or plan_left[i] > 0 or deferral_left[i] > 0 or litigation_age[i] >= 0
+                  or judgment[i])
+        out[i] = (worked and st <= JUDGMENT) or st == CHARGED_OFF
+
+
+@njit(cache=True)
+def observed_state(rows, principal, interest, fees, plan_left, deferral_left, litigation_age, claim, on_plan,
+                   in_litigation):
+    """What a lender's observation derives from its records of the accounts at ``rows`` (``sim.loans.observe``):
+    the claim ``principal + interest + fees``, whether a plan or deferral runs, whether a lawsuit is pending or
+    decided. The numpy engine gathered each of the six columns and combined the copies."""
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        claim[j] = principal[r] + interest[r] + fees[r]
+        on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
+        in_litigation[j] = litigation_age[r] >= 0
+
+
+@njit(cache=True)
+def left_collection(previous, current, out):
+    """The ids of ``previous`` (sorted, unique) that are not in ``current`` (sorted, unique), in order, written to
+    the front of ``out``; returns how many, or -1 when either list is not increasing (``sim.loans.observe``: the
+    accounts that left collection since last month). One merge of the two sorted lists; the numpy engine took
+    ``np.setdiff1d(previous, current, assume_unique=True)``, which sorts them again."""
+    for ids in (previous, current):
+        for i in range(1, ids.shape[0]):
+            if ids[i] <= ids[i - 1]:
+                return -1
+    j = 0
+    k = 0
+    for i in range(previous.shape[0]):
+        v = previous[i]
+        while j < current.shape[0] and current[j] < v:
+            j += 1
+        if j < current.shape[0] and current[j] == v:
+            continue
+        out[k] = v
+        k += 1
+    return k
 
 
 @njit(cache=True)
@@ -201,6 +329,19 @@ def buckets(dpd, out):
     for i in range(dpd.shape[0]):
         d = dpd[i]
         out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+
+
+@njit(cache=True)
+def accrue_interest(principal, apr, status, forborne, forbearance_accrues, interest, interest_charged, out):
+    """A month's interest on each loan on the book, ``principal * (apr / 12)`` (none on a forborne loan unless
+    ``forbearance_accrues``), added to ``interest`` and ``interest_charged`` and written to ``out``
+    (``LoanBook.accrue_interest``; the numpy engine added ``np.where(accrue, principal * rate, 0.0)`` to both)."""
+    for i in range(principal.shape[0]):
+        accrue = status[i] <= JUDGMENT and (forbearance_accrues or not forborne[i])
+        x = principal[i] * (apr[i] / 12.0) if accrue else 0.0
+        interest[i] += x
+        interest_charged[i] += x
+        out[i] = x
 
 
 @njit(cache=True)
@@ -374,6 +515,33 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
 
 
 @njit(cache=True)
+def keep_rows(column, keep):
+    """Move the rows ``keep`` (increasing) of a book column to its front, in place: ``column[j] = column[keep[j]]``
+    (``LoanBook.compact``). Safe in place because ``keep[j] >= j``; the numpy engine gathered a copy with
+    ``np.take`` and wrote it back."""
+    for j in range(keep.shape[0]):
+        column[j] = column[keep[j]]
+
+
+@njit(cache=True)
+def learn_scores(due, paid, lender, learning_rate, score):
+    """Lenders update the score they see of each account from what it paid of what was due
+    (``lenders.learn_scores``): where ``due > 0``, ``score = (1 - rate) score + rate signal`` in float32, with
+    ``rate`` the lender's ``learning_rate`` (float32) and ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to
+    float32; in place. The numpy engine took the same float32 products and sums over every loan and kept the old
+    score where nothing was due (``np.copyto(..., where=due > 0)``)."""
+    one = np.float32(1.0)
+    for i in range(due.shape[0]):
+        if not due[i] > 0:
+            continue
+        ratio = paid[i] / max(due[i], 1e-9)
+        signal = np.float32(min(max(ratio, 0.0), 1.0))
+        rate = learning_rate[lender[i]]
+        updated = (one - rate) * score[i]
+        score[i] = updated + rate * signal
+
+
+@njit(cache=True)
 def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
     """The status of loans still on the book from their flags, the last that applies winning: current,
     delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
@@ -524,6 +692,43 @@ def settle_month(income, essentials, shock, paid, saving_rate, savings_target, b
         if has_spending:
             c += paused[i]
         consumption[i] = c
+
+
+@njit(cache=True)
+def effective_consumption(owner, attempts, night, visits, third_party, social_media, stress, essentials, consumption,
+                          call_cost, night_call_cost, visit_cost, third_party_cost, social_media_cost, legal_cap,
+                          over_cap_cost, stress_cost, floor_share, out):
+    """Consumption less the money-equivalent disutility of the month's contacts and stress, in thousands of dollars
+    (``borrowers.effective_consumption``; ODD section 7.8): each household's calls (day and night), night calls,
+    visits, third-party contacts and posts are summed over its contacted rows in row order, then
+    ``burden = c_call calls + c_night nights + c_visit visits + c_third third + c_social posts + c_over max(calls +
+    visits - legal_cap, 0) + c_stress stress`` (the last product in float32), ``out = max(consumption - burden *
+    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` and added the terms
+    in the same order."""
+    n = out.shape[0]
+    # per household (one array each: a (households x 5) block would exceed what the allocator recycles)
+    calls, nights, visited, third, posts = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        calls[o] += np.float64(attempts[j] + night[j])
+        nights[o] += np.float64(night[j])
+        visited[o] += np.float64(visits[j])
+        third[o] += np.float64(third_party[j])
+        posts[o] += np.float64(social_media[j])
+    s32 = np.float32(stress_cost)
+    for i in range(n):
+        b = call_cost * calls[i]
+        b += night_call_cost * nights[i]
+        b += visit_cost * visited[i]
+        b += third_party_cost * third[i]
+        b += social_media_cost * posts[i]
+        over = (calls[i] + visited[i]) - legal_cap
+        b += over_cap_cost * (over if over >= 0.0 else 0.0)
+        b += np.float64(s32 * stress[i])
+        b *= essentials[i]
+        left = consumption[i] - b
+        floor = floor_share * essentials[i]
+        out[i] = (left if left >= floor else floor) / 1000.0
 
 
 @njit(cache=True)
@@ -771,6 +976,170 @@ def roll_tallies(start, start_claim, end, group, n_from, count, balance):
 
 
 @njit(cache=True)
+def household_sums_by_cell(cell, utility, power, wellbeing, low, any_30plus, short, out):
+    """The recorder's sums over households by (income quintile, literacy tercile) cell (``MonthlyRecorder.record``):
+    ``out[:, cell[i]]`` (``out`` 7 x 15, zero on entry) adds, in row order, the household's utility,
+    ``c^(1-gamma)``, 1, well-being, and 1 for each of low well-being, a loan 30+ days late and a shortfall (the
+    flags as 0 or 1).
+    The numpy engine took seven ``np.bincount(cell, weights=...)`` (the last four the segments' means), each adding
+    the same float64 values in the same order."""
+    for i in range(cell.shape[0]):
+        c = cell[i]
+        out[0, c] += utility[i]
+        out[1, c] += power[i]
+        out[2, c] += 1.0
+        out[3, c] += np.float64(wellbeing[i])
+        out[4, c] += 1.0 if low[i] else 0.0
+        out[5, c] += 1.0 if any_30plus[i] else 0.0
+        out[6, c] += 1.0 if short[i] else 0.0
+
+
+@njit(cache=True)
+def vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss):
+    """A month's vintage tallies by outcome group (``reports.Vintages.update``), in row order (outputs zero on
+    entry): ``lent[group, vintage // 3]`` adds the principal of the loans originated this month (``vintage ==
+    month``); ``early[group]`` the net loss of the loans originated before recording (``vintage < 0``; 0.0 for the
+    others); ``loss[group, vintage // 3, month - vintage]`` the nonzero net losses of the loans originated since.
+    The numpy engine took three ``np.bincount``, which add the same values in the same order."""
+    for i in range(group.shape[0]):
+        v = vintage[i]
+        g = group[i]
+        early[g] += 0.0 if v >= 0 else net_loss[i]
+        if v < 0:
+            continue
+        if v == month:
+            lent[g, v // 3] += principal_lent[i]
+        if net_loss[i] != 0.0:
+            loss[g, v // 3, month - v] += net_loss[i]
+
+
+@njit(cache=True)
+def redefault_watch(month, window, loan_id, bad, fix_month, fix_kind, fix_group, redefaults):
+    """Re-defaults of the month (``reports.Redefaults.update``): each loan ``bad`` this month (30+ days past due on
+    the book, or charged off) whose last cure or re-ageing (``fix_month`` by loan id, -1 if none watched) was 1 to
+    ``window`` months ago adds one to ``redefaults[kind, fix month, months since, group]`` and to the all-groups
+    column (the last); the watch over every bad loan ends (``fix_month = -1``). Counts are whole numbers: exact in
+    any order (the numpy engine took ``np.add.at`` over the same loans)."""
+    total = redefaults.shape[3] - 1
+    for i in range(loan_id.shape[0]):
+        if not bad[i]:
+            continue
+        j = loan_id[i]
+        fixed = fix_month[j]
+        since = month - fixed
+        if fixed >= 0 and 1 <= since <= window:
+            redefaults[fix_kind[j], fixed, since, fix_group[j]] += 1.0
+            redefaults[fix_kind[j], fixed, since, total] += 1.0
+        fix_month[j] = -1
+
+
+@njit(cache=True)
+def sum_by_index(index, weights, out):
+    """``out[index[i]] += weights[i]`` in row order (``out`` zero on entry): what each household paid
+    (``CollectionModel._settle_households``). The numpy engine took ``np.bincount(index, weights=weights)``, which
+    adds the same float64 values in the same order."""
+    for i in range(index.shape[0]):
+        out[index[i]] += weights[i]
+
+
+@njit(cache=True)
+def requests_by_group(requested, where, group, held, out):
+    """Integer requests counted where ``where`` holds: returns their total over every row and adds, for the rows
+    ``held`` (by a lender, not the debt buyer), each to ``out[group[i]]`` (int64, exact in any order). What a
+    reference regime would have forbidden of the yes/no requests (``sim.contacts.run_contacts``); the numpy
+    engine summed a masked copy and took per-group sums of another."""
+    total = 0
+    for i in range(requested.shape[0]):
+        if where[i]:
+            v = np.int64(requested[i])
+            total += v
+            if held[i]:
+                out[group[i]] += v
+    return total
+
+
+@njit(cache=True)
+def sum_by_group_where(values, where, group, out):
+    """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
+    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``), the harm to third parties
+    (``contacts.run_contacts``) and the ledger of the loans a compaction archives (``LoanBook.compact``). The numpy
+    engine took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
+    for i in range(values.shape[0]):
+        if where[i]:
+            out[group[i]] += np.float64(values[i])
+
+
+@njit(cache=True)
+def _pairwise_block_where(values, where, lo, n):
+    """numpy's pairwise summation of a block of at most 128 entries of ``values[lo:lo + n]``, the entries where
+    ``where`` is false read as 0.0: below 8 entries a plain loop from -0.0; else eight accumulators combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the remainder added."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += values[i] if where[i] else 0.0
+        return res
+    r = np.empty(8)
+    for k in range(8):
+        r[k] = values[lo + k] if where[lo + k] else 0.0
+    i = 8
+    m = n - n % 8
+    while i < m:
+        for k in range(8):
+            r[k] += values[lo + i + k] if where[lo + i + k] else 0.0
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += values[lo + i] if where[lo + i] else 0.0
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def sum_where(values, where):
+    """``np.sum(np.where(where, values, 0.0))`` for float64 ``values``, bit for bit, without the temporary: numpy's
+    reduction adds to its identity (0.0) the pairwise sum (``DOUBLE_pairwise_sum``) of the whole contiguous array,
+    which splits a range of more than 128 entries into two halves (the first a multiple of 8 entries), sums each
+    alike and adds them, and sums a block of at most 128 as :func:`_pairwise_block_where` does. The halving is run
+    here with an explicit stack (a recursive kernel cannot be cached); ``tests/test_kernels.py`` checks the
+    equality on arrays of many lengths. The recorder's sums of one group (``MonthlyRecorder._by_lender_where``)."""
+    task_lo = np.empty(128, dtype=np.int64)
+    task_n = np.empty(128, dtype=np.int64)
+    task_combine = np.empty(128, dtype=np.bool_)
+    partial = np.empty(128)
+    tasks = 1
+    task_lo[0], task_n[0], task_combine[0] = 0, values.shape[0], False
+    done = 0
+    while tasks:
+        tasks -= 1
+        lo, n, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
+        if combine:  # both halves are summed: add them, left + right
+            done -= 1
+            partial[done - 1] = partial[done - 1] + partial[done]
+        elif n <= 128:
+            partial[done] = _pairwise_block_where(values, where, lo, n)
+            done += 1
+        else:
+            half = n // 2
+            half -= half % 8
+            # run the left half, then the right, then add them
+            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, n, True
+            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, n - half, False
+            task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
+            tasks += 3
+    return 0.0 + partial[0]
+
+
+@njit(cache=True)
+def sum_by_group_masked(values, where, group, out):
+    """``out[group[i]] += values[i] if where[i] else 0.0`` in row order (``out`` zero on entry): the recorder's sums
+    by group (``MonthlyRecorder._by_lender_where``), as ``np.bincount(group, weights=np.where(where, values, 0.0))``
+    adds them."""
+    for i in range(values.shape[0]):
+        out[group[i]] += values[i] if where[i] else 0.0
+
+
+@njit(cache=True)
 def loans_per_household(borrower, flags, out):
     """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
     (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
@@ -793,6 +1162,60 @@ def neighbour_shares(indptr, indices, weights, first, second, out_first, out_sec
             j = indices[k]
             a += weights[k] * np.float32(first[j])
             b += weights[k] * np.float32(second[j])
+        out_first[i] = a
+        out_second[i] = b
+
+
+@njit(cache=True)
+def shared_row_weights(indptr, indices, weights, out):
+    """Whether every row's links share one weight and the links are symmetric (row ``i`` links to ``j`` exactly when
+    row ``j`` links to ``i``), as in the model's row-normalised network; writes each row's weight to ``out``
+    (0 for a row without links). What :func:`neighbour_shares_from_flagged` needs to give :func:`neighbour_shares`'
+    results."""
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        lo, hi = indptr[i], indptr[i + 1]
+        out[i] = weights[lo] if hi > lo else np.float32(0.0)
+        for k in range(lo, hi):
+            if weights[k] != out[i]:
+                return False
+            j = indices[k]
+            back = False
+            for m in range(indptr[j], indptr[j + 1]):
+                if indices[m] == i:
+                    back = True
+                    break
+            if not back:
+                return False
+    return True
+
+
+@njit(cache=True)
+def neighbour_shares_from_flagged(indptr, indices, row_weight, first, second, out_first, out_second):
+    """:func:`neighbour_shares` on a network whose rows' links share one weight (``row_weight``) and are symmetric
+    (:func:`shared_row_weights`), from the flagged households only: each flagged household adds one to the count of
+    each of its neighbours, and a row's mean is then ``row_weight`` added to itself in float32 as many times as
+    it has flagged neighbours. Bit for bit :func:`neighbour_shares`: a row's sum there adds the same weight
+    once per flagged neighbour (in any order, the same sum) and ``+0.0`` for the others (which changes nothing);
+    with few households flagged it reads a small part of the network."""
+    n = indptr.shape[0] - 1
+    count_first = np.zeros(n, dtype=np.int32)
+    count_second = np.zeros(n, dtype=np.int32)
+    for j in range(n):
+        if first[j]:
+            for k in range(indptr[j], indptr[j + 1]):
+                count_first[indices[k]] += 1
+        if second[j]:
+            for k in range(indptr[j], indptr[j + 1]):
+                count_second[indices[k]] += 1
+    for i in range(n):
+        w = row_weight[i]
+        a = np.float32(0.0)
+        for _ in range(count_first[i]):
+            a += w
+        b = np.float32(0.0)
+        for _ in range(count_second[i]):
+            b += w
         out_first[i] = a
         out_second[i] = b
 
@@ -892,10 +1315,12 @@ def warm() -> float:
     shares = np.tile(np.linspace(0.0, 1.0, DAYS + 1), (DAYS, 1))
     for clustered in (True, False):
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
+    more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
-    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags,
+    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64),
                        3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
-                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, (n, 9)), z(i64, (n, 9)), z(i64, (n, 9)))
+                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)),
+                       z(i64, (n, 9)))
     # the loan book
     lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
     schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),
@@ -905,8 +1330,18 @@ def warm() -> float:
                         z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
+    accrue_interest(z(f64), z(f64), status, z(b), True, z(f64), z(f64), z(f64))
+    learn_scores(z(f64), z(f64), lender, z(f32, 1), z(f32))
     claim(z(f64), z(f64), z(f64), z(f64))
+    amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
+    outcome_groups(lender, z(i8), z(i64, 1), z(i64))
+    owed_by_household(z(f64), z(f64), z(f64), status, z(i32), z(f64))
+    for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
+        keep_rows(z(dtype), np.arange(1))
     on_book(status, z(b))
+    in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
+    left_collection(z(i64), z(i64), z(i64))
+    observed_state(np.arange(n), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16), z(f64), z(b), z(b))
     buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,
@@ -915,6 +1350,8 @@ def warm() -> float:
     split_budget(z(f64), np.ones(n), z(i32), np.ones(n, dtype=f32), z(f64))
     settle_month(z(f64), z(f64), z(f64), z(f64), 0.1, z(f64), z(f64), z(f64, 0), z(f64, 0), False, z(f64), z(f64),
                  z(f64))
+    effective_consumption(z(i32), z(i32), z(i32), z(i16), z(i16), z(b), z(f32), z(f64), z(f64), 0.1, 0.2, 0.3, 0.1,
+                          0.2, 28.0, 0.005, 0.15, 0.12, z(f64))
     stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
     # what households mean to pay
@@ -933,8 +1370,21 @@ def warm() -> float:
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
     loans_per_household(z(i32), z(b), z(i64))
+    sum_where(z(f64), z(b))
+    sum_by_group_masked(z(f64), z(b), z(i64), z(f64))
+    sum_by_index(z(i32), z(f64), z(f64))
+    requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
+    for dtype in (i32, f64):  # uses of a tactic; harm to third parties
+        sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
+    sum_by_group_where(z(f64), z(b), lender, z(f64, 1))  # the ledger of loans leaving the book, by lender
+    household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
+    vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
+    redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
                      z(f32), z(f32))
+    shared_row_weights(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(f32))
+    neighbour_shares_from_flagged(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), z(f32), z(b), z(b),
+                                  z(f32), z(f32))
     loss_tallies(z(f64), z(f64), z(f64), status, lender, z(f64), z(f64), z(f64), z(f64))
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),

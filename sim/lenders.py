@@ -97,10 +97,10 @@ class Lender(mesa.Agent):
         """Collector hours each row's requests take."""
         return t.hours(tactics)
 
-    def ration(self, t: Treatment, tactics: Tactics, available: float) -> Treatment:
+    def ration(self, t: Treatment, tactics: Tactics, available: float, hours: np.ndarray | None = None) -> Treatment:
         """Keep the highest-priority requests that fit in ``available`` collector hours; the rest lose
-        every action that takes collector time."""
-        hours = self.hours_needed(t, tactics)
+        every action that takes collector time. ``hours``: the hours each row's requests take, when known."""
+        hours = self.hours_needed(t, tactics) if hours is None else hours
         total = float(hours.sum())
         if total <= available:
             return t
@@ -117,9 +117,11 @@ class Lender(mesa.Agent):
         if not isinstance(t, Treatment):
             raise TypeError(f"strategy {strategy.name!r} returned {type(t).__name__}, not a Treatment")
         t.validate(len(obs))
-        t = self.ration(t, tactics, capacity_hours)
-        self.capacity_log.append((obs.month, float(self.hours_needed(t, tactics).sum()), capacity_hours))
-        return t
+        hours = self.hours_needed(t, tactics)
+        rationed = self.ration(t, tactics, capacity_hours, hours)
+        used = float(hours.sum()) if rationed is t else float(self.hours_needed(rationed, tactics).sum())
+        self.capacity_log.append((obs.month, used, capacity_hours))
+        return rationed
 
 
 class ThirdPartyCollector(mesa.Agent):
@@ -214,14 +216,13 @@ class Costs:
         own = who == Collector.LENDER
         not_sold = who != Collector.BUYER
         visit_cost = self.tactics.visit.cost * collectors_per_visit
-        group_own, group_not_sold = group[own], group[not_sold]
         k = len(self.group_lender)
         for tactic, count in uses.items():
             unit = visit_cost if tactic == Tactic.VISIT else self.unit_cost[tactic]
-            if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY):
-                spent = unit * np.bincount(group_own, weights=count[own], minlength=k)
-            else:
-                spent = unit * np.bincount(group_not_sold, weights=count[not_sold], minlength=k)
+            paid_for = own if tactic in (Tactic.CALL, Tactic.VISIT, Tactic.THIRD_PARTY) else not_sold
+            uses_by_group = np.zeros(k)
+            kernels.sum_by_group_where(count, paid_for, group, uses_by_group)
+            spent = unit * uses_by_group
             self.by_group[:, tactic] += spent
             for g, lender_index in enumerate(self.group_lender):
                 self.lenders[lender_index].costs[tactic] += spent[g]
@@ -283,7 +284,7 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
             sub.tactics = tactics
             t = lender.plan(sub, strategy, tactics, capacity * lender.arm_shares[arm], rng)
             # accounts with an agency are worked by the agency, not by the lender's collectors
-            placed = sub.collector == Collector.AGENCY
+            placed = np.flatnonzero(sub.collector == Collector.AGENCY)
             for name in ("calls", "night_calls", "visits", "third_party"):
                 getattr(t, name)[placed] = 0
             t.place[placed] = False
@@ -291,8 +292,9 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
             parts_t.append(t)
     rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
     treat = _concat(parts_t)
-    order = np.argsort(rows, kind="stable")
-    rows, treat = rows[order], treat.subset(order)
+    if len(parts_rows) > 1:  # one lender's one strategy planned its rows in book order already
+        order = np.argsort(rows, kind="stable")
+        rows, treat = rows[order], treat.subset(order)
     who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
     collector = book.view("collector")
     collecting = book.collecting()
@@ -314,19 +316,8 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
 def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
     """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
     from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, computed in place
-    ratio = np.maximum(due, 1e-9)
-    np.divide(paid, ratio, out=ratio)
-    np.clip(ratio, 0.0, 1.0, out=ratio)
-    signal = ratio.astype(np.float32)
-    del ratio
-    rate = learning_rate.astype(np.float32)[book.view("lender")]
-    score = book.view("score_observed")
-    updated = 1.0 - rate
-    updated *= score
-    rate *= signal
-    updated += rate
-    np.copyto(score, updated, where=due > 0)
+    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, in one compiled pass
+    kernels.learn_scores(due, paid, book.view("lender"), learning_rate.astype(np.float32), book.view("score_observed"))
 
 
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.borrowers import LOW_WELLBEING
 from sim.complaints import Category, Channel
 from sim.finance import book_value, net_present_value
@@ -236,7 +237,7 @@ class MonthlyRecorder:
 
     def _groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
-        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+        return self.book.groups(self.group_offset)
 
     def _by_lender(self, mask_or_weights: np.ndarray, lender: np.ndarray) -> np.ndarray:
         """Sum per lender, with the total appended (a count for a boolean mask)."""
@@ -250,6 +251,16 @@ class MonthlyRecorder:
             per = np.bincount(lender[mask_or_weights], minlength=len(self.names)).astype(float)
         else:
             per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
+        return np.append(per, per.sum())
+
+    def _by_lender_where(self, values: np.ndarray, where: np.ndarray, lender: np.ndarray) -> np.ndarray:
+        """``_by_lender(np.where(where, values, 0.0), lender)`` for float64 ``values``, without the temporary
+        (kernels ``sum_where`` and ``sum_by_group_masked``: the same sums, in the same order)."""
+        if len(self.names) == 1:
+            total = float(kernels.sum_where(values, where))
+            return np.array([total, total])
+        per = np.zeros(len(self.names))
+        kernels.sum_by_group_masked(values, where, lender, per)
         return np.append(per, per.sum())
 
     def snapshot(self, next_month: int) -> None:
@@ -271,7 +282,7 @@ class MonthlyRecorder:
         self._start_claim = claim
         if next_month == 0:
             self.value_start = _with_total(book_value(book, group, len(self.names), self.cfg.finance))
-            self.balance_start = self._by_lender(np.where(on_book, claim, 0.0), group)
+            self.balance_start = self._by_lender_where(claim, on_book, group)
 
     def note_closed(self) -> None:
         """Before the book is compacted: remember what households still owe on claims that are no longer
@@ -279,7 +290,7 @@ class MonthlyRecorder:
         book = self.book
         closed = book.view("status") == Status.CLOSED
         if closed.any():
-            self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim()[closed],
+            self.owed_closed += np.bincount(book.view("borrower")[closed], weights=book.claim_of(closed),
                                             minlength=len(self.owed_closed))
 
     def note_burn_in(self, record: Month) -> None:
@@ -305,18 +316,18 @@ class MonthlyRecorder:
         k = min(len(self.in_collection), book.n)
         was[:k] = self.in_collection[:k]
         if month == 0:
-            self.exposure_start = self._by_lender(np.where(was, claim, 0.0), lender)
+            self.exposure_start = self._by_lender_where(claim, was, lender)
         cycles = book.view("cycles")
         dpd = book.view("dpd")
         d["unemployment_rate"][month] = record.labour.unemployment_rate
         d["short_hours_rate"][month] = record.labour.short_hours_rate
         d["accounts_open"][month] = self._by_lender(on_book, lender)
-        balance = self._by_lender(np.where(on_book, claim, 0.0), lender)
+        balance = self._by_lender_where(claim, on_book, lender)
         d["book_balance"][month] = balance
         d["accounts_delinquent"][month] = self._by_lender(on_book & (cycles > 0), lender)
         in30 = on_book & (dpd >= 30)
         d["accounts_30plus"][month] = self._by_lender(in30, lender)
-        b30 = self._by_lender(np.where(in30, claim, 0.0), lender)
+        b30 = self._by_lender_where(claim, in30, lender)
         d["balance_30plus"][month] = b30
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
         start_count = self._collection_count
@@ -334,10 +345,9 @@ class MonthlyRecorder:
         d["net_chargeoff"][month] = gross - recoveries
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
         lender_gets = was & (book.view("collector") != Collector.BUYER)
-        d["collected"][month] = self._by_lender(np.where(lender_gets, paid, 0.0), lender) + proceeds
+        d["collected"][month] = self._by_lender_where(paid, lender_gets, lender) + proceeds
         del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
-        d["exposure"][month] = self._by_lender(np.where(events.new_episode, book.view("episode_exposure"), 0.0),
-                                               lender)
+        d["exposure"][month] = self._by_lender_where(book.view("episode_exposure"), events.new_episode, lender)
         costs = record.books.cumulative_costs.copy()
         fines = record.books.cumulative_fines.copy()
         tactic_cost = costs - self._last_costs
@@ -409,7 +419,10 @@ class MonthlyRecorder:
         all_wb, all_low = float(wb.mean()), float(low.mean())
         for i in range(len(self.names)):
             mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
-            hh = np.bincount(owner[mine], minlength=t.n) > 0
+            count = np.zeros(t.n, dtype=np.int64)
+            kernels.loans_per_household(owner, mine, count)
+            hh = count > 0
+            del count
             per_households.append(hh)
             k = np.count_nonzero(hh)
             # a lender with no households reports the population's figures (its `households` is 0)
@@ -428,9 +441,12 @@ class MonthlyRecorder:
         else:
             power = c_eff ** (1.0 - gamma)
             utility = (power - 1.0) / (1.0 - gamma)
-        self.welfare_w += weight * np.bincount(self.cell_of, weights=utility, minlength=15)
-        self.welfare_a += weight * np.bincount(self.cell_of, weights=power, minlength=15)
-        self.welfare_b += weight * np.bincount(self.cell_of, minlength=15)
+        # sums by (quintile, tercile) cell in one pass: utility, c^(1-gamma), households, and the segments' values
+        by_cell = np.zeros((7, 15))
+        kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, t.shortfall > 0, by_cell)
+        self.welfare_w += weight * by_cell[0]
+        self.welfare_a += weight * by_cell[1]
+        self.welfare_b += weight * by_cell[2]
         floor = self.cfg.welfare.subsistence_share * t.essentials
         deprived = t.consumption < floor
         # per lender, over the households with an account in its book (as well-being)
@@ -440,11 +456,8 @@ class MonthlyRecorder:
                                            else float(np.count_nonzero(deprived)) / max(t.n, 1)
                                            for hh in per_households),
                                          float(np.count_nonzero(deprived)) / max(t.n, 1)]
-        hh_values = (wb, low, any_30plus, t.shortfall > 0)
-        for j, values in enumerate(hh_values):
-            weights = values if values.dtype != bool else values.view(np.int8)
-            cells = np.bincount(self.cell_of, weights=weights, minlength=15)
-            self.segment_data[month, :, j] = (cells @ self.cell_to_segment) / self.segment_sizes
+        for j in range(4):  # well-being, low well-being, a loan 30+ days late, a shortfall
+            self.segment_data[month, :, j] = (by_cell[3 + j] @ self.cell_to_segment) / self.segment_sizes
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
         self.segment_data[month, :, 4] = 1000.0 * (cells @ self.cell_to_segment) / self.segment_sizes
         # credit extended: new lending per household in the segment, and the share of applicants approved
@@ -461,7 +474,7 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del per_households, utility, deprived, floor, power, complainers, low, hh_values, values, weights
+        del per_households, utility, deprived, floor, power, complainers, low
         self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
         if month >= self.cfg.horizon_months - 12:

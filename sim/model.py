@@ -82,7 +82,7 @@ from sim.lenders import (
 )
 from sim.loans import AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
-from sim.network import mesa_network, row_normalised, small_world, unit_pattern
+from sim.network import mesa_network, row_normalised, shared_row_weights, small_world, unit_pattern
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
 from sim.records import (
     Complaints,
@@ -244,6 +244,7 @@ class CollectionModel(mesa.Model):
                                 self.streams["network"])
         self.peers = row_normalised(adjacency)
         self.adjacency = unit_pattern(self.peers)  # the same links, on the peers' index arrays
+        self._peer_weight = shared_row_weights(self.peers)  # each row's one weight (None if rows' weights differ)
         del adjacency
         self._network = None
         if cfg.population.n_borrowers <= cfg.network.mesa_limit:
@@ -568,7 +569,8 @@ class CollectionModel(mesa.Model):
     def _settle_households(self, events: Events, spending) -> None:
         """Households' month: what they paid and borrowed, consumption and savings."""
         t, book = self.borrowers, self.book
-        paid_by_household = np.bincount(book.view("borrower"), weights=events.paid, minlength=t.n)
+        paid_by_household = np.zeros(t.n)
+        kernels.sum_by_index(book.view("borrower"), events.paid, paid_by_household)
         borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
         settle_month(t, paid_by_household, self.cfg.population, borrowed, spending)
         if spending is not None:
@@ -638,7 +640,7 @@ class CollectionModel(mesa.Model):
 
     def groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
-        return self.group_offset[self.book.view("lender")] + self.book.view("arm")
+        return self.book.groups(self.group_offset)
 
     def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)
@@ -651,8 +653,13 @@ class CollectionModel(mesa.Model):
         legal = np.zeros(t.n, dtype=np.int64)
         kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
         delinquent, sued = np.empty(t.n, dtype=np.float32), np.empty(t.n, dtype=np.float32)
-        peers = self.peers  # both means in one pass over the links (as peers @ x, bit for bit)
-        kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
+        peers = self.peers  # both means at once (as peers @ x, bit for bit): from the flagged households when each
+        # row's links share one weight (kernels.neighbour_shares_from_flagged), else over every link
+        if self._peer_weight is not None:
+            kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, self._peer_weight, any_30, legal > 0,
+                                                  delinquent, sued)
+        else:
+            kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
         self._peer_state["delinquent"], self._peer_state["legal"] = delinquent, sued
 
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
@@ -681,7 +688,7 @@ class CollectionModel(mesa.Model):
         book = self.book
         age = book.view("litigation_age")
         pending = age >= 0
-        age[pending] += 1
+        age += pending  # one more month for each pending lawsuit
         lag = self.cfg.tactics.lawsuit_judgment_lag
         decided = np.flatnonzero(pending & (age > lag) & ~book.view("judgment"))  # `lag` months after filing
         if len(decided):

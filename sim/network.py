@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from sim import kernels
+
 if TYPE_CHECKING:
     from mesa.discrete_space import Network
 
@@ -39,6 +41,17 @@ def row_normalised(adjacency: sp.csr_matrix) -> sp.csr_matrix:
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
     return (sp.diags(inverse.astype(np.float32)) @ adjacency).tocsr()
+
+
+def shared_row_weights(peers: sp.csr_matrix) -> np.ndarray | None:
+    """The weight that each row's links share (float32, one per row), when every row's links share one and the links
+    are symmetric, as in a row-normalised :func:`small_world` network; else None. Neighbour means can then be
+    taken from the flagged households alone (``kernels.neighbour_shares_from_flagged``)."""
+    weights = np.empty(peers.shape[0], dtype=np.float32)
+    if peers.data.dtype != np.float32 or not kernels.shared_row_weights(peers.indptr, peers.indices, peers.data,
+                                                                        weights):
+        return None
+    return weights
 
 
 def unit_pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:

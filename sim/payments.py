@@ -76,10 +76,18 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
     taken, shared among the household's garnished loans and at most each claim; nothing is taken from
     unemployment benefits. One uniform draw per loan under judgment, from ``rng``.
     """
+    rows, amounts = wage_garnishments(book, t, tac, rng)
     garnish = np.zeros(book.n)
+    garnish[rows] = amounts
+    return garnish
+
+
+def wage_garnishments(book: LoanBook, t: BorrowerTable, tac: Tactics,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`garnish_wages` as the loans under an order in force (rows, increasing) and what is taken on each."""
     judged = np.flatnonzero(book.view("judgment") & book.collecting())
     if not len(judged):
-        return garnish
+        return judged, np.zeros(0)
     jowner = book.view("borrower")[judged]
     order = book.view("garnish_order")
     state = order[judged]
@@ -91,12 +99,12 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
     state = np.where(lapse, ORDER_TO_SEEK, np.where(served, ORDER_IN_FORCE, np.where(seek, ORDER_NONE, state)))
     order[judged] = state.astype(np.int8)
     on = state == ORDER_IN_FORCE
-    if on.any():
-        rows, owners = judged[on], jowner[on]
-        free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
-        n_garnished = np.bincount(owners, minlength=t.n)[owners]
-        garnish[rows] = np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim()[rows])
-    return garnish
+    rows, owners = judged[on], jowner[on]
+    if not len(rows):
+        return rows, np.zeros(0)
+    free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
+    n_garnished = np.bincount(owners, minlength=t.n)[owners]
+    return rows, np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim_of(rows))
 
 
 def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, reactance: np.ndarray,
@@ -123,10 +131,9 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
             - f32(net.peer_default_weight) * setting.peer_delinquent)
     reputation = (net.reputation_weight * setting.reputation).astype(f32)
     # debt overhang: the more a household owes relative to its income, the less it tries
-    owed_on_loan = book.claim()
-    owed_on_loan[~book.collecting()] = 0.0
-    owed = np.bincount(owner, weights=owed_on_loan, minlength=t.n)
-    del owed_on_loan
+    owed = np.zeros(t.n)
+    kernels.owed_by_household(book.view("principal"), book.view("interest"), book.view("fees"), book.view("status"),
+                              owner, owed)
     overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
     pressure = collection_pressure(book, beh)
     legal = (book.view("litigation_age") >= 0) | book.view("judgment")
@@ -155,11 +162,15 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     del neg_logit, u, misunderstanding
     delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
-    garnish = garnish_wages(book, t, tac, rng)
+    garnished, taken = wage_garnishments(book, t, tac, rng)
+    garnish = np.zeros(n)
+    garnish[garnished] = taken
     budget = payment_budget(t)
-    if garnish.any():
-        budget = budget - np.bincount(owner, weights=garnish, minlength=t.n)
-        wanted = np.maximum(wanted - garnish, 0.0)
+    if taken.any():
+        # over the garnished loans only: the others take nothing (+0.0) from their household's budget, nor from
+        # what it means to pay on them (never negative)
+        budget = budget - np.bincount(owner[garnished], weights=taken, minlength=t.n)
+        wanted[garnished] = np.maximum(wanted[garnished] - taken, 0.0)
 
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
     # (the priority above); the amounts it disputes because of a record error were set to nothing

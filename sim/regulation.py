@@ -153,6 +153,8 @@ class CalendarResult:
     violations: np.ndarray  # attempts made against the enforced regime by collectors that do not comply, by Rule
     clipped_rows: np.ndarray | None = None  # (accounts, len(Rule)) attempts dropped per account; sums to clipped
     would_clip_rows: np.ndarray | None = None  # (accounts, len(Rule)) per account; sums to would_clip
+    clipped_by_group: np.ndarray | None = None  # (groups, len(Rule)) attempts dropped, when counted by group
+    would_clip_by_group: np.ndarray | None = None  # (groups, len(Rule)) what the reference would drop, by group
     daily: np.ndarray | None = None  # (accounts, DAYS) day attempts made each day, when kept
     daily_night: np.ndarray | None = None  # (accounts, DAYS) night attempts made each day, when kept
 
@@ -193,14 +195,14 @@ def cluster_over_month(count: np.ndarray, due_day: np.ndarray) -> np.ndarray:
 def _p_conversation(p_answer: np.ndarray, attempts: np.ndarray) -> np.ndarray:
     """Probability that at least one of ``attempts`` calls in a day reaches the right party:
     ``1 - (1 - p) ** attempts`` (zero for no attempt), computed by table look-up when, as usual, the
-    answer probabilities take few distinct values."""
-    values, which = np.unique(p_answer, return_inverse=True)
-    if len(values) > 8:
-        shape = (-1,) + (1,) * (attempts.ndim - 1)
+    answer probabilities take few distinct values (at most 8: ``kernels.more_distinct_than`` asks without
+    sorting them)."""
+    shape = (-1,) + (1,) * (attempts.ndim - 1)
+    if kernels.more_distinct_than(p_answer, 8):
         return (1.0 - (1.0 - p_answer.reshape(shape)) ** attempts).astype(np.float32)
+    values, which = np.unique(p_answer, return_inverse=True)
     k = int(attempts.max(initial=0)) + 1
     table = (1.0 - (1.0 - values[:, None]) ** np.arange(k)[None, :]).astype(np.float32)
-    shape = (-1,) + (1,) * (attempts.ndim - 1)
     return table[which.reshape(shape), attempts]
 
 
@@ -267,6 +269,8 @@ def run_calendar(
     complies: np.ndarray | None = None,
     keep_daily: bool = False,
     due_day: np.ndarray | None = None,
+    group: np.ndarray | None = None,
+    n_groups: int = 0,
 ) -> CalendarResult:
     """Execute a month of call requests under ``regime``.
 
@@ -279,48 +283,23 @@ def run_calendar(
     Attempts are laid out as collectors make them (:func:`cluster_over_month`, from each account's ``due_day``,
     0-29); without ``due_day`` they are spread evenly over the month.
 
-    Accounts are independent, so the month is run in blocks of ``CALENDAR_BLOCK`` accounts: the day
-    matrices stay small (in memory and in cache), and the random draws, taken block after block, are
-    the same as in one piece.
+    With ``group`` (each account's outcome group, below ``n_groups``, or -1 for an account counted in the
+    totals only), the counts by rule are tallied by group (``clipped_by_group``, ``would_clip_by_group``);
+    without it, account by account (``clipped_rows``, ``would_clip_rows``).
+
+    The accounts are run block after block of ``CALENDAR_BLOCK`` (``kernels.lay_out_calls`` and
+    ``kernels.run_calendar_month``): the day matrices stay small (in memory and in cache), the draws are the same
+    as in one piece, and the block fixes how the chances of a conversation are computed (:func:`_p_conversation`).
     """
     n = len(calls)
     complies = np.ones(n, dtype=bool) if complies is None else complies
-    if n > CALENDAR_BLOCK:
-        parts = [run_calendar(calls[s], night_calls[s], third_party[s], p_answer[s], rng, regime, reference,
-                              complies[s], keep_daily, None if due_day is None else due_day[s])
-                 for s in (slice(lo, lo + CALENDAR_BLOCK) for lo in range(0, n, CALENDAR_BLOCK))]
-        return CalendarResult(
-            attempts=np.concatenate([p.attempts for p in parts]),
-            night_attempts=np.concatenate([p.night_attempts for p in parts]),
-            conversations=np.concatenate([p.conversations for p in parts]),
-            clipped=sum(p.clipped for p in parts),
-            would_clip=sum(p.would_clip for p in parts),
-            violations=sum(p.violations for p in parts),
-            clipped_rows=np.concatenate([p.clipped_rows for p in parts]),
-            would_clip_rows=np.concatenate([p.would_clip_rows for p in parts]),
-            daily=np.concatenate([p.daily for p in parts]) if keep_daily else None,
-            daily_night=np.concatenate([p.daily_night for p in parts]) if keep_daily else None,
-        )
-    day_req = np.zeros((n, DAYS), dtype=np.int16)
-    night_req = np.zeros((n, DAYS), dtype=np.int16)
-    most = kernels.lay_out_calls(calls, night_calls, np.zeros(n, dtype=np.int8) if due_day is None else due_day,
-                                 CLUSTER_SHARES, due_day is not None, day_req, night_req)
-    answer_u = rng.random((n, DAYS), dtype=np.float32)
+    by_account = group is None
+    if by_account:
+        group, n_groups = np.arange(n), n
+    clustered = due_day is not None
+    due_day = np.zeros(n, dtype=np.int8) if due_day is None else due_day
     bound = regime.binds(third_party) if regime.has_rules else np.zeros(n, dtype=bool)
     enforced = bound & complies
-    # the chance of a conversation on a day with k attempts, as the numpy engine computed it (enforced accounts
-    # in float64 from their attempts as int32, the others from int16: see _p_conversation)
-    k = np.arange(int(most) + 1)
-    k16 = lambda rows: np.tile(k.astype(np.int16), (rows, 1))  # noqa: E731
-    if not enforced.any():
-        p_talk = _p_conversation(p_answer, k16(n))
-    else:
-        p_talk = np.zeros((n, len(k)), dtype=np.float32)
-        sub, free = np.flatnonzero(enforced), np.flatnonzero(~enforced)
-        for j in k:  # the numpy engine's day loop asked one column at a time
-            p_talk[sub, j] = _p_conversation(p_answer[sub], np.full(len(sub), j, dtype=np.int32))
-        if len(free):
-            p_talk[free] = _p_conversation(p_answer[free], k16(len(free)))
     breaking = bound & ~complies
     ref_covered = reference.binds(third_party)
     check_reference = reference.name != regime.name and bool(ref_covered.any())
@@ -328,23 +307,54 @@ def run_calendar(
     made_day, made_night = np.zeros((kept, DAYS), dtype=np.int16), np.zeros((kept, DAYS), dtype=np.int16)
     conv = np.zeros((kept, DAYS), dtype=bool)
     attempts, night_attempts, conversations = (np.zeros(n, dtype=np.int32) for _ in range(3))
-    clipped_rows, violation_rows, would_rows = (np.zeros((n, len(Rule)), dtype=np.int64) for _ in range(3))
-    kernels.run_calendar_month(
-        day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered,
-        *_limits(regime), *_limits(reference), check_reference, keep_daily,
-        made_day, made_night, conv, attempts, night_attempts, conversations, clipped_rows, violation_rows, would_rows)
+    clipped, violations, would = (np.zeros(len(Rule), dtype=np.int64) for _ in range(3))
+    clipped_by_group, would_by_group = (np.zeros((n_groups, len(Rule)), dtype=np.int64) for _ in range(2))
+    for lo in range(0, n, CALENDAR_BLOCK):
+        s = slice(lo, lo + CALENDAR_BLOCK)
+        m = len(calls[s])
+        day_req, night_req = np.zeros((m, DAYS), dtype=np.int16), np.zeros((m, DAYS), dtype=np.int16)
+        most = kernels.lay_out_calls(calls[s], night_calls[s], due_day[s], CLUSTER_SHARES, clustered, day_req,
+                                     night_req)
+        answer_u = rng.random((m, DAYS), dtype=np.float32)
+        p_talk = _p_talk(p_answer[s], enforced[s], int(most))
+        day_s = s if keep_daily else slice(0, 0)
+        kernels.run_calendar_month(
+            day_req, night_req, answer_u, p_talk, enforced[s], breaking[s], ref_covered[s], group[s],
+            *_limits(regime), *_limits(reference), check_reference, keep_daily, made_day[day_s], made_night[day_s],
+            conv[day_s], attempts[s], night_attempts[s], conversations[s], clipped, violations, would,
+            clipped_by_group, would_by_group)
     return CalendarResult(
         attempts=attempts,
         night_attempts=night_attempts,
         conversations=conversations,
-        clipped=clipped_rows.sum(axis=0),
-        would_clip=would_rows.sum(axis=0),
-        violations=violation_rows.sum(axis=0),
-        clipped_rows=clipped_rows,
-        would_clip_rows=would_rows,
+        clipped=clipped,
+        would_clip=would,
+        violations=violations,
+        clipped_rows=clipped_by_group if by_account else None,
+        would_clip_rows=would_by_group if by_account else None,
+        clipped_by_group=None if by_account else clipped_by_group,
+        would_clip_by_group=None if by_account else would_by_group,
         daily=made_day if keep_daily else None,
         daily_night=made_night if keep_daily else None,
     )
+
+
+def _p_talk(p_answer: np.ndarray, enforced: np.ndarray, most: int) -> np.ndarray:
+    """The chance of a conversation on a day with ``k`` attempts (0..``most``), one row per account of a block, as
+    the numpy engine computed it: accounts the regime enforces in float64 from their attempts as int32, the
+    others from int16 (see :func:`_p_conversation`)."""
+    n = len(p_answer)
+    k = np.arange(most + 1)
+    k16 = lambda rows: np.tile(k.astype(np.int16), (rows, 1))  # noqa: E731
+    if not enforced.any():
+        return _p_conversation(p_answer, k16(n))
+    p_talk = np.zeros((n, len(k)), dtype=np.float32)
+    sub, free = np.flatnonzero(enforced), np.flatnonzero(~enforced)
+    for j in k:  # the numpy engine's day loop asked one column at a time
+        p_talk[sub, j] = _p_conversation(p_answer[sub], np.full(len(sub), j, dtype=np.int32))
+    if len(free):
+        p_talk[free] = _p_conversation(p_answer[free], k16(len(free)))
+    return p_talk
 
 
 def _limits(regime: Regime) -> tuple[int, int, int, bool]:

@@ -91,23 +91,16 @@ class Vintages:
     def update(self, month: int, vintage: np.ndarray, principal_lent: np.ndarray, net_loss: np.ndarray,
                group: np.ndarray) -> None:
         """``vintage``: recorded month in which each loan was originated (negative: before recording)."""
-        recorded = vintage >= 0
-        new = recorded & (vintage == month)
         n_groups = self.lent.shape[0] - 1
-        lent = np.bincount(group[new] * self.lent.shape[1] + vintage[new] // 3, weights=principal_lent[new],
-                           minlength=n_groups * self.lent.shape[1]).reshape(n_groups, -1)
+        lent, early = np.zeros((n_groups, self.lent.shape[1])), np.zeros(n_groups)
+        loss = np.zeros(self.loss[:-1].shape)
+        kernels.vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
         # the loans originated before recording: adding zeros for the others leaves the sums unchanged
-        early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
         self.loss_unrecorded[:-1] += early
         self.loss_unrecorded[-1] += early.sum()
-        lossy = recorded & (net_loss != 0.0)
-        if lossy.any():
-            age = month - vintage[lossy]  # months since origination (0 in the month of origination)
-            flat = (group[lossy] * self.loss.shape[1] + vintage[lossy] // 3) * self.months + age
-            loss = np.bincount(flat, weights=net_loss[lossy], minlength=self.loss[:-1].size).reshape(
-                self.loss[:-1].shape)
+        if (loss != 0.0).any():
             self.loss[:-1] += loss
             self.loss[-1] += loss.sum(axis=0)
 
@@ -163,14 +156,8 @@ class Redefaults:
         self._grow(int(loan_id.max(initial=0)) + 1)
         n_groups = self.fixes.shape[2] - 1
         # a re-default ends the watch over the last cure or re-ageing
-        watched = loan_id[bad]
-        since = month - self.fix_month[watched]
-        hit = watched[(self.fix_month[watched] >= 0) & (since >= 1) & (since <= REDEFAULT_WINDOW)]
-        if len(hit):
-            kind, when, g = self.fix_kind[hit], self.fix_month[hit], self.fix_group[hit]
-            np.add.at(self.redefaults, (kind, when, month - when, g), 1.0)
-            np.add.at(self.redefaults, (kind, when, month - when, np.full(len(hit), n_groups)), 1.0)
-        self.fix_month[watched] = -1
+        kernels.redefault_watch(month, REDEFAULT_WINDOW, loan_id, bad, self.fix_month, self.fix_kind, self.fix_group,
+                                self.redefaults)
         for k, rows in enumerate((cured, reaged)):
             ids = loan_id[rows]
             self.fix_month[ids] = month

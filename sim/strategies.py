@@ -124,6 +124,15 @@ class Strategy:
         """Whether the lender sends a reminder before the due date to every current account."""
         return bool(self.params.get("pre_due_reminders", False))
 
+    @property
+    def looks_before_due(self) -> bool:
+        """Whether the strategy reads its current accounts to decide what to send them before their due date.
+        One that keeps :meth:`decide` and :meth:`remind_before_due` as defined here does not: it sends one SMS
+        to each current account or none, by its ``pre_due_reminders`` parameter (:attr:`reminds_current`), so
+        its lender need not observe them (``sim.contacts.pre_due_reminders``)."""
+        cls = type(self)
+        return cls.decide is not Strategy.decide or cls.remind_before_due is not Strategy.remind_before_due
+
     def decide(self, obs: Observation, rng: np.random.Generator) -> Treatment:
         """Turn observed account state into treatment requests, one row per observed account.
 

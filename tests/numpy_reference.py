@@ -200,8 +200,18 @@ def run_calendar(
 
 
 class NumpyLoanBook(LoanBook):
-    """The loan book with the numpy engine's month accounting (``schedule``, ``apply_payments``,
-    ``refresh_status``)."""
+    """The loan book with the numpy engine's month accounting (``accrue_interest``, ``schedule``,
+    ``apply_payments``, ``refresh_status``)."""
+
+    def accrue_interest(self, forborne: np.ndarray, forbearance_accrues: bool) -> np.ndarray:
+        """Add a month's interest to on-book loans; return the interest charged per loan."""
+        on_book = self.on_book()
+        rate = self.view("apr") / 12.0
+        accrue = on_book if forbearance_accrues else on_book & ~forborne
+        interest = np.where(accrue, self.view("principal") * rate, 0.0)
+        self.view("interest")[:] += interest
+        self.view("interest_charged")[:] += interest
+        return interest
 
     def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
                  payment_share: np.ndarray | None = None) -> np.ndarray:
@@ -555,6 +565,25 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
 
 
 # the payment decision as the numpy engine made it (sim.payments.decide_payments before its kernels)
+def amount_due(book: LoanBook) -> np.ndarray:
+    """This month's payment plus arrears, capped at the claim (``LoanBook.amount_due``)."""
+    return np.minimum(book.view("scheduled") + book.view("arrears"), book.claim())
+
+
+def in_collection(book: LoanBook) -> np.ndarray:
+    """Loans in their lender's collection (``LoanBook.in_collection``)."""
+    worked = ((book.view("cycles") > 0) | (book.view("plan_left") > 0) | (book.view("deferral_left") > 0)
+              | (book.view("litigation_age") >= 0) | book.view("judgment"))
+    status = book.view("status")
+    return (worked & ON_BOOK[status]) | (status == Status.CHARGED_OFF)
+
+
+def owed_by_household(book: LoanBook, n_households: int) -> np.ndarray:
+    """What each household owes on the loans still collected (the debt overhang in ``decide_payments``)."""
+    return np.bincount(book.view("borrower"), weights=np.where(book.collecting(), book.claim(), 0.0),
+                       minlength=n_households)
+
+
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, garnish_wages  # noqa: E402
 from sim.records import BudgetSplit, Payments  # noqa: E402
 
@@ -571,7 +600,7 @@ def numpy_decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTa
     beh, tac = setting.behaviour, setting.tactics
     owner = book.view("borrower")
     n = book.n
-    due = book.amount_due()
+    due = amount_due(book)
     settling = book.view("settlement_offer")
     if settling.any():
         due = np.where(settling, (1.0 - tac.settlement_haircut) * book.claim(), due)
@@ -734,6 +763,88 @@ def roll_tallies(start: np.ndarray, start_claim: np.ndarray, end: np.ndarray, gr
     counts = np.bincount(flat, minlength=n_groups * size).reshape(shape)
     balances = np.bincount(flat, weights=start_claim[ok], minlength=n_groups * size).reshape(shape)
     return counts, balances
+
+
+def effective_consumption(t: BorrowerTable, cfg, contacts) -> np.ndarray:
+    """Consumption less the disutility of contacts and stress, $ thousands (``borrowers.effective_consumption``)."""
+    owner = contacts.owner
+
+    def per_household(values: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=values, minlength=t.n)
+
+    calls = per_household(contacts.attempts + contacts.night)
+    visits = per_household(contacts.visits)
+    burden = cfg.call_cost * calls
+    burden += cfg.night_call_cost * per_household(contacts.night)
+    burden += cfg.visit_cost * visits
+    burden += cfg.third_party_cost * per_household(contacts.third_party)
+    burden += cfg.social_media_cost * per_household(contacts.social_media)
+    calls += visits
+    calls -= cfg.legal_cap
+    burden += cfg.over_cap_cost * np.maximum(calls, 0)
+    burden += cfg.stress_cost * t.stress
+    burden *= t.essentials
+    floor = 0.2 * cfg.subsistence_share * t.essentials
+    np.subtract(t.consumption, burden, out=burden)
+    np.maximum(burden, floor, out=burden)
+    burden /= 1000.0
+    return burden
+
+
+def household_sums_by_cell(cell: np.ndarray, utility: np.ndarray, power: np.ndarray, wellbeing: np.ndarray,
+                           low: np.ndarray, any_30plus: np.ndarray, short: np.ndarray) -> np.ndarray:
+    """The recorder's sums by (quintile, tercile) cell (``MonthlyRecorder.record``): welfare and segments."""
+    sums = [np.bincount(cell, weights=utility, minlength=15), np.bincount(cell, weights=power, minlength=15),
+            np.bincount(cell, minlength=15).astype(float)]
+    for values in (wellbeing, low, any_30plus, short):
+        sums.append(np.bincount(cell, weights=values if values.dtype != bool else values.view(np.int8), minlength=15))
+    return np.stack(sums)
+
+
+def learn_scores(score: np.ndarray, lender: np.ndarray, learning_rate: np.ndarray, due: np.ndarray,
+                 paid: np.ndarray) -> None:
+    """Lenders' scores learnt from what was paid of what was due (``lenders.learn_scores``), in place."""
+    ratio = np.maximum(due, 1e-9)
+    np.divide(paid, ratio, out=ratio)
+    np.clip(ratio, 0.0, 1.0, out=ratio)
+    signal = ratio.astype(np.float32)
+    rate = learning_rate.astype(np.float32)[lender]
+    updated = 1.0 - rate
+    updated *= score
+    rate *= signal
+    updated += rate
+    np.copyto(score, updated, where=due > 0)
+
+
+def vintage_tallies(month: int, vintage: np.ndarray, group: np.ndarray, principal_lent: np.ndarray,
+                    net_loss: np.ndarray, n_groups: int, n_cohorts: int, months: int):
+    """A month's vintage tallies by group (``reports.Vintages.update``): principal lent this month by cohort, net
+    losses of loans originated before recording, net losses by cohort and age."""
+    recorded = vintage >= 0
+    new = recorded & (vintage == month)
+    lent = np.bincount(group[new] * n_cohorts + vintage[new] // 3, weights=principal_lent[new],
+                       minlength=n_groups * n_cohorts).reshape(n_groups, -1)
+    early = np.bincount(group, weights=np.where(recorded, 0.0, net_loss), minlength=n_groups)
+    lossy = recorded & (net_loss != 0.0)
+    age = month - vintage[lossy]
+    flat = (group[lossy] * n_cohorts + vintage[lossy] // 3) * months + age
+    loss = np.bincount(flat, weights=net_loss[lossy], minlength=n_groups * n_cohorts * months).reshape(
+        n_groups, n_cohorts, months)
+    return lent, early, loss
+
+
+def redefault_watch(month: int, window: int, loan_id: np.ndarray, bad: np.ndarray, fix_month: np.ndarray,
+                    fix_kind: np.ndarray, fix_group: np.ndarray, redefaults: np.ndarray) -> None:
+    """Re-defaults of the month counted and the watch ended (``reports.Redefaults.update``), in place."""
+    n_groups = redefaults.shape[3] - 1
+    watched = loan_id[bad]
+    since = month - fix_month[watched]
+    hit = watched[(fix_month[watched] >= 0) & (since >= 1) & (since <= window)]
+    if len(hit):
+        kind, when, g = fix_kind[hit], fix_month[hit], fix_group[hit]
+        np.add.at(redefaults, (kind, when, month - when, g), 1.0)
+        np.add.at(redefaults, (kind, when, month - when, np.full(len(hit), n_groups)), 1.0)
+    fix_month[watched] = -1
 
 
 def loans_per_household(borrower: np.ndarray, flags: np.ndarray, n_households: int) -> np.ndarray:

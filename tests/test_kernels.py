@@ -66,6 +66,55 @@ def test_calendar_kernel_is_the_numpy_calendar_bit_for_bit(regime, reference, p_
         assert new.clipped.sum() > 0 and new.violations.sum() > 0
 
 
+@pytest.mark.parametrize("regime,reference", [("us_reg_f", "china_2018"), ("china_cba_2026", "us_reg_f_creditors")])
+def test_calendar_counts_by_group_are_the_numpy_sums_of_its_rows(regime, reference):
+    """``run_calendar`` with outcome groups (what the model calls) tallies the rule counts by group in the kernel;
+    they equal the numpy engine's per-account counts summed by group (accounts of group -1 in the totals only),
+    and everything else equals the numpy calendar, on more accounts than one block."""
+    n = 20_000
+    calls, night, third, p_answer, complies, due_day = _calendar_inputs(11, n, None)
+    group = np.random.default_rng(2).integers(-1, 3, n)
+    new = run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime], REGIMES[reference],
+                       complies, due_day=due_day, group=group, n_groups=3)
+    old = ref.run_calendar(calls, night, third, p_answer, np.random.default_rng(3), REGIMES[regime],
+                           REGIMES[reference], complies, due_day=due_day)
+    for field in CALENDAR_FIELDS[:6]:
+        assert np.array_equal(getattr(new, field), getattr(old, field)), field
+    for g in range(3):
+        assert np.array_equal(new.clipped_by_group[g], old.clipped_rows[group == g].sum(axis=0)), g
+        assert np.array_equal(new.would_clip_by_group[g], old.would_clip_rows[group == g].sum(axis=0)), g
+    assert new.clipped_by_group.sum() > 0 and new.would_clip_by_group.sum() > 0
+    assert new.clipped_rows is None and new.would_clip_rows is None
+
+
+def test_more_distinct_than_is_the_count_of_unique_values():
+    """Kernel ``more_distinct_than`` against ``len(np.unique(values)) > k``, which ``_p_conversation`` took before."""
+    rng = np.random.default_rng(4)
+    cases = [np.zeros(0, dtype=np.float32), np.array([0.0, -0.0, 0.0], dtype=np.float32),
+             (0.35 * rng.random(5_000)).astype(np.float32)]
+    cases += [rng.choice(np.linspace(0.05, 0.6, m), 5_000).astype(dtype) for m in (1, 7, 8, 9, 12)
+              for dtype in (np.float32, np.float64)]
+    for values in cases:
+        for k in (0, 1, 8):
+            assert kernels.more_distinct_than(values, k) == (len(np.unique(values)) > k), (values[:5], k)
+
+
+def test_keep_rows_is_the_gathered_copy_of_every_book_column():
+    """Kernel ``keep_rows`` (``LoanBook.compact``, in place) against the numpy engine's ``col[:k] = np.take(col,
+    keep)``, for a column of every dtype the book holds; the rows after the kept ones are left as they were."""
+    from sim.loans import COLUMNS
+
+    rng = np.random.default_rng(8)
+    n = 5_000
+    keep = np.flatnonzero(rng.random(n) < 0.9)
+    for dtype in sorted({np.dtype(d).name for d in COLUMNS.values()}):
+        column = (rng.random(n) * 100).astype(dtype)
+        expected = column.copy()
+        expected[: len(keep)] = np.take(expected, keep)
+        kernels.keep_rows(column, keep)
+        assert np.array_equal(column, expected), dtype
+
+
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
 def test_every_kernel_is_cached_on_disk_and_documented():
     """Every compiled function in sim/kernels.py keeps its machine code on disk (``cache=True``) and says what it
@@ -129,15 +178,19 @@ def _same_book(a, b) -> None:
 @pytest.mark.parametrize("scenario,months", [("baseline", 14), ("recession", 20), ("crisis_package", 16)])
 @pytest.mark.parametrize("variant", ["plain", "forborne", "accommodated"])
 def test_loan_kernels_are_the_numpy_accounting_bit_for_bit(scenario, months, variant):
-    """``LoanBook.schedule``, ``apply_payments`` and ``refresh_status`` (kernels ``schedule_payments``,
-    ``apply_payments_pass``, ``refresh_status``) against the numpy engine's on a running book with delinquent,
-    charged-off, sold and planned loans: every column of the book and every event identical."""
+    """``LoanBook.accrue_interest``, ``schedule``, ``apply_payments`` and ``refresh_status`` (kernels
+    ``accrue_interest``, ``schedule_payments``, ``apply_payments_pass``, ``refresh_status``) against the numpy
+    engine's on a running book with delinquent, charged-off, sold and planned loans: every column of the book and
+    every event identical."""
     model, new, old = _book_pair(scenario, months)
     n = new.n
     rng = np.random.default_rng(1)
     forborne = (rng.random(n) < 0.2) if variant == "forborne" else np.zeros(n, dtype=bool)
     share = rng.choice([0.25, 0.5, 1.0], n) if variant == "accommodated" else None
     waived = (rng.random(n) < 0.3) if variant == "accommodated" else None
+    accrued = [book.accrue_interest(forborne, variant != "forborne") for book in (new, old)]  # kernel accrue_interest
+    assert np.array_equal(*accrued) and accrued[0].any()
+    _same_book(new, old)
     interest = rng.random(n) * 20.0
     for book in (new, old):
         book.schedule(interest, model.terms, forborne, share)
@@ -428,6 +481,158 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
     assert (balance > 0).sum() == k
 
 
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, months):
+    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``owed_by_household`` (the debt overhang in
+    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` on a running book with
+    charged-off, sold and closed loans: identical."""
+    model, book, _ = _book_pair(scenario, months)
+    v = book.view
+    assert np.array_equal(book.amount_due(), ref.amount_due(book))
+    owed = np.zeros(model.borrowers.n)
+    kernels.owed_by_household(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"), owed)
+    assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
+    assert (~book.collecting()).any() and (owed > 0).any()
+    assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
+    from sim.loans import observe
+
+    rows = np.flatnonzero(book.in_collection())
+    obs = observe(book, rows, model.month)  # kernel observed_state
+    assert np.array_equal(obs.claim, v("principal")[rows] + v("interest")[rows] + v("fees")[rows])
+    assert np.array_equal(obs.on_plan, (v("plan_left")[rows] > 0) | (v("deferral_left")[rows] > 0))
+    assert np.array_equal(obs.in_litigation, v("litigation_age")[rows] >= 0) and obs.on_plan.any()
+    groups = book.groups(model.group_offset)  # kernel outcome_groups
+    assert groups.dtype == np.int64 and np.array_equal(groups, model.group_offset[v("lender")] + v("arm"))
+
+
+def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
+    """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``),
+    ``vintage_tallies`` and ``redefault_watch`` (``reports.Vintages.update``, ``Redefaults.update``) and
+    ``sum_by_index`` against the numpy engine's bincounts and ``np.add.at``: identical."""
+    rng = np.random.default_rng(10)
+    n = 50_000
+    cell = rng.integers(0, 15, n)
+    c_eff = rng.lognormal(7.5, 0.6, n)
+    power = c_eff ** (1.0 - 2.0)
+    utility = (power - 1.0) / (1.0 - 2.0)
+    wellbeing = rng.uniform(0, 100, n).astype(np.float32)
+    low, any_30, short = wellbeing < 40, rng.random(n) < 0.1, rng.random(n) < 0.2
+    out = np.zeros((7, 15))
+    kernels.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short, out)
+    assert np.array_equal(out, ref.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short))
+    group = rng.integers(0, 3, n)
+    month, months = 7, 12
+    vintage = rng.integers(-30, month + 1, n).astype(np.int32)
+    principal = rng.random(n) * 1e4
+    net_loss = np.where(rng.random(n) < 0.1, rng.normal(500.0, 900.0, n), 0.0)
+    lent, early, loss = np.zeros((3, 4)), np.zeros(3), np.zeros((3, 4, months))
+    kernels.vintage_tallies(month, vintage, group, principal, net_loss, lent, early, loss)
+    for new, old in zip((lent, early, loss), ref.vintage_tallies(month, vintage, group, principal, net_loss, 3, 4,
+                                                                  months), strict=True):
+        assert np.array_equal(new, old) and (new != 0).any()
+    # re-defaults: the watch over cured and re-aged loans, by loan id
+    loan_id = rng.permutation(n).astype(np.int64)
+    bad = rng.random(n) < 0.2
+    fix_month = np.where(rng.random(n) < 0.5, rng.integers(0, month + 1, n), -1).astype(np.int16)
+    fix_kind, fix_group = rng.integers(0, 2, n).astype(np.int8), rng.integers(0, 3, n).astype(np.int16)
+    counts, old_counts = np.zeros((2, months, 13, 4)), np.zeros((2, months, 13, 4))
+    old_fix = fix_month.copy()
+    kernels.redefault_watch(month, 12, loan_id, bad, fix_month, fix_kind, fix_group, counts)
+    ref.redefault_watch(month, 12, loan_id, bad, old_fix, fix_kind, fix_group, old_counts)
+    assert np.array_equal(counts, old_counts) and np.array_equal(fix_month, old_fix) and counts.sum() > 0
+    paid = np.zeros(15)  # kernel sum_by_index (what each household paid), against np.bincount
+    kernels.sum_by_index(cell, c_eff, paid)
+    assert np.array_equal(paid, np.bincount(cell, weights=c_eff, minlength=15))
+
+
+def test_learn_scores_is_the_numpy_update_bit_for_bit():
+    """Kernel ``learn_scores`` (``lenders.learn_scores``) against the numpy engine's float32 update over every loan,
+    kept only where something was due: identical, with nothing due, overpaid and unpaid loans among them."""
+    rng = np.random.default_rng(12)
+    n = 50_000
+    lender = rng.integers(0, 3, n).astype(np.int16)
+    rates = np.array([0.1, 0.25, 0.05], dtype=np.float32)
+    due = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.0, n))
+    paid = np.where(rng.random(n) < 0.4, 0.0, due * rng.uniform(0.0, 1.5, n))
+    score = rng.random(n).astype(np.float32)
+    old, before = score.copy(), score.copy()
+    kernels.learn_scores(due, paid, lender, rates, score)
+    ref.learn_scores(old, lender, rates, due, paid)
+    assert np.array_equal(score, old) and (score != before).any() and (score[due == 0] == before[due == 0]).all()
+
+
+def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
+    """Kernels ``requests_by_group`` (what a reference regime would forbid, ``run_contacts``) and
+    ``sum_by_group_where`` (``Costs.book_contacts``, ``LoanBook.compact``) against the numpy engine's masked sums
+    and bincounts."""
+    rng = np.random.default_rng(13)
+    n = 40_000
+    requested = rng.choice([0, 0, 0, 1, 2, 5], n).astype(np.int16)
+    where, held = rng.random(n) < 0.6, rng.random(n) < 0.8
+    group = rng.integers(0, 4, n)
+    counts = np.zeros(4, dtype=np.int64)
+    total = kernels.requests_by_group(requested, where, group, held, counts)
+    assert total == int(requested[where].astype(np.int64).sum())
+    masked = np.where(where, requested.astype(np.int64), 0)
+    assert np.array_equal(counts, [masked[held & (group == g)].sum() for g in range(4)])
+    uses = rng.integers(0, 9, n).astype(np.int32)
+    spent = np.zeros(4)
+    kernels.sum_by_group_where(uses, where, group, spent)
+    assert np.array_equal(spent, np.bincount(group[where], weights=uses[where], minlength=4))
+    ledger, lender = rng.lognormal(7.0, 1.5, n), group.astype(np.int16)  # a compaction's archived ledger
+    archived = np.zeros(4)
+    kernels.sum_by_group_where(ledger, where, lender, archived)
+    assert np.array_equal(archived, np.bincount(lender[where], weights=ledger[where], minlength=4))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "regime_china_2018", "crisis_package"])
+def test_effective_consumption_is_the_numpy_welfare_bit_for_bit(scenario):
+    """Kernel ``effective_consumption`` (``borrowers.effective_consumption``, each recorded month's consumption net
+    of the disutility of contacts and stress) against the numpy engine's five bincounts and sums: identical."""
+    checked = []
+
+    def compare(model, month):
+        if month.consumption is not None:
+            old = ref.effective_consumption(model.borrowers, model.cfg.welfare, month.contacts)
+            assert np.array_equal(month.consumption, old)
+            checked.append(len(month.contacts.rows))
+
+    model = sim.CollectionModel(scenario, rng=4, n_borrowers=3000, horizon=4, burn_in_months=6, observers=[compare])
+    model.run()
+    assert len(checked) == 4 and min(checked) > 0
+
+
+def test_sum_where_is_numpys_pairwise_sum_bit_for_bit():
+    """Kernel ``sum_where`` (numpy's pairwise summation, run without the masked temporary) against
+    ``np.sum(np.where(where, values, 0.0))`` on arrays of every length up to 300 and of lengths around the
+    blocks and halvings, up to a book of a million and a half loans; ``sum_by_group_masked`` against the bincount."""
+    rng = np.random.default_rng(14)
+    lengths = [*range(0, 300), 1023, 1024, 1025, 8191, 8192, 8193, 65_537, 1_487_386]
+    for n in lengths:
+        values = rng.lognormal(6.0, 2.0, n) * rng.choice([1.0, 1e-3, 1e4], n)
+        where = rng.random(n) < 0.7
+        assert kernels.sum_where(values, where) == np.sum(np.where(where, values, 0.0)), n
+    assert np.array_equal(kernels.sum_where(np.zeros(0), np.zeros(0, dtype=bool)), 0.0)
+    group = rng.integers(0, 3, n)
+    out = np.zeros(3)
+    kernels.sum_by_group_masked(values, where, group, out)
+    assert np.array_equal(out, np.bincount(group, weights=np.where(where, values, 0.0), minlength=3))
+
+
+def test_left_collection_is_the_sorted_set_difference():
+    """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
+    assume_unique=True)``; -1 when a list is not increasing (``observe`` then takes the set difference)."""
+    rng = np.random.default_rng(9)
+    for n_prev, n_cur in ((0, 0), (0, 50), (50, 0), (2_000, 1_500), (1_000, 3_000)):
+        previous = np.sort(rng.choice(5_000, n_prev, replace=False)).astype(np.int64)
+        current = np.sort(rng.choice(5_000, n_cur, replace=False)).astype(np.int64)
+        out = np.empty(len(previous), dtype=np.int64)
+        k = kernels.left_collection(previous, current, out)
+        assert np.array_equal(out[:k], np.setdiff1d(previous, current, assume_unique=True))
+    assert kernels.left_collection(np.array([3, 1], dtype=np.int64), np.zeros(0, dtype=np.int64), out) == -1
+    assert kernels.left_collection(np.zeros(0, dtype=np.int64), np.array([2, 2], dtype=np.int64), out) == -1
+
+
 @pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1)])
 def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire):
     """Kernel ``neighbour_shares`` against the numpy engine's two ``peers @ flags`` products on the model's
@@ -441,3 +646,30 @@ def test_neighbour_shares_are_the_sparse_products_bit_for_bit(n, degree, rewire)
     kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, first, second, a, b)
     old_a, old_b = ref.neighbour_shares(peers, first, second)
     assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
+
+
+@pytest.mark.parametrize("n,degree,rewire", [(20_000, 8, 0.1), (5_000, 20, 0.5), (2, 8, 0.1), (3_000, 0, 0.1)])
+def test_neighbour_shares_from_flagged_households_are_the_sparse_products_bit_for_bit(n, degree, rewire):
+    """Kernel ``neighbour_shares_from_flagged`` (the model's path: counts of flagged neighbours, then each row's one
+    weight added that many times) against the numpy engine's two ``peers @ flags`` products on the model's
+    row-normalised small-world network: identical; ``shared_row_weights`` refuses uneven or one-way links."""
+    import scipy.sparse as sp
+
+    from sim.network import row_normalised, shared_row_weights, small_world
+
+    peers = row_normalised(small_world(n, degree, rewire, np.random.default_rng(6)))
+    weight = shared_row_weights(peers)
+    assert weight is not None
+    rng = np.random.default_rng(7)
+    for share in (0.3, 0.05, 1.0):
+        first, second = rng.random(n) < share, rng.random(n) < share / 3
+        a, b = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+        kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, weight, first, second, a, b)
+        old_a, old_b = ref.neighbour_shares(peers, first, second)
+        assert a.dtype == old_a.dtype and np.array_equal(a, old_a) and np.array_equal(b, old_b)
+    uneven = peers.copy()
+    if uneven.nnz:
+        uneven.data[0] *= np.float32(2.0)
+        assert shared_row_weights(uneven) is None
+    one_way = row_normalised(sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [0, 1, 0]], dtype=np.float32)))
+    assert shared_row_weights(one_way) is None
