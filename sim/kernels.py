@@ -1356,7 +1356,7 @@ def warm() -> float:
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
     # what households mean to pay
     payment_logit(z(i32), lender, z(f32), z(f32), z(b), z(f32), z(f32), z(f32, 1), z(f32), z(f32), z(i16), z(f32),
-                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
+                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6.0, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
     payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
                        z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
     # what contact does
