@@ -298,7 +298,7 @@ UNSOURCED = {
     "behaviour.reactance_weight": (0.02, 0.08),
     "behaviour.night_reactance": (0.5, 2.0),
     "behaviour.goodwill_recovery": (0.02, 0.3),
-    "tactics.offer_acceptance": (0.6, 1.0),
+    "tactics.offer_acceptance": (0.25, 1.0),  # around the fitted 0.48
     "tactics.threat_credibility_full": (0.05, 0.2),
     "tactics.call_avoidance": (0.0, 1.0),
     "tactics.garnishment_order_share": (0.3, 0.8),

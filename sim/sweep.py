@@ -34,6 +34,7 @@ import concurrent.futures as cf
 import hashlib
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -369,8 +370,10 @@ def open_executor(kind: str = "process", workers: int | None = None, scheduler: 
     elif kind == "dask":
         from distributed import Client, LocalCluster
 
+        # the workers' own log stays at CRITICAL: on a loaded machine a worker's heartbeat can race the scheduler's
+        # shutdown and log a traceback after every run has finished; a run that fails still raises in the sweep
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", host="127.0.0.1")
+                               dashboard_address=":0", host="127.0.0.1", silence_logs=logging.CRITICAL)
         client = Client(cluster)
         try:
             yield client
