@@ -441,9 +441,9 @@ def write_page(tables: dict[str, pd.DataFrame], cfg: Config, command: str, out: 
     wd_better = wd_co["ci_high"] < 0 if not np.isnan(wd_co["ci_high"]) else wd_co["mean"] < 0
     # lower payments "do not" help: no significant fall in default, or less than half the write-down's fall; and on
     # the whole book they lower the share of accounts 30+ days late by at most 0.2 point
-    lp_book = q("accounts_30plus_share", "lower payments - no relief")["mean"]
+    lp_book = q("accounts_30plus_share", "lower payments - no relief")
     lp_not = ((lp_co["ci_high"] >= 0 if not np.isnan(lp_co["ci_high"]) else lp_co["mean"] >= 0)
-              or lp_co["mean"] > wd_co["mean"] / 2) and lp_book >= -0.002
+              or lp_co["mean"] > wd_co["mean"] / 2) and lp_book["mean"] >= -0.002
     lines = [
         "# Effect sizes from field experiments",
         "",
@@ -532,7 +532,7 @@ def write_page(tables: dict[str, pd.DataFrame], cfg: Config, command: str, out: 
         "write-down effect on the 12-month charge-off share has its 95% CI below zero, and the lower-payment "
         "effect's CI reaches zero or it is less than half the write-down effect, and lower payments lower the "
         "share of open accounts 30+ days past due by at most 0.2 point; they change it by "
-        f"{pp(q('accounts_30plus_share', 'lower payments - no relief'))}): "
+        f"{pp(lp_book)}): "
         f"**{'reproduced' if wd_better and lp_not else 'not reproduced'}** for default. Write-downs change "
         f"the 12-month charge-off share by {pp(wd_co)}, lower payments by {pp(lp_co)}. "
         f"The share of the cohort that is current (repaying as agreed) or paid off after 12 months changes by "

@@ -163,8 +163,6 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     delinquent = cycles > 0
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnished, taken = wage_garnishments(book, t, tac, rng)
-    garnish = np.zeros(n)
-    garnish[garnished] = taken
     budget = payment_budget(t)
     if taken.any():
         # over the garnished loans only: the others take nothing (+0.0) from their household's budget, nor from
@@ -181,7 +179,8 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     if keep_truth:
         truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
                             cash_short=voluntary < wanted - 1e-9)
-    paid = voluntary + garnish
+    paid = voluntary.copy()  # what the household chose to pay, plus what was garnished
+    paid[garnished] += taken
     disputed = (misreads & delinquent) | error_dispute
     book.view("disputed")[:] = disputed
     fixed = np.flatnonzero(error_dispute)
