@@ -405,13 +405,12 @@ def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, m
                 treat = strategy.decide(sub, rng)
                 treat.validate(len(sub))
                 _check_before_due(strategy.name, treat)
-                rows = sub_rows[treat.reminders > 0]
-                count = int(treat.reminders.sum())
-            else:  # Strategy.remind_before_due: one SMS to each current account, or none
-                rows = sub_rows if strategy.reminds_current else sub_rows[:0]
-                count = len(rows)
+                reminders = treat.reminders
+            else:  # what Strategy.remind_before_due would answer, without the look
+                reminders = strategy.reminders_unseen(len(sub_rows))
+            rows = sub_rows[reminders > 0]
             reached[rows] = t.reachable[book.borrower[rows]]
-            sent.append((lender.index, arm, count))
+            sent.append((lender.index, arm, int(reminders.sum())))
     return reached, sent
 
 

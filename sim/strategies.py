@@ -127,9 +127,8 @@ class Strategy:
     @property
     def looks_before_due(self) -> bool:
         """Whether the strategy reads its current accounts to decide what to send them before their due date.
-        One that keeps :meth:`decide` and :meth:`remind_before_due` as defined here does not: it sends one SMS
-        to each current account or none, by its ``pre_due_reminders`` parameter (:attr:`reminds_current`), so
-        its lender need not observe them (``sim.contacts.pre_due_reminders``)."""
+        One that keeps :meth:`decide` and :meth:`remind_before_due` as defined here does not: what it sends is
+        :meth:`reminders_unseen`, so its lender need not observe them (``sim.contacts.pre_due_reminders``)."""
         cls = type(self)
         return cls.decide is not Strategy.decide or cls.remind_before_due is not Strategy.remind_before_due
 
@@ -156,12 +155,17 @@ class Strategy:
         raise NotImplementedError
 
     def remind_before_due(self, obs: Observation) -> Treatment:
-        """The pre-due treatment of current accounts (``obs.before_due``): one SMS to each account when the
-        strategy's ``pre_due_reminders`` parameter is on, nothing otherwise."""
+        """The pre-due treatment of current accounts (``obs.before_due``): :meth:`reminders_unseen` of them."""
         t = Treatment.empty(len(obs))
-        if self.reminds_current:
-            t.reminders[:] = 1
+        t.reminders[:] = self.reminders_unseen(len(obs))
         return t
+
+    def reminders_unseen(self, n: int) -> np.ndarray:
+        """The pre-due reminders of ``n`` current accounts that need no look at them (int16, one per account):
+        one SMS each when the strategy's ``pre_due_reminders`` parameter is on, none otherwise. This is what
+        :meth:`remind_before_due` sends, and what a lender sends without observing its current accounts when the
+        strategy does not look (:attr:`looks_before_due` false)."""
+        return np.full(n, 1 if self.reminds_current else 0, dtype=np.int16)
 
 
 def _calls_day_and_night(t: Treatment, obs: Observation, calls_by_cycle: tuple[int, ...], charged_off_calls: int,
