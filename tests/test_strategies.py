@@ -584,3 +584,42 @@ def test_a_strategy_fills_in_treat_and_decide_does_the_shared_steps():
     assert CallTwice().decide(before, RNG(0)).reminders.tolist() == [1, 1, 1]
     assert not CallTwice(pre_due_reminders=False).decide(before, RNG(0)).reminders.any()
     assert not CallTwice().decide(before, RNG(0)).calls.any()
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("pre_due", [False, True])
+def test_a_strategy_that_does_not_look_before_due_answers_what_decide_would(name, pre_due):
+    """A lender skips observing its current accounts for a strategy whose ``looks_before_due`` is false and sends
+    ``reminders_unseen`` instead (``sim.contacts.pre_due_reminders``): for every registered strategy that does
+    not look, that is exactly what ``decide`` answers before the due date, with the parameter off and on."""
+    cls = STRATEGIES[name]
+    strategy = cls(pre_due_reminders=pre_due) if "pre_due_reminders" in cls.defaults else cls()
+    if strategy.looks_before_due:  # it is asked through decide, with its accounts: it must answer them itself
+        assert cls.decide is not Strategy.decide or cls.remind_before_due is not Strategy.remind_before_due
+        return
+    before = dataclasses.replace(Observation.scripted(5), before_due=True)
+    answer = strategy.decide(before, RNG(0))
+    np.testing.assert_array_equal(answer.reminders, strategy.reminders_unseen(5))
+    assert answer.reminders.dtype == strategy.reminders_unseen(5).dtype
+
+
+def test_a_strategy_that_overrides_the_pre_due_answer_is_shown_its_accounts():
+    class RemindTheLate(Strategy, register=False):
+        """Reminds only accounts that were late before. Source: this test."""
+
+        def remind_before_due(self, obs):
+            t = Treatment.empty(len(obs))
+            t.reminders[:] = obs.cycles >= 0
+            return t
+
+        def treat(self, obs, t, rng):
+            pass
+
+    class CustomDecide(Strategy, register=False):
+        """Answers both itself. Source: this test."""
+
+        def decide(self, obs, rng):
+            return Treatment.empty(len(obs))
+
+    assert RemindTheLate().looks_before_due and CustomDecide().looks_before_due
+    assert not STRATEGIES["conventional"]().looks_before_due
