@@ -269,16 +269,22 @@ def regulator(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
 REALISTIC_STAFFING = 0.1
 
 
+#: the ladder's other rationing rules (``ration_by``; its default is claim times age) and their labels
+RATION_RULES = {"random": "at random", "claim": "by claim", "age": "by age", "claim_x_age_squared": "by claim x age^2"}
+
+
 def capacity(pool: Executor, seeds: range, households: int) -> pd.DataFrame:
     """The conventional ladder and value-based allocation, fully staffed and at realistic staffing, and the
-    ladder rationed at random at realistic staffing (does allocation matter?)."""
+    ladder at realistic staffing rationed by other rules (:data:`RATION_RULES`; at random: does allocation
+    matter?)."""
     arms = {}
     for name in ("conventional", "value_based"):
         arms[f"{name}, default staffing"] = {"lenders.0.strategy": name}
         arms[f"{name}, realistic staffing"] = {"lenders.0.strategy": name, "lenders.0.collectors": REALISTIC_STAFFING}
-    arms["conventional rationed at random, realistic staffing"] = {
-        "lenders.0.strategy": "conventional", "lenders.0.collectors": REALISTIC_STAFFING,
-        "lenders.0.strategy_params": {"ration_at_random": True}}
+    for rule, label in RATION_RULES.items():
+        arms[f"conventional rationed {label}, realistic staffing"] = {
+            "lenders.0.strategy": "conventional", "lenders.0.collectors": REALISTIC_STAFFING,
+            "lenders.0.strategy_params": {"ration_by": rule}}
     frame = _runs(pool, arms, seeds, households)
     frame["net_collected_per_hour"] = 1e6 * frame["collected_net"] / frame["collector_hours"].clip(lower=1.0)
     return frame
@@ -510,7 +516,8 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
           "collector hours used (thousands)": ("collector_hours", 1e-3, 1, ""),
           "hours requested but not available (thousands)": ("collector_hours_short", 1e-3, 1, ""),
           "lender P&L ($M)": ("pnl", 1, 2, ""),
-          "charge-off rate": ("chargeoff_rate", 100, 2, "%")}),
+          "charge-off rate": ("chargeoff_rate", 100, 2, "%"),
+          "30+ delinquency": ("delinquency_30plus_rate", 100, 2, "%")}),
         ("skill", "Learning strategies with skill: data_driven against the hidden truth",
          {"AUC, data_driven's will-not-pay score": ("auc_data_driven", 1, 3, ""),
           "AUC, observed score alone (low: will not)": ("auc_score_only", 1, 3, ""),
@@ -547,6 +554,20 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
             out[-1] += (" On net collected per hour the ladder leads: it works the oldest accounts, whose payments "
                         "count as collections, where `value_based` also keeps younger accounts from rolling (and "
                         "their later payments, once cured, are not collections); the lender's P&L counts both.")
+        cap = results["capacity"]
+        rules = paired(cap, "conventional, realistic staffing", "pnl")
+        hours = paired(cap, "conventional, realistic staffing", "net_collected_per_hour")
+        rows = []
+        for label in [lbl for rule, lbl in RATION_RULES.items() if rule != "random"]:
+            arm = f"conventional rationed {label}, realistic staffing"
+            money, hour = (frame[frame["arm"] == arm].iloc[0] for frame in (rules, hours))
+            rows.append(f"{label}: P&L ${money['mean']:+.2f}M [{money['ci_low']:+.2f}, {money['ci_high']:+.2f}], "
+                        f"net collected per hour ${hour['mean']:+.0f} [{hour['ci_low']:+.0f}, {hour['ci_high']:+.0f}]")
+        out += ["", "Other rules for the same ladder at realistic staffing (paired differences against claim times "
+                "age): " + "; ".join(rows) + ". The two measures need not agree: net collected per hour counts what "
+                "the accounts in collection pay against the hours spent on them; the P&L counts the whole book "
+                "(interest, principal, book value), which a rule that works the oldest accounts first, leaving "
+                "more of the younger ones late (the 30+ delinquency column), can lose elsewhere."]
         out += [""]
     if "skill" in results:
         out += ["The hidden truth: among the accounts `data_driven` scored that did not pay what was due in the month, "

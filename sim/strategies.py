@@ -81,6 +81,8 @@ class Strategy:
     description: ClassVar[str] = ""
     classifier: ClassVar[dict[str, Any]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
+    #: the values a text parameter may take, by parameter
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,8 +113,12 @@ class Strategy:
                 isinstance(default, (int, float)) and not isinstance(value, (int, float))
             ):
                 raise ValueError(f"{where}.{key}: expected {type(default).__name__}, got {value!r}")
+            if isinstance(default, str) and not isinstance(value, str):
+                raise ValueError(f"{where}.{key}: expected str, got {value!r}")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"{where}.{key}: must not be negative, got {value!r}")
+            if key in cls.choices and value not in cls.choices[key]:
+                raise ValueError(f"{where}.{key}: {value!r} is not one of {', '.join(cls.choices[key])}")
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.params.items() if self.defaults.get(k) != v}
@@ -204,8 +210,10 @@ class ConventionalLadder(Strategy):
     placement, sale): ``call_scale`` multiplies the call attempts on accounts not charged off, and
     ``threaten_from_cycle`` (0: never) adds threats of legal action from that many missed cycles. The
     externality experiment uses them to isolate pressure. When collector hours are short, the requests of
-    the accounts with the largest claim times age are kept; ``ration_at_random`` keeps them in random order
-    instead (the counterfactual of the capacity study: does allocation matter?).
+    the accounts first in ``ration_by`` order are kept: ``"claim_x_age"`` (the default: the claim times one
+    plus the missed cycles, largest first), ``"claim"``, ``"age"`` (missed cycles), ``"claim_x_age_squared"``
+    (older accounts weigh more), or ``"random"`` (the counterfactual of the capacity study: does allocation
+    matter?).
 
     Source: the typical first-party collection lifecycle described in CFPB (2016) "Small Business
     Review Panel for Debt Collector and Debt Buyer Rulemaking", section 2, and FFIEC charge-off rules.
@@ -223,8 +231,9 @@ class ConventionalLadder(Strategy):
         "sell_after_months": 12,
         "call_scale": 1.0,
         "threaten_from_cycle": 0,
-        "ration_at_random": False,
+        "ration_by": "claim_x_age",
     }
+    choices = {"ration_by": ("claim_x_age", "claim", "age", "claim_x_age_squared", "random")}
     calls_by_cycle = (0, 3, 6, 10, 12, 12, 12)
     reminders_by_cycle = (0, 2, 2, 1, 1, 1, 1)
 
@@ -244,7 +253,15 @@ class ConventionalLadder(Strategy):
                     & ~obs.in_litigation)
         t.place[:] = _charged_off_in_house(obs) & bool(p["place_at_chargeoff"])
         t.sell[:] = _charged_off_for(obs, p["sell_after_months"])
-        t.priority[:] = rng.random(len(obs)) if p["ration_at_random"] else obs.claim * (1 + obs.cycles)
+        t.priority[:] = self.ration_priority(obs, rng)
+
+    def ration_priority(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
+        """Priority of each account's requests when collector hours are short (``ration_by``; highest first)."""
+        rule, age = self.params["ration_by"], 1.0 + obs.cycles
+        if rule == "random":
+            return rng.random(len(obs))
+        return {"claim_x_age": lambda: obs.claim * age, "claim": lambda: obs.claim, "age": lambda: age,
+                "claim_x_age_squared": lambda: obs.claim * age * age}[rule]()
 
 
 class AggressivePressure(Strategy):

@@ -350,6 +350,29 @@ def test_conventional_pressure_parameters_change_only_contact():
         assert (getattr(pressed, field) == getattr(base, field)).all(), field
 
 
+def test_conventional_rations_by_the_rule_it_is_given():
+    """``ration_by`` sets the priority that decides whose requests keep collector hours when they are short:
+    claim times (1 + missed cycles) by default, or claim, age, claim times age squared, or a random order; the
+    requests themselves do not change; an unknown rule or a rule that is not text is refused by name."""
+    columns = {"dpd": [5, 35, 95, 125], "claim": [9000.0, 1000.0, 2000.0, 3000.0]}
+    cycles = np.array([1, 2, 4, 5])
+    claim = np.array(columns["claim"])
+    expected = {"claim_x_age": claim * (1 + cycles), "claim": claim, "age": 1.0 + cycles,
+                "claim_x_age_squared": claim * (1 + cycles) ** 2}
+    base = decide("conventional", **columns)
+    for rule, priority in expected.items():
+        t = make_strategy("conventional", {"ration_by": rule}).decide(Observation.scripted(4, **columns), RNG(0))
+        assert np.array_equal(t.priority, priority), rule
+        assert np.array_equal(t.calls, base.calls) and np.array_equal(t.offer, base.offer), rule
+    shuffled = [make_strategy("conventional", {"ration_by": "random"}).decide(Observation.scripted(4, **columns),
+                                                                               RNG(seed)).priority for seed in (0, 1)]
+    assert all(((p >= 0) & (p < 1)).all() for p in shuffled) and not np.array_equal(*shuffled)
+    with pytest.raises(ValueError, match="ration_by: 'oldest' is not one of claim_x_age"):
+        make_strategy("conventional", {"ration_by": "oldest"})
+    with pytest.raises(ValueError, match="ration_by: expected str, got 1"):
+        make_strategy("conventional", {"ration_by": 1})
+
+
 def test_aggressive_calls_at_night_visits_threatens_and_never_restructures():
     t = decide("aggressive", dpd=[5, 65, 95, 125], claim=[3000.0] * 4)
     assert (t.night_calls > 0).all() and t.calls.sum() > decide("conventional", dpd=[5, 65, 95, 125]).calls.sum()
