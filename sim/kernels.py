@@ -1233,6 +1233,153 @@ def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, pai
 
 
 # --------------------------------------------------------------------------------------------------
+# --- contacts, complaints and the recorder, fused (session 9)
+# --------------------------------------------------------------------------------------------------
+#: what :func:`month_account_tallies` sums over the book's accounts (money, $), and counts
+ACCOUNT_SUMS = ("balance", "balance_30plus", "collected", "exposure", "gross_chargeoff", "paid_on_charged_off",
+                "payments_received", "claim_in_collection")
+ACCOUNT_COUNTS = ("on_book", "delinquent", "in_30plus", "due_while_current", "paid_on_time", "disputed", "cured",
+                  "promise_kept")
+
+
+@njit(cache=True)
+def _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                   paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current, paid_on_time,
+                   disputed, cured, promise_kept, values, flags):
+    """The terms of :func:`month_account_tallies` of the accounts ``lo .. lo + m - 1``: their money in ``values[:,
+    :m]`` (one row per sum, zero where an account does not count) and their flags (0 or 1) in ``flags[:, :m]``."""
+    for j in range(m):
+        i = lo + j
+        # every column read first, then selected (no branch on an account's state)
+        claim = principal[i] + interest[i] + fees[i]  # as LoanBook.claim
+        paid_i, recovered, exposure = paid[i], paid_on_charged_off[i], episode_exposure[i]
+        on_book = status[i] <= JUDGMENT
+        in_30 = on_book & (dpd[i] >= 30)
+        was_in = (i < was.shape[0]) and was[i]
+        held = collector[i] != buyer
+        values[0, j] = claim if on_book else 0.0
+        values[1, j] = claim if in_30 else 0.0
+        values[2, j] = paid_i if (was_in & held) else 0.0
+        values[3, j] = exposure if new_episode[i] else 0.0
+        values[4, j] = gross_chargeoff[i]
+        values[5, j] = recovered
+        values[6, j] = (paid_i if held else 0.0) - recovered
+        values[7, j] = claim if was_in else 0.0
+        flags[0, j] = on_book
+        flags[1, j] = on_book & (cycles[i] > 0)
+        flags[2, j] = in_30
+        flags[3, j] = due_while_current[i]
+        flags[4, j] = paid_on_time[i]
+        flags[5, j] = disputed[i]
+        flags[6, j] = cured[i]
+        flags[7, j] = promise_kept[i]
+
+
+@njit(cache=True)
+def _pairwise_block(values, m):
+    """numpy's pairwise sum of ``values[:m]`` (``m`` at most 128), as :func:`_pairwise_block_where` with every entry
+    kept."""
+    if m < 8:
+        res = -0.0
+        for j in range(m):
+            res += values[j]
+        return res
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    j = 8
+    whole = m - m % 8
+    while j < whole:
+        r0 += values[j]
+        r1 += values[j + 1]
+        r2 += values[j + 2]
+        r3 += values[j + 3]
+        r4 += values[j + 4]
+        r5 += values[j + 5]
+        r6 += values[j + 6]
+        r7 += values[j + 7]
+        j += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while j < m:
+        res += values[j]
+        j += 1
+    return res
+
+
+@njit(cache=True)
+def month_account_tallies(principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                          paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                          paid_on_time, disputed, cured, promise_kept, group, sums, counts):
+    """The recorder's sums over the book's accounts in one pass (``MonthlyRecorder.record``; names in
+    ``ACCOUNT_SUMS`` and ``ACCOUNT_COUNTS``), each loan adding to its outcome group ``group[i]``.
+
+    Money (``sums``, sums x groups, zero on entry), with ``claim = principal + interest + fees``: the claim on the
+    book (status up to judgment), and 30+ days past due on it; payments on accounts in collection at the start of
+    the month (``was``, as long as the book was then; shorter: the loans opened since were not) held by a lender or
+    its agency (``collector != buyer``); the exposure of new delinquency episodes; gross charge-offs; recoveries on
+    charged-off claims; payments received on the book (a lender's or agency's payment less recoveries); the claim
+    of the accounts in collection at the start. Counts (``counts``, int64, zero on entry): loans on the book,
+    delinquent on it (``cycles > 0``), 30+ days past due on it, and the month's ``due_while_current``,
+    ``paid_on_time``, ``disputed``, ``cured`` and ``promise_kept`` events.
+
+    With several groups each money sum adds in row order, as ``np.bincount(group, weights=np.where(where, values,
+    0.0))`` did; with one group, as numpy's pairwise ``np.sum(np.where(where, values, 0.0))`` (the halving of
+    :func:`sum_where`, eight sums at once, each block of at most 128 accounts written out by
+    :func:`_account_block` and summed by :func:`_pairwise_block`). Counts are integers, exact in any order.
+    Replaces eight ``_by_lender_where``/``_by_lender`` sums over money and eight counts over masks, each a pass
+    over the book.
+    """
+    n = status.shape[0]
+    values = np.empty((8, 128))
+    flags = np.empty((8, 128), dtype=np.int64)
+    if sums.shape[1] > 1:
+        for lo in range(0, n, 128):
+            m = min(128, n - lo)
+            _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                           paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
+            for j in range(m):
+                g = group[lo + j]
+                for q in range(8):
+                    sums[q, g] += values[q, j]
+                    counts[q, g] += flags[q, j]
+        return
+    task_lo = np.empty(128, dtype=np.int64)
+    task_n = np.empty(128, dtype=np.int64)
+    task_combine = np.empty(128, dtype=np.bool_)
+    partial = np.empty((128, 8))
+    tasks = 1
+    task_lo[0], task_n[0], task_combine[0] = 0, n, False
+    done = 0
+    while tasks:
+        tasks -= 1
+        lo, m, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
+        if combine:  # both halves are summed: add them, left + right
+            done -= 1
+            for q in range(8):
+                partial[done - 1, q] = partial[done - 1, q] + partial[done, q]
+        elif m <= 128:
+            _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                           paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
+            for q in range(8):
+                partial[done, q] = _pairwise_block(values[q], m)
+                c = 0
+                for j in range(m):
+                    c += flags[q, j]
+                counts[q, 0] += c
+            done += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            # run the left half, then the right, then add them
+            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, m, True
+            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, m - half, False
+            task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
+            tasks += 3
+    for q in range(8):
+        sums[q, 0] = 0.0 + partial[0, q]
+
+# --------------------------------------------------------------------------------------------------
 # complaints (ODD section 7.7; sim.complaints.draw_complaints)
 # --------------------------------------------------------------------------------------------------
 @njit(cache=True)
@@ -1309,6 +1456,11 @@ def warm() -> float:
     def z(dtype, shape=n):
         return np.zeros(shape, dtype=dtype)
 
+    # contacts, complaints and the recorder, fused (session 9)
+    for groups in (1, 2):
+        month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
+                              z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
+                              z(i64, (8, groups)))
     # the calendar
     calls = np.array([3, 0], dtype=i16)
     day_req, night_req = z(i16, (n, DAYS)), z(i16, (n, DAYS))

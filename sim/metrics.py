@@ -263,6 +263,26 @@ class MonthlyRecorder:
         kernels.sum_by_group_masked(values, where, lender, per)
         return np.append(per, per.sum())
 
+    def _account_tallies(self, events, lender: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The month's money sums and counts over the book's accounts (``kernels.ACCOUNT_SUMS`` and
+        ``ACCOUNT_COUNTS``), per group with the total appended, as ``_by_lender_where`` and ``_by_lender`` give them
+        (``kernels.month_account_tallies``, one pass over the book)."""
+        v = self.book.view
+        groups = len(self.names)
+        sums = np.zeros((len(kernels.ACCOUNT_SUMS), groups))
+        counts = np.zeros((len(kernels.ACCOUNT_COUNTS), groups), dtype=np.int64)
+        kernels.month_account_tallies(
+            v("principal"), v("interest"), v("fees"), v("status"), v("dpd"), v("cycles"), v("collector"),
+            int(Collector.BUYER), self.in_collection, events.paid, events.paid_on_charged_off, events.gross_chargeoff,
+            v("episode_exposure"), events.new_episode, events.due_while_current, events.paid_on_time,
+            events.disputed, events.cured, events.promise_kept, lender, sums, counts)
+        if groups == 1:
+            with_total = lambda per: np.array([per[0], per[0]])  # noqa: E731
+        else:
+            with_total = lambda per: np.append(per, per.sum())  # noqa: E731
+        return ({name: with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
+                {name: with_total(counts[q].astype(float)) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
+
     def snapshot(self, next_month: int) -> None:
         """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
         before the first recorded month also the book's worth and balance (money at the start)."""
@@ -310,44 +330,35 @@ class MonthlyRecorder:
         any_30plus, c_eff = record.any_30plus, record.consumption
         lender = self._groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
         d = {name: self.data[name] for name in MONTHLY_COLUMNS}
-        on_book = book.on_book()
-        claim = book.claim()
-        was = np.zeros(book.n, dtype=bool)
-        k = min(len(self.in_collection), book.n)
-        was[:k] = self.in_collection[:k]
+        # the month's sums over the book's accounts, in one pass (kernels.month_account_tallies)
+        sums, counts = self._account_tallies(events, lender)
         if month == 0:
-            self.exposure_start = self._by_lender_where(claim, was, lender)
-        cycles = book.view("cycles")
-        dpd = book.view("dpd")
+            self.exposure_start = sums["claim_in_collection"]
         d["unemployment_rate"][month] = record.labour.unemployment_rate
         d["short_hours_rate"][month] = record.labour.short_hours_rate
-        d["accounts_open"][month] = self._by_lender(on_book, lender)
-        balance = self._by_lender_where(claim, on_book, lender)
+        d["accounts_open"][month] = counts["on_book"]
+        balance = sums["balance"]
         d["book_balance"][month] = balance
-        d["accounts_delinquent"][month] = self._by_lender(on_book & (cycles > 0), lender)
-        in30 = on_book & (dpd >= 30)
-        d["accounts_30plus"][month] = self._by_lender(in30, lender)
-        b30 = self._by_lender_where(claim, in30, lender)
+        d["accounts_delinquent"][month] = counts["delinquent"]
+        d["accounts_30plus"][month] = counts["in_30plus"]
+        b30 = sums["balance_30plus"]
         d["balance_30plus"][month] = b30
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
         start_count = self._collection_count
         d["accounts_in_collection_start"][month] = start_count
-        paid = events.paid
-        gross = self._by_lender(events.gross_chargeoff, lender)
+        gross = sums["gross_chargeoff"]
         proceeds = np.append(contacts.proceeds_by_group, contacts.proceeds_by_group.sum())
         proceeds_co = np.append(contacts.proceeds_co_by_group, contacts.proceeds_co_by_group.sum())
         sale_loss = np.append(contacts.sale_loss_by_group, contacts.sale_loss_by_group.sum())
         gross = gross + sale_loss  # a sale before charge-off books the loss on sale as a charge-off
-        co_paid = self._by_lender(events.paid_on_charged_off, lender)
+        co_paid = sums["paid_on_charged_off"]
         recoveries = co_paid + proceeds_co
         d["gross_chargeoff"][month] = gross
         d["recoveries"][month] = recoveries
         d["net_chargeoff"][month] = gross - recoveries
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
-        lender_gets = was & (book.view("collector") != Collector.BUYER)
-        d["collected"][month] = self._by_lender_where(paid, lender_gets, lender) + proceeds
-        del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
-        d["exposure"][month] = self._by_lender_where(book.view("episode_exposure"), events.new_episode, lender)
+        d["collected"][month] = sums["collected"] + proceeds
+        d["exposure"][month] = sums["exposure"]
         costs = record.books.cumulative_costs.copy()
         fines = record.books.cumulative_fines.copy()
         tactic_cost = costs - self._last_costs
@@ -356,12 +367,12 @@ class MonthlyRecorder:
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
-        due_current = self._by_lender(events.due_while_current, lender)
+        due_current = counts["due_while_current"]
         d["due_while_current"][month] = due_current
-        d["paid_on_time"][month] = self._by_lender(events.paid_on_time, lender)
+        d["paid_on_time"][month] = counts["paid_on_time"]
         d["on_time_rate"][month] = _ratio(d["paid_on_time"][month], due_current)
-        d["disputes"][month] = self._by_lender(events.disputed, lender)
-        cures = self._by_lender(events.cured, lender)
+        d["disputes"][month] = counts["disputed"]
+        cures = counts["cured"]
         d["cures"][month] = cures
         d["cure_rate"][month] = _ratio(cures, start_count)
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
@@ -475,18 +486,17 @@ class MonthlyRecorder:
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
         del per_households, utility, deprived, floor, power, complainers, low
-        self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
-        self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
+        self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
+        self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours, counts)
         if month >= self.cfg.horizon_months - 12:
             self.income_sum += t.income
             self.income_months += 1
 
-    def _record_money(self, month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee) -> None:
+    def _record_money(self, month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee) -> None:
         """Cash in and out of each lender or arm this month, and its book valued at expected recovery."""
         d, book = self.data, self.book
-        lender_held = book.view("collector") != Collector.BUYER
-        on_book_paid = np.where(lender_held, events.paid, 0.0) - events.paid_on_charged_off
-        d["payments_received"][month] = self._by_lender(on_book_paid, lender)
+        co_paid = sums["paid_on_charged_off"]
+        d["payments_received"][month] = sums["payments_received"]
         d["recovery_payments"][month] = co_paid
         d["sale_proceeds"][month] = proceeds
         d["cash_in"][month] = (d["payments_received"][month] + co_paid + d["prepaid"][month] + proceeds)
@@ -497,7 +507,7 @@ class MonthlyRecorder:
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
         d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
-    def _record_reports(self, month, events, contacts, lender, crow, collector_hours) -> None:
+    def _record_reports(self, month, events, contacts, lender, crow, collector_hours, counts) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
@@ -525,7 +535,7 @@ class MonthlyRecorder:
         self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events.cured),
                                np.flatnonzero(on_book & (book.view("reaged_month") == month)), bad, lender)
         d["promises_made"][month] = self._by_lender(contacts.promise.astype(float), crow)
-        d["promises_kept"][month] = self._by_lender(events.promise_kept, lender)
+        d["promises_kept"][month] = counts["promise_kept"]
         d["collector_hours"][month] = _with_total(collector_hours)
 
     def result(self) -> RunResult:
