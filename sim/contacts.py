@@ -34,13 +34,21 @@ import numpy as np
 from sim import kernels
 from sim.borrowers import BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
-from sim.loans import ON_BOOK, LoanBook, Status, current_rows, observe
+from sim.loans import REAGE_INTERVAL, LoanBook, Status, current_rows, observe
 from sim.records import Contacts, Plan
 from sim.regulation import Regime, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 if TYPE_CHECKING:
     from sim.lenders import Lender
+
+
+#: the tactics whose uses ``kernels.contact_outcomes`` counts, in the order of its rows (the order in which
+#: ``contact_effects`` adds their doses)
+CONTACT_USES = (Tactic.REMINDER, Tactic.PUSH, Tactic.EMAIL, Tactic.CALL, Tactic.VISIT, Tactic.LAWSUIT, Tactic.PLAN,
+                Tactic.SETTLEMENT, Tactic.WRITEDOWN, Tactic.CHAT, Tactic.PLACEMENT, Tactic.THREAT, Tactic.SOCIAL_MEDIA,
+                Tactic.THIRD_PARTY, Tactic.EDUCATION)
+assert len(CONTACT_USES) == kernels.N_CONTACT_USES
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,6 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     owner = book.borrower[rows]
     n = len(rows)
     reachable = t.reachable[owner]
-    digital = t.digital[owner]
     lender_of_row = book.lender[rows]
     u = rng.random((n, 6), dtype=np.float32)
     complies = (who != Collector.LENDER) | (u[:, 5] < setting.compliance[lender_of_row])
@@ -184,30 +191,25 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                          "who": who[sub], "lender": lender_of_row[sub], "complies": complies[sub],
                          "regime": regime.name, "daily": cal.daily, "daily_night": cal.daily_night}
 
-    visit_talk = (visits > 0) & (u[:, 0] < 0.5)
-    talked = (conversations > 0) | visit_talk
-    sms = (treat.reminders > 0) & reachable
-    push = (treat.push > 0) & digital
-    email = (treat.emails > 0) & reachable
-    # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
-    reach = np.maximum(np.maximum(sms * 1.0, push * tac.push_reach), email * tac.email_reach)
-    reminded = u[:, 4] < reach
-    willing = t.willingness[owner]
-    promise = talked & (u[:, 1] < tac.promise_rate * willing)
+    # conversations and messages, offers, suits, placements and sales, each use: one pass over the rows
+    visit_talk, talked, reminded, promise, offered, accepted, educated, can_sue, place, sell, threatened, legal = (
+        np.empty(n, dtype=bool) for _ in range(12))
+    counts = np.empty((len(CONTACT_USES), n), dtype=np.int32)
+    kernels.contact_outcomes(
+        rows, owner, u, treat.reminders, treat.push, treat.emails, treat.offer, treat.digital_offer, treat.education,
+        treat.sue, treat.place, treat.sell, visits, threats, third_party, social, attempts, night, conversations,
+        t.reachable, t.digital, t.willingness, book.view("status"), book.view("litigation_age"), book.view("judgment"),
+        book.view("collector"), book.view("reaged_month"), month, tac.push_reach, tac.email_reach, tac.promise_rate,
+        tac.digital_take_up, tac.offer_acceptance, REAGE_INTERVAL, visit_talk, talked, reminded, promise, offered,
+        accepted, educated, can_sue, place, sell, threatened, legal, counts)
+    uses = {tactic: counts[k] for k, tactic in enumerate(CONTACT_USES) if counts[k].any()}  # (unused: no cost)
 
-    # offers: made in a conversation, or through the self-service app to digital households
-    on_book = ON_BOOK[book.status[rows]]
-    charged_off = book.status[rows] == Status.CHARGED_OFF
-    has_offer = treat.offer != Offer.NONE
-    by_app = treat.digital_offer & digital & (u[:, 3] < tac.digital_take_up)
-    offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
-    reageable = book.can_reage(rows, month)
-    needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
-    accepted = offered & (u[:, 2] < tac.offer_acceptance * (0.5 + 0.5 * willing)) & (reageable | ~needs_reage)
-    plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
-    defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
-    write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]
-    settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
+    # offers accepted
+    accepted_offer = np.where(accepted, treat.offer, Offer.NONE)
+    plan_rows = rows[accepted_offer == Offer.PLAN]
+    defer_rows = rows[accepted_offer == Offer.DEFERRAL]
+    write_rows = rows[accepted_offer == Offer.WRITEDOWN]
+    settle_rows = rows[accepted_offer == Offer.SETTLEMENT]
     book.plan_left[plan_rows] = tac.plan_months
     book.deferral_left[defer_rows] = tac.deferral_months
     writedown_amounts = book.write_down(write_rows, tac.writedown_share)
@@ -217,41 +219,16 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
 
     # financial education: misunderstanding falls, and the effect fades
     t.education_effect *= np.float32(tac.education_decay)
-    educated = treat.education & talked
     t.education_effect[owner[educated]] = np.float32(tac.education_effect)
 
     # lawsuits, placements, sales
-    status = book.status[rows]
-    can_sue = treat.sue & (book.litigation_age[rows] < 0) & ~book.judgment[rows] & (status < Status.SOLD)
     book.litigation_age[rows[can_sue]] = 0
-    place = treat.place & (book.collector[rows] == Collector.LENDER) & (status < Status.SOLD)
     book.collector[rows[place]] = Collector.AGENCY
-    sell = treat.sell & (status < Status.SOLD)
     sale = _sell(setting, book, rows[sell])
-    threatened = (threats > 0) & talked
 
     # pressure, goodwill and stress of each use
-    uses = {
-        Tactic.REMINDER: sms.astype(np.int32) * treat.reminders,
-        Tactic.PUSH: push.astype(np.int32) * treat.push,
-        Tactic.EMAIL: email.astype(np.int32) * treat.emails,
-        Tactic.CALL: attempts + night,
-        Tactic.VISIT: visits.astype(np.int32),
-        Tactic.LAWSUIT: can_sue.astype(np.int32),
-        Tactic.PLAN: (offered & (treat.offer <= Offer.PLAN)).astype(np.int32),
-        Tactic.SETTLEMENT: (offered & (treat.offer == Offer.SETTLEMENT)).astype(np.int32),
-        Tactic.WRITEDOWN: (offered & (treat.offer == Offer.WRITEDOWN)).astype(np.int32),
-        Tactic.CHAT: (treat.digital_offer & digital).astype(np.int32),
-        Tactic.PLACEMENT: place.astype(np.int32),
-        Tactic.THREAT: threatened.astype(np.int32),
-        Tactic.SOCIAL_MEDIA: (social > 0).astype(np.int32),
-        Tactic.THIRD_PARTY: third_party.astype(np.int32),
-        Tactic.EDUCATION: educated.astype(np.int32),
-    }
-    uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
     effects = contact_effects(setting, book, rows, who, uses, attempts + night + visits, night,
                               conversations + visit_talk, threatened, can_sue, accepted, suit_share)
-    legal = (book.litigation_age[rows] >= 0) | book.judgment[rows]
     book.promise[:] = False
     book.promise[rows] = promise
 
@@ -280,7 +257,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     contacts = Contacts(
         rows=rows, who=who, owner=owner, group=group, call_requests=call_requests, attempts=attempts, night=night,
         visits=visits, conversations=conversations + visit_talk, talked=talked, promise=promise, offered=offered,
-        accepted=accepted, settled_offer=accepted & (treat.offer == Offer.SETTLEMENT), sued=can_sue, placed=place,
+        accepted=accepted, settled_offer=accepted_offer == Offer.SETTLEMENT, sued=can_sue, placed=place,
         sold=sell, threatened=threatened, legal=legal, reminded=reminded, third_party=third_party,
         social_media=social > 0, uses=uses, reactance=effects.reactance, harassment=effects.harassment,
         writedown_rows=write_rows, writedown_amounts=writedown_amounts, **sale, clipped=clipped, would_clip=would,

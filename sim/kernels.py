@@ -1379,6 +1379,92 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
     for q in range(8):
         sums[q, 0] = 0.0 + partial[0, q]
 
+#: offers as in :class:`sim.tactics.Offer` (plain ints for the compiled code)
+NO_OFFER, DEFERRAL_OFFER, PLAN_OFFER, SETTLEMENT_OFFER, WRITEDOWN_OFFER = range(5)
+#: the rows of :func:`contact_outcomes`' ``uses``: a tactic's uses on each contacted row, in the order
+#: ``sim.contacts.run_contacts`` lists the tactics (``CONTACT_USES`` there)
+N_CONTACT_USES = 15
+
+
+@njit(cache=True)
+def contact_outcomes(rows, owner, u, reminders, push, emails, offer, digital_offer, education, sue, place, sell, visits,
+                     threats, third_party, social, attempts, night, conversations, reachable, digital, willingness,
+                     status, litigation_age, judgment, collector, reaged_month, month, push_reach, email_reach,
+                     promise_rate, digital_take_up, offer_acceptance, reage_interval, visit_talk, talked, reminded,
+                     promise, offered, accepted, educated, sued, placed, sold, threatened, legal, uses):
+    """What the month's conversations and messages do on each contacted row (ODD section 7.5; the numpy engine's
+    ``run_contacts`` after the calendar), in one pass over the loan rows ``rows`` (households ``owner``; the book's
+    ``status``, ``litigation_age``, ``judgment``, ``collector`` and ``reaged_month`` as the month found them, the
+    households' ``reachable``, ``digital`` and ``willingness``). ``u`` holds the row's six uniforms (float32): 0 a
+    visit's conversation, 1 the promise, 2 the offer's acceptance, 3 the app's take-up, 4 which reminder reaches.
+
+    - A visit is a conversation with chance 0.5; ``talked``: a call conversation or a visit's.
+    - Reminders: SMS and e-mail reach a reachable household, push a digital one; attention is restored
+      (``reminded``) when ``u4 < max(sms, push_reach * push, email_reach * email)`` (float64).
+    - ``promise``: talked and ``u1 < promise_rate * willingness``; an offer is ``offered`` when made (talked, or
+      taken up in the app by a digital household: ``u3 < digital_take_up``) on an account on the book, or a
+      settlement of a charged-off claim; ``accepted`` when ``u2 < offer_acceptance * (0.5 + 0.5 * willingness)``
+      and, for a plan, deferral or write-down, the account was last re-aged ``reage_interval`` months ago or more.
+      These products are float32, as numpy rounded them (the rates come in as float32).
+    - ``educated``: education offered and talked; ``sued``: a suit requested on an account neither in litigation
+      nor under judgment and not sold; ``placed``: placement requested of an account the lender collects itself;
+      ``sold``: a sale requested of a claim not sold; ``threatened``: a threat made in a conversation; ``legal``:
+      in litigation or judgment after this month's suits and sales (a sale ends them).
+    - ``uses`` (``N_CONTACT_USES`` x rows, int32): SMS, push and e-mails sent that reach, call attempts (day and
+      night), visits, suits, plan or deferral offers made, settlement offers, write-down offers, app offers to
+      digital households, placements, threats, public posts, third-party contacts, education.
+
+    Replaces some thirty numpy passes over the contacted rows (each a gather or a mask)."""
+    talk32, rate32, take_up32, accept32 = np.float32(0.5), np.float32(promise_rate), np.float32(digital_take_up), \
+        np.float32(offer_acceptance)
+    for i in range(owner.shape[0]):  # (& and | rather than `and` and `or`: no branch on a row's state)
+        h, r = owner[i], rows[i]
+        can_reach, uses_app, willing = reachable[h], digital[h], willingness[h]
+        st, o, lit, judged = status[r], offer[i], litigation_age[r], judgment[r]
+        talk = (visits[i] > 0) & (u[i, 0] < talk32)
+        spoke = (conversations[i] > 0) | talk
+        sms = (reminders[i] > 0) & can_reach
+        by_push = (push[i] > 0) & uses_app
+        by_email = (emails[i] > 0) & can_reach
+        reach = max(max(1.0 if sms else 0.0, push_reach if by_push else 0.0), email_reach if by_email else 0.0)
+        by_app = digital_offer[i] & uses_app & (u[i, 3] < take_up32)
+        made = ((o != NO_OFFER) & (spoke | by_app)
+                & ((st <= JUDGMENT) | ((st == CHARGED_OFF) & (o == SETTLEMENT_OFFER))))
+        reageable = month - np.int32(reaged_month[r]) >= reage_interval
+        needs_reage = (o == PLAN_OFFER) | (o == DEFERRAL_OFFER) | (o == WRITEDOWN_OFFER)
+        suit = sue[i] & (lit < 0) & (not judged) & (st < SOLD)
+        sale = sell[i] & (st < SOLD)
+        placement = place[i] & (collector[r] == 0) & (st < SOLD)
+        threat = (threats[i] > 0) & spoke
+        learned = education[i] & spoke
+        visit_talk[i] = talk
+        talked[i] = spoke
+        reminded[i] = np.float64(u[i, 4]) < reach
+        promise[i] = spoke & (u[i, 1] < rate32 * willing)
+        offered[i] = made
+        accepted[i] = made & (u[i, 2] < accept32 * (talk32 + talk32 * willing)) & (reageable | (not needs_reage))
+        educated[i] = learned
+        sued[i] = suit
+        placed[i] = placement
+        sold[i] = sale
+        threatened[i] = threat
+        legal[i] = ((lit >= 0) | judged | suit) & (not sale)
+        uses[0, i] = reminders[i] if sms else 0
+        uses[1, i] = push[i] if by_push else 0
+        uses[2, i] = emails[i] if by_email else 0
+        uses[3, i] = attempts[i] + night[i]
+        uses[4, i] = visits[i]
+        uses[5, i] = suit
+        uses[6, i] = made & (o <= PLAN_OFFER)
+        uses[7, i] = made & (o == SETTLEMENT_OFFER)
+        uses[8, i] = made & (o == WRITEDOWN_OFFER)
+        uses[9, i] = digital_offer[i] & uses_app
+        uses[10, i] = placement
+        uses[11, i] = threat
+        uses[12, i] = social[i] > 0
+        uses[13, i] = third_party[i]
+        uses[14, i] = learned
+
 # --------------------------------------------------------------------------------------------------
 # complaints (ODD section 7.7; sim.complaints.draw_complaints)
 # --------------------------------------------------------------------------------------------------
@@ -1461,6 +1547,10 @@ def warm() -> float:
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
                               z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
                               z(i64, (8, groups)))
+    contact_outcomes(z(i64), z(i32), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
+                     z(i16), z(i16), z(i16), z(i16), z(i32), z(i32), z(i32), z(b), z(b), z(f32), z(i8), z(i16), z(b),
+                     z(i8), z(i16), 0, 0.5, 0.5, 0.3, 0.2, 0.25, 12, *(z(b) for _ in range(12)),
+                     z(i32, (N_CONTACT_USES, n)))
     # the calendar
     calls = np.array([3, 0], dtype=i16)
     day_req, night_req = z(i16, (n, DAYS)), z(i16, (n, DAYS))
