@@ -73,6 +73,37 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
 
 
 @njit(cache=True)
+def _layout_row(due_day, clustered):
+    """The row of a layout table (:func:`run_calendar_month`) for an account due on ``due_day``: ``due_day % 30``
+    when the attempts are clustered after the due date, else 0 (an even spread does not depend on it)."""
+    if not clustered:
+        return 0
+    row = due_day % DAYS
+    return row + DAYS if row < 0 else row
+
+
+@njit(cache=True)
+def busiest_day(calls, night_calls, due_day, layout, clustered, memo):
+    """The largest number of attempts (day and night) requested on one day of the month by any account with calls,
+    as :func:`lay_out_calls` returns it, from the layout table of :func:`run_calendar_month`; ``memo[row, calls,
+    night calls]`` (-1 when not yet known) keeps each combination's busiest day."""
+    most = 0
+    for i in range(calls.shape[0]):
+        c, c_night = calls[i], night_calls[i]
+        if c == 0 and c_night == 0:
+            continue
+        row = _layout_row(due_day[i], clustered)
+        busiest = memo[row, c, c_night]
+        if busiest < 0:
+            busiest = 0
+            for d in range(DAYS):
+                busiest = max(busiest, np.int64(layout[row, c, d]) + layout[row, c_night, d])
+            memo[row, c, c_night] = busiest
+        most = max(most, np.int64(busiest))
+    return most
+
+
+@njit(cache=True)
 def more_distinct_than(values, k):
     """Whether ``values`` hold more than ``k`` distinct numbers: ``len(np.unique(values)) > k`` (values compared
     with ``==``, so -0.0 equals 0.0 as in the sort; NaN is not expected), stopping as soon as ``k + 1`` distinct
@@ -116,7 +147,8 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 
 
 @njit(cache=True)
-def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered, group,
+def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u, p_talk, enforced, breaking,
+                       ref_covered, group,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
                        keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
@@ -124,7 +156,9 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
     and the rest of ``run_calendar`` in the numpy engine), in one pass over the accounts.
 
-    ``day_req`` and ``night_req`` are each account's requested attempts by day (:func:`lay_out_calls`). For an
+    An account's requested attempts by day are those :func:`lay_out_calls` lays out for its ``calls`` and
+    ``night_calls``, read from ``layout[row, count, day]`` (:func:`_layout_row`), the layout of every count on every
+    due day (``sim.regulation.run_calendar`` builds it with :func:`lay_out_calls`). For an
     account the regime binds and whose collector complies (``enforced``), each day's requests are clipped in this
     order, counting what is dropped by rule: night attempts under quiet hours; everything within ``quiet_days``
     days of a conversation (the conversation's day counting as the first); the daily cap (night attempts kept
@@ -142,12 +176,14 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     only with ``keep_daily``. Replaces the (accounts x rules) matrices of the first compiled calendar and the sums
     over them (``_counts_by_group`` in ``sim.contacts``).
     """
-    n = day_req.shape[0]
+    n = calls.shape[0]
     recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
     cut = np.zeros(4, dtype=np.int64)  # this account's counts by calendar rule (the first four of Rule)
     broke = np.zeros(4, dtype=np.int64)
     would = np.zeros(4, dtype=np.int64)
     for i in range(n):
+        row = _layout_row(due_day[i], clustered)
+        day_req, night_req = layout[row, calls[i]], layout[row, night_calls[i]]
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
@@ -155,11 +191,11 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
             # no rule to apply or count: every request is made, only the conversations are drawn
             talks = 0
             for d in range(DAYS):
-                total = np.int64(day_req[i, d]) + np.int64(night_req[i, d])
+                total = np.int64(day_req[d]) + np.int64(night_req[d])
                 if total > 0 and answer_u[i, d] < p_talk[i, total]:
                     talks += 1
-                attempts[i] += day_req[i, d]
-                night_attempts[i] += night_req[i, d]
+                attempts[i] += day_req[d]
+                night_attempts[i] += night_req[d]
             conversations[i] += talks
             continue
         last_talk = -10_000
@@ -169,8 +205,8 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
         broke[:] = 0
         would[:] = 0
         for d in range(DAYS):
-            day = np.int64(day_req[i, d])
-            night = np.int64(night_req[i, d])
+            day = np.int64(day_req[d])
+            night = np.int64(night_req[d])
             if d >= 7:
                 window -= recent[d % 7]  # day d - 7 leaves the window
                 recent[d % 7] = 0
@@ -1559,10 +1595,12 @@ def warm() -> float:
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
     more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
-    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64),
-                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
-                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)),
-                       z(i64, (n, 9)))
+    layout = z(i16, (DAYS, 4, DAYS))
+    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16))
+    run_calendar_month(calls, calls, np.array([3, 7], dtype=i8), layout, True, z(f32, (n, DAYS)),
+                       z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64), 3, 7, 7, True, NO_LIMIT, 7, 7, True,
+                       True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)), z(b, (n, DAYS)), z(i32), z(i32), z(i32),
+                       z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)), z(i64, (n, 9)))
     # the loan book
     lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
     schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),
