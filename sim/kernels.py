@@ -177,22 +177,30 @@ def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u,
     over them (``_counts_by_group`` in ``sim.contacts``).
     """
     n = calls.shape[0]
-    recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
+    busy = np.empty(DAYS, dtype=np.int64)  # an account's days with requests, in order
+    made = np.empty(DAYS, dtype=np.int64)  # the attempts made on each of them
     cut = np.zeros(4, dtype=np.int64)  # this account's counts by calendar rule (the first four of Rule)
     broke = np.zeros(4, dtype=np.int64)
     would = np.zeros(4, dtype=np.int64)
     for i in range(n):
         row = _layout_row(due_day[i], clustered)
         day_req, night_req = layout[row, calls[i]], layout[row, night_calls[i]]
+        # only the days with requests change anything (a day without attempts has no conversation, clips and
+        # breaks nothing): list them without a branch
+        k = 0
+        for d in range(DAYS):
+            busy[k] = d
+            k += np.int64(day_req[d]) + np.int64(night_req[d]) > 0
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
         if not (enforce or breaks or refers or keep_daily):
             # no rule to apply or count: every request is made, only the conversations are drawn
             talks = 0
-            for d in range(DAYS):
+            for j in range(k):
+                d = busy[j]
                 total = np.int64(day_req[d]) + np.int64(night_req[d])
-                if total > 0 and answer_u[i, d] < p_talk[i, total]:
+                if answer_u[i, d] < p_talk[i, total]:
                     talks += 1
                 attempts[i] += day_req[d]
                 night_attempts[i] += night_req[d]
@@ -200,17 +208,18 @@ def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u,
             continue
         last_talk = -10_000
         window = 0  # attempts made in the 6 days before today
-        recent[:] = 0
+        oldest = 0  # the first of the busy days still in the window
         cut[:] = 0
         broke[:] = 0
         would[:] = 0
-        for d in range(DAYS):
+        for j in range(k):
+            d = busy[j]
             day = np.int64(day_req[d])
             night = np.int64(night_req[d])
-            if d >= 7:
-                window -= recent[d % 7]  # day d - 7 leaves the window
-                recent[d % 7] = 0
-            if enforce and day + night > 0:
+            while busy[oldest] <= d - 7:  # days d - 7 and before leave the window
+                window -= made[oldest]
+                oldest += 1
+            if enforce:
                 if quiet_hours:
                     cut[QUIET_HOURS] += night
                     night = 0
@@ -235,7 +244,7 @@ def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u,
                 made_day[i, d] = day
                 made_night[i, d] = night
             total = day + night
-            recent[d % 7] = total
+            made[j] = total
             window += total
             if breaks:
                 _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
