@@ -1424,6 +1424,44 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
     for q in range(8):
         sums[q, 0] = 0.0 + partial[0, q]
 
+
+#: what :func:`contact_tallies` counts over the contacted rows
+CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
+                  "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
+                  "promises_made")
+
+
+@njit(cache=True)
+def contact_tallies(group, call_requests, attempts, night, conversations, visits, sued, accepted, placed, sold,
+                    third_party, social_media, promise, out):
+    """The recorder's counts over the month's contacted rows by outcome group (``MonthlyRecorder.record``; names
+    in ``CONTACT_COUNTS``): ``out[:, group[i]]`` (int64, zero on entry) adds the row's calls requested, call
+    attempts (day and night), night attempts, conversations, visits, and 1 for each of a suit, an accepted offer,
+    a placement, a sale, then its third-party contacts, 1 for a public post and 1 for a promise. Whole numbers:
+    exact in any order, so equal to the float sums the numpy engine took (``np.sum`` or ``np.bincount`` of each
+    column as floats, one pass each)."""
+    for g in range(out.shape[1]):  # group by group, in scalars (few groups; no sum waits on the last one's store)
+        requests = made = at_night = talks = visited = suits = accepts = placements = sales = third = posts = \
+            promises = 0
+        for i in range(group.shape[0]):
+            if group[i] != g:
+                continue
+            requests += call_requests[i]
+            made += np.int64(attempts[i]) + night[i]
+            at_night += night[i]
+            talks += conversations[i]
+            visited += visits[i]
+            suits += sued[i]
+            accepts += accepted[i]
+            placements += placed[i]
+            sales += sold[i]
+            third += third_party[i]
+            posts += social_media[i]
+            promises += promise[i]
+        out[0, g], out[1, g], out[2, g], out[3, g] = requests, made, at_night, talks
+        out[4, g], out[5, g], out[6, g], out[7, g] = visited, suits, accepts, placements
+        out[8, g], out[9, g], out[10, g], out[11, g] = sales, third, posts, promises
+
 #: offers as in :class:`sim.tactics.Offer` (plain ints for the compiled code)
 NO_OFFER, DEFERRAL_OFFER, PLAN_OFFER, SETTLEMENT_OFFER, WRITEDOWN_OFFER = range(5)
 #: the rows of :func:`contact_outcomes`' ``uses``: a tactic's uses on each contacted row, in the order
@@ -1592,6 +1630,8 @@ def warm() -> float:
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
                               z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
                               z(i64, (8, groups)))
+    contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
+                    z(i64, (len(CONTACT_COUNTS), 1)))
     contact_outcomes(z(i64), z(i32), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
                      z(i16), z(i16), z(i16), z(i16), z(i32), z(i32), z(i32), z(b), z(b), z(f32), z(i8), z(i16), z(b),
                      z(i8), z(i16), 0, 0.5, 0.5, 0.3, 0.2, 0.25, 12, *(z(b) for _ in range(12)),

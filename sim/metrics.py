@@ -394,18 +394,14 @@ class MonthlyRecorder:
             v = self._by_lender((sel & lender_held).astype(float), comp_lender)
             v[-1] = float(sel.sum())
             d[col][month] = v
-        crow = contacts.group
-        d["call_requests"][month] = self._by_lender(contacts.call_requests.astype(float), crow)
-        d["call_attempts"][month] = self._by_lender((contacts.attempts + contacts.night).astype(float), crow)
-        d["night_calls"][month] = self._by_lender(contacts.night.astype(float), crow)
-        d["conversations"][month] = self._by_lender(contacts.conversations.astype(float), crow)
-        d["visits"][month] = self._by_lender(contacts.visits.astype(float), crow)
-        d["lawsuits"][month] = self._by_lender(contacts.sued.astype(float), crow)
-        d["plans_accepted"][month] = self._by_lender(contacts.accepted.astype(float), crow)
-        d["placements"][month] = self._by_lender(contacts.placed.astype(float), crow)
-        d["sales"][month] = self._by_lender(contacts.sold.astype(float), crow)
-        d["third_party_contacts"][month] = self._by_lender(contacts.third_party.astype(float), crow)
-        d["social_media_posts"][month] = self._by_lender(contacts.social_media.astype(float), crow)
+        # counts over the contacted rows in one pass (kernels.contact_tallies; promises go with the reports)
+        tallies = np.zeros((len(kernels.CONTACT_COUNTS), len(self.names)), dtype=np.int64)
+        c = contacts
+        kernels.contact_tallies(c.group, c.call_requests, c.attempts, c.night, c.conversations, c.visits, c.sued,
+                                c.accepted, c.placed, c.sold, c.third_party, c.social_media, c.promise, tallies)
+        tallies = {name: _with_total(tallies[q]) for q, name in enumerate(kernels.CONTACT_COUNTS)}
+        for name in kernels.CONTACT_COUNTS[:-1]:
+            d[name][month] = tallies[name]
         viol = np.append(contacts.violations_by_group, contacts.violations_by_group.sum())
         d["violations"][month] = viol
         fines_now = np.append(record.enforcement.fines_by_group, 0.0)
@@ -487,7 +483,8 @@ class MonthlyRecorder:
         # the household and book temporaries above are released before the money and the reports make theirs
         del per_households, utility, deprived, floor, power, complainers, low
         self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
-        self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours, counts)
+        self._record_reports(month, events, contacts, lender, record.books.collector_hours, counts,
+                             tallies["promises_made"])
         if month >= self.cfg.horizon_months - 12:
             self.income_sum += t.income
             self.income_months += 1
@@ -507,7 +504,7 @@ class MonthlyRecorder:
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
         d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
-    def _record_reports(self, month, events, contacts, lender, crow, collector_hours, counts) -> None:
+    def _record_reports(self, month, events, contacts, lender, collector_hours, counts, promises) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
@@ -534,7 +531,7 @@ class MonthlyRecorder:
         bad = (on_book & (dpd >= 30)) | events.chargeoff
         self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events.cured),
                                np.flatnonzero(on_book & (book.view("reaged_month") == month)), bad, lender)
-        d["promises_made"][month] = self._by_lender(contacts.promise.astype(float), crow)
+        d["promises_made"][month] = promises
         d["promises_kept"][month] = counts["promise_kept"]
         d["collector_hours"][month] = _with_total(collector_hours)
 
