@@ -1425,6 +1425,37 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
         sums[q, 0] = 0.0 + partial[0, q]
 
 
+
+@njit(cache=True)
+def flag_households(borrower, status, group, g, flags):
+    """The households with a loan still collected (status below paid off, ``LoanBook.collecting``) in outcome group
+    ``g`` (any group when ``g`` is -1): ``flags[borrower[i]] = True`` (``flags`` false on entry). The numpy
+    engine counted each household's loans (``loans_per_household``) and kept the counts above zero."""
+    for i in range(borrower.shape[0]):
+        if status[i] < PAID_OFF and (g < 0 or group[i] == g):
+            flags[borrower[i]] = True
+
+
+@njit(cache=True)
+def select_households(flags, wellbeing, utility, low, deprived, chosen_wellbeing, chosen_utility, tallies):
+    """The flagged households' well-being and utility, gathered in household order into the first entries of
+    ``chosen_wellbeing`` and ``chosen_utility`` (as ``wellbeing[flags]``, ``utility[flags]``); returns their
+    number and adds to ``tallies`` (int64) how many of them have low well-being and how many are deprived.
+    Replaces four boolean selections over the households (``MonthlyRecorder._household_means``)."""
+    k = 0
+    n_low = 0
+    n_deprived = 0
+    for h in range(flags.shape[0]):
+        chosen_wellbeing[k] = wellbeing[h]
+        chosen_utility[k] = utility[h]
+        f = flags[h]
+        n_low += f & low[h]
+        n_deprived += f & deprived[h]
+        k += f
+    tallies[0] += n_low
+    tallies[1] += n_deprived
+    return k
+
 #: what :func:`contact_tallies` counts over the contacted rows
 CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
                   "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
@@ -1630,6 +1661,8 @@ def warm() -> float:
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
                               z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
                               z(i64, (8, groups)))
+    flag_households(z(i32), z(i8), z(i64), -1, z(b))
+    select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
                     z(i64, (len(CONTACT_COUNTS), 1)))
     contact_outcomes(z(i64), z(i32), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),

@@ -283,6 +283,25 @@ class MonthlyRecorder:
         return ({name: with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
                 {name: with_total(counts[q].astype(float)) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
 
+    def _household_means(self, group: int, lender: np.ndarray, wb: np.ndarray, low: np.ndarray, utility: np.ndarray,
+                         deprived: np.ndarray) -> tuple[float, ...] | None:
+        """Over the households with an account in collection in ``group`` (every group's, with one group): mean
+        well-being, share with low well-being, mean utility, share deprived and their number; None when there are
+        none. The households are chosen in one pass over the book and their values gathered in one pass
+        (``kernels.flag_households``, ``select_households``); the means are numpy's over the gathered values."""
+        n = len(wb)
+        flags = np.zeros(n, dtype=bool)
+        kernels.flag_households(self.book.view("borrower"), self.book.view("status"), lender,
+                                -1 if len(self.names) == 1 else group, flags)
+        chosen_wb, chosen_utility = np.empty(n, dtype=wb.dtype), np.empty(n, dtype=utility.dtype)
+        tallies = np.zeros(2, dtype=np.int64)
+        k = kernels.select_households(flags, wb, utility, low, deprived, chosen_wb, chosen_utility, tallies)
+        if not k:
+            return None
+        # (the float32 sum of well-being is divided in float64, as numpy divides it by an int64 count)
+        return (float(np.float64(chosen_wb[:k].sum()) / k), float(tallies[0] / k), float(chosen_utility[:k].mean()),
+                float(tallies[1] / k), float(k))
+
     def snapshot(self, next_month: int) -> None:
         """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
         before the first recorded month also the book's worth and balance (money at the start)."""
@@ -417,28 +436,10 @@ class MonthlyRecorder:
         d["approval_cutoff"][month] = [*cut, float(np.mean(cut))]
         d["expected_loss"][month] = [*loss, float(np.mean(loss))]
         d["prepaid"][month] = np.append(prepaid, prepaid.sum())
-        # well-being: all households, and per lender the households with an account in collection there
+        # well-being, utility and deprivation: all households, and per lender the households with an account in
+        # collection there
         wb = t.wellbeing
         low = wb < LOW_WELLBEING
-        owner = book.view("borrower")
-        holding = book.collecting()
-        per_wb, per_low, per_hh, per_households = [], [], [], []
-        all_wb, all_low = float(wb.mean()), float(low.mean())
-        for i in range(len(self.names)):
-            mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
-            count = np.zeros(t.n, dtype=np.int64)
-            kernels.loans_per_household(owner, mine, count)
-            hh = count > 0
-            del count
-            per_households.append(hh)
-            k = np.count_nonzero(hh)
-            # a lender with no households reports the population's figures (its `households` is 0)
-            per_wb.append(float(wb[hh].sum() / k) if k else all_wb)
-            per_low.append(float(np.count_nonzero(low & hh) / k) if k else all_low)
-            per_hh.append(float(k))
-        d["wellbeing_mean"][month] = [*per_wb, all_wb]
-        d["wellbeing_low_share"][month] = [*per_low, all_low]
-        d["households"][month] = [*per_hh, float(t.n)]
         complainers = book.borrower[rows[made]]
         gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
@@ -448,21 +449,22 @@ class MonthlyRecorder:
         else:
             power = c_eff ** (1.0 - gamma)
             utility = (power - 1.0) / (1.0 - gamma)
+        floor = self.cfg.welfare.subsistence_share * t.essentials
+        deprived = t.consumption < floor
+        population = (float(wb.mean()), float(low.mean()), float(utility.mean()),
+                      float(np.count_nonzero(deprived)) / max(t.n, 1), float(t.n))
+        # (a lender with no households reports the population's figures, and 0 households)
+        per_lender = [self._household_means(i, lender, wb, low, utility, deprived) or (*population[:4], 0.0)
+                      for i in range(len(self.names))]
+        for j, col in enumerate(("wellbeing_mean", "wellbeing_low_share", "utility_mean", "deprivation_share",
+                                 "households")):
+            d[col][month] = [*(means[j] for means in per_lender), population[j]]
         # sums by (quintile, tercile) cell in one pass: utility, c^(1-gamma), households, and the segments' values
         by_cell = np.zeros((7, 15))
         kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, t.shortfall > 0, by_cell)
         self.welfare_w += weight * by_cell[0]
         self.welfare_a += weight * by_cell[1]
         self.welfare_b += weight * by_cell[2]
-        floor = self.cfg.welfare.subsistence_share * t.essentials
-        deprived = t.consumption < floor
-        # per lender, over the households with an account in its book (as well-being)
-        d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
-                                      for hh in per_households), float(utility.mean())]
-        d["deprivation_share"][month] = [*(float(np.count_nonzero(deprived & hh) / np.count_nonzero(hh)) if hh.any()
-                                           else float(np.count_nonzero(deprived)) / max(t.n, 1)
-                                           for hh in per_households),
-                                         float(np.count_nonzero(deprived)) / max(t.n, 1)]
         for j in range(4):  # well-being, low well-being, a loan 30+ days late, a shortfall
             self.segment_data[month, :, j] = (by_cell[3 + j] @ self.cell_to_segment) / self.segment_sizes
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
@@ -481,7 +483,7 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del per_households, utility, deprived, floor, power, complainers, low
+        del utility, deprived, floor, power, complainers, low
         self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, record.books.collector_hours, counts,
                              tallies["promises_made"])
