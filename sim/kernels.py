@@ -1456,6 +1456,25 @@ def select_households(flags, wellbeing, utility, low, deprived, chosen_wellbeing
     tallies[1] += n_deprived
     return k
 
+
+@njit(cache=True)
+def complaint_inputs(rows, owner, who, disputed, lender, attempts, night, visits, contact_tolerance, propensity,
+                     stress, literacy, literacy_mean, row_disputed, excess, row_propensity, literacy_ratio,
+                     in_collection):
+    """The drivers of each contacted row's complaint draw (``complaints.month_complaints``; ODD section 7.7) in one
+    pass: whether the loan ``rows[i]`` is disputed; contacts above ``contact_tolerance``, ``max(attempts + night +
+    visits - tolerance, 0)`` (float64); the household's complaint propensity times ``0.5 + stress`` and its literacy
+    over ``literacy_mean`` (float32, as numpy rounded them); and, per lender, the rows a lender or its agency holds
+    (``who`` not the debt buyer) added to ``in_collection`` (int64). Replaces eight gathers and sums."""
+    half, mean32 = np.float32(0.5), np.float32(literacy_mean)
+    for i in range(rows.shape[0]):
+        h, r = owner[i], rows[i]
+        row_disputed[i] = disputed[r]
+        excess[i] = max(np.float64(np.int64(attempts[i]) + night[i] + visits[i]) - contact_tolerance, 0.0)
+        row_propensity[i] = propensity[h] * (half + stress[h])
+        literacy_ratio[i] = literacy[h] / mean32
+        in_collection[lender[r]] += who[i] != BUYER_COLLECTOR
+
 #: what :func:`contact_tallies` counts over the contacted rows
 CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
                   "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
@@ -1493,8 +1512,9 @@ def contact_tallies(group, call_requests, attempts, night, conversations, visits
         out[4, g], out[5, g], out[6, g], out[7, g] = visited, suits, accepts, placements
         out[8, g], out[9, g], out[10, g], out[11, g] = sales, third, posts, promises
 
-#: offers as in :class:`sim.tactics.Offer` (plain ints for the compiled code)
+#: offers as in :class:`sim.tactics.Offer`, the debt buyer as in :class:`sim.tactics.Collector` (plain ints)
 NO_OFFER, DEFERRAL_OFFER, PLAN_OFFER, SETTLEMENT_OFFER, WRITEDOWN_OFFER = range(5)
+BUYER_COLLECTOR = 2
 #: the rows of :func:`contact_outcomes`' ``uses``: a tactic's uses on each contacted row, in the order
 #: ``sim.contacts.run_contacts`` lists the tactics (``CONTACT_USES`` there)
 N_CONTACT_USES = 15
@@ -1661,6 +1681,8 @@ def warm() -> float:
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
                               z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
                               z(i64, (8, groups)))
+    complaint_inputs(z(i64), z(i32), z(i8), z(b), z(i16), z(i32), z(i32), z(i16), 8.0, z(f32), z(f32), z(f32), 0.5,
+                     z(b), z(f64), z(f32), z(f32), z(i64, 1))
     flag_households(z(i32), z(i8), z(i64), -1, z(b))
     select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
