@@ -94,21 +94,22 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     """
     tac = setting.tactics
     rows, treat, who = plan.rows, plan.treatment, plan.who
-    owner = book.borrower[rows]
     n = len(rows)
-    reachable = t.reachable[owner]
-    lender_of_row = book.lender[rows]
     u = rng.random((n, 6), dtype=np.float32)
-    complies = (who != Collector.LENDER) | (u[:, 5] < setting.compliance[lender_of_row])
-    third = who != Collector.LENDER
-    bound = regime.binds(third)
+    # each row's household, lender, group, collector, rules and chance of an answer, in one pass
+    owner, lender_of_row, group = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int16), np.empty(n, dtype=np.int64)
+    complies, third, bound, lender_held, paused = (np.empty(n, dtype=bool) for _ in range(5))
+    call_requests, p_answer = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float32)
+    kernels.contact_setup(rows, who, u, treat.calls, treat.night_calls, book.view("borrower"), book.view("lender"),
+                          book.view("arm"), setting.group_offset, book.view("dispute_pause"), setting.compliance,
+                          regime.applies_to_first_party, t.willingness, t.reachable, tac.call_answer_rate,
+                          tac.call_avoidance, owner, lender_of_row, group, complies, third, bound, lender_held,
+                          call_requests, paused, p_answer)
     clipped = np.zeros(len(Rule), dtype=np.int64)
     violations = np.zeros(len(Rule), dtype=np.int64)
     would = np.zeros(len(Rule), dtype=np.int64)
     # the same counts by outcome group, for the lender's own and its agency's accounts (a debt buyer's
     # claims count only in the all-lenders totals, as their complaints do)
-    group = groups_of(setting, book, rows)
-    lender_held = who != Collector.BUYER
     clipped_by_group = np.zeros((setting.n_groups, len(Rule)))
     would_by_group = np.zeros((setting.n_groups, len(Rule)))
 
@@ -120,9 +121,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
             return _counts_by_group(held_group, per_row[lender_held], setting.n_groups)
         return np.bincount(held_group, weights=per_row[lender_held].astype(np.float64), minlength=setting.n_groups)
 
-    call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
     # a written dispute pauses collection until the debt is validated, where the regime requires it
-    paused = (book.dispute_pause[rows] > 0) & bound
     if paused.any():
         stop = paused & complies
         requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
@@ -173,11 +172,10 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     daily_log = None
     if has_calls.any():
         sub = np.flatnonzero(has_calls)
-        avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
-        p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
         # per group and rule, over the called rows the lenders hold (-1: the debt buyer's, in the totals only)
         called_group = np.where(lender_held[sub], group[sub], -1)
-        cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, rng, regime, reference,
+        cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer[sub], rng, regime,
+                           reference,
                            complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1,
                            group=called_group, n_groups=setting.n_groups)
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations

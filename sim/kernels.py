@@ -1520,6 +1520,39 @@ BUYER_COLLECTOR = 2
 N_CONTACT_USES = 15
 
 
+
+@njit(cache=True)
+def contact_setup(rows, who, u, calls, night_calls, borrower, lender, arm, group_offset, dispute_pause, compliance,
+                  binds_first_party, willingness, reachable, call_answer_rate, call_avoidance, owner, lender_of_row,
+                  group, complies, third, bound, lender_held, call_requests, paused, p_answer):
+    """What the contact step first reads of each planned row (``sim.contacts.run_contacts``; ODD section 7.5), in
+    one pass: its household, lender and outcome group (``group_offset[lender] + arm``); whether it is collected by
+    a third party (agency or debt buyer), bound by the regime (every row when ``binds_first_party``, else the third
+    parties'), held by a lender or its agency (not the debt buyer); whether its collector complies (a third party
+    always, a lender's collector when ``u[i, 5] < compliance[lender]``); the calls requested (day and night, as
+    int16 summed, then int32); whether a written dispute pauses it (``dispute_pause > 0`` and bound); and the chance
+    that a call is answered, ``call_answer_rate * reachable * (1 - call_avoidance * (1 - willingness))``, in float32
+    with the float64 product as numpy rounded it. Replaces a dozen gathers and masks."""
+    one32 = np.float32(1.0)
+    avoidance32 = np.float32(call_avoidance)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        h = borrower[r]
+        k = lender[r]
+        by_third = who[i] != 0
+        binds = binds_first_party | by_third
+        owner[i] = h
+        lender_of_row[i] = k
+        group[i] = group_offset[k] + arm[r]
+        third[i] = by_third
+        bound[i] = binds
+        lender_held[i] = who[i] != BUYER_COLLECTOR
+        complies[i] = by_third | (np.float64(u[i, 5]) < compliance[k])
+        call_requests[i] = np.int32(np.int16(calls[i] + night_calls[i]))
+        paused[i] = (dispute_pause[r] > 0) & binds
+        avoids = avoidance32 * (one32 - willingness[h])
+        p_answer[i] = np.float32(call_answer_rate * (1.0 if reachable[h] else 0.0) * np.float64(one32 - avoids))
+
 @njit(cache=True)
 def contact_outcomes(rows, owner, u, reminders, push, emails, offer, digital_offer, education, sue, place, sell, visits,
                      threats, third_party, social, attempts, night, conversations, reachable, digital, willingness,
@@ -1687,6 +1720,8 @@ def warm() -> float:
     select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
                     z(i64, (len(CONTACT_COUNTS), 1)))
+    contact_setup(z(i64), z(i8), z(f32, (n, 6)), z(i16), z(i16), z(i32), z(i16), z(i8), z(i64, 1), z(i8), z(f64, 1),
+                  True, z(f32), z(b), 0.9, 0.3, z(i32), z(i16), z(i64), z(b), z(b), z(b), z(b), z(i32), z(b), z(f32))
     contact_outcomes(z(i64), z(i32), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
                      z(i16), z(i16), z(i16), z(i16), z(i32), z(i32), z(i32), z(b), z(b), z(f32), z(i8), z(i16), z(b),
                      z(i8), z(i16), 0, 0.5, 0.5, 0.3, 0.2, 0.25, 12, *(z(b) for _ in range(12)),
