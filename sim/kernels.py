@@ -83,10 +83,11 @@ def _layout_row(due_day, clustered):
 
 
 @njit(cache=True)
-def busiest_day(calls, night_calls, due_day, layout, clustered, memo):
+def busiest_day(calls, night_calls, due_day, layout, clustered, memo, busy_days):
     """The largest number of attempts (day and night) requested on one day of the month by any account with calls,
     as :func:`lay_out_calls` returns it, from the layout table of :func:`run_calendar_month`; ``memo[row, calls,
-    night calls]`` (-1 when not yet known) keeps each combination's busiest day."""
+    night calls]`` (-1 when not yet known) keeps each combination's busiest day, and ``busy_days[row, calls, night
+    calls]`` the days with requests (bit ``d`` set for day ``d``), which :func:`run_calendar_month` reads."""
     most = 0
     for i in range(calls.shape[0]):
         c, c_night = calls[i], night_calls[i]
@@ -96,11 +97,20 @@ def busiest_day(calls, night_calls, due_day, layout, clustered, memo):
         busiest = memo[row, c, c_night]
         if busiest < 0:
             busiest = 0
+            days = 0
             for d in range(DAYS):
-                busiest = max(busiest, np.int64(layout[row, c, d]) + layout[row, c_night, d])
+                total = np.int64(layout[row, c, d]) + layout[row, c_night, d]
+                busiest = max(busiest, total)
+                days |= np.int64(total > 0) << d
             memo[row, c, c_night] = busiest
+            busy_days[row, c, c_night] = days
         most = max(most, np.int64(busiest))
     return most
+
+
+#: the day of a month's one set bit, by de Bruijn multiplication (``_DE_BRUIJN[(bit * 0x077CB531 mod 2**32) >> 27]``)
+_DE_BRUIJN = np.array([0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8, 31, 27, 13, 23, 21, 19, 16, 7, 26,
+                       12, 18, 6, 11, 5, 10, 9], dtype=np.int64)
 
 
 @njit(cache=True)
@@ -147,8 +157,8 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 
 
 @njit(cache=True)
-def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u, p_talk, enforced, breaking,
-                       ref_covered, group,
+def run_calendar_month(calls, night_calls, due_day, layout, clustered, busy_days, answer_u, p_talk, enforced,
+                       breaking, ref_covered, group,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
                        keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
@@ -158,7 +168,8 @@ def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u,
 
     An account's requested attempts by day are those :func:`lay_out_calls` lays out for its ``calls`` and
     ``night_calls``, read from ``layout[row, count, day]`` (:func:`_layout_row`), the layout of every count on every
-    due day (``sim.regulation.run_calendar`` builds it with :func:`lay_out_calls`). For an
+    due day (``sim.regulation.run_calendar`` builds it with :func:`lay_out_calls`); only the days with requests
+    (``busy_days``, from :func:`busiest_day` on the same accounts) are visited. For an
     account the regime binds and whose collector complies (``enforced``), each day's requests are clipped in this
     order, counting what is dropped by rule: night attempts under quiet hours; everything within ``quiet_days``
     days of a conversation (the conversation's day counting as the first); the daily cap (night attempts kept
@@ -186,11 +197,14 @@ def run_calendar_month(calls, night_calls, due_day, layout, clustered, answer_u,
         row = _layout_row(due_day[i], clustered)
         day_req, night_req = layout[row, calls[i]], layout[row, night_calls[i]]
         # only the days with requests change anything (a day without attempts has no conversation, clips and
-        # breaks nothing): list them without a branch
+        # breaks nothing): listed from the account's busy days (:func:`busiest_day`), lowest bit first
         k = 0
-        for d in range(DAYS):
-            busy[k] = d
-            k += np.int64(day_req[d]) + np.int64(night_req[d]) > 0
+        days = busy_days[row, calls[i], night_calls[i]]
+        while days:
+            bit = days & -days
+            busy[k] = _DE_BRUIJN[((bit * 0x077CB531) & 0xFFFFFFFF) >> 27]
+            k += 1
+            days ^= bit
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
@@ -1735,8 +1749,9 @@ def warm() -> float:
     more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
     layout = z(i16, (DAYS, 4, DAYS))
-    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16))
-    run_calendar_month(calls, calls, np.array([3, 7], dtype=i8), layout, True, z(f32, (n, DAYS)),
+    busy = z(i64, (DAYS, 4, 4))
+    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16), busy)
+    run_calendar_month(calls, calls, np.array([3, 7], dtype=i8), layout, True, busy, z(f32, (n, DAYS)),
                        z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64), 3, 7, 7, True, NO_LIMIT, 7, 7, True,
                        True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)), z(b, (n, DAYS)), z(i32), z(i32), z(i32),
                        z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)), z(i64, (n, 9)))

@@ -312,16 +312,17 @@ def run_calendar(
     layout = _layout_table(max(int(calls.max(initial=0)), int(night_calls.max(initial=0))), clustered,
                            calls.dtype, due_day.dtype)
     memo = np.full(layout.shape[:2] + layout.shape[1:2], -1, dtype=np.int16)  # busiest day of each request
+    busy_days = np.zeros(memo.shape, dtype=np.int64)  # and its days with attempts, as bits
     for lo in range(0, n, CALENDAR_BLOCK):
         s = slice(lo, lo + CALENDAR_BLOCK)
         m = len(calls[s])
-        most = kernels.busiest_day(calls[s], night_calls[s], due_day[s], layout, clustered, memo)
+        most = kernels.busiest_day(calls[s], night_calls[s], due_day[s], layout, clustered, memo, busy_days)
         answer_u = rng.random((m, DAYS), dtype=np.float32)
         p_talk = _p_talk(p_answer[s], enforced[s], int(most))
         day_s = s if keep_daily else slice(0, 0)
         kernels.run_calendar_month(
-            calls[s], night_calls[s], due_day[s], layout, clustered, answer_u, p_talk, enforced[s], breaking[s],
-            ref_covered[s], group[s],
+            calls[s], night_calls[s], due_day[s], layout, clustered, busy_days, answer_u, p_talk, enforced[s],
+            breaking[s], ref_covered[s], group[s],
             *_limits(regime), *_limits(reference), check_reference, keep_daily, made_day[day_s], made_night[day_s],
             conv[day_s], attempts[s], night_attempts[s], conversations[s], clipped, violations, would,
             clipped_by_group, would_by_group)
