@@ -1489,6 +1489,20 @@ def complaint_inputs(rows, owner, who, disputed, lender, attempts, night, visits
         literacy_ratio[i] = literacy[h] / mean32
         in_collection[lender[r]] += who[i] != BUYER_COLLECTOR
 
+
+@njit(cache=True)
+def note_contacts(rows, attempts, visits, conversations, contacts_last, rpc_last):
+    """What lenders observe next month of this month's contact (``CollectionModel._note_contacts``): every loan's
+    ``contacts_last`` and ``rpc_last`` are reset to 0, then each contacted row ``rows[i]`` keeps its day attempts
+    and visits (at most 32,000) and its conversations. The numpy engine zeroed both columns and scattered two
+    temporaries."""
+    contacts_last[:] = 0
+    rpc_last[:] = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        contacts_last[r] = min(np.int64(attempts[i]) + visits[i], 32000)
+        rpc_last[r] = conversations[i]
+
 #: what :func:`contact_tallies` counts over the contacted rows
 CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
                   "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
@@ -1732,6 +1746,7 @@ def warm() -> float:
                      z(b), z(f64), z(f32), z(f32), z(i64, 1))
     flag_households(z(i32), z(i8), z(i64), -1, z(b))
     select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
+    note_contacts(z(i64), z(i32), z(i16), z(i32), z(i16), z(i16))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
                     z(i64, (len(CONTACT_COUNTS), 1)))
     contact_setup(z(i64), z(i8), z(f32, (n, 6)), z(i16), z(i16), z(i32), z(i16), z(i8), z(i64, 1), z(i8), z(f64, 1),
