@@ -100,11 +100,12 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     owner, lender_of_row, group = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int16), np.empty(n, dtype=np.int64)
     complies, third, bound, lender_held, paused = (np.empty(n, dtype=bool) for _ in range(5))
     call_requests, p_answer = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float32)
+    willing, reachable, digital = np.empty(n, dtype=np.float32), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     kernels.contact_setup(rows, who, u, treat.calls, treat.night_calls, book.view("borrower"), book.view("lender"),
                           book.view("arm"), setting.group_offset, book.view("dispute_pause"), setting.compliance,
-                          regime.applies_to_first_party, t.willingness, t.reachable, tac.call_answer_rate,
+                          regime.applies_to_first_party, t.willingness, t.reachable, t.digital, tac.call_answer_rate,
                           tac.call_avoidance, owner, lender_of_row, group, complies, third, bound, lender_held,
-                          call_requests, paused, p_answer)
+                          call_requests, paused, p_answer, willing, reachable, digital)
     clipped = np.zeros(len(Rule), dtype=np.int64)
     violations = np.zeros(len(Rule), dtype=np.int64)
     would = np.zeros(len(Rule), dtype=np.int64)
@@ -194,9 +195,9 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         np.empty(n, dtype=bool) for _ in range(12))
     counts = np.empty((len(CONTACT_USES), n), dtype=np.int32)
     kernels.contact_outcomes(
-        rows, owner, u, treat.reminders, treat.push, treat.emails, treat.offer, treat.digital_offer, treat.education,
+        rows, u, treat.reminders, treat.push, treat.emails, treat.offer, treat.digital_offer, treat.education,
         treat.sue, treat.place, treat.sell, visits, threats, third_party, social, attempts, night, conversations,
-        t.reachable, t.digital, t.willingness, book.view("status"), book.view("litigation_age"), book.view("judgment"),
+        reachable, digital, willing, book.view("status"), book.view("litigation_age"), book.view("judgment"),
         book.view("collector"), book.view("reaged_month"), month, tac.push_reach, tac.email_reach, tac.promise_rate,
         tac.digital_take_up, tac.offer_acceptance, REAGE_INTERVAL, visit_talk, talked, reminded, promise, offered,
         accepted, educated, can_sue, place, sell, threatened, legal, counts)

@@ -1551,8 +1551,9 @@ N_CONTACT_USES = 15
 
 @njit(cache=True)
 def contact_setup(rows, who, u, calls, night_calls, borrower, lender, arm, group_offset, dispute_pause, compliance,
-                  binds_first_party, willingness, reachable, call_answer_rate, call_avoidance, owner, lender_of_row,
-                  group, complies, third, bound, lender_held, call_requests, paused, p_answer):
+                  binds_first_party, willingness, reachable, digital, call_answer_rate, call_avoidance, owner,
+                  lender_of_row, group, complies, third, bound, lender_held, call_requests, paused, p_answer,
+                  row_willingness, row_reachable, row_digital):
     """What the contact step first reads of each planned row (``sim.contacts.run_contacts``; ODD section 7.5), in
     one pass: its household, lender and outcome group (``group_offset[lender] + arm``); whether it is collected by
     a third party (agency or debt buyer), bound by the regime (every row when ``binds_first_party``, else the third
@@ -1560,7 +1561,8 @@ def contact_setup(rows, who, u, calls, night_calls, borrower, lender, arm, group
     always, a lender's collector when ``u[i, 5] < compliance[lender]``); the calls requested (day and night, as
     int16 summed, then int32); whether a written dispute pauses it (``dispute_pause > 0`` and bound); and the chance
     that a call is answered, ``call_answer_rate * reachable * (1 - call_avoidance * (1 - willingness))``, in float32
-    with the float64 product as numpy rounded it. Replaces a dozen gathers and masks."""
+    with the float64 product as numpy rounded it; and the household's ``willingness``, ``reachable`` and ``digital``
+    (for :func:`contact_outcomes`). Replaces a dozen gathers and masks."""
     one32 = np.float32(1.0)
     avoidance32 = np.float32(call_avoidance)
     for i in range(rows.shape[0]):
@@ -1578,20 +1580,25 @@ def contact_setup(rows, who, u, calls, night_calls, borrower, lender, arm, group
         complies[i] = by_third | (np.float64(u[i, 5]) < compliance[k])
         call_requests[i] = np.int32(np.int16(calls[i] + night_calls[i]))
         paused[i] = (dispute_pause[r] > 0) & binds
-        avoids = avoidance32 * (one32 - willingness[h])
-        p_answer[i] = np.float32(call_answer_rate * (1.0 if reachable[h] else 0.0) * np.float64(one32 - avoids))
+        willing, can_reach = willingness[h], reachable[h]
+        row_willingness[i] = willing
+        row_reachable[i] = can_reach
+        row_digital[i] = digital[h]
+        avoids = avoidance32 * (one32 - willing)
+        p_answer[i] = np.float32(call_answer_rate * (1.0 if can_reach else 0.0) * np.float64(one32 - avoids))
 
 @njit(cache=True)
-def contact_outcomes(rows, owner, u, reminders, push, emails, offer, digital_offer, education, sue, place, sell, visits,
+def contact_outcomes(rows, u, reminders, push, emails, offer, digital_offer, education, sue, place, sell, visits,
                      threats, third_party, social, attempts, night, conversations, reachable, digital, willingness,
                      status, litigation_age, judgment, collector, reaged_month, month, push_reach, email_reach,
                      promise_rate, digital_take_up, offer_acceptance, reage_interval, visit_talk, talked, reminded,
                      promise, offered, accepted, educated, sued, placed, sold, threatened, legal, uses):
     """What the month's conversations and messages do on each contacted row (ODD section 7.5; the numpy engine's
-    ``run_contacts`` after the calendar), in one pass over the loan rows ``rows`` (households ``owner``; the book's
-    ``status``, ``litigation_age``, ``judgment``, ``collector`` and ``reaged_month`` as the month found them, the
-    households' ``reachable``, ``digital`` and ``willingness``). ``u`` holds the row's six uniforms (float32): 0 a
-    visit's conversation, 1 the promise, 2 the offer's acceptance, 3 the app's take-up, 4 which reminder reaches.
+    ``run_contacts`` after the calendar), in one pass over the loan rows ``rows`` (the book's ``status``,
+    ``litigation_age``, ``judgment``, ``collector`` and ``reaged_month`` as the month found them; each row's
+    household's ``reachable``, ``digital`` and ``willingness``, from :func:`contact_setup`). ``u`` holds the row's
+    six uniforms (float32): 0 a visit's conversation, 1 the promise, 2 the offer's acceptance, 3 the app's take-up,
+    4 which reminder reaches.
 
     - A visit is a conversation with chance 0.5; ``talked``: a call conversation or a visit's.
     - Reminders: SMS and e-mail reach a reachable household, push a digital one; attention is restored
@@ -1612,9 +1619,9 @@ def contact_outcomes(rows, owner, u, reminders, push, emails, offer, digital_off
     Replaces some thirty numpy passes over the contacted rows (each a gather or a mask)."""
     talk32, rate32, take_up32, accept32 = np.float32(0.5), np.float32(promise_rate), np.float32(digital_take_up), \
         np.float32(offer_acceptance)
-    for i in range(owner.shape[0]):  # (& and | rather than `and` and `or`: no branch on a row's state)
-        h, r = owner[i], rows[i]
-        can_reach, uses_app, willing = reachable[h], digital[h], willingness[h]
+    for i in range(rows.shape[0]):  # (& and | rather than `and` and `or`: no branch on a row's state)
+        r = rows[i]
+        can_reach, uses_app, willing = reachable[i], digital[i], willingness[i]
         st, o, lit, judged = status[r], offer[i], litigation_age[r], judgment[r]
         talk = (visits[i] > 0) & (u[i, 0] < talk32)
         spoke = (conversations[i] > 0) | talk
@@ -1750,8 +1757,9 @@ def warm() -> float:
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
                     z(i64, (len(CONTACT_COUNTS), 1)))
     contact_setup(z(i64), z(i8), z(f32, (n, 6)), z(i16), z(i16), z(i32), z(i16), z(i8), z(i64, 1), z(i8), z(f64, 1),
-                  True, z(f32), z(b), 0.9, 0.3, z(i32), z(i16), z(i64), z(b), z(b), z(b), z(b), z(i32), z(b), z(f32))
-    contact_outcomes(z(i64), z(i32), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
+                  True, z(f32), z(b), z(b), 0.9, 0.3, z(i32), z(i16), z(i64), z(b), z(b), z(b), z(b), z(i32), z(b),
+                  z(f32), z(f32), z(b), z(b))
+    contact_outcomes(z(i64), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
                      z(i16), z(i16), z(i16), z(i16), z(i32), z(i32), z(i32), z(b), z(b), z(f32), z(i8), z(i16), z(b),
                      z(i8), z(i16), 0, 0.5, 0.5, 0.3, 0.2, 0.25, 12, *(z(b) for _ in range(12)),
                      z(i32, (N_CONTACT_USES, n)))
