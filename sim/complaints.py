@@ -43,6 +43,8 @@ class Channel(IntEnum):
         return self.name.lower()
 
 
+assert (len(Category), len(Channel)) == (kernels.N_CATEGORIES, kernels.N_CHANNELS)  # as the recorder's kernel counts
+
 # How the base hazard of an account in collection splits across categories (assumption, shaped like
 # CFPB debt-collection complaints, where "debt not owed" is the largest category).
 BASE_MIX = np.array([0.45, 0.15, 0.20, 0.10, 0.05, 0.05])

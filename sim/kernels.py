@@ -1503,6 +1503,28 @@ def note_contacts(rows, attempts, visits, conversations, contacts_last, rpc_last
         contacts_last[r] = min(np.int64(attempts[i]) + visits[i], 32000)
         rpc_last[r] = conversations[i]
 
+
+@njit(cache=True)
+def complaint_tallies(category, channel, group, who, held, total):
+    """The month's complaints counted for the recorder (``MonthlyRecorder.record``), one row of counts for all
+    complaints, then one per category (``category`` 0-5, -1 for none) and one per channel (0-2): ``held[:, g]`` counts
+    the complaints about rows of group ``g`` that a lender or its agency holds (``who`` not the debt buyer),
+    ``total`` every complaint (int64, both zero on entry). Whole numbers, so equal to the float sums the numpy
+    engine took over selections of the complaints."""
+    for i in range(category.shape[0]):
+        c = category[i]
+        if c < 0:
+            continue
+        k = N_CATEGORIES + 1 + channel[i]
+        total[0] += 1
+        total[1 + c] += 1
+        total[k] += 1
+        if who[i] != BUYER_COLLECTOR:
+            g = group[i]
+            held[0, g] += 1
+            held[1 + c, g] += 1
+            held[k, g] += 1
+
 #: what :func:`contact_tallies` counts over the contacted rows
 CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
                   "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
@@ -1543,6 +1565,7 @@ def contact_tallies(group, call_requests, attempts, night, conversations, visits
 #: offers as in :class:`sim.tactics.Offer`, the debt buyer as in :class:`sim.tactics.Collector` (plain ints)
 NO_OFFER, DEFERRAL_OFFER, PLAN_OFFER, SETTLEMENT_OFFER, WRITEDOWN_OFFER = range(5)
 BUYER_COLLECTOR = 2
+N_CATEGORIES, N_CHANNELS = 6, 3  # complaint categories and channels (sim.complaints)
 #: the rows of :func:`contact_outcomes`' ``uses``: a tactic's uses on each contacted row, in the order
 #: ``sim.contacts.run_contacts`` lists the tactics (``CONTACT_USES`` there)
 N_CONTACT_USES = 15
@@ -1754,6 +1777,8 @@ def warm() -> float:
     flag_households(z(i32), z(i8), z(i64), -1, z(b))
     select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
     note_contacts(z(i64), z(i32), z(i16), z(i32), z(i16), z(i16))
+    complaint_tallies(z(i64), z(i64), z(i64), z(i8), z(i64, (1 + N_CATEGORIES + N_CHANNELS, 1)),
+                      z(i64, 1 + N_CATEGORIES + N_CHANNELS))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
                     z(i64, (len(CONTACT_COUNTS), 1)))
     contact_setup(z(i64), z(i8), z(f32, (n, 6)), z(i16), z(i16), z(i32), z(i16), z(i8), z(i64, 1), z(i8), z(f64, 1),

@@ -397,22 +397,14 @@ class MonthlyRecorder:
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
         rows, cat, chan = complaints.rows, complaints.category, complaints.channel
         made = cat >= 0
-        comp_lender = contacts.group[made]  # complaints are drawn per contacted row
-        lender_held = contacts.who[made] != Collector.BUYER
-        total = self._by_lender(lender_held.astype(float), comp_lender)
-        total[-1] = float(made.sum())
-        d["complaints"][month] = total
-        d["complaints_per_1000"][month] = 1000.0 * _ratio(total, start_count)
-        for c, col in zip(Category, CATEGORY_COLUMNS, strict=True):
-            sel = cat[made] == c
-            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
-            v[-1] = float(sel.sum())
-            d[col][month] = v
-        for c, col in zip(Channel, CHANNEL_COLUMNS, strict=True):
-            sel = chan[made] == c
-            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
-            v[-1] = float(sel.sum())
-            d[col][month] = v
+        # complaints are drawn per contacted row: counted in one pass, in all, by category and by channel
+        columns = ["complaints", *CATEGORY_COLUMNS, *CHANNEL_COLUMNS]
+        held = np.zeros((len(columns), len(self.names)), dtype=np.int64)
+        every = np.zeros(len(columns), dtype=np.int64)
+        kernels.complaint_tallies(cat, chan, contacts.group, contacts.who, held, every)
+        for j, col in enumerate(columns):
+            d[col][month] = [*held[j].astype(float), float(every[j])]
+        d["complaints_per_1000"][month] = 1000.0 * _ratio(d["complaints"][month], start_count)
         # counts over the contacted rows in one pass (kernels.contact_tallies; promises go with the reports)
         tallies = np.zeros((len(kernels.CONTACT_COUNTS), len(self.names)), dtype=np.int64)
         c = contacts
