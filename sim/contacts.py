@@ -160,7 +160,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                                          (social, reference.social_media_allowed, Rule.SOCIAL_MEDIA),
                                          (threats, reference.threats_allowed, Rule.THREATS),
                                          (visits, reference.visits_allowed, Rule.VISIT_BAN)):
-            if not allowed:
+            if not allowed and requested.any():  # (no request: nothing to count)
                 counts = np.zeros(setting.n_groups, dtype=np.int64)
                 would[rule] += kernels.requests_by_group(requested, ref_bound, group, lender_held, counts)
                 would_by_group[:, rule] += counts
