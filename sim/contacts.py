@@ -234,8 +234,9 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     # harm to people who owe nothing: relatives and contacts called, audiences of public posts
     third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
     harm_by_group = np.zeros(setting.n_groups)
-    kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
-                               harm_by_group)
+    if third_party.any() or social.any():  # (else no harm: adding zeros changes nothing)
+        kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
+                                   harm_by_group)
     stress_by_household = np.zeros(t.n)
     kernels.sum_by_index(owner, effects.stress, stress_by_household)
     # neighbours see home visits; relatives and contacts called about a debt bear stress too
