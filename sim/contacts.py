@@ -367,26 +367,42 @@ def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, m
     reached = np.zeros(book.n, dtype=bool)
     sent = []
     for lender in lenders:
-        current = current_rows(book, lender.index)
         # observed only for a strategy that reads them (Strategy.looks_before_due): observing every current
-        # account is a good share of a month's work, and the built-in strategies answer from a parameter
+        # account is a good share of a month's work, and the built-in strategies answer from a parameter; when
+        # no strategy looks, the current accounts are counted by arm (kernels.current_accounts) and listed only
+        # if a reminder is sent
         looking = any(_looks_before_due(strategy) for strategy in lender.strategies)
-        obs = observe(book, current, month, t.digital, before_due=True) if looking else None
-        arms = book.arm[current]
         several = len(lender.strategies) > 1
+        current = arms = obs = None
+        if looking:
+            current = current_rows(book, lender.index)
+            obs = observe(book, current, month, t.digital, before_due=True)
+            arms = book.arm[current]
+        else:
+            per_arm = np.zeros(len(lender.strategies), dtype=np.int64)
+            total = kernels.current_accounts(book.view("status"), book.view("lender"), book.view("arm"), lender.index,
+                                             per_arm)
         for arm, strategy in enumerate(lender.strategies):
-            mine = arms == arm
-            sub_rows = current[mine] if several else current
             if _looks_before_due(strategy):
+                mine = arms == arm
                 sub = obs.subset(mine) if several else obs
                 treat = strategy.decide(sub, rng)
                 treat.validate(len(sub))
                 _check_before_due(strategy.name, treat)
                 reminders = treat.reminders
             else:  # what Strategy.remind_before_due would answer, without the look
-                reminders = strategy.reminders_unseen(len(sub_rows))
-            rows = sub_rows[reminders > 0]
-            reached[rows] = t.reachable[book.borrower[rows]]
+                if looking:
+                    size = int((arms == arm).sum()) if several else len(current)
+                else:
+                    size = int(per_arm[arm]) if several else total
+                reminders = strategy.reminders_unseen(size)
+            if reminders.any():
+                if current is None:
+                    current = current_rows(book, lender.index)
+                    arms = book.arm[current]
+                sub_rows = current[arms == arm] if several else current
+                rows = sub_rows[reminders > 0]
+                reached[rows] = t.reachable[book.borrower[rows]]
             sent.append((lender.index, arm, int(reminders.sum())))
     return reached, sent
 

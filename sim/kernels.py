@@ -1525,6 +1525,24 @@ def complaint_tallies(category, channel, group, who, held, total):
             held[1 + c, g] += 1
             held[k, g] += 1
 
+
+@njit(cache=True)
+def current_accounts(status, lender, arm, index, per_arm):
+    """How many current accounts lender ``index`` holds (``sim.loans.current_rows``, counted without listing them):
+    returns their number and, when ``per_arm`` has more than one entry (a lender testing challengers), adds each to
+    ``per_arm[arm]`` (int64; arms beyond its length are counted in the total only). Whether a strategy that does
+    not look sends pre-due reminders depends on this number alone (``sim.contacts.pre_due_reminders``)."""
+    total = 0
+    arms = per_arm.shape[0]
+    for i in range(status.shape[0]):
+        counted = (status[i] == CURRENT) & (lender[i] == index)  # (no branch on a loan's state)
+        total += counted
+        if arms > 1:
+            a = arm[i]
+            inside = a < arms
+            per_arm[a if inside else 0] += counted & inside
+    return total
+
 #: what :func:`contact_tallies` counts over the contacted rows
 CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
                   "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
@@ -1777,6 +1795,7 @@ def warm() -> float:
     flag_households(z(i32), z(i8), z(i64), -1, z(b))
     select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
     note_contacts(z(i64), z(i32), z(i16), z(i32), z(i16), z(i16))
+    current_accounts(z(i8), z(i16), z(i8), 0, z(i64, 1))
     complaint_tallies(z(i64), z(i64), z(i64), z(i8), z(i64, (1 + N_CATEGORIES + N_CHANNELS, 1)),
                       z(i64, 1 + N_CATEGORIES + N_CHANNELS))
     contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
