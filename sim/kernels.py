@@ -73,47 +73,6 @@ def lay_out_calls(calls, night_calls, due_day, cluster_shares, clustered, day_re
 
 
 @njit(cache=True)
-def _layout_row(due_day, clustered):
-    """The row of a layout table (:func:`run_calendar_month`) for an account due on ``due_day``: ``due_day % 30``
-    when the attempts are clustered after the due date, else 0 (an even spread does not depend on it)."""
-    if not clustered:
-        return 0
-    row = due_day % DAYS
-    return row + DAYS if row < 0 else row
-
-
-@njit(cache=True)
-def busiest_day(calls, night_calls, due_day, layout, clustered, memo, busy_days):
-    """The largest number of attempts (day and night) requested on one day of the month by any account with calls,
-    as :func:`lay_out_calls` returns it, from the layout table of :func:`run_calendar_month`; ``memo[row, calls,
-    night calls]`` (-1 when not yet known) keeps each combination's busiest day, and ``busy_days[row, calls, night
-    calls]`` the days with requests (bit ``d`` set for day ``d``), which :func:`run_calendar_month` reads."""
-    most = 0
-    for i in range(calls.shape[0]):
-        c, c_night = calls[i], night_calls[i]
-        if c == 0 and c_night == 0:
-            continue
-        row = _layout_row(due_day[i], clustered)
-        busiest = memo[row, c, c_night]
-        if busiest < 0:
-            busiest = 0
-            days = 0
-            for d in range(DAYS):
-                total = np.int64(layout[row, c, d]) + layout[row, c_night, d]
-                busiest = max(busiest, total)
-                days |= np.int64(total > 0) << d
-            memo[row, c, c_night] = busiest
-            busy_days[row, c, c_night] = days
-        most = max(most, np.int64(busiest))
-    return most
-
-
-#: the day of a month's one set bit, by de Bruijn multiplication (``_DE_BRUIJN[(bit * 0x077CB531 mod 2**32) >> 27]``)
-_DE_BRUIJN = np.array([0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8, 31, 27, 13, 23, 21, 19, 16, 7, 26,
-                       12, 18, 6, 11, 5, 10, 9], dtype=np.int64)
-
-
-@njit(cache=True)
 def more_distinct_than(values, k):
     """Whether ``values`` hold more than ``k`` distinct numbers: ``len(np.unique(values)) > k`` (values compared
     with ``==``, so -0.0 equals 0.0 as in the sort; NaN is not expected), stopping as soon as ``k + 1`` distinct
@@ -1294,6 +1253,47 @@ def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, pai
 # --------------------------------------------------------------------------------------------------
 # --- contacts, complaints and the recorder, fused (session 9)
 # --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _layout_row(due_day, clustered):
+    """The row of a layout table (:func:`run_calendar_month`) for an account due on ``due_day``: ``due_day % 30``
+    when the attempts are clustered after the due date, else 0 (an even spread does not depend on it)."""
+    if not clustered:
+        return 0
+    row = due_day % DAYS
+    return row + DAYS if row < 0 else row
+
+
+@njit(cache=True)
+def busiest_day(calls, night_calls, due_day, layout, clustered, memo, busy_days):
+    """The largest number of attempts (day and night) requested on one day of the month by any account with calls,
+    as :func:`lay_out_calls` returns it, from the layout table of :func:`run_calendar_month`; ``memo[row, calls,
+    night calls]`` (-1 when not yet known) keeps each combination's busiest day, and ``busy_days[row, calls, night
+    calls]`` the days with requests (bit ``d`` set for day ``d``), which :func:`run_calendar_month` reads."""
+    most = 0
+    for i in range(calls.shape[0]):
+        c, c_night = calls[i], night_calls[i]
+        if c == 0 and c_night == 0:
+            continue
+        row = _layout_row(due_day[i], clustered)
+        busiest = memo[row, c, c_night]
+        if busiest < 0:
+            busiest = 0
+            days = 0
+            for d in range(DAYS):
+                total = np.int64(layout[row, c, d]) + layout[row, c_night, d]
+                busiest = max(busiest, total)
+                days |= np.int64(total > 0) << d
+            memo[row, c, c_night] = busiest
+            busy_days[row, c, c_night] = days
+        most = max(most, np.int64(busiest))
+    return most
+
+
+#: the day of a month's one set bit, by de Bruijn multiplication (``_DE_BRUIJN[(bit * 0x077CB531 mod 2**32) >> 27]``)
+_DE_BRUIJN = np.array([0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8, 31, 27, 13, 23, 21, 19, 16, 7, 26,
+                       12, 18, 6, 11, 5, 10, 9], dtype=np.int64)
+
+
 #: what :func:`month_account_tallies` sums over the book's accounts (money, $), and counts
 ACCOUNT_SUMS = ("balance", "balance_30plus", "collected", "exposure", "gross_chargeoff", "paid_on_charged_off",
                 "payments_received", "claim_in_collection")
@@ -1786,6 +1786,8 @@ def warm() -> float:
         return np.zeros(shape, dtype=dtype)
 
     # contacts, complaints and the recorder, fused (session 9)
+    calls, layout, busy = np.array([3, 0], dtype=i16), z(i16, (DAYS, 4, DAYS)), z(i64, (DAYS, 4, 4))
+    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16), busy)
     for groups in (1, 2):
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
                               z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
@@ -1815,9 +1817,6 @@ def warm() -> float:
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
     more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
-    layout = z(i16, (DAYS, 4, DAYS))
-    busy = z(i64, (DAYS, 4, 4))
-    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16), busy)
     run_calendar_month(calls, calls, np.array([3, 7], dtype=i8), layout, True, busy, z(f32, (n, DAYS)),
                        z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64), 3, 7, 7, True, NO_LIMIT, 7, 7, True,
                        True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)), z(b, (n, DAYS)), z(i32), z(i32), z(i32),
