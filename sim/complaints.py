@@ -43,6 +43,8 @@ class Channel(IntEnum):
         return self.name.lower()
 
 
+assert (len(Category), len(Channel)) == (kernels.N_CATEGORIES, kernels.N_CHANNELS)  # as the recorder's kernel counts
+
 # How the base hazard of an account in collection splits across categories (assumption, shaped like
 # CFPB debt-collection complaints, where "debt not owed" is the largest category).
 BASE_MIX = np.array([0.45, 0.15, 0.20, 0.10, 0.05, 0.05])
@@ -85,24 +87,28 @@ def month_complaints(contacts: Contacts, t: BorrowerTable, book: LoanBook, behav
     reputation after them: public complaints above ``network.public_complaint_norm`` per 1,000 accounts in
     collection lower it, with memory ``network.reputation_memory``. Returns (complaints, reputation)."""
     rows, owner = contacts.rows, contacts.owner
-    disputed = book.disputed[rows]
-    own_contacts = contacts.attempts + contacts.night + contacts.visits
-    excess = np.maximum(own_contacts - behaviour.contact_tolerance, 0.0)  # tolerance is per collector
+    n, k = len(rows), len(reputation)
     lit_mean = max(float(t.literacy.mean()), 1e-6)
+    # the drivers of each row's draw, and the rows each lender holds, in one pass (kernels.complaint_inputs)
+    disputed, excess = np.empty(n, dtype=bool), np.empty(n)
+    propensity, literacy_ratio = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    in_collection = np.zeros(k, dtype=np.int64)
+    kernels.complaint_inputs(rows, owner, contacts.who, book.view("disputed"), book.view("lender"), contacts.attempts,
+                             contacts.night, contacts.visits, behaviour.contact_tolerance, t.complaint_propensity,
+                             t.stress, t.literacy, lit_mean, disputed, excess, propensity, literacy_ratio,
+                             in_collection)
     x = ComplaintInputs(
         disputed=disputed, excess_contacts=excess, night_calls=contacts.night,
         threatened=contacts.threatened, legal=contacts.legal, visits=contacts.visits,
         third_party=contacts.third_party, social_media=contacts.social_media,
-        propensity=t.complaint_propensity[owner] * (0.5 + t.stress[owner]),
-        literacy_ratio=t.literacy[owner] / lit_mean,
+        propensity=propensity, literacy_ratio=literacy_ratio,
     )
     category, channel = draw_complaints(x, behaviour, rng)
     # public complaints cost the lender reputation
-    public = channel == Channel.PUBLIC
-    lender_held = contacts.who != Collector.BUYER
-    k = len(reputation)
-    per_lender = np.bincount(book.lender[rows[public & lender_held]], minlength=k)
-    in_collection = np.maximum(np.bincount(book.lender[rows[lender_held]], minlength=k), 1)
+    public = np.flatnonzero(channel == Channel.PUBLIC)
+    public = public[contacts.who[public] != Collector.BUYER]
+    per_lender = np.bincount(book.lender[rows[public]], minlength=k)
+    in_collection = np.maximum(in_collection, 1)
     public_rate = 1000.0 * per_lender / in_collection
     target = np.clip(-network.reputation_sensitivity * (public_rate - network.public_complaint_norm), -1.0, 1.0)
     reputation = network.reputation_memory * reputation + (1.0 - network.reputation_memory) * target

@@ -34,13 +34,21 @@ import numpy as np
 from sim import kernels
 from sim.borrowers import BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
-from sim.loans import ON_BOOK, LoanBook, Status, current_rows, observe
+from sim.loans import REAGE_INTERVAL, LoanBook, Status, current_rows, observe
 from sim.records import Contacts, Plan
 from sim.regulation import Regime, Rule, clip_requests, run_calendar
 from sim.tactics import Collector, Offer, Tactic, Treatment
 
 if TYPE_CHECKING:
     from sim.lenders import Lender
+
+
+#: the tactics whose uses ``kernels.contact_outcomes`` counts, in the order of its rows (the order in which
+#: ``contact_effects`` adds their doses)
+CONTACT_USES = (Tactic.REMINDER, Tactic.PUSH, Tactic.EMAIL, Tactic.CALL, Tactic.VISIT, Tactic.LAWSUIT, Tactic.PLAN,
+                Tactic.SETTLEMENT, Tactic.WRITEDOWN, Tactic.CHAT, Tactic.PLACEMENT, Tactic.THREAT, Tactic.SOCIAL_MEDIA,
+                Tactic.THIRD_PARTY, Tactic.EDUCATION)
+assert len(CONTACT_USES) == kernels.N_CONTACT_USES
 
 
 @dataclass(frozen=True)
@@ -86,22 +94,23 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     """
     tac = setting.tactics
     rows, treat, who = plan.rows, plan.treatment, plan.who
-    owner = book.borrower[rows]
     n = len(rows)
-    reachable = t.reachable[owner]
-    digital = t.digital[owner]
-    lender_of_row = book.lender[rows]
     u = rng.random((n, 6), dtype=np.float32)
-    complies = (who != Collector.LENDER) | (u[:, 5] < setting.compliance[lender_of_row])
-    third = who != Collector.LENDER
-    bound = regime.binds(third)
+    # each row's household, lender, group, collector, rules and chance of an answer, in one pass
+    owner, lender_of_row, group = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int16), np.empty(n, dtype=np.int64)
+    complies, third, bound, lender_held, paused = (np.empty(n, dtype=bool) for _ in range(5))
+    call_requests, p_answer = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float32)
+    willing, reachable, digital = np.empty(n, dtype=np.float32), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    kernels.contact_setup(rows, who, u, treat.calls, treat.night_calls, book.view("borrower"), book.view("lender"),
+                          book.view("arm"), setting.group_offset, book.view("dispute_pause"), setting.compliance,
+                          regime.applies_to_first_party, t.willingness, t.reachable, t.digital, tac.call_answer_rate,
+                          tac.call_avoidance, owner, lender_of_row, group, complies, third, bound, lender_held,
+                          call_requests, paused, p_answer, willing, reachable, digital)
     clipped = np.zeros(len(Rule), dtype=np.int64)
     violations = np.zeros(len(Rule), dtype=np.int64)
     would = np.zeros(len(Rule), dtype=np.int64)
     # the same counts by outcome group, for the lender's own and its agency's accounts (a debt buyer's
     # claims count only in the all-lenders totals, as their complaints do)
-    group = groups_of(setting, book, rows)
-    lender_held = who != Collector.BUYER
     clipped_by_group = np.zeros((setting.n_groups, len(Rule)))
     would_by_group = np.zeros((setting.n_groups, len(Rule)))
 
@@ -113,9 +122,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
             return _counts_by_group(held_group, per_row[lender_held], setting.n_groups)
         return np.bincount(held_group, weights=per_row[lender_held].astype(np.float64), minlength=setting.n_groups)
 
-    call_requests = (treat.calls + treat.night_calls).astype(np.int32)  # as planned, before any rule
     # a written dispute pauses collection until the debt is validated, where the regime requires it
-    paused = (book.dispute_pause[rows] > 0) & bound
     if paused.any():
         stop = paused & complies
         requests = (treat.calls + treat.night_calls + treat.visits + treat.third_party + treat.sue).astype(np.int64)
@@ -153,7 +160,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                                          (social, reference.social_media_allowed, Rule.SOCIAL_MEDIA),
                                          (threats, reference.threats_allowed, Rule.THREATS),
                                          (visits, reference.visits_allowed, Rule.VISIT_BAN)):
-            if not allowed:
+            if not allowed and requested.any():  # (no request: nothing to count)
                 counts = np.zeros(setting.n_groups, dtype=np.int64)
                 would[rule] += kernels.requests_by_group(requested, ref_bound, group, lender_held, counts)
                 would_by_group[:, rule] += counts
@@ -166,11 +173,10 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     daily_log = None
     if has_calls.any():
         sub = np.flatnonzero(has_calls)
-        avoids = tac.call_avoidance * (1.0 - t.willingness[owner[sub]])
-        p_answer = (tac.call_answer_rate * reachable[sub] * (1.0 - avoids)).astype(np.float32)
         # per group and rule, over the called rows the lenders hold (-1: the debt buyer's, in the totals only)
         called_group = np.where(lender_held[sub], group[sub], -1)
-        cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer, rng, regime, reference,
+        cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer[sub], rng, regime,
+                           reference,
                            complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1,
                            group=called_group, n_groups=setting.n_groups)
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
@@ -184,30 +190,25 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
                          "who": who[sub], "lender": lender_of_row[sub], "complies": complies[sub],
                          "regime": regime.name, "daily": cal.daily, "daily_night": cal.daily_night}
 
-    visit_talk = (visits > 0) & (u[:, 0] < 0.5)
-    talked = (conversations > 0) | visit_talk
-    sms = (treat.reminders > 0) & reachable
-    push = (treat.push > 0) & digital
-    email = (treat.emails > 0) & reachable
-    # attention restored: SMS fully, push and e-mail in part (one draw decides which reaches)
-    reach = np.maximum(np.maximum(sms * 1.0, push * tac.push_reach), email * tac.email_reach)
-    reminded = u[:, 4] < reach
-    willing = t.willingness[owner]
-    promise = talked & (u[:, 1] < tac.promise_rate * willing)
+    # conversations and messages, offers, suits, placements and sales, each use: one pass over the rows
+    visit_talk, talked, reminded, promise, offered, accepted, educated, can_sue, place, sell, threatened, legal = (
+        np.empty(n, dtype=bool) for _ in range(12))
+    counts = np.empty((len(CONTACT_USES), n), dtype=np.int32)
+    kernels.contact_outcomes(
+        rows, u, treat.reminders, treat.push, treat.emails, treat.offer, treat.digital_offer, treat.education,
+        treat.sue, treat.place, treat.sell, visits, threats, third_party, social, attempts, night, conversations,
+        reachable, digital, willing, book.view("status"), book.view("litigation_age"), book.view("judgment"),
+        book.view("collector"), book.view("reaged_month"), month, tac.push_reach, tac.email_reach, tac.promise_rate,
+        tac.digital_take_up, tac.offer_acceptance, REAGE_INTERVAL, visit_talk, talked, reminded, promise, offered,
+        accepted, educated, can_sue, place, sell, threatened, legal, counts)
+    uses = {tactic: counts[k] for k, tactic in enumerate(CONTACT_USES) if counts[k].any()}  # (unused: no cost)
 
-    # offers: made in a conversation, or through the self-service app to digital households
-    on_book = ON_BOOK[book.status[rows]]
-    charged_off = book.status[rows] == Status.CHARGED_OFF
-    has_offer = treat.offer != Offer.NONE
-    by_app = treat.digital_offer & digital & (u[:, 3] < tac.digital_take_up)
-    offered = has_offer & (talked | by_app) & (on_book | (charged_off & (treat.offer == Offer.SETTLEMENT)))
-    reageable = book.can_reage(rows, month)
-    needs_reage = (treat.offer == Offer.PLAN) | (treat.offer == Offer.DEFERRAL) | (treat.offer == Offer.WRITEDOWN)
-    accepted = offered & (u[:, 2] < tac.offer_acceptance * (0.5 + 0.5 * willing)) & (reageable | ~needs_reage)
-    plan_rows = rows[accepted & (treat.offer == Offer.PLAN)]
-    defer_rows = rows[accepted & (treat.offer == Offer.DEFERRAL)]
-    write_rows = rows[accepted & (treat.offer == Offer.WRITEDOWN)]
-    settle_rows = rows[accepted & (treat.offer == Offer.SETTLEMENT)]
+    # offers accepted
+    accepted_offer = np.where(accepted, treat.offer, Offer.NONE)
+    plan_rows = rows[accepted_offer == Offer.PLAN]
+    defer_rows = rows[accepted_offer == Offer.DEFERRAL]
+    write_rows = rows[accepted_offer == Offer.WRITEDOWN]
+    settle_rows = rows[accepted_offer == Offer.SETTLEMENT]
     book.plan_left[plan_rows] = tac.plan_months
     book.deferral_left[defer_rows] = tac.deferral_months
     writedown_amounts = book.write_down(write_rows, tac.writedown_share)
@@ -217,49 +218,25 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
 
     # financial education: misunderstanding falls, and the effect fades
     t.education_effect *= np.float32(tac.education_decay)
-    educated = treat.education & talked
     t.education_effect[owner[educated]] = np.float32(tac.education_effect)
 
     # lawsuits, placements, sales
-    status = book.status[rows]
-    can_sue = treat.sue & (book.litigation_age[rows] < 0) & ~book.judgment[rows] & (status < Status.SOLD)
     book.litigation_age[rows[can_sue]] = 0
-    place = treat.place & (book.collector[rows] == Collector.LENDER) & (status < Status.SOLD)
     book.collector[rows[place]] = Collector.AGENCY
-    sell = treat.sell & (status < Status.SOLD)
     sale = _sell(setting, book, rows[sell])
-    threatened = (threats > 0) & talked
 
     # pressure, goodwill and stress of each use
-    uses = {
-        Tactic.REMINDER: sms.astype(np.int32) * treat.reminders,
-        Tactic.PUSH: push.astype(np.int32) * treat.push,
-        Tactic.EMAIL: email.astype(np.int32) * treat.emails,
-        Tactic.CALL: attempts + night,
-        Tactic.VISIT: visits.astype(np.int32),
-        Tactic.LAWSUIT: can_sue.astype(np.int32),
-        Tactic.PLAN: (offered & (treat.offer <= Offer.PLAN)).astype(np.int32),
-        Tactic.SETTLEMENT: (offered & (treat.offer == Offer.SETTLEMENT)).astype(np.int32),
-        Tactic.WRITEDOWN: (offered & (treat.offer == Offer.WRITEDOWN)).astype(np.int32),
-        Tactic.CHAT: (treat.digital_offer & digital).astype(np.int32),
-        Tactic.PLACEMENT: place.astype(np.int32),
-        Tactic.THREAT: threatened.astype(np.int32),
-        Tactic.SOCIAL_MEDIA: (social > 0).astype(np.int32),
-        Tactic.THIRD_PARTY: third_party.astype(np.int32),
-        Tactic.EDUCATION: educated.astype(np.int32),
-    }
-    uses = {tactic: count for tactic, count in uses.items() if count.any()}  # (unused: no effect, no cost)
     effects = contact_effects(setting, book, rows, who, uses, attempts + night + visits, night,
                               conversations + visit_talk, threatened, can_sue, accepted, suit_share)
-    legal = (book.litigation_age[rows] >= 0) | book.judgment[rows]
     book.promise[:] = False
     book.promise[rows] = promise
 
     # harm to people who owe nothing: relatives and contacts called, audiences of public posts
     third_party_harm = float(third_party.sum() + (social > 0).sum() * tac.third_party_audience)
     harm_by_group = np.zeros(setting.n_groups)
-    kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
-                               harm_by_group)
+    if third_party.any() or social.any():  # (else no harm: adding zeros changes nothing)
+        kernels.sum_by_group_where(third_party + (social > 0) * tac.third_party_audience, lender_held, group,
+                                   harm_by_group)
     stress_by_household = np.zeros(t.n)
     kernels.sum_by_index(owner, effects.stress, stress_by_household)
     # neighbours see home visits; relatives and contacts called about a debt bear stress too
@@ -280,7 +257,7 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
     contacts = Contacts(
         rows=rows, who=who, owner=owner, group=group, call_requests=call_requests, attempts=attempts, night=night,
         visits=visits, conversations=conversations + visit_talk, talked=talked, promise=promise, offered=offered,
-        accepted=accepted, settled_offer=accepted & (treat.offer == Offer.SETTLEMENT), sued=can_sue, placed=place,
+        accepted=accepted, settled_offer=accepted_offer == Offer.SETTLEMENT, sued=can_sue, placed=place,
         sold=sell, threatened=threatened, legal=legal, reminded=reminded, third_party=third_party,
         social_media=social > 0, uses=uses, reactance=effects.reactance, harassment=effects.harassment,
         writedown_rows=write_rows, writedown_amounts=writedown_amounts, **sale, clipped=clipped, would_clip=would,
@@ -390,26 +367,42 @@ def pre_due_reminders(lenders: list[Lender], book: LoanBook, t: BorrowerTable, m
     reached = np.zeros(book.n, dtype=bool)
     sent = []
     for lender in lenders:
-        current = current_rows(book, lender.index)
         # observed only for a strategy that reads them (Strategy.looks_before_due): observing every current
-        # account is a good share of a month's work, and the built-in strategies answer from a parameter
+        # account is a good share of a month's work, and the built-in strategies answer from a parameter; when
+        # no strategy looks, the current accounts are counted by arm (kernels.current_accounts) and listed only
+        # if a reminder is sent
         looking = any(_looks_before_due(strategy) for strategy in lender.strategies)
-        obs = observe(book, current, month, t.digital, before_due=True) if looking else None
-        arms = book.arm[current]
         several = len(lender.strategies) > 1
+        current = arms = obs = None
+        if looking:
+            current = current_rows(book, lender.index)
+            obs = observe(book, current, month, t.digital, before_due=True)
+            arms = book.arm[current]
+        else:
+            per_arm = np.zeros(len(lender.strategies), dtype=np.int64)
+            total = kernels.current_accounts(book.view("status"), book.view("lender"), book.view("arm"), lender.index,
+                                             per_arm)
         for arm, strategy in enumerate(lender.strategies):
-            mine = arms == arm
-            sub_rows = current[mine] if several else current
             if _looks_before_due(strategy):
+                mine = arms == arm
                 sub = obs.subset(mine) if several else obs
                 treat = strategy.decide(sub, rng)
                 treat.validate(len(sub))
                 _check_before_due(strategy.name, treat)
                 reminders = treat.reminders
             else:  # what Strategy.remind_before_due would answer, without the look
-                reminders = strategy.reminders_unseen(len(sub_rows))
-            rows = sub_rows[reminders > 0]
-            reached[rows] = t.reachable[book.borrower[rows]]
+                if looking:
+                    size = int((arms == arm).sum()) if several else len(current)
+                else:
+                    size = int(per_arm[arm]) if several else total
+                reminders = strategy.reminders_unseen(size)
+            if reminders.any():
+                if current is None:
+                    current = current_rows(book, lender.index)
+                    arms = book.arm[current]
+                sub_rows = current[arms == arm] if several else current
+                rows = sub_rows[reminders > 0]
+                reached[rows] = t.reachable[book.borrower[rows]]
             sent.append((lender.index, arm, int(reminders.sum())))
     return reached, sent
 

@@ -116,7 +116,8 @@ def _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_day
 
 
 @njit(cache=True)
-def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking, ref_covered, group,
+def run_calendar_month(calls, night_calls, due_day, layout, clustered, busy_days, answer_u, p_talk, enforced,
+                       breaking, ref_covered, group,
                        max_per_day, max_per_7_days, quiet_days, quiet_hours,
                        ref_max_per_day, ref_max_per_7_days, ref_quiet_days, ref_quiet_hours, check_reference,
                        keep_daily, made_day, made_night, conv, attempts, night_attempts, conversations,
@@ -124,7 +125,10 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     """Run a month's calendar day by day for every account (ODD section 7.5; ``sim.regulation._enforce``
     and the rest of ``run_calendar`` in the numpy engine), in one pass over the accounts.
 
-    ``day_req`` and ``night_req`` are each account's requested attempts by day (:func:`lay_out_calls`). For an
+    An account's requested attempts by day are those :func:`lay_out_calls` lays out for its ``calls`` and
+    ``night_calls``, read from ``layout[row, count, day]`` (:func:`_layout_row`), the layout of every count on every
+    due day (``sim.regulation.run_calendar`` builds it with :func:`lay_out_calls`); only the days with requests
+    (``busy_days``, from :func:`busiest_day` on the same accounts) are visited. For an
     account the regime binds and whose collector complies (``enforced``), each day's requests are clipped in this
     order, counting what is dropped by rule: night attempts under quiet hours; everything within ``quiet_days``
     days of a conversation (the conversation's day counting as the first); the daily cap (night attempts kept
@@ -142,39 +146,53 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
     only with ``keep_daily``. Replaces the (accounts x rules) matrices of the first compiled calendar and the sums
     over them (``_counts_by_group`` in ``sim.contacts``).
     """
-    n = day_req.shape[0]
-    recent = np.zeros(7, dtype=np.int64)  # attempts made on the last 7 days, by day % 7
+    n = calls.shape[0]
+    busy = np.empty(DAYS, dtype=np.int64)  # an account's days with requests, in order
+    made = np.empty(DAYS, dtype=np.int64)  # the attempts made on each of them
     cut = np.zeros(4, dtype=np.int64)  # this account's counts by calendar rule (the first four of Rule)
     broke = np.zeros(4, dtype=np.int64)
     would = np.zeros(4, dtype=np.int64)
     for i in range(n):
+        row = _layout_row(due_day[i], clustered)
+        day_req, night_req = layout[row, calls[i]], layout[row, night_calls[i]]
+        # only the days with requests change anything (a day without attempts has no conversation, clips and
+        # breaks nothing): listed from the account's busy days (:func:`busiest_day`), lowest bit first
+        k = 0
+        days = busy_days[row, calls[i], night_calls[i]]
+        while days:
+            bit = days & -days
+            busy[k] = _DE_BRUIJN[((bit * 0x077CB531) & 0xFFFFFFFF) >> 27]
+            k += 1
+            days ^= bit
         enforce = enforced[i]
         breaks = breaking[i]
         refers = check_reference and ref_covered[i]
         if not (enforce or breaks or refers or keep_daily):
             # no rule to apply or count: every request is made, only the conversations are drawn
             talks = 0
-            for d in range(DAYS):
-                total = np.int64(day_req[i, d]) + np.int64(night_req[i, d])
-                if total > 0 and answer_u[i, d] < p_talk[i, total]:
+            for j in range(k):
+                d = busy[j]
+                total = np.int64(day_req[d]) + np.int64(night_req[d])
+                if answer_u[i, d] < p_talk[i, total]:
                     talks += 1
-                attempts[i] += day_req[i, d]
-                night_attempts[i] += night_req[i, d]
+                attempts[i] += day_req[d]
+                night_attempts[i] += night_req[d]
             conversations[i] += talks
             continue
         last_talk = -10_000
         window = 0  # attempts made in the 6 days before today
-        recent[:] = 0
+        oldest = 0  # the first of the busy days still in the window
         cut[:] = 0
         broke[:] = 0
         would[:] = 0
-        for d in range(DAYS):
-            day = np.int64(day_req[i, d])
-            night = np.int64(night_req[i, d])
-            if d >= 7:
-                window -= recent[d % 7]  # day d - 7 leaves the window
-                recent[d % 7] = 0
-            if enforce and day + night > 0:
+        for j in range(k):
+            d = busy[j]
+            day = np.int64(day_req[d])
+            night = np.int64(night_req[d])
+            while busy[oldest] <= d - 7:  # days d - 7 and before leave the window
+                window -= made[oldest]
+                oldest += 1
+            if enforce:
                 if quiet_hours:
                     cut[QUIET_HOURS] += night
                     night = 0
@@ -199,7 +217,7 @@ def run_calendar_month(day_req, night_req, answer_u, p_talk, enforced, breaking,
                 made_day[i, d] = day
                 made_night[i, d] = night
             total = day + night
-            recent[d % 7] = total
+            made[j] = total
             window += total
             if breaks:
                 _would_clip_day(d, day, night, window, last_talk, max_per_day, max_per_7_days, quiet_days,
@@ -1233,6 +1251,464 @@ def loss_tallies(principal, interest, fees, status, lender, gross_chargeoff, pai
 
 
 # --------------------------------------------------------------------------------------------------
+# --- contacts, complaints and the recorder, fused (session 9)
+# --------------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _layout_row(due_day, clustered):
+    """The row of a layout table (:func:`run_calendar_month`) for an account due on ``due_day``: ``due_day % 30``
+    when the attempts are clustered after the due date, else 0 (an even spread does not depend on it)."""
+    if not clustered:
+        return 0
+    row = due_day % DAYS
+    return row + DAYS if row < 0 else row
+
+
+@njit(cache=True)
+def busiest_day(calls, night_calls, due_day, layout, clustered, memo, busy_days):
+    """The largest number of attempts (day and night) requested on one day of the month by any account with calls,
+    as :func:`lay_out_calls` returns it, from the layout table of :func:`run_calendar_month`; ``memo[row, calls,
+    night calls]`` (-1 when not yet known) keeps each combination's busiest day, and ``busy_days[row, calls, night
+    calls]`` the days with requests (bit ``d`` set for day ``d``), which :func:`run_calendar_month` reads."""
+    most = 0
+    for i in range(calls.shape[0]):
+        c, c_night = calls[i], night_calls[i]
+        if c == 0 and c_night == 0:
+            continue
+        row = _layout_row(due_day[i], clustered)
+        busiest = memo[row, c, c_night]
+        if busiest < 0:
+            busiest = 0
+            days = 0
+            for d in range(DAYS):
+                total = np.int64(layout[row, c, d]) + layout[row, c_night, d]
+                busiest = max(busiest, total)
+                days |= np.int64(total > 0) << d
+            memo[row, c, c_night] = busiest
+            busy_days[row, c, c_night] = days
+        most = max(most, np.int64(busiest))
+    return most
+
+
+#: the day of a month's one set bit, by de Bruijn multiplication (``_DE_BRUIJN[(bit * 0x077CB531 mod 2**32) >> 27]``)
+_DE_BRUIJN = np.array([0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8, 31, 27, 13, 23, 21, 19, 16, 7, 26,
+                       12, 18, 6, 11, 5, 10, 9], dtype=np.int64)
+
+
+#: what :func:`month_account_tallies` sums over the book's accounts (money, $), and counts
+ACCOUNT_SUMS = ("balance", "balance_30plus", "collected", "exposure", "gross_chargeoff", "paid_on_charged_off",
+                "payments_received", "claim_in_collection")
+ACCOUNT_COUNTS = ("on_book", "delinquent", "in_30plus", "due_while_current", "paid_on_time", "disputed", "cured",
+                  "promise_kept")
+
+
+@njit(cache=True)
+def _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                   paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current, paid_on_time,
+                   disputed, cured, promise_kept, values, flags):
+    """The terms of :func:`month_account_tallies` of the accounts ``lo .. lo + m - 1``: their money in ``values[:,
+    :m]`` (one row per sum, zero where an account does not count) and their flags (0 or 1) in ``flags[:, :m]``."""
+    for j in range(m):
+        i = lo + j
+        # every column read first, then selected (no branch on an account's state)
+        claim = principal[i] + interest[i] + fees[i]  # as LoanBook.claim
+        paid_i, recovered, exposure = paid[i], paid_on_charged_off[i], episode_exposure[i]
+        on_book = status[i] <= JUDGMENT
+        in_30 = on_book & (dpd[i] >= 30)
+        was_in = (i < was.shape[0]) and was[i]
+        held = collector[i] != buyer
+        values[0, j] = claim if on_book else 0.0
+        values[1, j] = claim if in_30 else 0.0
+        values[2, j] = paid_i if (was_in & held) else 0.0
+        values[3, j] = exposure if new_episode[i] else 0.0
+        values[4, j] = gross_chargeoff[i]
+        values[5, j] = recovered
+        values[6, j] = (paid_i if held else 0.0) - recovered
+        values[7, j] = claim if was_in else 0.0
+        flags[0, j] = on_book
+        flags[1, j] = on_book & (cycles[i] > 0)
+        flags[2, j] = in_30
+        flags[3, j] = due_while_current[i]
+        flags[4, j] = paid_on_time[i]
+        flags[5, j] = disputed[i]
+        flags[6, j] = cured[i]
+        flags[7, j] = promise_kept[i]
+
+
+@njit(cache=True)
+def _pairwise_block(values, m):
+    """numpy's pairwise sum of ``values[:m]`` (``m`` at most 128), as :func:`_pairwise_block_where` with every entry
+    kept."""
+    if m < 8:
+        res = -0.0
+        for j in range(m):
+            res += values[j]
+        return res
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    j = 8
+    whole = m - m % 8
+    while j < whole:
+        r0 += values[j]
+        r1 += values[j + 1]
+        r2 += values[j + 2]
+        r3 += values[j + 3]
+        r4 += values[j + 4]
+        r5 += values[j + 5]
+        r6 += values[j + 6]
+        r7 += values[j + 7]
+        j += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while j < m:
+        res += values[j]
+        j += 1
+    return res
+
+
+@njit(cache=True)
+def month_account_tallies(principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                          paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                          paid_on_time, disputed, cured, promise_kept, group, sums, counts):
+    """The recorder's sums over the book's accounts in one pass (``MonthlyRecorder.record``; names in
+    ``ACCOUNT_SUMS`` and ``ACCOUNT_COUNTS``), each loan adding to its outcome group ``group[i]``.
+
+    Money (``sums``, sums x groups, zero on entry), with ``claim = principal + interest + fees``: the claim on the
+    book (status up to judgment), and 30+ days past due on it; payments on accounts in collection at the start of
+    the month (``was``, as long as the book was then; shorter: the loans opened since were not) held by a lender or
+    its agency (``collector != buyer``); the exposure of new delinquency episodes; gross charge-offs; recoveries on
+    charged-off claims; payments received on the book (a lender's or agency's payment less recoveries); the claim
+    of the accounts in collection at the start. Counts (``counts``, int64, zero on entry): loans on the book,
+    delinquent on it (``cycles > 0``), 30+ days past due on it, and the month's ``due_while_current``,
+    ``paid_on_time``, ``disputed``, ``cured`` and ``promise_kept`` events.
+
+    With several groups each money sum adds in row order, as ``np.bincount(group, weights=np.where(where, values,
+    0.0))`` did; with one group, as numpy's pairwise ``np.sum(np.where(where, values, 0.0))`` (the halving of
+    :func:`sum_where`, eight sums at once, each block of at most 128 accounts written out by
+    :func:`_account_block` and summed by :func:`_pairwise_block`). Counts are integers, exact in any order.
+    Replaces eight ``_by_lender_where``/``_by_lender`` sums over money and eight counts over masks, each a pass
+    over the book.
+    """
+    n = status.shape[0]
+    values = np.empty((8, 128))
+    flags = np.empty((8, 128), dtype=np.int64)
+    if sums.shape[1] > 1:
+        for lo in range(0, n, 128):
+            m = min(128, n - lo)
+            _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                           paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
+            for j in range(m):
+                g = group[lo + j]
+                for q in range(8):
+                    sums[q, g] += values[q, j]
+                    counts[q, g] += flags[q, j]
+        return
+    task_lo = np.empty(128, dtype=np.int64)
+    task_n = np.empty(128, dtype=np.int64)
+    task_combine = np.empty(128, dtype=np.bool_)
+    partial = np.empty((128, 8))
+    tasks = 1
+    task_lo[0], task_n[0], task_combine[0] = 0, n, False
+    done = 0
+    while tasks:
+        tasks -= 1
+        lo, m, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
+        if combine:  # both halves are summed: add them, left + right
+            done -= 1
+            for q in range(8):
+                partial[done - 1, q] = partial[done - 1, q] + partial[done, q]
+        elif m <= 128:
+            _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+                           paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
+            for q in range(8):
+                partial[done, q] = _pairwise_block(values[q], m)
+                c = 0
+                for j in range(m):
+                    c += flags[q, j]
+                counts[q, 0] += c
+            done += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            # run the left half, then the right, then add them
+            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, m, True
+            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, m - half, False
+            task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
+            tasks += 3
+    for q in range(8):
+        sums[q, 0] = 0.0 + partial[0, q]
+
+
+
+@njit(cache=True)
+def flag_households(borrower, status, group, g, flags):
+    """The households with a loan still collected (status below paid off, ``LoanBook.collecting``) in outcome group
+    ``g`` (any group when ``g`` is -1): ``flags[borrower[i]] = True`` (``flags`` false on entry). The numpy
+    engine counted each household's loans (``loans_per_household``) and kept the counts above zero."""
+    for i in range(borrower.shape[0]):
+        if status[i] < PAID_OFF and (g < 0 or group[i] == g):
+            flags[borrower[i]] = True
+
+
+@njit(cache=True)
+def select_households(flags, wellbeing, utility, low, deprived, chosen_wellbeing, chosen_utility, tallies):
+    """The flagged households' well-being and utility, gathered in household order into the first entries of
+    ``chosen_wellbeing`` and ``chosen_utility`` (as ``wellbeing[flags]``, ``utility[flags]``); returns their
+    number and adds to ``tallies`` (int64) how many of them have low well-being and how many are deprived.
+    Replaces four boolean selections over the households (``MonthlyRecorder._household_means``)."""
+    k = 0
+    n_low = 0
+    n_deprived = 0
+    for h in range(flags.shape[0]):
+        chosen_wellbeing[k] = wellbeing[h]
+        chosen_utility[k] = utility[h]
+        f = flags[h]
+        n_low += f & low[h]
+        n_deprived += f & deprived[h]
+        k += f
+    tallies[0] += n_low
+    tallies[1] += n_deprived
+    return k
+
+
+@njit(cache=True)
+def complaint_inputs(rows, owner, who, disputed, lender, attempts, night, visits, contact_tolerance, propensity,
+                     stress, literacy, literacy_mean, row_disputed, excess, row_propensity, literacy_ratio,
+                     in_collection):
+    """The drivers of each contacted row's complaint draw (``complaints.month_complaints``; ODD section 7.7) in one
+    pass: whether the loan ``rows[i]`` is disputed; contacts above ``contact_tolerance``, ``max(attempts + night +
+    visits - tolerance, 0)`` (float64); the household's complaint propensity times ``0.5 + stress`` and its literacy
+    over ``literacy_mean`` (float32, as numpy rounded them); and, per lender, the rows a lender or its agency holds
+    (``who`` not the debt buyer) added to ``in_collection`` (int64). Replaces eight gathers and sums."""
+    half, mean32 = np.float32(0.5), np.float32(literacy_mean)
+    for i in range(rows.shape[0]):
+        h, r = owner[i], rows[i]
+        row_disputed[i] = disputed[r]
+        excess[i] = max(np.float64(np.int64(attempts[i]) + night[i] + visits[i]) - contact_tolerance, 0.0)
+        row_propensity[i] = propensity[h] * (half + stress[h])
+        literacy_ratio[i] = literacy[h] / mean32
+        in_collection[lender[r]] += who[i] != BUYER_COLLECTOR
+
+
+@njit(cache=True)
+def note_contacts(rows, attempts, visits, conversations, contacts_last, rpc_last):
+    """What lenders observe next month of this month's contact (``CollectionModel._note_contacts``): every loan's
+    ``contacts_last`` and ``rpc_last`` are reset to 0, then each contacted row ``rows[i]`` keeps its day attempts
+    and visits (at most 32,000) and its conversations. The numpy engine zeroed both columns and scattered two
+    temporaries."""
+    contacts_last[:] = 0
+    rpc_last[:] = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        contacts_last[r] = min(np.int64(attempts[i]) + visits[i], 32000)
+        rpc_last[r] = conversations[i]
+
+
+@njit(cache=True)
+def complaint_tallies(category, channel, group, who, held, total):
+    """The month's complaints counted for the recorder (``MonthlyRecorder.record``), one row of counts for all
+    complaints, then one per category (``category`` 0-5, -1 for none) and one per channel (0-2): ``held[:, g]`` counts
+    the complaints about rows of group ``g`` that a lender or its agency holds (``who`` not the debt buyer),
+    ``total`` every complaint (int64, both zero on entry). Whole numbers, so equal to the float sums the numpy
+    engine took over selections of the complaints."""
+    for i in range(category.shape[0]):
+        c = category[i]
+        if c < 0:
+            continue
+        k = N_CATEGORIES + 1 + channel[i]
+        total[0] += 1
+        total[1 + c] += 1
+        total[k] += 1
+        if who[i] != BUYER_COLLECTOR:
+            g = group[i]
+            held[0, g] += 1
+            held[1 + c, g] += 1
+            held[k, g] += 1
+
+
+@njit(cache=True)
+def current_accounts(status, lender, arm, index, per_arm):
+    """How many current accounts lender ``index`` holds (``sim.loans.current_rows``, counted without listing them):
+    returns their number and, when ``per_arm`` has more than one entry (a lender testing challengers), adds each to
+    ``per_arm[arm]`` (int64; arms beyond its length are counted in the total only). Whether a strategy that does
+    not look sends pre-due reminders depends on this number alone (``sim.contacts.pre_due_reminders``)."""
+    total = 0
+    arms = per_arm.shape[0]
+    for i in range(status.shape[0]):
+        counted = (status[i] == CURRENT) & (lender[i] == index)  # (no branch on a loan's state)
+        total += counted
+        if arms > 1:
+            a = arm[i]
+            inside = a < arms
+            per_arm[a if inside else 0] += counted & inside
+    return total
+
+#: what :func:`contact_tallies` counts over the contacted rows
+CONTACT_COUNTS = ("call_requests", "call_attempts", "night_calls", "conversations", "visits", "lawsuits",
+                  "plans_accepted", "placements", "sales", "third_party_contacts", "social_media_posts",
+                  "promises_made")
+
+
+@njit(cache=True)
+def contact_tallies(group, call_requests, attempts, night, conversations, visits, sued, accepted, placed, sold,
+                    third_party, social_media, promise, out):
+    """The recorder's counts over the month's contacted rows by outcome group (``MonthlyRecorder.record``; names
+    in ``CONTACT_COUNTS``): ``out[:, group[i]]`` (int64, zero on entry) adds the row's calls requested, call
+    attempts (day and night), night attempts, conversations, visits, and 1 for each of a suit, an accepted offer,
+    a placement, a sale, then its third-party contacts, 1 for a public post and 1 for a promise. Whole numbers:
+    exact in any order, so equal to the float sums the numpy engine took (``np.sum`` or ``np.bincount`` of each
+    column as floats, one pass each)."""
+    for g in range(out.shape[1]):  # group by group, in scalars (few groups; no sum waits on the last one's store)
+        requests = made = at_night = talks = visited = suits = accepts = placements = sales = third = posts = \
+            promises = 0
+        for i in range(group.shape[0]):
+            if group[i] != g:
+                continue
+            requests += call_requests[i]
+            made += np.int64(attempts[i]) + night[i]
+            at_night += night[i]
+            talks += conversations[i]
+            visited += visits[i]
+            suits += sued[i]
+            accepts += accepted[i]
+            placements += placed[i]
+            sales += sold[i]
+            third += third_party[i]
+            posts += social_media[i]
+            promises += promise[i]
+        out[0, g], out[1, g], out[2, g], out[3, g] = requests, made, at_night, talks
+        out[4, g], out[5, g], out[6, g], out[7, g] = visited, suits, accepts, placements
+        out[8, g], out[9, g], out[10, g], out[11, g] = sales, third, posts, promises
+
+#: offers as in :class:`sim.tactics.Offer`, the debt buyer as in :class:`sim.tactics.Collector` (plain ints)
+NO_OFFER, DEFERRAL_OFFER, PLAN_OFFER, SETTLEMENT_OFFER, WRITEDOWN_OFFER = range(5)
+BUYER_COLLECTOR = 2
+N_CATEGORIES, N_CHANNELS = 6, 3  # complaint categories and channels (sim.complaints)
+#: the rows of :func:`contact_outcomes`' ``uses``: a tactic's uses on each contacted row, in the order
+#: ``sim.contacts.run_contacts`` lists the tactics (``CONTACT_USES`` there)
+N_CONTACT_USES = 15
+
+
+
+@njit(cache=True)
+def contact_setup(rows, who, u, calls, night_calls, borrower, lender, arm, group_offset, dispute_pause, compliance,
+                  binds_first_party, willingness, reachable, digital, call_answer_rate, call_avoidance, owner,
+                  lender_of_row, group, complies, third, bound, lender_held, call_requests, paused, p_answer,
+                  row_willingness, row_reachable, row_digital):
+    """What the contact step first reads of each planned row (``sim.contacts.run_contacts``; ODD section 7.5), in
+    one pass: its household, lender and outcome group (``group_offset[lender] + arm``); whether it is collected by
+    a third party (agency or debt buyer), bound by the regime (every row when ``binds_first_party``, else the third
+    parties'), held by a lender or its agency (not the debt buyer); whether its collector complies (a third party
+    always, a lender's collector when ``u[i, 5] < compliance[lender]``); the calls requested (day and night, as
+    int16 summed, then int32); whether a written dispute pauses it (``dispute_pause > 0`` and bound); and the chance
+    that a call is answered, ``call_answer_rate * reachable * (1 - call_avoidance * (1 - willingness))``, in float32
+    with the float64 product as numpy rounded it; and the household's ``willingness``, ``reachable`` and ``digital``
+    (for :func:`contact_outcomes`). Replaces a dozen gathers and masks."""
+    one32 = np.float32(1.0)
+    avoidance32 = np.float32(call_avoidance)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        h = borrower[r]
+        k = lender[r]
+        by_third = who[i] != 0
+        binds = binds_first_party | by_third
+        owner[i] = h
+        lender_of_row[i] = k
+        group[i] = group_offset[k] + arm[r]
+        third[i] = by_third
+        bound[i] = binds
+        lender_held[i] = who[i] != BUYER_COLLECTOR
+        complies[i] = by_third | (np.float64(u[i, 5]) < compliance[k])
+        call_requests[i] = np.int32(np.int16(calls[i] + night_calls[i]))
+        paused[i] = (dispute_pause[r] > 0) & binds
+        willing, can_reach = willingness[h], reachable[h]
+        row_willingness[i] = willing
+        row_reachable[i] = can_reach
+        row_digital[i] = digital[h]
+        avoids = avoidance32 * (one32 - willing)
+        p_answer[i] = np.float32(call_answer_rate * (1.0 if can_reach else 0.0) * np.float64(one32 - avoids))
+
+@njit(cache=True)
+def contact_outcomes(rows, u, reminders, push, emails, offer, digital_offer, education, sue, place, sell, visits,
+                     threats, third_party, social, attempts, night, conversations, reachable, digital, willingness,
+                     status, litigation_age, judgment, collector, reaged_month, month, push_reach, email_reach,
+                     promise_rate, digital_take_up, offer_acceptance, reage_interval, visit_talk, talked, reminded,
+                     promise, offered, accepted, educated, sued, placed, sold, threatened, legal, uses):
+    """What the month's conversations and messages do on each contacted row (ODD section 7.5; the numpy engine's
+    ``run_contacts`` after the calendar), in one pass over the loan rows ``rows`` (the book's ``status``,
+    ``litigation_age``, ``judgment``, ``collector`` and ``reaged_month`` as the month found them; each row's
+    household's ``reachable``, ``digital`` and ``willingness``, from :func:`contact_setup`). ``u`` holds the row's
+    six uniforms (float32): 0 a visit's conversation, 1 the promise, 2 the offer's acceptance, 3 the app's take-up,
+    4 which reminder reaches.
+
+    - A visit is a conversation with chance 0.5; ``talked``: a call conversation or a visit's.
+    - Reminders: SMS and e-mail reach a reachable household, push a digital one; attention is restored
+      (``reminded``) when ``u4 < max(sms, push_reach * push, email_reach * email)`` (float64).
+    - ``promise``: talked and ``u1 < promise_rate * willingness``; an offer is ``offered`` when made (talked, or
+      taken up in the app by a digital household: ``u3 < digital_take_up``) on an account on the book, or a
+      settlement of a charged-off claim; ``accepted`` when ``u2 < offer_acceptance * (0.5 + 0.5 * willingness)``
+      and, for a plan, deferral or write-down, the account was last re-aged ``reage_interval`` months ago or more.
+      These products are float32, as numpy rounded them (the rates come in as float32).
+    - ``educated``: education offered and talked; ``sued``: a suit requested on an account neither in litigation
+      nor under judgment and not sold; ``placed``: placement requested of an account the lender collects itself;
+      ``sold``: a sale requested of a claim not sold; ``threatened``: a threat made in a conversation; ``legal``:
+      in litigation or judgment after this month's suits and sales (a sale ends them).
+    - ``uses`` (``N_CONTACT_USES`` x rows, int32): SMS, push and e-mails sent that reach, call attempts (day and
+      night), visits, suits, plan or deferral offers made, settlement offers, write-down offers, app offers to
+      digital households, placements, threats, public posts, third-party contacts, education.
+
+    Replaces some thirty numpy passes over the contacted rows (each a gather or a mask)."""
+    talk32, rate32, take_up32, accept32 = np.float32(0.5), np.float32(promise_rate), np.float32(digital_take_up), \
+        np.float32(offer_acceptance)
+    for i in range(rows.shape[0]):  # (& and | rather than `and` and `or`: no branch on a row's state)
+        r = rows[i]
+        can_reach, uses_app, willing = reachable[i], digital[i], willingness[i]
+        st, o, lit, judged = status[r], offer[i], litigation_age[r], judgment[r]
+        talk = (visits[i] > 0) & (u[i, 0] < talk32)
+        spoke = (conversations[i] > 0) | talk
+        sms = (reminders[i] > 0) & can_reach
+        by_push = (push[i] > 0) & uses_app
+        by_email = (emails[i] > 0) & can_reach
+        reach = max(max(1.0 if sms else 0.0, push_reach if by_push else 0.0), email_reach if by_email else 0.0)
+        by_app = digital_offer[i] & uses_app & (u[i, 3] < take_up32)
+        made = ((o != NO_OFFER) & (spoke | by_app)
+                & ((st <= JUDGMENT) | ((st == CHARGED_OFF) & (o == SETTLEMENT_OFFER))))
+        reageable = month - np.int32(reaged_month[r]) >= reage_interval
+        needs_reage = (o == PLAN_OFFER) | (o == DEFERRAL_OFFER) | (o == WRITEDOWN_OFFER)
+        suit = sue[i] & (lit < 0) & (not judged) & (st < SOLD)
+        sale = sell[i] & (st < SOLD)
+        placement = place[i] & (collector[r] == 0) & (st < SOLD)
+        threat = (threats[i] > 0) & spoke
+        learned = education[i] & spoke
+        visit_talk[i] = talk
+        talked[i] = spoke
+        reminded[i] = np.float64(u[i, 4]) < reach
+        promise[i] = spoke & (u[i, 1] < rate32 * willing)
+        offered[i] = made
+        accepted[i] = made & (u[i, 2] < accept32 * (talk32 + talk32 * willing)) & (reageable | (not needs_reage))
+        educated[i] = learned
+        sued[i] = suit
+        placed[i] = placement
+        sold[i] = sale
+        threatened[i] = threat
+        legal[i] = ((lit >= 0) | judged | suit) & (not sale)
+        uses[0, i] = reminders[i] if sms else 0
+        uses[1, i] = push[i] if by_push else 0
+        uses[2, i] = emails[i] if by_email else 0
+        uses[3, i] = attempts[i] + night[i]
+        uses[4, i] = visits[i]
+        uses[5, i] = suit
+        uses[6, i] = made & (o <= PLAN_OFFER)
+        uses[7, i] = made & (o == SETTLEMENT_OFFER)
+        uses[8, i] = made & (o == WRITEDOWN_OFFER)
+        uses[9, i] = digital_offer[i] & uses_app
+        uses[10, i] = placement
+        uses[11, i] = threat
+        uses[12, i] = social[i] > 0
+        uses[13, i] = third_party[i]
+        uses[14, i] = learned
+
+# --------------------------------------------------------------------------------------------------
 # complaints (ODD section 7.7; sim.complaints.draw_complaints)
 # --------------------------------------------------------------------------------------------------
 @njit(cache=True)
@@ -1309,6 +1785,30 @@ def warm() -> float:
     def z(dtype, shape=n):
         return np.zeros(shape, dtype=dtype)
 
+    # contacts, complaints and the recorder, fused (session 9)
+    calls, layout, busy = np.array([3, 0], dtype=i16), z(i16, (DAYS, 4, DAYS)), z(i64, (DAYS, 4, 4))
+    busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16), busy)
+    for groups in (1, 2):
+        month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
+                              z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
+                              z(i64, (8, groups)))
+    complaint_inputs(z(i64), z(i32), z(i8), z(b), z(i16), z(i32), z(i32), z(i16), 8.0, z(f32), z(f32), z(f32), 0.5,
+                     z(b), z(f64), z(f32), z(f32), z(i64, 1))
+    flag_households(z(i32), z(i8), z(i64), -1, z(b))
+    select_households(z(b), z(f32), z(f64), z(b), z(b), z(f32), z(f64), z(i64))
+    note_contacts(z(i64), z(i32), z(i16), z(i32), z(i16), z(i16))
+    current_accounts(z(i8), z(i16), z(i8), 0, z(i64, 1))
+    complaint_tallies(z(i64), z(i64), z(i64), z(i8), z(i64, (1 + N_CATEGORIES + N_CHANNELS, 1)),
+                      z(i64, 1 + N_CATEGORIES + N_CHANNELS))
+    contact_tallies(z(i64), z(i32), z(i32), z(i32), z(i32), z(i16), z(b), z(b), z(b), z(b), z(i16), z(b), z(b),
+                    z(i64, (len(CONTACT_COUNTS), 1)))
+    contact_setup(z(i64), z(i8), z(f32, (n, 6)), z(i16), z(i16), z(i32), z(i16), z(i8), z(i64, 1), z(i8), z(f64, 1),
+                  True, z(f32), z(b), z(b), 0.9, 0.3, z(i32), z(i16), z(i64), z(b), z(b), z(b), z(b), z(i32), z(b),
+                  z(f32), z(f32), z(b), z(b))
+    contact_outcomes(z(i64), z(f32, (n, 6)), z(i16), z(i16), z(i16), z(i8), z(b), z(b), z(b), z(b), z(b),
+                     z(i16), z(i16), z(i16), z(i16), z(i32), z(i32), z(i32), z(b), z(b), z(f32), z(i8), z(i16), z(b),
+                     z(i8), z(i16), 0, 0.5, 0.5, 0.3, 0.2, 0.25, 12, *(z(b) for _ in range(12)),
+                     z(i32, (N_CONTACT_USES, n)))
     # the calendar
     calls = np.array([3, 0], dtype=i16)
     day_req, night_req = z(i16, (n, DAYS)), z(i16, (n, DAYS))
@@ -1317,10 +1817,10 @@ def warm() -> float:
         most = lay_out_calls(calls, calls, np.array([3, 7], dtype=i8), shares, clustered, day_req, night_req)
     more_distinct_than(z(f32), 8)
     flags = np.ones(n, dtype=b)
-    run_calendar_month(day_req, night_req, z(f32, (n, DAYS)), z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64),
-                       3, 7, 7, True, NO_LIMIT, 7, 7, True, True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)),
-                       z(b, (n, DAYS)), z(i32), z(i32), z(i32), z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)),
-                       z(i64, (n, 9)))
+    run_calendar_month(calls, calls, np.array([3, 7], dtype=i8), layout, True, busy, z(f32, (n, DAYS)),
+                       z(f32, (n, int(most) + 1)), flags, flags, flags, z(i64), 3, 7, 7, True, NO_LIMIT, 7, 7, True,
+                       True, True, z(i16, (n, DAYS)), z(i16, (n, DAYS)), z(b, (n, DAYS)), z(i32), z(i32), z(i32),
+                       z(i64, 9), z(i64, 9), z(i64, 9), z(i64, (n, 9)), z(i64, (n, 9)))
     # the loan book
     lender, status, term = z(i16), z(i8), np.full(n, 36, dtype=i16)
     schedule_payments(z(f64), z(f64), z(f64), z(f64), lender, status, z(b), z(i16), term, z(f64), z(i16), z(i16),

@@ -263,6 +263,45 @@ class MonthlyRecorder:
         kernels.sum_by_group_masked(values, where, lender, per)
         return np.append(per, per.sum())
 
+    def _account_tallies(self, events, lender: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The month's money sums and counts over the book's accounts (``kernels.ACCOUNT_SUMS`` and
+        ``ACCOUNT_COUNTS``), per group with the total appended, as ``_by_lender_where`` and ``_by_lender`` give them
+        (``kernels.month_account_tallies``, one pass over the book)."""
+        v = self.book.view
+        groups = len(self.names)
+        sums = np.zeros((len(kernels.ACCOUNT_SUMS), groups))
+        counts = np.zeros((len(kernels.ACCOUNT_COUNTS), groups), dtype=np.int64)
+        kernels.month_account_tallies(
+            v("principal"), v("interest"), v("fees"), v("status"), v("dpd"), v("cycles"), v("collector"),
+            int(Collector.BUYER), self.in_collection, events.paid, events.paid_on_charged_off, events.gross_chargeoff,
+            v("episode_exposure"), events.new_episode, events.due_while_current, events.paid_on_time,
+            events.disputed, events.cured, events.promise_kept, lender, sums, counts)
+        if groups == 1:
+            with_total = lambda per: np.array([per[0], per[0]])  # noqa: E731
+        else:
+            with_total = lambda per: np.append(per, per.sum())  # noqa: E731
+        return ({name: with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
+                {name: with_total(counts[q].astype(float)) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
+
+    def _household_means(self, group: int, lender: np.ndarray, wb: np.ndarray, low: np.ndarray, utility: np.ndarray,
+                         deprived: np.ndarray) -> tuple[float, ...] | None:
+        """Over the households with an account in collection in ``group`` (every group's, with one group): mean
+        well-being, share with low well-being, mean utility, share deprived and their number; None when there are
+        none. The households are chosen in one pass over the book and their values gathered in one pass
+        (``kernels.flag_households``, ``select_households``); the means are numpy's over the gathered values."""
+        n = len(wb)
+        flags = np.zeros(n, dtype=bool)
+        kernels.flag_households(self.book.view("borrower"), self.book.view("status"), lender,
+                                -1 if len(self.names) == 1 else group, flags)
+        chosen_wb, chosen_utility = np.empty(n, dtype=wb.dtype), np.empty(n, dtype=utility.dtype)
+        tallies = np.zeros(2, dtype=np.int64)
+        k = kernels.select_households(flags, wb, utility, low, deprived, chosen_wb, chosen_utility, tallies)
+        if not k:
+            return None
+        # (the float32 sum of well-being is divided in float64, as numpy divides it by an int64 count)
+        return (float(np.float64(chosen_wb[:k].sum()) / k), float(tallies[0] / k), float(chosen_utility[:k].mean()),
+                float(tallies[1] / k), float(k))
+
     def snapshot(self, next_month: int) -> None:
         """Remember the state at the start of ``next_month`` (who is in collection, where each account stands);
         before the first recorded month also the book's worth and balance (money at the start)."""
@@ -310,44 +349,35 @@ class MonthlyRecorder:
         any_30plus, c_eff = record.any_30plus, record.consumption
         lender = self._groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
         d = {name: self.data[name] for name in MONTHLY_COLUMNS}
-        on_book = book.on_book()
-        claim = book.claim()
-        was = np.zeros(book.n, dtype=bool)
-        k = min(len(self.in_collection), book.n)
-        was[:k] = self.in_collection[:k]
+        # the month's sums over the book's accounts, in one pass (kernels.month_account_tallies)
+        sums, counts = self._account_tallies(events, lender)
         if month == 0:
-            self.exposure_start = self._by_lender_where(claim, was, lender)
-        cycles = book.view("cycles")
-        dpd = book.view("dpd")
+            self.exposure_start = sums["claim_in_collection"]
         d["unemployment_rate"][month] = record.labour.unemployment_rate
         d["short_hours_rate"][month] = record.labour.short_hours_rate
-        d["accounts_open"][month] = self._by_lender(on_book, lender)
-        balance = self._by_lender_where(claim, on_book, lender)
+        d["accounts_open"][month] = counts["on_book"]
+        balance = sums["balance"]
         d["book_balance"][month] = balance
-        d["accounts_delinquent"][month] = self._by_lender(on_book & (cycles > 0), lender)
-        in30 = on_book & (dpd >= 30)
-        d["accounts_30plus"][month] = self._by_lender(in30, lender)
-        b30 = self._by_lender_where(claim, in30, lender)
+        d["accounts_delinquent"][month] = counts["delinquent"]
+        d["accounts_30plus"][month] = counts["in_30plus"]
+        b30 = sums["balance_30plus"]
         d["balance_30plus"][month] = b30
         d["delinquency_30plus_rate"][month] = _ratio(b30, balance)
         start_count = self._collection_count
         d["accounts_in_collection_start"][month] = start_count
-        paid = events.paid
-        gross = self._by_lender(events.gross_chargeoff, lender)
+        gross = sums["gross_chargeoff"]
         proceeds = np.append(contacts.proceeds_by_group, contacts.proceeds_by_group.sum())
         proceeds_co = np.append(contacts.proceeds_co_by_group, contacts.proceeds_co_by_group.sum())
         sale_loss = np.append(contacts.sale_loss_by_group, contacts.sale_loss_by_group.sum())
         gross = gross + sale_loss  # a sale before charge-off books the loss on sale as a charge-off
-        co_paid = self._by_lender(events.paid_on_charged_off, lender)
+        co_paid = sums["paid_on_charged_off"]
         recoveries = co_paid + proceeds_co
         d["gross_chargeoff"][month] = gross
         d["recoveries"][month] = recoveries
         d["net_chargeoff"][month] = gross - recoveries
         d["chargeoff_rate"][month] = 12.0 * _ratio(gross - recoveries, balance)
-        lender_gets = was & (book.view("collector") != Collector.BUYER)
-        d["collected"][month] = self._by_lender_where(paid, lender_gets, lender) + proceeds
-        del claim, on_book, was, in30, lender_gets  # the book's temporaries go before the households' are made
-        d["exposure"][month] = self._by_lender_where(book.view("episode_exposure"), events.new_episode, lender)
+        d["collected"][month] = sums["collected"] + proceeds
+        d["exposure"][month] = sums["exposure"]
         costs = record.books.cumulative_costs.copy()
         fines = record.books.cumulative_fines.copy()
         tactic_cost = costs - self._last_costs
@@ -356,45 +386,33 @@ class MonthlyRecorder:
         self._last_costs, self._last_fines = costs.copy(), fines.copy()
         d["collection_cost"][month] = np.append(month_cost, month_cost.sum())
         d["agency_fees"][month] = np.append(agency_fee, agency_fee.sum())
-        due_current = self._by_lender(events.due_while_current, lender)
+        due_current = counts["due_while_current"]
         d["due_while_current"][month] = due_current
-        d["paid_on_time"][month] = self._by_lender(events.paid_on_time, lender)
+        d["paid_on_time"][month] = counts["paid_on_time"]
         d["on_time_rate"][month] = _ratio(d["paid_on_time"][month], due_current)
-        d["disputes"][month] = self._by_lender(events.disputed, lender)
-        cures = self._by_lender(events.cured, lender)
+        d["disputes"][month] = counts["disputed"]
+        cures = counts["cured"]
         d["cures"][month] = cures
         d["cure_rate"][month] = _ratio(cures, start_count)
         # complaints, attributed to the lender whose account it is (buyer-held claims only count in "all")
         rows, cat, chan = complaints.rows, complaints.category, complaints.channel
         made = cat >= 0
-        comp_lender = contacts.group[made]  # complaints are drawn per contacted row
-        lender_held = contacts.who[made] != Collector.BUYER
-        total = self._by_lender(lender_held.astype(float), comp_lender)
-        total[-1] = float(made.sum())
-        d["complaints"][month] = total
-        d["complaints_per_1000"][month] = 1000.0 * _ratio(total, start_count)
-        for c, col in zip(Category, CATEGORY_COLUMNS, strict=True):
-            sel = cat[made] == c
-            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
-            v[-1] = float(sel.sum())
-            d[col][month] = v
-        for c, col in zip(Channel, CHANNEL_COLUMNS, strict=True):
-            sel = chan[made] == c
-            v = self._by_lender((sel & lender_held).astype(float), comp_lender)
-            v[-1] = float(sel.sum())
-            d[col][month] = v
-        crow = contacts.group
-        d["call_requests"][month] = self._by_lender(contacts.call_requests.astype(float), crow)
-        d["call_attempts"][month] = self._by_lender((contacts.attempts + contacts.night).astype(float), crow)
-        d["night_calls"][month] = self._by_lender(contacts.night.astype(float), crow)
-        d["conversations"][month] = self._by_lender(contacts.conversations.astype(float), crow)
-        d["visits"][month] = self._by_lender(contacts.visits.astype(float), crow)
-        d["lawsuits"][month] = self._by_lender(contacts.sued.astype(float), crow)
-        d["plans_accepted"][month] = self._by_lender(contacts.accepted.astype(float), crow)
-        d["placements"][month] = self._by_lender(contacts.placed.astype(float), crow)
-        d["sales"][month] = self._by_lender(contacts.sold.astype(float), crow)
-        d["third_party_contacts"][month] = self._by_lender(contacts.third_party.astype(float), crow)
-        d["social_media_posts"][month] = self._by_lender(contacts.social_media.astype(float), crow)
+        # complaints are drawn per contacted row: counted in one pass, in all, by category and by channel
+        columns = ["complaints", *CATEGORY_COLUMNS, *CHANNEL_COLUMNS]
+        held = np.zeros((len(columns), len(self.names)), dtype=np.int64)
+        every = np.zeros(len(columns), dtype=np.int64)
+        kernels.complaint_tallies(cat, chan, contacts.group, contacts.who, held, every)
+        for j, col in enumerate(columns):
+            d[col][month] = [*held[j].astype(float), float(every[j])]
+        d["complaints_per_1000"][month] = 1000.0 * _ratio(d["complaints"][month], start_count)
+        # counts over the contacted rows in one pass (kernels.contact_tallies; promises go with the reports)
+        tallies = np.zeros((len(kernels.CONTACT_COUNTS), len(self.names)), dtype=np.int64)
+        c = contacts
+        kernels.contact_tallies(c.group, c.call_requests, c.attempts, c.night, c.conversations, c.visits, c.sued,
+                                c.accepted, c.placed, c.sold, c.third_party, c.social_media, c.promise, tallies)
+        tallies = {name: _with_total(tallies[q]) for q, name in enumerate(kernels.CONTACT_COUNTS)}
+        for name in kernels.CONTACT_COUNTS[:-1]:
+            d[name][month] = tallies[name]
         viol = np.append(contacts.violations_by_group, contacts.violations_by_group.sum())
         d["violations"][month] = viol
         fines_now = np.append(record.enforcement.fines_by_group, 0.0)
@@ -410,28 +428,10 @@ class MonthlyRecorder:
         d["approval_cutoff"][month] = [*cut, float(np.mean(cut))]
         d["expected_loss"][month] = [*loss, float(np.mean(loss))]
         d["prepaid"][month] = np.append(prepaid, prepaid.sum())
-        # well-being: all households, and per lender the households with an account in collection there
+        # well-being, utility and deprivation: all households, and per lender the households with an account in
+        # collection there
         wb = t.wellbeing
         low = wb < LOW_WELLBEING
-        owner = book.view("borrower")
-        holding = book.collecting()
-        per_wb, per_low, per_hh, per_households = [], [], [], []
-        all_wb, all_low = float(wb.mean()), float(low.mean())
-        for i in range(len(self.names)):
-            mine = holding if len(self.names) == 1 else holding & (lender == i)  # lender: group of each loan
-            count = np.zeros(t.n, dtype=np.int64)
-            kernels.loans_per_household(owner, mine, count)
-            hh = count > 0
-            del count
-            per_households.append(hh)
-            k = np.count_nonzero(hh)
-            # a lender with no households reports the population's figures (its `households` is 0)
-            per_wb.append(float(wb[hh].sum() / k) if k else all_wb)
-            per_low.append(float(np.count_nonzero(low & hh) / k) if k else all_low)
-            per_hh.append(float(k))
-        d["wellbeing_mean"][month] = [*per_wb, all_wb]
-        d["wellbeing_low_share"][month] = [*per_low, all_low]
-        d["households"][month] = [*per_hh, float(t.n)]
         complainers = book.borrower[rows[made]]
         gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
@@ -441,21 +441,22 @@ class MonthlyRecorder:
         else:
             power = c_eff ** (1.0 - gamma)
             utility = (power - 1.0) / (1.0 - gamma)
+        floor = self.cfg.welfare.subsistence_share * t.essentials
+        deprived = t.consumption < floor
+        population = (float(wb.mean()), float(low.mean()), float(utility.mean()),
+                      float(np.count_nonzero(deprived)) / max(t.n, 1), float(t.n))
+        # (a lender with no households reports the population's figures, and 0 households)
+        per_lender = [self._household_means(i, lender, wb, low, utility, deprived) or (*population[:4], 0.0)
+                      for i in range(len(self.names))]
+        for j, col in enumerate(("wellbeing_mean", "wellbeing_low_share", "utility_mean", "deprivation_share",
+                                 "households")):
+            d[col][month] = [*(means[j] for means in per_lender), population[j]]
         # sums by (quintile, tercile) cell in one pass: utility, c^(1-gamma), households, and the segments' values
         by_cell = np.zeros((7, 15))
         kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, t.shortfall > 0, by_cell)
         self.welfare_w += weight * by_cell[0]
         self.welfare_a += weight * by_cell[1]
         self.welfare_b += weight * by_cell[2]
-        floor = self.cfg.welfare.subsistence_share * t.essentials
-        deprived = t.consumption < floor
-        # per lender, over the households with an account in its book (as well-being)
-        d["utility_mean"][month] = [*(float(utility[hh].mean()) if hh.any() else float(utility.mean())
-                                      for hh in per_households), float(utility.mean())]
-        d["deprivation_share"][month] = [*(float(np.count_nonzero(deprived & hh) / np.count_nonzero(hh)) if hh.any()
-                                           else float(np.count_nonzero(deprived)) / max(t.n, 1)
-                                           for hh in per_households),
-                                         float(np.count_nonzero(deprived)) / max(t.n, 1)]
         for j in range(4):  # well-being, low well-being, a loan 30+ days late, a shortfall
             self.segment_data[month, :, j] = (by_cell[3 + j] @ self.cell_to_segment) / self.segment_sizes
         cells = np.bincount(self.cell_of[complainers], minlength=15).astype(float)
@@ -474,19 +475,19 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del per_households, utility, deprived, floor, power, complainers, low
-        self._record_money(month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee)
-        self._record_reports(month, events, contacts, lender, crow, record.books.collector_hours)
+        del utility, deprived, floor, power, complainers, low
+        self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
+        self._record_reports(month, events, contacts, lender, record.books.collector_hours, counts,
+                             tallies["promises_made"])
         if month >= self.cfg.horizon_months - 12:
             self.income_sum += t.income
             self.income_months += 1
 
-    def _record_money(self, month, events, lender, co_paid, proceeds, tactic_cost, month_fines, agency_fee) -> None:
+    def _record_money(self, month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee) -> None:
         """Cash in and out of each lender or arm this month, and its book valued at expected recovery."""
         d, book = self.data, self.book
-        lender_held = book.view("collector") != Collector.BUYER
-        on_book_paid = np.where(lender_held, events.paid, 0.0) - events.paid_on_charged_off
-        d["payments_received"][month] = self._by_lender(on_book_paid, lender)
+        co_paid = sums["paid_on_charged_off"]
+        d["payments_received"][month] = sums["payments_received"]
         d["recovery_payments"][month] = co_paid
         d["sale_proceeds"][month] = proceeds
         d["cash_in"][month] = (d["payments_received"][month] + co_paid + d["prepaid"][month] + proceeds)
@@ -497,7 +498,7 @@ class MonthlyRecorder:
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
         d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
-    def _record_reports(self, month, events, contacts, lender, crow, collector_hours) -> None:
+    def _record_reports(self, month, events, contacts, lender, collector_hours, counts, promises) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
@@ -524,8 +525,8 @@ class MonthlyRecorder:
         bad = (on_book & (dpd >= 30)) | events.chargeoff
         self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events.cured),
                                np.flatnonzero(on_book & (book.view("reaged_month") == month)), bad, lender)
-        d["promises_made"][month] = self._by_lender(contacts.promise.astype(float), crow)
-        d["promises_kept"][month] = self._by_lender(events.promise_kept, lender)
+        d["promises_made"][month] = promises
+        d["promises_kept"][month] = counts["promise_kept"]
         d["collector_hours"][month] = _with_total(collector_hours)
 
     def result(self) -> RunResult:

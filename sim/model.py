@@ -612,11 +612,8 @@ class CollectionModel(mesa.Model):
     def _note_contacts(self, contacts: Contacts) -> None:
         """What lenders will observe next month of this month's contact."""
         book = self.book
-        book.view("contacts_last")[:] = 0
-        book.view("rpc_last")[:] = 0
-        if len(contacts.rows):
-            book.contacts_last[contacts.rows] = np.minimum(contacts.attempts + contacts.visits, 32000)
-            book.rpc_last[contacts.rows] = contacts.conversations
+        kernels.note_contacts(contacts.rows, contacts.attempts, contacts.visits, contacts.conversations,
+                              book.view("contacts_last"), book.view("rpc_last"))
 
     def _record(self, record: Month) -> None:
         """Data collection (recorded months only); the book is compacted every third month."""

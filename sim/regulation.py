@@ -255,7 +255,7 @@ def would_clip_rows(
     return clipped
 
 
-CALENDAR_BLOCK = 16_384  # accounts whose (accounts, 30) day matrices are built at once
+CALENDAR_BLOCK = 16_384  # accounts run at once (their (accounts, 30) draws and chances of a conversation)
 
 
 def run_calendar(
@@ -287,9 +287,9 @@ def run_calendar(
     totals only), the counts by rule are tallied by group (``clipped_by_group``, ``would_clip_by_group``);
     without it, account by account (``clipped_rows``, ``would_clip_rows``).
 
-    The accounts are run block after block of ``CALENDAR_BLOCK`` (``kernels.lay_out_calls`` and
-    ``kernels.run_calendar_month``): the day matrices stay small (in memory and in cache), the draws are the same
-    as in one piece, and the block fixes how the chances of a conversation are computed (:func:`_p_conversation`).
+    Each count of attempts is laid out once (:func:`_layout_table`); the accounts are run block after block of
+    ``CALENDAR_BLOCK`` (``kernels.busiest_day`` and ``kernels.run_calendar_month``): the draws are the same as in one
+    piece, and the block fixes how the chances of a conversation are computed (:func:`_p_conversation`).
     """
     n = len(calls)
     complies = np.ones(n, dtype=bool) if complies is None else complies
@@ -309,17 +309,20 @@ def run_calendar(
     attempts, night_attempts, conversations = (np.zeros(n, dtype=np.int32) for _ in range(3))
     clipped, violations, would = (np.zeros(len(Rule), dtype=np.int64) for _ in range(3))
     clipped_by_group, would_by_group = (np.zeros((n_groups, len(Rule)), dtype=np.int64) for _ in range(2))
+    layout = _layout_table(max(int(calls.max(initial=0)), int(night_calls.max(initial=0))), clustered,
+                           calls.dtype, due_day.dtype)
+    memo = np.full(layout.shape[:2] + layout.shape[1:2], -1, dtype=np.int16)  # busiest day of each request
+    busy_days = np.zeros(memo.shape, dtype=np.int64)  # and its days with attempts, as bits
     for lo in range(0, n, CALENDAR_BLOCK):
         s = slice(lo, lo + CALENDAR_BLOCK)
         m = len(calls[s])
-        day_req, night_req = np.zeros((m, DAYS), dtype=np.int16), np.zeros((m, DAYS), dtype=np.int16)
-        most = kernels.lay_out_calls(calls[s], night_calls[s], due_day[s], CLUSTER_SHARES, clustered, day_req,
-                                     night_req)
+        most = kernels.busiest_day(calls[s], night_calls[s], due_day[s], layout, clustered, memo, busy_days)
         answer_u = rng.random((m, DAYS), dtype=np.float32)
         p_talk = _p_talk(p_answer[s], enforced[s], int(most))
         day_s = s if keep_daily else slice(0, 0)
         kernels.run_calendar_month(
-            day_req, night_req, answer_u, p_talk, enforced[s], breaking[s], ref_covered[s], group[s],
+            calls[s], night_calls[s], due_day[s], layout, clustered, busy_days, answer_u, p_talk, enforced[s],
+            breaking[s], ref_covered[s], group[s],
             *_limits(regime), *_limits(reference), check_reference, keep_daily, made_day[day_s], made_night[day_s],
             conv[day_s], attempts[s], night_attempts[s], conversations[s], clipped, violations, would,
             clipped_by_group, would_by_group)
@@ -337,6 +340,19 @@ def run_calendar(
         daily=made_day if keep_daily else None,
         daily_night=made_night if keep_daily else None,
     )
+
+
+def _layout_table(most: int, clustered: bool, count_dtype: np.dtype, day_dtype: np.dtype) -> np.ndarray:
+    """How ``kernels.lay_out_calls`` lays out every count of attempts up to ``most`` on the month's days, for an
+    account due on each day (clustered) or for any account (an even spread): an int16 array (due days, counts,
+    days), from which ``kernels.run_calendar_month`` reads each account's requests (the layout depends on nothing
+    else)."""
+    due_days = DAYS if clustered else 1
+    counts = np.tile(np.arange(most + 1), due_days).astype(count_dtype)
+    due = np.repeat(np.arange(due_days), most + 1).astype(day_dtype)
+    day, night = np.zeros((len(counts), DAYS), dtype=np.int16), np.zeros((len(counts), DAYS), dtype=np.int16)
+    kernels.lay_out_calls(counts, np.zeros_like(counts), due, CLUSTER_SHARES, clustered, day, night)
+    return day.reshape(due_days, most + 1, DAYS)
 
 
 def _p_talk(p_answer: np.ndarray, enforced: np.ndarray, most: int) -> np.ndarray:
