@@ -332,7 +332,11 @@ def restore_essentials(t: BorrowerTable, spending: MonthSpending) -> None:
     t.essentials[:] = spending.usual
 
 
-def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
+#: share of its savings (less any deficit) a household puts towards its debts in a month (``payment_budget``)
+DRAWDOWN = 0.5
+
+
+def payment_budget(t: BorrowerTable, drawdown: float = DRAWDOWN) -> np.ndarray:
     """Money a household can put towards its debts this month: what is left of income after
     essentials and shocks, plus part of its savings."""
     budget = np.empty(t.n)

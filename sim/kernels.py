@@ -250,16 +250,6 @@ def amount_due(scheduled, arrears, principal, interest, fees, out):
 
 
 @njit(cache=True)
-def owed_by_household(principal, interest, fees, status, borrower, out):
-    """What each household owes on the loans still collected (status below ``PAID_OFF``):
-    ``out[borrower[i]] += principal + interest + fees`` in row order, 0.0 for a loan no longer collected (``out``
-    zero on entry; ``sim.payments.decide_payments``, the debt overhang). The numpy engine took
-    ``np.bincount(borrower, weights=claim with zeros)``, which adds in the same order."""
-    for i in range(status.shape[0]):
-        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
-
-
-@njit(cache=True)
 def outcome_groups(lender, arm, group_offset, out):
     """The outcome group of each loan: ``group_offset[lender] + arm`` (``LoanBook.groups``; the numpy engine
     gathered the offsets and added the arms)."""
@@ -604,10 +594,16 @@ def payment_budget(income, essentials, shock, savings, drawdown, budget):
     ``flow = income - essentials - shock``, ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most
     ``savings + flow`` and at least 0."""
     for i in range(income.shape[0]):
-        flow = income[i] - essentials[i] - shock[i]
-        liquid = savings[i] + flow
-        b = max(flow, 0.0) + drawdown * max(savings[i] + min(flow, 0.0), 0.0)
-        budget[i] = max(min(b, liquid), 0.0)
+        budget[i] = _budget(income[i], essentials[i], shock[i], savings[i], drawdown)
+
+
+@njit(cache=True)
+def _budget(income, essentials, shock, savings, drawdown):
+    """One household's budget for its debts (:func:`payment_budget`): with ``flow = income - essentials - shock``,
+    ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most ``savings + flow`` and at least 0."""
+    flow = income - essentials - shock
+    b = max(flow, 0.0) + drawdown * max(savings + min(flow, 0.0), 0.0)
+    return max(min(b, savings + flow), 0.0)
 
 
 @njit(cache=True)
@@ -615,9 +611,8 @@ def split_budget(budget, wanted, owner, priority, pay):
     """How much each household pays on each loan (``borrowers.split_budget``; ODD section 7.5).
 
     A household whose budget covers the total it means to pay (``wanted``, summed over its loans) pays it. One
-    that cannot splits ``max(budget, 0)`` across the loans it meant to pay in proportion to ``priority *
-    wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room, in
-    proportion to their room. Sums over a household's loans run in loan order, as ``np.bincount`` sums.
+    that cannot splits ``max(budget, 0)`` across the loans it meant to pay as :func:`_split_rows` does. Sums over
+    a household's loans run in loan order, as ``np.bincount`` sums.
     """
     n = budget.shape[0]
     total = np.zeros(n)
@@ -632,39 +627,8 @@ def split_budget(budget, wanted, owner, priority, pay):
         if wanted[j] > 0 and budget[o] < total[o] - 1e-9:
             rows[k] = j
             k += 1
-    if k == 0:
-        return
-    # first pass: shares of the envelope by priority-weighted ask
-    w_sum = total  # reused (the totals are no longer needed); only short households' entries are read
-    for r in range(k):
-        w_sum[owner[rows[r]]] = 0.0
-    for r in range(k):
-        j = rows[r]
-        w_sum[owner[j]] += np.float64(priority[j]) * wanted[j]
-    part_sum = np.zeros(n)
-    for r in range(k):
-        j = rows[r]
-        o = owner[j]
-        w = np.float64(priority[j]) * wanted[j]
-        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
-        part = min(max(budget[o], 0.0) * share, wanted[j])
-        pay[j] = part
-        part_sum[o] += part
-    # second pass: what is left goes to loans with room, in proportion to their room
-    room_sum = w_sum  # reused
-    for r in range(k):
-        room_sum[owner[rows[r]]] = 0.0
-    for r in range(k):
-        j = rows[r]
-        room_sum[owner[j]] += wanted[j] - pay[j]
-    for r in range(k):
-        j = rows[r]
-        o = owner[j]
-        part = pay[j]
-        room = wanted[j] - part
-        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
-        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
-        pay[j] = part + min(left * extra, room)
+    rows = rows[:k]
+    _split_rows(rows, priority[rows], budget, wanted, owner, pay)
 
 
 @njit(cache=True)
@@ -756,90 +720,6 @@ def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, sh
                   - unemployment_weight * (not employed[i]))
         wb = np.float64(wellbeing[i]) + adjustment * (target - np.float64(wellbeing[i]))
         wellbeing[i] = np.float32(min(max(wb, 0.0), 100.0))
-
-
-# --------------------------------------------------------------------------------------------------
-# what a household means to pay (ODD section 7.5; CollectionModel._decide_payments)
-# --------------------------------------------------------------------------------------------------
-@njit(cache=True)
-def payment_logit(owner, lender, willingness, pressure, legal, threat, goodwill, reputation, peer, overhang, cycles,
-                  stress, promise, reactance, intercept, willingness_weight, pressure_weight, legal_weight,
-                  goodwill_weight, delinquency_weight, delinquency_cap, stress_weight, promise_boost,
-                  priority_consequence, priority_loudness, neg_logit, priority_arg):
-    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
-    float32 and in the numpy engine's order of operations:
-
-    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
-    + w_goodwill * (goodwill + reputation) + peer - overhang + w_delinquency * min(cycles, cap)
-    + w_stress * stress + promise_boost * promise - reactance``; writes ``neg_logit = min(-logit, 80)`` (the
-    caller takes ``exp``: the chance of meaning to pay is ``1 / (1 + exp(-logit))``) and ``priority_arg =
-    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (priority is its ``exp``).
-    Household columns (willingness, peer, overhang, stress) are indexed by ``owner``; ``reputation`` by lender.
-    """
-    a = np.float32(intercept)
-    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
-    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
-    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
-    boost = np.float32(promise_boost)
-    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
-    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        sued = np.float32(legal[j])
-        logit = a + w_will * willingness[o]
-        logit = logit + w_pressure * pressure[j]
-        logit = logit + w_legal * (sued + threat[j])
-        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
-        logit = logit + peer[o]
-        logit = logit - overhang[o]
-        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
-        logit = logit + w_stress * stress[o]
-        logit = logit + boost * np.float32(promise[j])
-        logit = logit - reactance[j]
-        neg_logit[j] = min(-logit, cap80)
-        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure[j]
-
-
-@njit(cache=True)
-def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, reminded, reminder_keeps,
-                       misunderstanding, misread_current_share, due, scheduled, record_error, error_dispute_rate,
-                       wanted, intends, misreads, error_dispute):
-    """What each household means to pay on each loan this month (ODD section 7.5), from four uniform draws per
-    loan (``u``, 4 x loans, float32, from the ``behaviour`` stream):
-
-    it means to pay when ``odds = u0 * (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due)
-    when also ``odds < catch_up[max(cycles, 1) - 1]`` (``catch_up_rate ** cycles``) or it is current, else pays
-    this month's payment (at most the amount due); it forgets when ``u1 < (1 - attention) * (reminder_keeps if
-    reminded else 1)``; it misreads the amount (and pays half) when ``u2 < misunderstanding *
-    (1 if delinquent else misread_current_share)``; a delinquent household whose lender's record is wrong
-    disputes it (and pays nothing) when ``u3 < error_dispute_rate``. Comparisons in float32, as numpy made them.
-    """
-    one = np.float32(1.0)
-    keeps = np.float32(reminder_keeps)
-    current_share = np.float32(misread_current_share)
-    dispute_rate = np.float32(error_dispute_rate)
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        c = cycles[j]
-        odds = u[0, j] * (one + exp_neg_logit[j])
-        means = odds < one
-        catches = odds < catch_up[max(c, 1) - 1]
-        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
-        forgets = u[1, j] < lapse
-        delinquent = c > 0
-        misread = u[2, j] < misunderstanding[o] * (one if delinquent else current_share)
-        w = 0.0
-        if means and not forgets:
-            w = due[j] if (catches or c == 0) else min(scheduled[j], due[j])
-        if misread:
-            w *= 0.5
-        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
-        if disputes:
-            w = 0.0
-        wanted[j] = w
-        intends[j] = means
-        misreads[j] = misread
-        error_dispute[j] = disputes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1295,6 +1175,240 @@ def draw_complaints(disputed, excess_contacts, night_calls, threatened, legal, v
 
 
 # --------------------------------------------------------------------------------------------------
+# --- households and accounts, fused (session 9)
+# --------------------------------------------------------------------------------------------------
+# What a household pays (ODD section 7.5; sim.payments.decide_payments) in three compiled passes, between which
+# numpy takes the transcendental functions (log1p of the debt-to-income ratio, expm1 of the contact stock, exp of
+# the logits and of the short households' priorities): numpy's and the compiled ones differ in the last bit.
+@njit(cache=True)
+def debt_to_income(principal, interest, fees, status, borrower, income_base, out):
+    """What each household owes on its loans still collected (status below ``PAID_OFF``), summed in row order,
+    over a year of its base income: ``out = owed / (12 income_base)`` (``out`` zero on entry); the debt overhang
+    is ``overhang_weight * log1p(out)``. The numpy engine took ``np.bincount(borrower, weights=claim)``, which
+    adds in the same order, and divided."""
+    for i in range(status.shape[0]):
+        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
+    for h in range(out.shape[0]):
+        out[h] = out[h] / (12.0 * income_base[h])
+
+
+@njit(cache=True)
+def payment_logits(owner, lender, willingness, neg_pressure, litigation_age, judgment, threat, goodwill, reputation,
+                   peer_legal, peer_delinquent, log_overhang, cycles, stress, promise, reactance, intercept,
+                   willingness_weight, pressure_weight, legal_weight, goodwill_weight, peer_legal_weight,
+                   peer_default_weight, overhang_weight, delinquency_weight, delinquency_cap, stress_weight,
+                   promise_boost, priority_consequence, priority_loudness, neg_logit, priority_arg):
+    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
+    float32 and in the numpy engine's order of operations:
+
+    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
+    + w_goodwill * (goodwill + reputation) + (w_peer_legal * peer_legal - w_peer_default *
+    peer_delinquent) - w_overhang * log1p(debt to income) + w_delinquency * min(cycles, cap) + w_stress * stress
+    + promise_boost * promise - reactance``, with ``pressure = -neg_pressure`` (``neg_pressure = expm1(-stock /
+    scale)`` from numpy) and ``legal`` a lawsuit pending or decided or a judgment; writes ``neg_logit =
+    min(-logit, 80)`` (the chance of meaning to pay is ``1 / (1 + exp(neg_logit))``) and ``priority_arg =
+    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (the priority is its
+    ``exp``). Household columns (willingness, peers, overhang, stress) are indexed by ``owner``; ``reputation``
+    (float32, weighted) by lender. The overhang is rounded to float32 from ``float32(w_overhang) * log1p`` in
+    float64, as numpy rounded it; the other products are float32.
+    """
+    a = np.float32(intercept)
+    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
+    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
+    w_peer_legal, w_peer_default = np.float32(peer_legal_weight), np.float32(peer_default_weight)
+    w_overhang = np.float64(np.float32(overhang_weight))
+    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
+    boost = np.float32(promise_boost)
+    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
+    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        sued = np.float32(litigation_age[j] >= 0 or judgment[j])
+        pressure = -neg_pressure[j]
+        peer = w_peer_legal * peer_legal[o] - w_peer_default * peer_delinquent[o]
+        overhang = np.float32(w_overhang * log_overhang[o])
+        logit = a + w_will * willingness[o]
+        logit = logit + w_pressure * pressure
+        logit = logit + w_legal * (sued + threat[j])
+        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
+        logit = logit + peer
+        logit = logit - overhang
+        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
+        logit = logit + w_stress * stress[o]
+        logit = logit + boost * np.float32(promise[j])
+        logit = logit - reactance[j]
+        neg_logit[j] = min(-logit, cap80)
+        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure
+
+
+@njit(cache=True)
+def payment_decisions(u, exp_neg_logit, catch_up, owner, cycles, scheduled, arrears, principal, interest, fees,
+                      settlement_offer, settlement_share, reminded, record_error, attention, reminder_keeps,
+                      misunderstanding, education_effect, misread_current_share, error_dispute_rate, income,
+                      essentials, shock, savings, drawdown, garnished, taken, promise, due, wanted, voluntary, paid,
+                      budget, intends, disputed, book_disputed, broken_promises, short_rows, error_rows):
+    """What each household means to pay on each loan, what it can pay, and what it pays where its budget covers
+    all it means to pay (ODD section 7.5), in one pass over the loans, one over the households and one more over
+    the loans. Returns ``(short, errors)``: the loans of households whose budget falls short are the first
+    ``short`` entries of ``short_rows`` (their payments are left to :func:`split_short_budgets`), the disputed record
+    errors the first ``errors`` of ``error_rows``; both in row order.
+
+    Due is ``min(scheduled + arrears, claim)``, or ``settlement_share * claim`` where a settlement was accepted.
+    From four uniform draws per loan (``u``, 4 x loans, float32): the household means to pay when ``odds = u0 *
+    (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due) when also ``odds < catch_up[max(cycles,
+    1) - 1]`` or it is current, else pays this month's payment (at most the amount due); it forgets when ``u1 <
+    (1 - attention) * (reminder_keeps if reminded else 1)``; it misreads the amount (pays half) when ``u2 <
+    misunderstanding * (1 - education_effect) * (1 if delinquent else misread_current_share)``; a delinquent
+    household whose lender's record is wrong disputes it (pays nothing) when ``u3 < error_dispute_rate``; the
+    comparisons in float32, as numpy made them. Wages garnished on a loan (``taken`` at the rows ``garnished``,
+    increasing) come off what it means to pay there (at least 0) and off its household's budget, ``max(flow, 0) +
+    drawdown * max(savings + min(flow, 0), 0)`` with ``flow = income - essentials - shock``, at most ``savings +
+    flow``, at least 0. A household whose budget covers what it means to pay in total (less 1e-9) pays it;
+    ``paid`` adds the garnished wages; a promise is broken when ``paid`` falls short of ``due`` (less 1e-9).
+    Disputes (a misread while delinquent, or a record error) are written to ``disputed`` and ``book_disputed``.
+    Sums over a household's loans run in row order, as ``np.bincount`` summed. ``budget`` is zero on entry.
+    """
+    one = np.float32(1.0)
+    keeps = np.float32(reminder_keeps)
+    current_share = np.float32(misread_current_share)
+    dispute_rate = np.float32(error_dispute_rate)
+    n_loans = owner.shape[0]
+    total = np.zeros(budget.shape[0])
+    n_garnished = garnished.shape[0]
+    # what households mean to pay, and its total by household
+    g = 0
+    errors = 0
+    for j in range(n_loans):
+        o = owner[j]
+        c = cycles[j]
+        claim = principal[j] + interest[j] + fees[j]
+        d = min(scheduled[j] + arrears[j], claim)
+        if settlement_offer[j]:
+            d = settlement_share * claim
+        due[j] = d
+        odds = u[0, j] * (one + exp_neg_logit[j])
+        means = odds < one
+        catches = odds < catch_up[max(c, 1) - 1]
+        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
+        forgets = u[1, j] < lapse
+        delinquent = c > 0
+        misread = u[2, j] < (misunderstanding[o] * (one - education_effect[o])) * (one if delinquent else current_share)
+        w = 0.0
+        if means and not forgets:
+            w = d if (catches or c == 0) else min(scheduled[j], d)
+        if misread:
+            w *= 0.5
+        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
+        if disputes:
+            w = 0.0
+            error_rows[errors] = j
+            errors += 1
+        if g < n_garnished and garnished[g] == j:
+            w = w - taken[g]
+            w = w if w > 0.0 else 0.0  # as np.maximum(w, 0.0)
+            budget[o] += taken[g]  # the household's garnished wages (summed here, subtracted below)
+            g += 1
+        wanted[j] = w
+        total[o] += w
+        intends[j] = means
+        flag = (misread and delinquent) or disputes
+        disputed[j] = flag
+        book_disputed[j] = flag
+    # what each household can pay voluntarily
+    for h in range(budget.shape[0]):
+        b = _budget(income[h], essentials[h], shock[h], savings[h], drawdown) - budget[h]
+        budget[h] = b if b > 0.0 else 0.0  # as np.maximum(b, 0.0)
+    # households whose budget covers what they mean to pay pay it
+    g = 0
+    short = 0
+    for j in range(n_loans):
+        o = owner[j]
+        w = wanted[j]
+        garnish = g < n_garnished and garnished[g] == j
+        if w > 0 and budget[o] < total[o] - 1e-9:
+            short_rows[short] = j
+            short += 1
+        else:
+            voluntary[j] = w
+            p = w + taken[g] if garnish else w
+            paid[j] = p
+            if promise[j] and p < due[j] - 1e-9:
+                broken_promises[j] += 1
+        if garnish:
+            g += 1
+    return short, errors
+
+
+@njit(cache=True)
+def _split_rows(rows, priority, budget, wanted, owner, pay):
+    """The split of a short budget over the loans ``rows`` (increasing) of households that cannot pay all they mean
+    to (ODD section 7.5): each household splits ``max(budget, 0)`` across them in proportion to ``priority *
+    wanted`` (``priority`` per row of ``rows``, float32), never paying a loan more than ``wanted``, then hands what
+    is left to the loans with room, in proportion to their room; writes ``pay`` at ``rows``. Sums over a
+    household's loans run in row order. Only the short households' entries of the scratch sums are touched."""
+    n = budget.shape[0]
+    k = rows.shape[0]
+    if k == 0:
+        return
+    w_sum, part_sum = np.empty(n), np.empty(n)
+    for r in range(k):
+        o = owner[rows[r]]
+        w_sum[o] = 0.0
+        part_sum[o] = 0.0
+    # first pass: shares of the envelope by priority-weighted ask
+    for r in range(k):
+        j = rows[r]
+        w_sum[owner[j]] += np.float64(priority[r]) * wanted[j]
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        w = np.float64(priority[r]) * wanted[j]
+        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
+        part = min(max(budget[o], 0.0) * share, wanted[j])
+        pay[j] = part
+        part_sum[o] += part
+    # second pass: what is left goes to loans with room, in proportion to their room
+    room_sum = w_sum  # reused
+    for r in range(k):
+        room_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        room_sum[owner[j]] += wanted[j] - pay[j]
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        part = pay[j]
+        room = wanted[j] - part
+        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
+        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
+        pay[j] = part + min(left * extra, room)
+
+
+@njit(cache=True)
+def split_short_budgets(rows, priority, budget, wanted, owner, garnished, taken, promise, due, voluntary, paid,
+                        broken_promises):
+    """How households whose budget falls short of what they mean to pay split it (ODD section 7.5;
+    ``borrowers.split_budget``), over their loans ``rows`` (increasing; ``priority`` per row, numpy's ``exp`` of
+    :func:`payment_logits`' exponent): each household splits ``max(budget, 0)`` across them in proportion to
+    ``priority * wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room,
+    in proportion to their room (:func:`_split_rows`). Then, as in :func:`payment_decisions`, ``paid`` adds
+    the garnished wages (``taken`` at ``garnished``) and a promise is broken when ``paid < due - 1e-9``."""
+    _split_rows(rows, priority, budget, wanted, owner, voluntary)
+    g = 0
+    n_garnished = garnished.shape[0]
+    for r in range(rows.shape[0]):
+        j = rows[r]
+        while g < n_garnished and garnished[g] < j:
+            g += 1
+        p = voluntary[j]
+        if g < n_garnished and garnished[g] == j:
+            p = p + taken[g]
+        paid[j] = p
+        if promise[j] and p < due[j] - 1e-9:
+            broken_promises[j] += 1
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
@@ -1335,7 +1449,6 @@ def warm() -> float:
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))
-    owed_by_household(z(f64), z(f64), z(f64), status, z(i32), z(f64))
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
         keep_rows(z(dtype), np.arange(1))
     on_book(status, z(b))
@@ -1354,11 +1467,6 @@ def warm() -> float:
                           0.2, 28.0, 0.005, 0.15, 0.12, z(f64))
     stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
-    # what households mean to pay
-    payment_logit(z(i32), lender, z(f32), z(f32), z(b), z(f32), z(f32), z(f32, 1), z(f32), z(f32), z(i16), z(f32),
-                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6.0, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
-    payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
-                       z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
     # what contact does
     contact_effects(z(i64), z(i32, (3, n)), np.array([0, 1, 2]), z(f64, 3), z(f64, 3), z(f64, 3), z(f64, 3), z(i32),
                     z(i32), z(i32), z(b), z(b), z(b), z(f64), 8.0, 1.0, 0.5, 0.3, 0.1, 0.7, 0.9, 0.05, 0.2, z(f32),
@@ -1389,6 +1497,17 @@ def warm() -> float:
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
                     np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))
+    # households and accounts, fused (session 9)
+    debt_to_income(z(f64), z(f64), z(f64), status, z(i32), np.ones(n), z(f64))
+    payment_logits(z(i32), lender, z(f32), z(f32), np.full(n, -1, dtype=i16), z(b), z(f32), z(f32), z(f32, 1), z(f32),
+                   z(f32), z(f64), z(i16), z(f32), z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.3, -0.3, 6.0,
+                   1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
+    payment_decisions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i32), z(i16), z(f64), z(f64), z(f64), z(f64),
+                      z(f64), z(b), 0.6, z(b), z(b), z(f32), 0.4, z(f32), z(f32), 0.1, 0.5, z(f64), z(f64), z(f64),
+                      z(f64), 0.5, z(i64, 0), z(f64, 0), z(b), z(f64), z(f64), z(f64), z(f64), z(f64), z(b), z(b), z(b),
+                      z(i16), z(i64), z(i64))
+    split_short_budgets(z(i64, 0), z(f32, 0), z(f64), z(f64), z(i32), z(i64, 0), z(f64, 0), z(b), z(f64), z(f64),
+                        z(f64), z(i16))
     return time.perf_counter() - start
 
 

@@ -305,9 +305,10 @@ def test_a_model_run_after_warm_compiles_nothing_more():
 
 @pytest.mark.parametrize("scenario", ["baseline", "recession", "regime_us_reg_f", "champion_challenger"])
 def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatch):
-    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``payment_logit`` and
-    ``payment_intentions``) gives what the numpy engine's decision (``numpy_reference.numpy_decide_payments``)
-    gives on a copy of the book, the households and the behaviour stream: the payments, disputes, amounts due,
+    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``debt_to_income``, ``payment_logits``,
+    ``payment_decisions`` and ``split_short_budgets``) gives what the numpy engine's decision
+    (``numpy_reference.numpy_decide_payments``) gives on a copy of the book, the households and the behaviour
+    stream: the payments, disputes, amounts due,
     the budget split and the hidden truth, and the book and households after."""
     import copy
 
@@ -483,15 +484,17 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
 
 @pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
 def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, months):
-    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``owed_by_household`` (the debt overhang in
-    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` on a running book with
-    charged-off, sold and closed loans: identical."""
+    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``debt_to_income`` (the debt overhang in
+    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` (over a year's base income)
+    on a running book with charged-off, sold and closed loans: identical."""
     model, book, _ = _book_pair(scenario, months)
     v = book.view
     assert np.array_equal(book.amount_due(), ref.amount_due(book))
-    owed = np.zeros(model.borrowers.n)
-    kernels.owed_by_household(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"), owed)
-    assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
+    ratio = np.zeros(model.borrowers.n)
+    kernels.debt_to_income(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"),
+                           model.borrowers.income_base, ratio)
+    owed = ref.owed_by_household(book, model.borrowers.n)
+    assert np.array_equal(ratio, owed / (12.0 * model.borrowers.income_base))
     assert (~book.collecting()).any() and (owed > 0).any()
     assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
     from sim.loans import observe
