@@ -514,41 +514,29 @@ def keep_rows(column, keep):
 
 
 @njit(cache=True)
-def learn_scores(due, paid, lender, learning_rate, score):
-    """Lenders update the score they see of each account from what it paid of what was due
-    (``lenders.learn_scores``): where ``due > 0``, ``score = (1 - rate) score + rate signal`` in float32, with
-    ``rate`` the lender's ``learning_rate`` (float32) and ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to
-    float32; in place. The numpy engine took the same float32 products and sums over every loan and kept the old
-    score where nothing was due (``np.copyto(..., where=due > 0)``)."""
-    one = np.float32(1.0)
-    for i in range(due.shape[0]):
-        if not due[i] > 0:
-            continue
-        ratio = paid[i] / max(due[i], 1e-9)
-        signal = np.float32(min(max(ratio, 0.0), 1.0))
-        rate = learning_rate[lender[i]]
-        updated = (one - rate) * score[i]
-        score[i] = updated + rate * signal
-
-
-@njit(cache=True)
 def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, judgment):
     """The status of loans still on the book from their flags, the last that applies winning: current,
     delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
     (``LoanBook.refresh_status``)."""
     for i in range(status.shape[0]):
-        if status[i] > JUDGMENT:
-            continue
-        new = CURRENT
-        if cycles[i] > 0:
-            new = DELINQUENT
-        if plan_left[i] > 0 or deferral_left[i] > 0:
-            new = PLAN
-        if litigation_age[i] >= 0:
-            new = LITIGATION
-        if judgment[i]:
-            new = JUDGMENT
-        status[i] = new
+        if status[i] <= JUDGMENT:
+            status[i] = _status_on_book(cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
+
+
+@njit(cache=True)
+def _status_on_book(cycles, plan_left, deferral_left, litigation_age, judgment):
+    """The status of one loan still on the book (:func:`refresh_status`): the last that applies of current,
+    delinquent, plan, litigation and judgment."""
+    new = CURRENT
+    if cycles > 0:
+        new = DELINQUENT
+    if plan_left > 0 or deferral_left > 0:
+        new = PLAN
+    if litigation_age >= 0:
+        new = LITIGATION
+    if judgment:
+        new = JUDGMENT
+    return new
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1408,6 +1396,59 @@ def split_short_budgets(rows, priority, budget, wanted, owner, garnished, taken,
             broken_promises[j] += 1
 
 
+# The ledger's month, after the waterfall (ODD section 7.6; CollectionModel._account).
+@njit(cache=True)
+def ledger_outcomes(paid, due, disputed, promise, collector, buyer, settlement_offer, lender, learning_rate, borrower,
+                    score, promise_kept, disputed_held, settled_rows, paid_by_household):
+    """What the month's payments (``paid``, as the waterfall applied them) mean, in one pass over the loans; returns
+    how many settlements were paid (their rows, increasing, are the first entries of ``settled_rows``).
+
+    A loan paid what was due when ``paid >= due - 1e-9``: a promise on it is kept (``promise_kept``), and an accepted
+    settlement with something due is paid. Lenders update the score they see of each account where something was
+    due: ``score = (1 - rate) score + rate signal`` in float32, ``rate`` the lender's ``learning_rate`` (float32),
+    ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to float32 (the numpy engine's ``lenders.learn_scores``).
+    Disputes of accounts not sold to the debt buyer (``collector != buyer``) are ``disputed_held``. What each
+    household paid is summed in row order into ``paid_by_household`` (zero on entry), as ``np.bincount`` sums.
+    """
+    one = np.float32(1.0)
+    k = 0
+    for i in range(paid.shape[0]):
+        p = paid[i]
+        d = due[i]
+        paid_due = p >= d - 1e-9
+        promise_kept[i] = promise[i] and paid_due
+        if d > 0:
+            signal = np.float32(min(max(p / max(d, 1e-9), 0.0), 1.0))
+            rate = learning_rate[lender[i]]
+            updated = (one - rate) * score[i]
+            score[i] = updated + rate * signal
+            if paid_due and settlement_offer[i]:
+                settled_rows[k] = i
+                k += 1
+        disputed_held[i] = disputed[i] and collector[i] != buyer
+        paid_by_household[borrower[i]] += p
+    return k
+
+
+@njit(cache=True)
+def refresh_status_by_household(status, cycles, plan_left, deferral_left, litigation_age, judgment, dpd, borrower,
+                                late_30, legal):
+    """:func:`refresh_status` (``LoanBook.refresh_status``), and in the same pass what households' loans are at the
+    end of the month: ``late_30[household]`` when one of its loans is on the book 30+ days past due
+    (``CollectionModel``'s households 30+ days late), ``legal[household]`` when one is in litigation or under
+    judgment (what neighbours see, ``CollectionModel._update_peers``); both false on entry. The numpy engine
+    counted the flagged loans of each household with ``np.bincount`` and compared the counts with 0."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        if st <= JUDGMENT:
+            st = _status_on_book(cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
+            status[i] = st
+            if dpd[i] >= 30:
+                late_30[borrower[i]] = True
+        if litigation_age[i] >= 0 or judgment[i]:
+            legal[borrower[i]] = True
+
+
 # --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
@@ -1445,7 +1486,6 @@ def warm() -> float:
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     accrue_interest(z(f64), z(f64), status, z(b), True, z(f64), z(f64), z(f64))
-    learn_scores(z(f64), z(f64), lender, z(f32, 1), z(f32))
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))
@@ -1508,6 +1548,10 @@ def warm() -> float:
                       z(i16), z(i64), z(i64))
     split_short_budgets(z(i64, 0), z(f32, 0), z(f64), z(f64), z(i32), z(i64, 0), z(f64, 0), z(b), z(f64), z(f64),
                         z(f64), z(i16))
+    ledger_outcomes(z(f64), z(f64), z(b), z(b), z(i8), 2, z(b), lender, z(f32, 1), z(i32), z(f32), z(b), z(b), z(i64),
+                    z(f64))
+    refresh_status_by_household(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i16), z(i32), z(b),
+                                z(b))
     return time.perf_counter() - start
 
 

@@ -7,8 +7,9 @@ accounts for a contingency fee; a debt buyer buys claims at a price per dollar a
 
 The month's steps here: :func:`plan_treatments` (every arm's strategy plans, the agency and the buyer
 add theirs), :func:`accommodate` (accommodation programmes), :class:`Costs` (every cost, fee, fine and
-sale proceed booked in one place), :func:`learn_scores` and :func:`learn_losses` (what lenders learn
-from payments and charge-offs).
+sale proceed booked in one place), :func:`learn_losses` (what lenders learn from charge-offs). What they
+learn of each account from its payments (the score they see) is updated with the ledger
+(``sim.kernels.ledger_outcomes``).
 """
 
 from __future__ import annotations
@@ -311,13 +312,6 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
     treat = _concat([treat, buyer_t])
     who = np.concatenate([who, np.full(len(sold_rows), Collector.BUYER, dtype=np.int8)])
     return Plan(rows=rows, treatment=treat, who=who)
-
-
-def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
-    """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
-    from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, in one compiled pass
-    kernels.learn_scores(due, paid, book.view("lender"), learning_rate.astype(np.float32), book.view("score_observed"))
 
 
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,

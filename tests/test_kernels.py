@@ -548,20 +548,33 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     assert np.array_equal(paid, np.bincount(cell, weights=c_eff, minlength=15))
 
 
-def test_learn_scores_is_the_numpy_update_bit_for_bit():
-    """Kernel ``learn_scores`` (``lenders.learn_scores``) against the numpy engine's float32 update over every loan,
-    kept only where something was due: identical, with nothing due, overpaid and unpaid loans among them."""
+def test_ledger_outcomes_are_the_numpy_updates_bit_for_bit():
+    """Kernel ``ledger_outcomes`` (``CollectionModel._account``) against the numpy engine's: the lenders' float32
+    score update over every loan, kept only where something was due (``lenders.learn_scores``), promises kept,
+    disputes of accounts not sold, the settlements paid and what each household paid (``np.bincount``): identical,
+    with nothing due, overpaid and unpaid loans among them."""
     rng = np.random.default_rng(12)
-    n = 50_000
+    n, households = 50_000, 20_000
     lender = rng.integers(0, 3, n).astype(np.int16)
     rates = np.array([0.1, 0.25, 0.05], dtype=np.float32)
     due = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.0, n))
     paid = np.where(rng.random(n) < 0.4, 0.0, due * rng.uniform(0.0, 1.5, n))
     score = rng.random(n).astype(np.float32)
+    disputed, promise, offer = rng.random(n) < 0.1, rng.random(n) < 0.2, rng.random(n) < 0.1
+    collector = rng.integers(0, 3, n).astype(np.int8)
+    borrower = rng.integers(0, households, n).astype(np.int32)
     old, before = score.copy(), score.copy()
-    kernels.learn_scores(due, paid, lender, rates, score)
+    kept, held, settled, by_household = (np.empty(n, dtype=bool), np.empty(n, dtype=bool), np.empty(n, dtype=np.int64),
+                                         np.zeros(households))
+    k = kernels.ledger_outcomes(paid, due, disputed, promise, collector, 2, offer, lender, rates, borrower, score, kept,
+                                held, settled, by_household)
     ref.learn_scores(old, lender, rates, due, paid)
     assert np.array_equal(score, old) and (score != before).any() and (score[due == 0] == before[due == 0]).all()
+    paid_due = paid >= due - 1e-9
+    assert np.array_equal(kept, promise & paid_due) and kept.any()
+    assert np.array_equal(held, disputed & (collector != 2)) and held.any()
+    assert np.array_equal(settled[:k], np.flatnonzero(paid_due & offer & (due > 0))) and k > 0
+    assert np.array_equal(by_household, np.bincount(borrower, weights=paid, minlength=households))
 
 
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
