@@ -652,29 +652,40 @@ def effective_consumption(owner, attempts, night, visits, third_party, social_me
                           over_cap_cost, stress_cost, floor_share, out):
     """Consumption less the money-equivalent disutility of the month's contacts and stress, in thousands of dollars
     (``borrowers.effective_consumption``; ODD section 7.8): each household's calls (day and night), night calls,
-    visits, third-party contacts and posts are summed over its contacted rows in row order, then
+    visits, third-party contacts and posts are summed over its contacted rows (in integers, so exactly), then
     ``burden = c_call calls + c_night nights + c_visit visits + c_third third + c_social posts + c_over max(calls +
     visits - legal_cap, 0) + c_stress stress`` (the last product in float32), ``out = max(consumption - burden *
-    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` and added the terms
-    in the same order."""
+    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` (float64 sums of the
+    same whole numbers) and added the terms in the same order; only the contacted households' counts are kept."""
     n = out.shape[0]
-    # per household (one array each: a (households x 5) block would exceed what the allocator recycles)
-    calls, nights, visited, third, posts = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    # the contacted households' counts, exact in integers (so in any order), each in a slot of its own
+    slot = np.full(n, -1, dtype=np.int32)
+    counts = np.zeros((owner.shape[0], 5), dtype=np.int64)
+    k = 0
     for j in range(owner.shape[0]):
         o = owner[j]
-        calls[o] += np.float64(attempts[j] + night[j])
-        nights[o] += np.float64(night[j])
-        visited[o] += np.float64(visits[j])
-        third[o] += np.float64(third_party[j])
-        posts[o] += np.float64(social_media[j])
+        if slot[o] < 0:
+            slot[o] = k
+            k += 1
+        c = counts[slot[o]]
+        c[0] += attempts[j] + night[j]
+        c[1] += night[j]
+        c[2] += visits[j]
+        c[3] += third_party[j]
+        c[4] += social_media[j]
     s32 = np.float32(stress_cost)
     for i in range(n):
-        b = call_cost * calls[i]
-        b += night_call_cost * nights[i]
-        b += visit_cost * visited[i]
-        b += third_party_cost * third[i]
-        b += social_media_cost * posts[i]
-        over = (calls[i] + visited[i]) - legal_cap
+        calls, nights, visited, third, posts = 0.0, 0.0, 0.0, 0.0, 0.0
+        if slot[i] >= 0:
+            c = counts[slot[i]]
+            calls, nights, visited, third, posts = (np.float64(c[0]), np.float64(c[1]), np.float64(c[2]),
+                                                    np.float64(c[3]), np.float64(c[4]))
+        b = call_cost * calls
+        b += night_call_cost * nights
+        b += visit_cost * visited
+        b += third_party_cost * third
+        b += social_media_cost * posts
+        over = (calls + visited) - legal_cap
         b += over_cap_cost * (over if over >= 0.0 else 0.0)
         b += np.float64(s32 * stress[i])
         b *= essentials[i]
