@@ -406,7 +406,9 @@ def update_stress_and_wellbeing(
     """Stress decays and rises with contacts, arrears, job loss, shocks and unmet essentials; the
     well-being index (0-100, scaled like the CFPB Financial Well-Being Scale) moves towards a target
     set by savings, stress, arrears and employment."""
-    log_buffer = np.log((t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
+    log_buffer = np.empty(t.n)
+    kernels.savings_buffer(t.savings, t.essentials, log_buffer)  # then numpy's log
+    np.log(log_buffer, out=log_buffer)
     kernels.stress_and_wellbeing(
         t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall,
         log_buffer, t.wellbeing, t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears,

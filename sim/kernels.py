@@ -1460,6 +1460,46 @@ def refresh_status_by_household(status, cycles, plan_left, deferral_left, litiga
             legal[borrower[i]] = True
 
 
+# Households and the book at the start of a month (CollectionModel._accrue, CreditMarket.applications) and at its end
+# (borrowers.update_stress_and_wellbeing).
+@njit(cache=True)
+def on_book_by_group(status, group, out):
+    """How many loans are on the book (current, delinquent, on a plan, in litigation or judgment) in each group
+    (``group`` per loan, e.g. its lender): ``out[group] += 1`` (int64, zero on entry). The numpy engine took
+    ``np.bincount(group[on_book])``."""
+    for i in range(status.shape[0]):
+        if status[i] <= JUDGMENT:
+            out[group[i]] += 1
+
+
+@njit(cache=True)
+def loan_applicants(borrower, status, u_apply, application_rate, max_loans, out):
+    """The households that apply for a loan this month (``CreditMarket.applications``): those whose uniform draw
+    ``u_apply`` (float32) is below ``application_rate`` (compared in float32, as numpy compared it) and that hold
+    fewer than ``max_loans`` loans on the book. Writes their rows, increasing, to the front of ``out`` and returns
+    how many. The numpy engine counted each household's loans on the book with ``np.bincount`` and took
+    ``np.flatnonzero`` of the two conditions."""
+    open_loans = np.zeros(u_apply.shape[0], dtype=np.int32)
+    for i in range(status.shape[0]):
+        if status[i] <= JUDGMENT:
+            open_loans[borrower[i]] += 1
+    rate = np.float32(application_rate)
+    k = 0
+    for h in range(u_apply.shape[0]):
+        if u_apply[h] < rate and open_loans[h] < max_loans:
+            out[k] = h
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def savings_buffer(savings, essentials, out):
+    """Each household's savings buffer, ``(savings / max(essentials, 1) + 0.1) / 1.1``, whose logarithm (numpy's)
+    enters its well-being target (``borrowers.update_stress_and_wellbeing``; ODD section 7.7)."""
+    for i in range(savings.shape[0]):
+        out[i] = (savings[i] / max(essentials[i], 1.0) + 0.1) / 1.1
+
+
 # --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
@@ -1563,6 +1603,9 @@ def warm() -> float:
                     z(f64))
     refresh_status_by_household(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i16), z(i32), z(b),
                                 z(b))
+    on_book_by_group(status, lender, z(i64, 1))
+    loan_applicants(z(i32), status, z(f32), 0.03, 3, z(i64))
+    savings_buffer(z(f64), z(f64), z(f64))
     return time.perf_counter() - start
 
 

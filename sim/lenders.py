@@ -465,9 +465,10 @@ class CreditMarket:
         t, book = self.households, self.book
         u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
         pop = self.cfg.population
-        open_loans = np.zeros(t.n, dtype=np.int64)
-        kernels.loans_per_household(book.view("borrower"), book.on_book(), open_loans)
-        applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
+        applicants = np.empty(t.n, dtype=np.int64)
+        k = kernels.loan_applicants(book.view("borrower"), book.view("status"), u[0], pop.application_rate,
+                                    pop.max_loans_per_borrower, applicants)
+        applicants = applicants[:k]
         if len(applicants) == 0:
             return applicants, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lender = self.lender_of(u[1][applicants])

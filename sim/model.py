@@ -484,13 +484,12 @@ class CollectionModel(mesa.Model):
     def _accrue(self, levers, m: int) -> _Accrual:
         """Accommodation programmes and forbearance pause accounts; interest accrues on the rest."""
         t, book = self.borrowers, self.book
-        owner = book.view("borrower")
-        on_book = book.on_book()
         accommodation = (accommodate(self.lenders, book, t, m, self.streams["policy"]) if self._accommodating
                          else None)
         forborne = np.zeros(book.n, dtype=bool)
         if levers.forbearance:
-            forborne = on_book & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
+            owner = book.view("borrower")
+            forborne = book.on_book() & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
         if accommodation is None:
             interest = book.accrue_interest(forborne, levers.forbearance_interest_accrues)
         else:  # accommodated accounts are paused like forborne ones; interest-free ones accrue nothing
@@ -498,7 +497,8 @@ class CollectionModel(mesa.Model):
                 | (accommodation.paused & accommodation.interest_free)
             forborne = forborne | accommodation.paused
             interest = book.accrue_interest(no_interest, False)
-        accounts_on_book = np.bincount(book.view("lender")[on_book], minlength=len(self.lenders))
+        accounts_on_book = np.zeros(len(self.lenders), dtype=np.int64)
+        kernels.on_book_by_group(book.view("status"), book.view("lender"), accounts_on_book)
         return _Accrual(interest=interest, forborne=forborne, accommodation=accommodation,
                         accounts_on_book=accounts_on_book)
 

@@ -577,6 +577,32 @@ def test_ledger_outcomes_are_the_numpy_updates_bit_for_bit():
     assert np.array_equal(by_household, np.bincount(borrower, weights=paid, minlength=households))
 
 
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_counts_of_the_month_are_the_numpy_ones_bit_for_bit(scenario, months):
+    """Kernels ``on_book_by_group`` (``CollectionModel._accrue``), ``loan_applicants`` (``CreditMarket.applications``,
+    with a rate whose float32 rounding is below it and one above) and ``savings_buffer``
+    (``update_stress_and_wellbeing``) against the numpy engine's bincounts and arithmetic on a running book:
+    identical."""
+    model, book, _ = _book_pair(scenario, months)
+    t, n_lenders = model.borrowers, len(model.lenders)
+    owner, lender, status = book.view("borrower"), book.view("lender"), book.view("status")
+    on_book = book.on_book()
+    counts = np.zeros(n_lenders, dtype=np.int64)
+    kernels.on_book_by_group(status, lender, counts)
+    assert np.array_equal(counts, np.bincount(lender[on_book], minlength=n_lenders)) and counts.sum() > 0
+    limit = model.cfg.population.max_loans_per_borrower
+    open_loans = np.bincount(owner[on_book], minlength=t.n)
+    u = np.random.default_rng(3).random(t.n, dtype=np.float32)
+    for rate in (0.035, 0.7):
+        u[:2] = np.float32(rate)
+        out = np.empty(t.n, dtype=np.int64)
+        k = kernels.loan_applicants(owner, status, u, rate, limit, out)
+        assert np.array_equal(out[:k], np.flatnonzero((u < rate) & (open_loans < limit))) and k > 0
+    buffer = np.empty(t.n)
+    kernels.savings_buffer(t.savings, t.essentials, buffer)
+    assert np.array_equal(buffer, (t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
+
+
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
     """Kernels ``requests_by_group`` (what a reference regime would forbid, ``run_contacts``) and
     ``sum_by_group_where`` (``Costs.book_contacts``, ``LoanBook.compact``) against the numpy engine's masked sums
