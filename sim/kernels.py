@@ -505,12 +505,16 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
 
 
 @njit(cache=True)
-def keep_rows(column, keep):
-    """Move the rows ``keep`` (increasing) of a book column to its front, in place: ``column[j] = column[keep[j]]``
-    (``LoanBook.compact``). Safe in place because ``keep[j] >= j``; the numpy engine gathered a copy with
-    ``np.take`` and wrote it back."""
-    for j in range(keep.shape[0]):
-        column[j] = column[keep[j]]
+def drop_rows(column, gone):
+    """Move the rows of a book column that are not ``gone`` to its front, in order, in place; returns how many
+    (``LoanBook.compact``). Safe in place because a kept row only moves up. Reads the mask, not an index array
+    (a kept row is copied and the write position advances past it, with no branch); the numpy engine gathered a copy
+    with ``np.take(column, np.flatnonzero(~gone))`` and wrote it back."""
+    j = 0
+    for i in range(gone.shape[0]):
+        column[j] = column[i]
+        j += not gone[i]
+    return j
 
 
 @njit(cache=True)
@@ -1541,7 +1545,7 @@ def warm() -> float:
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
-        keep_rows(z(dtype), np.arange(1))
+        drop_rows(z(dtype), z(b))
     on_book(status, z(b))
     in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
     left_collection(z(i64), z(i64), z(i64))

@@ -257,8 +257,7 @@ class LoanBook:
 
     def compact(self) -> int:
         """Archive paid-off and closed loans; return how many rows were removed."""
-        status = self.view("status")
-        gone = (status == Status.PAID_OFF) | (status == Status.CLOSED)
+        gone = self.view("status") >= Status.PAID_OFF  # paid off or closed, the last two statuses
         removed = int(gone.sum())
         if removed == 0:
             return 0
@@ -267,10 +266,9 @@ class LoanBook:
             archived = np.zeros(self.n_lenders)
             kernels.sum_by_group_where(self.view(name), gone, lender, archived)
             self.archived[name] += archived
-        keep = np.flatnonzero(~gone)
         for name in COLUMNS:
-            kernels.keep_rows(getattr(self, name), keep)  # in place: no gathered copy of each column
-        self.n = len(keep)
+            kept = kernels.drop_rows(self.view(name), gone)  # in place: no gathered copy of each column
+        self.n = kept
         return removed
 
     # ---------------------------------------------------------------------------------------------
