@@ -270,10 +270,14 @@ def in_collection(status, cycles, plan_left, deferral_left, litigation_age, judg
     """Whether each loan is in its lender's collection (``LoanBook.in_collection``): on the book and late, on a
     plan or deferral, in litigation or under judgment; or charged off (and so still held by the lender)."""
     for i in range(status.shape[0]):
-        st = status[i]
-        worked = (cycles[i] > 0 or plan_left[i] > 0 or deferral_left[i] > 0 or litigation_age[i] >= 0
-                  or judgment[i])
-        out[i] = (worked and st <= JUDGMENT) or st == CHARGED_OFF
+        out[i] = _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
+
+
+@njit(cache=True)
+def _in_collection(status, cycles, plan_left, deferral_left, litigation_age, judgment):
+    """Whether one loan is in its lender's collection (:func:`in_collection`)."""
+    worked = cycles > 0 or plan_left > 0 or deferral_left > 0 or litigation_age >= 0 or judgment
+    return (worked and status <= JUDGMENT) or status == CHARGED_OFF
 
 
 @njit(cache=True)
@@ -1504,6 +1508,34 @@ def savings_buffer(savings, essentials, out):
         out[i] = (savings[i] / max(essentials[i], 1.0) + 0.1) / 1.1
 
 
+# Which rows a lender looks at (sim.loans.collection_rows, current_rows; CreditMarket.prepay).
+@njit(cache=True)
+def collection_rows_of(which, lender, status, cycles, plan_left, deferral_left, litigation_age, judgment, out):
+    """The rows of lender ``which``'s accounts in collection (:func:`in_collection`), increasing, written to the
+    front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(in_collection & (lender ==
+    which))``."""
+    k = 0
+    for i in range(status.shape[0]):
+        if lender[i] == which and _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i],
+                                                 litigation_age[i], judgment[i]):
+            out[k] = i
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def rows_with_status(status, value, lender, which, out):
+    """The rows whose status is ``value`` and, unless ``which`` is negative, whose lender is ``which``, increasing,
+    written to the front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(status == value)``
+    (and ``& (lender == which)``)."""
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == value and (which < 0 or lender[i] == which):
+            out[k] = i
+            k += 1
+    return k
+
+
 # --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
@@ -1610,6 +1642,8 @@ def warm() -> float:
     on_book_by_group(status, lender, z(i64, 1))
     loan_applicants(z(i32), status, z(f32), 0.03, 3, z(i64))
     savings_buffer(z(f64), z(f64), z(f64))
+    collection_rows_of(0, lender, status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i64))
+    rows_with_status(status, 0, lender, -1, z(i64))
     return time.perf_counter() - start
 
 

@@ -514,7 +514,7 @@ class CreditMarket:
         """Current loans are repaid early (refinanced) with a monthly probability; returns the balances
         repaid by outcome group."""
         book = self.book
-        current = np.flatnonzero(book.view("status") == Status.CURRENT)
+        current = book.rows_with_status(Status.CURRENT)
         rows = current[rng.random(len(current), dtype=np.float32) < self.cfg.behaviour.prepayment_rate]
         amount = book.prepay(rows)
         return self.by_group(rows, amount)

@@ -280,6 +280,12 @@ class LoanBook:
         kernels.claim(self.view("principal"), self.view("interest"), self.view("fees"), out)
         return out
 
+    def rows_with_status(self, status: Status, lender: int = -1) -> np.ndarray:
+        """The rows (increasing) of the loans with ``status``, of every lender or only of ``lender``."""
+        rows = np.empty(self.n, dtype=np.int64)
+        k = kernels.rows_with_status(self.view("status"), int(status), self.view("lender"), lender, rows)
+        return rows[:k]
+
     def claim_of(self, rows: np.ndarray) -> np.ndarray:
         """What each borrower still owes on the loans ``rows`` (row numbers or a mask of the rows in use): principal
         + interest + fees, the same numbers as ``claim()[rows]`` without computing the claim of every loan."""
@@ -577,13 +583,17 @@ class Observation:
 def collection_rows(book: LoanBook, lender: int) -> np.ndarray:
     """The rows of the book that hold ``lender``'s accounts in collection (:meth:`LoanBook.in_collection`),
     in book order: what :func:`observe` shows the lender, one row per account."""
-    return np.flatnonzero(book.in_collection() & (book.view("lender") == lender))
+    v = book.view
+    rows = np.empty(book.n, dtype=np.int64)
+    k = kernels.collection_rows_of(lender, v("lender"), v("status"), v("cycles"), v("plan_left"), v("deferral_left"),
+                                   v("litigation_age"), v("judgment"), rows)
+    return rows[:k]
 
 
 def current_rows(book: LoanBook, lender: int) -> np.ndarray:
     """The rows of the book that hold ``lender``'s current accounts: what it observes before the due date
     (``observe(..., before_due=True)``) to send pre-due reminders."""
-    return np.flatnonzero((book.view("status") == Status.CURRENT) & (book.view("lender") == lender))
+    return book.rows_with_status(Status.CURRENT, lender)
 
 
 def observe(book: LoanBook, rows: np.ndarray, month: int, uses_app: np.ndarray | None = None,

@@ -604,6 +604,22 @@ def test_counts_of_the_month_are_the_numpy_ones_bit_for_bit(scenario, months):
     assert np.array_equal(buffer, (t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
 
 
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("champion_challenger", 15)])
+def test_rows_a_lender_looks_at_are_the_numpy_ones(scenario, months):
+    """``collection_rows``, ``current_rows`` and ``LoanBook.rows_with_status`` (kernels ``collection_rows_of`` and
+    ``rows_with_status``) against the numpy engine's ``np.flatnonzero`` on a running book: identical."""
+    from sim.loans import Status, collection_rows, current_rows
+
+    model, book, _ = _book_pair(scenario, months)
+    lender, status = book.view("lender"), book.view("status")
+    for index in range(len(model.lenders)):
+        assert np.array_equal(collection_rows(book, index), np.flatnonzero(ref.in_collection(book) & (lender == index)))
+        assert np.array_equal(current_rows(book, index), np.flatnonzero((status == Status.CURRENT) & (lender == index)))
+    for value in Status:
+        assert np.array_equal(book.rows_with_status(value), np.flatnonzero(status == value))
+    assert len(collection_rows(book, 0)) > 0
+
+
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
     """Kernels ``requests_by_group`` (what a reference regime would forbid, ``run_contacts``) and
     ``sum_by_group_where`` (``Costs.book_contacts``, ``LoanBook.compact``) against the numpy engine's masked sums
