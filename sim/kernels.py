@@ -1217,7 +1217,10 @@ def payment_logits(owner, lender, willingness, neg_pressure, litigation_age, jud
     priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (the priority is its
     ``exp``). Household columns (willingness, peers, overhang, stress) are indexed by ``owner``; ``reputation``
     (float32, weighted) by lender. The overhang is rounded to float32 from ``float32(w_overhang) * log1p`` in
-    float64, as numpy rounded it; the other products are float32.
+    float64, as numpy rounded it; the other products are float32. The household terms (``intercept + w_will *
+    willingness``, the peers' term, the overhang, ``w_stress * stress``) are computed first, side by side in one
+    block, so that a loan reads one cache line of its household's, not five (the same numbers, added in the same
+    order).
     """
     a = np.float32(intercept)
     w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
@@ -1228,20 +1231,25 @@ def payment_logits(owner, lender, willingness, neg_pressure, litigation_age, jud
     boost = np.float32(promise_boost)
     p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
     cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
+    # the household terms side by side (one cache line per loan's household, not one per column)
+    household = np.empty((willingness.shape[0], 4), dtype=np.float32)
+    for h in range(willingness.shape[0]):
+        household[h, 0] = a + w_will * willingness[h]
+        household[h, 1] = w_peer_legal * peer_legal[h] - w_peer_default * peer_delinquent[h]
+        household[h, 2] = np.float32(w_overhang * log_overhang[h])
+        household[h, 3] = w_stress * stress[h]
     for j in range(owner.shape[0]):
         o = owner[j]
         sued = np.float32(litigation_age[j] >= 0 or judgment[j])
         pressure = -neg_pressure[j]
-        peer = w_peer_legal * peer_legal[o] - w_peer_default * peer_delinquent[o]
-        overhang = np.float32(w_overhang * log_overhang[o])
-        logit = a + w_will * willingness[o]
+        logit = household[o, 0]
         logit = logit + w_pressure * pressure
         logit = logit + w_legal * (sued + threat[j])
         logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
-        logit = logit + peer
-        logit = logit - overhang
+        logit = logit + household[o, 1]
+        logit = logit - household[o, 2]
         logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
-        logit = logit + w_stress * stress[o]
+        logit = logit + household[o, 3]
         logit = logit + boost * np.float32(promise[j])
         logit = logit - reactance[j]
         neg_logit[j] = min(-logit, cap80)
