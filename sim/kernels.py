@@ -1532,6 +1532,19 @@ def collection_rows_of(which, lender, status, cycles, plan_left, deferral_left, 
 
 
 @njit(cache=True)
+def rows_collected_where(flags, status, out):
+    """The rows of the loans still collected (status below ``PAID_OFF``) where ``flags`` holds, increasing, written to
+    the front of ``out``; returns how many (the loans under judgment whose garnishment orders move on,
+    ``sim.payments.wage_garnishments``). The numpy engine took ``np.flatnonzero(flags & (status < PAID_OFF))``."""
+    k = 0
+    for i in range(status.shape[0]):
+        if flags[i] and status[i] < PAID_OFF:
+            out[k] = i
+            k += 1
+    return k
+
+
+@njit(cache=True)
 def rows_with_status(status, value, lender, which, out):
     """The rows whose status is ``value`` and, unless ``which`` is negative, whose lender is ``which``, increasing,
     written to the front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(status == value)``
@@ -1652,6 +1665,7 @@ def warm() -> float:
     savings_buffer(z(f64), z(f64), z(f64))
     collection_rows_of(0, lender, status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i64))
     rows_with_status(status, 0, lender, -1, z(i64))
+    rows_collected_where(z(b), status, z(i64))
     return time.perf_counter() - start
 
 

@@ -280,6 +280,12 @@ class LoanBook:
         kernels.claim(self.view("principal"), self.view("interest"), self.view("fees"), out)
         return out
 
+    def rows_collected_where(self, flags: np.ndarray) -> np.ndarray:
+        """The rows (increasing) of the loans still collected (:meth:`collecting`) where ``flags`` (per loan) holds."""
+        rows = np.empty(self.n, dtype=np.int64)
+        k = kernels.rows_collected_where(flags, self.view("status"), rows)
+        return rows[:k]
+
     def rows_with_status(self, status: Status, lender: int = -1) -> np.ndarray:
         """The rows (increasing) of the loans with ``status``, of every lender or only of ``lender``."""
         rows = np.empty(self.n, dtype=np.int64)

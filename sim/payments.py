@@ -85,7 +85,7 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
 def wage_garnishments(book: LoanBook, t: BorrowerTable, tac: Tactics,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`garnish_wages` as the loans under an order in force (rows, increasing) and what is taken on each."""
-    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    judged = book.rows_collected_where(book.view("judgment"))
     if not len(judged):
         return judged, np.zeros(0)
     jowner = book.view("borrower")[judged]
@@ -103,7 +103,8 @@ def wage_garnishments(book: LoanBook, t: BorrowerTable, tac: Tactics,
     if not len(rows):
         return rows, np.zeros(0)
     free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
-    n_garnished = np.bincount(owners, minlength=t.n)[owners]
+    _, household, count = np.unique(owners, return_inverse=True, return_counts=True)
+    n_garnished = count[household]  # each loan's household's garnished loans
     return rows, np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim_of(rows))
 
 
