@@ -411,9 +411,13 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         st = status[i]
         was_sold = st == SOLD
         was_charged_off = st == CHARGED_OFF
-        repaid[i] += 0.0 if was_sold else pay
-        written_off[i] -= pay if was_charged_off else 0.0
-        buyer_collected[i] += pay if was_sold else 0.0
+        # (a column that an event leaves as it is is not written: its memory stays clean)
+        if was_sold:
+            buyer_collected[i] += pay
+        else:
+            repaid[i] += pay
+        if was_charged_off:
+            written_off[i] -= pay
         paid_last[i] = pay
         paid[i] = pay
         paid_on_charged_off[i] = pay if was_charged_off else 0.0
@@ -433,7 +437,7 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         plan_completed = on_plan and not miss and plan_left[i] == 0
         if broken:
             arr = min(arr + plan_arrears[i], claim_after)
-        if plan_left[i] <= 0:
+        if plan_left[i] <= 0 and plan_arrears[i] != 0.0:
             plan_arrears[i] = 0.0
 
         paused = forborne[i] or deferral_left[i] > 0
@@ -441,8 +445,9 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         if has_fee_waived and fee_waived[i]:
             late = False
         fee = late_fee[lender[i]] if late else 0.0
-        fees[i] += fee
-        fees_charged[i] += fee
+        if late:
+            fees[i] += fee
+            fees_charged[i] += fee
 
         full_payment = contractual[i] / max(plan_payment_share, 1e-9) if on_plan else contractual[i]
         reference = max(full_payment, 1.0) if is_card[i] else max(instalment[i], 1.0)
@@ -453,7 +458,9 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         if paused and on_book:
             cyc = min(cyc, old_cycles)
         cyc = min(cyc, np.int16(99))
-        arrears[i] = arr if on_book else 0.0
+        new_arrears = arr if on_book else 0.0
+        if arrears[i] != new_arrears:
+            arrears[i] = new_arrears
         cycles[i] = cyc
         if on_book:
             dpd[i] = DAYS_PER_CYCLE * (cyc - 1) + (DAYS_PER_CYCLE - due_day[i]) if cyc > 0 else 0
@@ -475,8 +482,8 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         chargeoff[i] = co
         gross = principal[i] + interest[i] + fees[i] if co else 0.0
         gross_chargeoff[i] = gross
-        written_off[i] += gross
         if co:
+            written_off[i] += gross
             status[i] = CHARGED_OFF
             months_since_chargeoff[i] = 0
             arrears[i] = 0.0
