@@ -955,9 +955,9 @@ def requests_by_group(requested, where, group, held, out):
 @njit(cache=True)
 def sum_by_group_where(values, where, group, out):
     """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
-    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``), the harm to third parties
-    (``contacts.run_contacts``) and the ledger of the loans a compaction archives (``LoanBook.compact``). The numpy
-    engine took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
+    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``) and the harm to third parties
+    (``contacts.run_contacts``). The numpy engine took ``np.bincount(group[where], weights=values[where])``, which
+    adds the same values in the same order."""
     for i in range(values.shape[0]):
         if where[i]:
             out[group[i]] += np.float64(values[i])
@@ -1564,6 +1564,40 @@ def rows_with_status(status, value, lender, which, out):
     return k
 
 
+# What agencies and the debt buyer collected (CollectionModel._lenders_learn) and what leaves the book
+# (LoanBook.compact).
+@njit(cache=True)
+def collections_by_collector(paid, collector, agency, buyer, lender, arm, group_offset, by_agency, buyer_paid):
+    """What the month's payments (``paid``) brought the agency and the debt buyer, in one pass over the loans:
+    ``by_agency[group_offset[lender] + arm] += paid`` over the rows placed with the agency (``collector ==
+    agency``), in row order (zero on entry), as ``np.bincount`` summed; the payments on the buyer's rows are copied
+    to the front of ``buyer_paid``, in row order, and their count returned (numpy's ``sum`` of them is then the
+    pairwise sum of ``paid[collector == buyer]``)."""
+    k = 0
+    for i in range(paid.shape[0]):
+        c = collector[i]
+        if c == agency:
+            by_agency[group_offset[lender[i]] + arm[i]] += paid[i]
+        elif c == buyer:
+            buyer_paid[k] = paid[i]
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def drop_rows_archiving(column, gone, lender, archived):
+    """:func:`drop_rows` for a ledger column (float64), adding the values of the rows gone to ``archived[lender]``
+    in row order (zero on entry; ``LoanBook.compact``), as ``np.bincount`` summed; returns how many rows are
+    kept."""
+    j = 0
+    for i in range(gone.shape[0]):
+        if gone[i]:
+            archived[lender[i]] += column[i]
+        column[j] = column[i]
+        j += not gone[i]
+    return j
+
+
 # --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
@@ -1639,7 +1673,6 @@ def warm() -> float:
     requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties
         sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
-    sum_by_group_where(z(f64), z(b), lender, z(f64, 1))  # the ledger of loans leaving the book, by lender
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
     redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))
@@ -1673,6 +1706,8 @@ def warm() -> float:
     collection_rows_of(0, lender, status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i64))
     rows_with_status(status, 0, lender, -1, z(i64))
     rows_collected_where(z(b), status, z(i64))
+    collections_by_collector(z(f64), z(i8), 1, 2, lender, z(i8), z(i64, 1), z(f64, 1), z(f64))
+    drop_rows_archiving(z(f64), z(b), lender, z(f64, 1))
     return time.perf_counter() - start
 
 

@@ -262,12 +262,15 @@ class LoanBook:
         if removed == 0:
             return 0
         lender = self.view("lender")
-        for name in self.LEDGER:  # (as np.bincount over the gathered rows adds, without gathering them)
+        # in place, no gathered copy of each column; the ledger of the loans gone is archived by lender as it is
+        # moved (before the lenders themselves move)
+        for name in self.LEDGER:
             archived = np.zeros(self.n_lenders)
-            kernels.sum_by_group_where(self.view(name), gone, lender, archived)
+            kernels.drop_rows_archiving(self.view(name), gone, lender, archived)
             self.archived[name] += archived
         for name in COLUMNS:
-            kept = kernels.drop_rows(self.view(name), gone)  # in place: no gathered copy of each column
+            if name not in self.LEDGER:
+                kept = kernels.drop_rows(self.view(name), gone)
         self.n = kept
         return removed
 

@@ -590,10 +590,11 @@ class CollectionModel(mesa.Model):
     def _lenders_learn(self, events: Events, contacts: Contacts) -> np.ndarray:
         """Agency fees are booked (returned by group); lenders learn their losses (credit supply)."""
         book = self.book
-        paid = events.paid
-        placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
-        sold = book.view("collector") == Collector.BUYER
-        fees = self.costs.book_agency_fees(self._by_group(placed, paid[placed]), float(paid[sold].sum()))
+        by_agency, buyer_paid = np.zeros(len(self.groups)), np.empty(book.n)
+        k = kernels.collections_by_collector(events.paid, book.view("collector"), int(Collector.AGENCY),
+                                             int(Collector.BUYER), book.view("lender"), book.view("arm"),
+                                             self.group_offset, by_agency, buyer_paid)
+        fees = self.costs.book_agency_fees(by_agency, float(buyer_paid[:k].sum()))
         learn_losses(self.lenders, self.book, events, contacts, self.group_lender)
         return fees
 
@@ -638,9 +639,6 @@ class CollectionModel(mesa.Model):
     def groups_in_book(self) -> np.ndarray:
         """Outcome group of every loan row in use."""
         return self.book.groups(self.group_offset)
-
-    def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)
 
     def _update_peers(self, any_30: np.ndarray, legal: np.ndarray) -> None:
         """What each household's neighbours did this month, for next month's decisions: the share 30+ days

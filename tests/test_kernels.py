@@ -100,7 +100,8 @@ def test_more_distinct_than_is_the_count_of_unique_values():
 
 
 def test_drop_rows_is_the_gathered_copy_of_every_book_column():
-    """Kernel ``drop_rows`` (``LoanBook.compact``, in place) against the numpy engine's ``col[:k] = np.take(col,
+    """Kernels ``drop_rows`` and ``drop_rows_archiving`` (``LoanBook.compact``, in place; the latter also sums the
+    values of the rows gone by lender, as ``np.bincount`` does) against the numpy engine's ``col[:k] = np.take(col,
     keep)``, for a column of every dtype the book holds, with the first and last rows gone or kept; the rows after
     the kept ones are left as they were or hold rows already moved (never read)."""
     from sim.loans import COLUMNS
@@ -114,6 +115,11 @@ def test_drop_rows_is_the_gathered_copy_of_every_book_column():
             expected = np.take(column, keep)
             assert kernels.drop_rows(column, gone) == len(keep)
             assert np.array_equal(column[: len(keep)], expected), dtype
+        values, lender = rng.lognormal(5.0, 2.0, n), rng.integers(0, 3, n).astype(np.int16)
+        expected, archived = np.take(values, keep), np.zeros(3)
+        expected_archived = np.bincount(lender[gone], weights=values[gone], minlength=3)
+        assert kernels.drop_rows_archiving(values, gone, lender, archived) == len(keep)
+        assert np.array_equal(values[: len(keep)], expected) and np.array_equal(archived, expected_archived)
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
@@ -576,6 +582,23 @@ def test_ledger_outcomes_are_the_numpy_updates_bit_for_bit():
     assert np.array_equal(held, disputed & (collector != 2)) and held.any()
     assert np.array_equal(settled[:k], np.flatnonzero(paid_due & offer & (due > 0))) and k > 0
     assert np.array_equal(by_household, np.bincount(borrower, weights=paid, minlength=households))
+
+
+def test_collections_by_collector_are_the_numpy_sums_bit_for_bit():
+    """Kernel ``collections_by_collector`` (``CollectionModel._lenders_learn``) against the numpy engine's
+    ``np.bincount`` of the agency's rows by outcome group and numpy's sum of the buyer's payments: identical."""
+    rng = np.random.default_rng(13)
+    n = 50_000
+    paid = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.5, n))
+    collector = rng.integers(0, 3, n).astype(np.int8)
+    lender, arm = rng.integers(0, 2, n).astype(np.int16), rng.integers(0, 2, n).astype(np.int8)
+    offset = np.array([0, 2])
+    by_agency, buyer_paid = np.zeros(4), np.empty(n)
+    k = kernels.collections_by_collector(paid, collector, 1, 2, lender, arm, offset, by_agency, buyer_paid)
+    placed = collector == 1
+    expected = np.bincount(offset[lender[placed]] + arm[placed], weights=paid[placed], minlength=4)
+    assert np.array_equal(by_agency, expected) and (by_agency > 0).all()
+    assert float(buyer_paid[:k].sum()) == float(paid[collector == 2].sum()) and k > 0
 
 
 @pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
