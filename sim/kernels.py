@@ -281,16 +281,47 @@ def _in_collection(status, cycles, plan_left, deferral_left, litigation_age, jud
 
 
 @njit(cache=True)
-def observed_state(rows, principal, interest, fees, plan_left, deferral_left, litigation_age, claim, on_plan,
-                   in_litigation):
-    """What a lender's observation derives from its records of the accounts at ``rows`` (``sim.loans.observe``):
-    the claim ``principal + interest + fees``, whether a plan or deferral runs, whether a lawsuit is pending or
-    decided. The numpy engine gathered each of the six columns and combined the copies."""
+def observed_accounts(rows, uses_app, loan_id, dpd, cycles, scheduled, arrears, months_on_book, status, collector,
+                      paid_last, broken_promises, contacts_last, rpc_last, disputed, judgment, months_since_chargeoff,
+                      score, is_card, borrower, principal, interest, fees, plan_left, deferral_left, litigation_age,
+                      o_loan_id, o_dpd, o_cycles, o_bucket, o_claim, o_scheduled, o_arrears, o_months_on_book,
+                      o_status, o_collector, o_paid_last, o_broken_promises, o_contacts_last, o_rpc_last, o_disputed,
+                      o_on_plan, o_in_litigation, o_judgment, o_charged_off, o_months_since_chargeoff, o_score,
+                      o_is_card, o_uses_app):
+    """What a lender's observation holds of the accounts at ``rows`` (``sim.loans.observe``), in one pass over
+    them: each book column gathered (``o_<column> = column[rows]``, ``score`` from ``score_observed``); the claim
+    ``principal + interest + fees``; the days-past-due bucket (:func:`buckets`); whether a plan or deferral runs,
+    whether a lawsuit is pending or decided, whether the account is charged off; and whether its household uses
+    the app (``uses_app[borrower]``; none when ``uses_app`` is empty). The numpy engine took one ``np.take`` a
+    column and combined the copies."""
+    has_app = uses_app.shape[0] > 0
     for j in range(rows.shape[0]):
         r = rows[j]
-        claim[j] = principal[r] + interest[r] + fees[r]
-        on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
-        in_litigation[j] = litigation_age[r] >= 0
+        o_loan_id[j] = loan_id[r]
+        d = dpd[r]
+        o_dpd[j] = d
+        o_bucket[j] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        o_cycles[j] = cycles[r]
+        o_claim[j] = principal[r] + interest[r] + fees[r]
+        o_scheduled[j] = scheduled[r]
+        o_arrears[j] = arrears[r]
+        o_months_on_book[j] = months_on_book[r]
+        st = status[r]
+        o_status[j] = st
+        o_charged_off[j] = st == CHARGED_OFF
+        o_collector[j] = collector[r]
+        o_paid_last[j] = paid_last[r]
+        o_broken_promises[j] = broken_promises[r]
+        o_contacts_last[j] = contacts_last[r]
+        o_rpc_last[j] = rpc_last[r]
+        o_disputed[j] = disputed[r]
+        o_on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
+        o_in_litigation[j] = litigation_age[r] >= 0
+        o_judgment[j] = judgment[r]
+        o_months_since_chargeoff[j] = months_since_chargeoff[r]
+        o_score[j] = score[r]
+        o_is_card[j] = is_card[r]
+        o_uses_app[j] = uses_app[borrower[r]] if has_app else False
 
 
 @njit(cache=True)
@@ -1643,7 +1674,12 @@ def warm() -> float:
     on_book(status, z(b))
     in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
     left_collection(z(i64), z(i64), z(i64))
-    observed_state(np.arange(n), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16), z(f64), z(b), z(b))
+    book_in = (z(i64), z(i16), z(i16), z(f64), z(f64), z(i16), status, z(i8), z(f64), z(i16), z(i16), z(i16), z(b),
+               z(b), z(i16), z(f32), z(b), z(i32), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16))
+    observed = (z(i64), z(i16), z(i16), z(i8), z(f64), z(f64), z(f64), z(i16), z(i8), z(i8), z(f64), z(i16), z(i16),
+                z(i16), z(b), z(b), z(b), z(b), z(b), z(i16), z(f32), z(b), z(b))
+    for uses_app in (z(b, 0), z(b)):
+        observed_accounts(np.arange(n), uses_app, *book_in, *observed)
     buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,

@@ -489,6 +489,13 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
     assert (balance > 0).sum() == k
 
 
+def ref_buckets(dpd):
+    """The days-past-due buckets as the numpy engine found them."""
+    from sim.loans import BUCKET_EDGES
+
+    return np.searchsorted(BUCKET_EDGES, dpd, side="right").astype(np.int8)
+
+
 @pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
 def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, months):
     """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``debt_to_income`` (the debt overhang in
@@ -507,7 +514,17 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     from sim.loans import observe
 
     rows = np.flatnonzero(book.in_collection())
-    obs = observe(book, rows, model.month)  # kernel observed_state
+    uses_app = np.random.default_rng(2).random(model.borrowers.n) < 0.5
+    obs = observe(book, rows, model.month, uses_app)  # kernel observed_accounts
+    for name in ("loan_id", "dpd", "cycles", "scheduled", "arrears", "months_on_book", "status", "collector",
+                 "paid_last", "broken_promises", "contacts_last", "rpc_last", "disputed", "judgment",
+                 "months_since_chargeoff", "is_card"):
+        assert np.array_equal(getattr(obs, name), np.take(v(name), rows)) and getattr(obs, name).dtype == v(name).dtype
+    assert np.array_equal(obs.score, v("score_observed")[rows]) and obs.score.dtype == np.float32
+    assert np.array_equal(obs.bucket, ref_buckets(obs.dpd)) and obs.bucket.dtype == np.int8
+    assert np.array_equal(obs.charged_off, obs.status == 5)
+    assert np.array_equal(obs.uses_app, uses_app[v("borrower")[rows]]) and obs.uses_app.any()
+    assert not observe(book, rows, model.month).uses_app.any()
     assert np.array_equal(obs.claim, v("principal")[rows] + v("interest")[rows] + v("fees")[rows])
     assert np.array_equal(obs.on_plan, (v("plan_left")[rows] > 0) | (v("deferral_left")[rows] > 0))
     assert np.array_equal(obs.in_litigation, v("litigation_age")[rows] >= 0) and obs.on_plan.any()
