@@ -401,21 +401,18 @@ class LoanBook:
         return interest
 
     def schedule(self, interest_this_month: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
-                 payment_share: np.ndarray | None = None) -> np.ndarray:
-        """Set and return this month's contractual payment of every loan (zero while forborne or
+                 payment_share: np.ndarray | None = None) -> None:
+        """Set this month's contractual payment of every loan, the column ``scheduled`` (zero while forborne or
         deferred). Charged-off and sold claims are asked for a twelfth of the claim a month. With
         ``payment_share`` (accounts coming back from an accommodation on a ramp), only that share of the
         contractual payment is scheduled."""
         v = self.view
-        scheduled = np.empty(self.n)
         kernels.schedule_payments(
             v("principal"), v("interest"), v("fees"), interest_this_month, v("lender"), v("status"), v("is_card"),
             v("months_on_book"), v("term"), v("instalment"), v("plan_left"), v("deferral_left"), forborne,
             terms.min_payment_floor, terms.min_payment_share, self.plan_payment_share,
             _NO_SHARE if payment_share is None else payment_share, payment_share is not None,
-            v("contractual"), scheduled)
-        v("scheduled")[:] = scheduled
-        return scheduled
+            v("contractual"), v("scheduled"))
 
     def amount_due(self) -> np.ndarray:
         """This month's payment plus arrears, capped at the claim."""

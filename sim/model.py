@@ -437,7 +437,9 @@ class CollectionModel(mesa.Model):
         levers = levers_at(cfg.economy, m)
         self.regime = regime_in_force(cfg.regulation, m, self.regulator.tightenings)
         u_now = 1.0 - float(t.employed.mean()) if t.n else 0.0
-        finding_weights = cfg.economy.duration_dependence ** np.minimum(t.months_unemployed, 24)
+        # duration_dependence ** min(months unemployed, 24), looked up in the powers 0-24 (the same numbers)
+        powers = cfg.economy.duration_dependence ** np.arange(25, dtype=t.months_unemployed.dtype)
+        finding_weights = np.take(powers, np.minimum(t.months_unemployed, 24))
         outflow_share = float(finding_weights[~t.employed].mean()) if u_now > 0 else 1.0
         hazards = labour_hazards(cfg.economy, u_now, float(self.unemployment[idx + 1]), outflow_share)
         if self._anticipating:  # lenders tighten on the published unemployment rate, ahead of losses
