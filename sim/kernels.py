@@ -1561,11 +1561,10 @@ def collection_rows_of(which, lender, status, cycles, plan_left, deferral_left, 
     front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(in_collection & (lender ==
     which))``."""
     k = 0
-    for i in range(status.shape[0]):
-        if lender[i] == which and _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i],
-                                                 litigation_age[i], judgment[i]):
-            out[k] = i
-            k += 1
+    for i in range(status.shape[0]):  # (each row is written, the count moves past the ones kept: no branch)
+        out[k] = i
+        k += lender[i] == which and _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i],
+                                                   litigation_age[i], judgment[i])
     return k
 
 
@@ -1588,10 +1587,9 @@ def rows_with_status(status, value, lender, which, out):
     written to the front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(status == value)``
     (and ``& (lender == which)``)."""
     k = 0
-    for i in range(status.shape[0]):
-        if status[i] == value and (which < 0 or lender[i] == which):
-            out[k] = i
-            k += 1
+    for i in range(status.shape[0]):  # (each row is written, the count moves past the ones kept: no branch)
+        out[k] = i
+        k += status[i] == value and (which < 0 or lender[i] == which)
     return k
 
 
