@@ -332,7 +332,11 @@ def restore_essentials(t: BorrowerTable, spending: MonthSpending) -> None:
     t.essentials[:] = spending.usual
 
 
-def payment_budget(t: BorrowerTable, drawdown: float = 0.5) -> np.ndarray:
+#: share of its savings (less any deficit) a household puts towards its debts in a month (``payment_budget``)
+DRAWDOWN = 0.5
+
+
+def payment_budget(t: BorrowerTable, drawdown: float = DRAWDOWN) -> np.ndarray:
     """Money a household can put towards its debts this month: what is left of income after
     essentials and shocks, plus part of its savings."""
     budget = np.empty(t.n)
@@ -402,7 +406,9 @@ def update_stress_and_wellbeing(
     """Stress decays and rises with contacts, arrears, job loss, shocks and unmet essentials; the
     well-being index (0-100, scaled like the CFPB Financial Well-Being Scale) moves towards a target
     set by savings, stress, arrears and employment."""
-    log_buffer = np.log((t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
+    log_buffer = np.empty(t.n)
+    kernels.savings_buffer(t.savings, t.essentials, log_buffer)  # then numpy's log
+    np.log(log_buffer, out=log_buffer)
     kernels.stress_and_wellbeing(
         t.stress, np.asarray(contact_stress, dtype=np.float64), any_30plus, lost_job, t.shock, t.shortfall,
         log_buffer, t.wellbeing, t.wellbeing_offset, t.employed, cfg.stress_decay, cfg.stress_from_arrears,

@@ -268,16 +268,6 @@ def amount_due(scheduled, arrears, principal, interest, fees, out):
 
 
 @njit(cache=True)
-def owed_by_household(principal, interest, fees, status, borrower, out):
-    """What each household owes on the loans still collected (status below ``PAID_OFF``):
-    ``out[borrower[i]] += principal + interest + fees`` in row order, 0.0 for a loan no longer collected (``out``
-    zero on entry; ``sim.payments.decide_payments``, the debt overhang). The numpy engine took
-    ``np.bincount(borrower, weights=claim with zeros)``, which adds in the same order."""
-    for i in range(status.shape[0]):
-        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
-
-
-@njit(cache=True)
 def outcome_groups(lender, arm, group_offset, out):
     """The outcome group of each loan: ``group_offset[lender] + arm`` (``LoanBook.groups``; the numpy engine
     gathered the offsets and added the arms)."""
@@ -298,23 +288,58 @@ def in_collection(status, cycles, plan_left, deferral_left, litigation_age, judg
     """Whether each loan is in its lender's collection (``LoanBook.in_collection``): on the book and late, on a
     plan or deferral, in litigation or under judgment; or charged off (and so still held by the lender)."""
     for i in range(status.shape[0]):
-        st = status[i]
-        worked = (cycles[i] > 0 or plan_left[i] > 0 or deferral_left[i] > 0 or litigation_age[i] >= 0
-                  or judgment[i])
-        out[i] = (worked and st <= JUDGMENT) or st == CHARGED_OFF
+        out[i] = _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
 
 
 @njit(cache=True)
-def observed_state(rows, principal, interest, fees, plan_left, deferral_left, litigation_age, claim, on_plan,
-                   in_litigation):
-    """What a lender's observation derives from its records of the accounts at ``rows`` (``sim.loans.observe``):
-    the claim ``principal + interest + fees``, whether a plan or deferral runs, whether a lawsuit is pending or
-    decided. The numpy engine gathered each of the six columns and combined the copies."""
+def _in_collection(status, cycles, plan_left, deferral_left, litigation_age, judgment):
+    """Whether one loan is in its lender's collection (:func:`in_collection`)."""
+    worked = cycles > 0 or plan_left > 0 or deferral_left > 0 or litigation_age >= 0 or judgment
+    return (worked and status <= JUDGMENT) or status == CHARGED_OFF
+
+
+@njit(cache=True)
+def observed_accounts(rows, uses_app, loan_id, dpd, cycles, scheduled, arrears, months_on_book, status, collector,
+                      paid_last, broken_promises, contacts_last, rpc_last, disputed, judgment, months_since_chargeoff,
+                      score, is_card, borrower, principal, interest, fees, plan_left, deferral_left, litigation_age,
+                      o_loan_id, o_dpd, o_cycles, o_bucket, o_claim, o_scheduled, o_arrears, o_months_on_book,
+                      o_status, o_collector, o_paid_last, o_broken_promises, o_contacts_last, o_rpc_last, o_disputed,
+                      o_on_plan, o_in_litigation, o_judgment, o_charged_off, o_months_since_chargeoff, o_score,
+                      o_is_card, o_uses_app):
+    """What a lender's observation holds of the accounts at ``rows`` (``sim.loans.observe``), in one pass over
+    them: each book column gathered (``o_<column> = column[rows]``, ``score`` from ``score_observed``); the claim
+    ``principal + interest + fees``; the days-past-due bucket (:func:`buckets`); whether a plan or deferral runs,
+    whether a lawsuit is pending or decided, whether the account is charged off; and whether its household uses
+    the app (``uses_app[borrower]``; none when ``uses_app`` is empty). The numpy engine took one ``np.take`` a
+    column and combined the copies."""
+    has_app = uses_app.shape[0] > 0
     for j in range(rows.shape[0]):
         r = rows[j]
-        claim[j] = principal[r] + interest[r] + fees[r]
-        on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
-        in_litigation[j] = litigation_age[r] >= 0
+        o_loan_id[j] = loan_id[r]
+        d = dpd[r]
+        o_dpd[j] = d
+        o_bucket[j] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        o_cycles[j] = cycles[r]
+        o_claim[j] = principal[r] + interest[r] + fees[r]
+        o_scheduled[j] = scheduled[r]
+        o_arrears[j] = arrears[r]
+        o_months_on_book[j] = months_on_book[r]
+        st = status[r]
+        o_status[j] = st
+        o_charged_off[j] = st == CHARGED_OFF
+        o_collector[j] = collector[r]
+        o_paid_last[j] = paid_last[r]
+        o_broken_promises[j] = broken_promises[r]
+        o_contacts_last[j] = contacts_last[r]
+        o_rpc_last[j] = rpc_last[r]
+        o_disputed[j] = disputed[r]
+        o_on_plan[j] = plan_left[r] > 0 or deferral_left[r] > 0
+        o_in_litigation[j] = litigation_age[r] >= 0
+        o_judgment[j] = judgment[r]
+        o_months_since_chargeoff[j] = months_since_chargeoff[r]
+        o_score[j] = score[r]
+        o_is_card[j] = is_card[r]
+        o_uses_app[j] = uses_app[borrower[r]] if has_app else False
 
 
 @njit(cache=True)
@@ -435,9 +460,13 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         st = status[i]
         was_sold = st == SOLD
         was_charged_off = st == CHARGED_OFF
-        repaid[i] += 0.0 if was_sold else pay
-        written_off[i] -= pay if was_charged_off else 0.0
-        buyer_collected[i] += pay if was_sold else 0.0
+        # (a column that an event leaves as it is is not written: its memory stays clean)
+        if was_sold:
+            buyer_collected[i] += pay
+        else:
+            repaid[i] += pay
+        if was_charged_off:
+            written_off[i] -= pay
         paid_last[i] = pay
         paid[i] = pay
         paid_on_charged_off[i] = pay if was_charged_off else 0.0
@@ -457,7 +486,7 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         plan_completed = on_plan and not miss and plan_left[i] == 0
         if broken:
             arr = min(arr + plan_arrears[i], claim_after)
-        if plan_left[i] <= 0:
+        if plan_left[i] <= 0 and plan_arrears[i] != 0.0:
             plan_arrears[i] = 0.0
 
         paused = forborne[i] or deferral_left[i] > 0
@@ -465,8 +494,9 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         if has_fee_waived and fee_waived[i]:
             late = False
         fee = late_fee[lender[i]] if late else 0.0
-        fees[i] += fee
-        fees_charged[i] += fee
+        if late:
+            fees[i] += fee
+            fees_charged[i] += fee
 
         full_payment = contractual[i] / max(plan_payment_share, 1e-9) if on_plan else contractual[i]
         reference = max(full_payment, 1.0) if is_card[i] else max(instalment[i], 1.0)
@@ -477,7 +507,9 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         if paused and on_book:
             cyc = min(cyc, old_cycles)
         cyc = min(cyc, np.int16(99))
-        arrears[i] = arr if on_book else 0.0
+        new_arrears = arr if on_book else 0.0
+        if arrears[i] != new_arrears:
+            arrears[i] = new_arrears
         cycles[i] = cyc
         if on_book:
             dpd[i] = DAYS_PER_CYCLE * (cyc - 1) + (DAYS_PER_CYCLE - due_day[i]) if cyc > 0 else 0
@@ -499,8 +531,8 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         chargeoff[i] = co
         gross = principal[i] + interest[i] + fees[i] if co else 0.0
         gross_chargeoff[i] = gross
-        written_off[i] += gross
         if co:
+            written_off[i] += gross
             status[i] = CHARGED_OFF
             months_since_chargeoff[i] = 0
             arrears[i] = 0.0
@@ -533,30 +565,16 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
 
 
 @njit(cache=True)
-def keep_rows(column, keep):
-    """Move the rows ``keep`` (increasing) of a book column to its front, in place: ``column[j] = column[keep[j]]``
-    (``LoanBook.compact``). Safe in place because ``keep[j] >= j``; the numpy engine gathered a copy with
-    ``np.take`` and wrote it back."""
-    for j in range(keep.shape[0]):
-        column[j] = column[keep[j]]
-
-
-@njit(cache=True)
-def learn_scores(due, paid, lender, learning_rate, score):
-    """Lenders update the score they see of each account from what it paid of what was due
-    (``lenders.learn_scores``): where ``due > 0``, ``score = (1 - rate) score + rate signal`` in float32, with
-    ``rate`` the lender's ``learning_rate`` (float32) and ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to
-    float32; in place. The numpy engine took the same float32 products and sums over every loan and kept the old
-    score where nothing was due (``np.copyto(..., where=due > 0)``)."""
-    one = np.float32(1.0)
-    for i in range(due.shape[0]):
-        if not due[i] > 0:
-            continue
-        ratio = paid[i] / max(due[i], 1e-9)
-        signal = np.float32(min(max(ratio, 0.0), 1.0))
-        rate = learning_rate[lender[i]]
-        updated = (one - rate) * score[i]
-        score[i] = updated + rate * signal
+def drop_rows(column, gone):
+    """Move the rows of a book column that are not ``gone`` to its front, in order, in place; returns how many
+    (``LoanBook.compact``). Safe in place because a kept row only moves up. Reads the mask, not an index array
+    (a kept row is copied and the write position advances past it, with no branch); the numpy engine gathered a copy
+    with ``np.take(column, np.flatnonzero(~gone))`` and wrote it back."""
+    j = 0
+    for i in range(gone.shape[0]):
+        column[j] = column[i]
+        j += not gone[i]
+    return j
 
 
 @njit(cache=True)
@@ -565,18 +583,24 @@ def refresh_status(status, cycles, plan_left, deferral_left, litigation_age, jud
     delinquent (cycles > 0), plan (a plan or deferral running), litigation, judgment
     (``LoanBook.refresh_status``)."""
     for i in range(status.shape[0]):
-        if status[i] > JUDGMENT:
-            continue
-        new = CURRENT
-        if cycles[i] > 0:
-            new = DELINQUENT
-        if plan_left[i] > 0 or deferral_left[i] > 0:
-            new = PLAN
-        if litigation_age[i] >= 0:
-            new = LITIGATION
-        if judgment[i]:
-            new = JUDGMENT
-        status[i] = new
+        if status[i] <= JUDGMENT:
+            status[i] = _status_on_book(cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
+
+
+@njit(cache=True)
+def _status_on_book(cycles, plan_left, deferral_left, litigation_age, judgment):
+    """The status of one loan still on the book (:func:`refresh_status`): the last that applies of current,
+    delinquent, plan, litigation and judgment."""
+    new = CURRENT
+    if cycles > 0:
+        new = DELINQUENT
+    if plan_left > 0 or deferral_left > 0:
+        new = PLAN
+    if litigation_age >= 0:
+        new = LITIGATION
+    if judgment:
+        new = JUDGMENT
+    return new
 
 
 # --------------------------------------------------------------------------------------------------
@@ -622,10 +646,16 @@ def payment_budget(income, essentials, shock, savings, drawdown, budget):
     ``flow = income - essentials - shock``, ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most
     ``savings + flow`` and at least 0."""
     for i in range(income.shape[0]):
-        flow = income[i] - essentials[i] - shock[i]
-        liquid = savings[i] + flow
-        b = max(flow, 0.0) + drawdown * max(savings[i] + min(flow, 0.0), 0.0)
-        budget[i] = max(min(b, liquid), 0.0)
+        budget[i] = _budget(income[i], essentials[i], shock[i], savings[i], drawdown)
+
+
+@njit(cache=True)
+def _budget(income, essentials, shock, savings, drawdown):
+    """One household's budget for its debts (:func:`payment_budget`): with ``flow = income - essentials - shock``,
+    ``max(flow, 0) + drawdown * max(savings + min(flow, 0), 0)``, at most ``savings + flow`` and at least 0."""
+    flow = income - essentials - shock
+    b = max(flow, 0.0) + drawdown * max(savings + min(flow, 0.0), 0.0)
+    return max(min(b, savings + flow), 0.0)
 
 
 @njit(cache=True)
@@ -633,9 +663,8 @@ def split_budget(budget, wanted, owner, priority, pay):
     """How much each household pays on each loan (``borrowers.split_budget``; ODD section 7.5).
 
     A household whose budget covers the total it means to pay (``wanted``, summed over its loans) pays it. One
-    that cannot splits ``max(budget, 0)`` across the loans it meant to pay in proportion to ``priority *
-    wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room, in
-    proportion to their room. Sums over a household's loans run in loan order, as ``np.bincount`` sums.
+    that cannot splits ``max(budget, 0)`` across the loans it meant to pay as :func:`_split_rows` does. Sums over
+    a household's loans run in loan order, as ``np.bincount`` sums.
     """
     n = budget.shape[0]
     total = np.zeros(n)
@@ -650,39 +679,8 @@ def split_budget(budget, wanted, owner, priority, pay):
         if wanted[j] > 0 and budget[o] < total[o] - 1e-9:
             rows[k] = j
             k += 1
-    if k == 0:
-        return
-    # first pass: shares of the envelope by priority-weighted ask
-    w_sum = total  # reused (the totals are no longer needed); only short households' entries are read
-    for r in range(k):
-        w_sum[owner[rows[r]]] = 0.0
-    for r in range(k):
-        j = rows[r]
-        w_sum[owner[j]] += np.float64(priority[j]) * wanted[j]
-    part_sum = np.zeros(n)
-    for r in range(k):
-        j = rows[r]
-        o = owner[j]
-        w = np.float64(priority[j]) * wanted[j]
-        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
-        part = min(max(budget[o], 0.0) * share, wanted[j])
-        pay[j] = part
-        part_sum[o] += part
-    # second pass: what is left goes to loans with room, in proportion to their room
-    room_sum = w_sum  # reused
-    for r in range(k):
-        room_sum[owner[rows[r]]] = 0.0
-    for r in range(k):
-        j = rows[r]
-        room_sum[owner[j]] += wanted[j] - pay[j]
-    for r in range(k):
-        j = rows[r]
-        o = owner[j]
-        part = pay[j]
-        room = wanted[j] - part
-        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
-        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
-        pay[j] = part + min(left * extra, room)
+    rows = rows[:k]
+    _split_rows(rows, priority[rows], budget, wanted, owner, pay)
 
 
 @njit(cache=True)
@@ -718,29 +716,40 @@ def effective_consumption(owner, attempts, night, visits, third_party, social_me
                           over_cap_cost, stress_cost, floor_share, out):
     """Consumption less the money-equivalent disutility of the month's contacts and stress, in thousands of dollars
     (``borrowers.effective_consumption``; ODD section 7.8): each household's calls (day and night), night calls,
-    visits, third-party contacts and posts are summed over its contacted rows in row order, then
+    visits, third-party contacts and posts are summed over its contacted rows (in integers, so exactly), then
     ``burden = c_call calls + c_night nights + c_visit visits + c_third third + c_social posts + c_over max(calls +
     visits - legal_cap, 0) + c_stress stress`` (the last product in float32), ``out = max(consumption - burden *
-    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` and added the terms
-    in the same order."""
+    essentials, floor_share * essentials) / 1000``. The numpy engine took five ``np.bincount`` (float64 sums of the
+    same whole numbers) and added the terms in the same order; only the contacted households' counts are kept."""
     n = out.shape[0]
-    # per household (one array each: a (households x 5) block would exceed what the allocator recycles)
-    calls, nights, visited, third, posts = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    # the contacted households' counts, exact in integers (so in any order), each in a slot of its own
+    slot = np.full(n, -1, dtype=np.int32)
+    counts = np.zeros((owner.shape[0], 5), dtype=np.int64)
+    k = 0
     for j in range(owner.shape[0]):
         o = owner[j]
-        calls[o] += np.float64(attempts[j] + night[j])
-        nights[o] += np.float64(night[j])
-        visited[o] += np.float64(visits[j])
-        third[o] += np.float64(third_party[j])
-        posts[o] += np.float64(social_media[j])
+        if slot[o] < 0:
+            slot[o] = k
+            k += 1
+        c = counts[slot[o]]
+        c[0] += attempts[j] + night[j]
+        c[1] += night[j]
+        c[2] += visits[j]
+        c[3] += third_party[j]
+        c[4] += social_media[j]
     s32 = np.float32(stress_cost)
     for i in range(n):
-        b = call_cost * calls[i]
-        b += night_call_cost * nights[i]
-        b += visit_cost * visited[i]
-        b += third_party_cost * third[i]
-        b += social_media_cost * posts[i]
-        over = (calls[i] + visited[i]) - legal_cap
+        calls, nights, visited, third, posts = 0.0, 0.0, 0.0, 0.0, 0.0
+        if slot[i] >= 0:
+            c = counts[slot[i]]
+            calls, nights, visited, third, posts = (np.float64(c[0]), np.float64(c[1]), np.float64(c[2]),
+                                                    np.float64(c[3]), np.float64(c[4]))
+        b = call_cost * calls
+        b += night_call_cost * nights
+        b += visit_cost * visited
+        b += third_party_cost * third
+        b += social_media_cost * posts
+        over = (calls + visited) - legal_cap
         b += over_cap_cost * (over if over >= 0.0 else 0.0)
         b += np.float64(s32 * stress[i])
         b *= essentials[i]
@@ -774,90 +783,6 @@ def stress_and_wellbeing(stress, contact_stress, any_30plus, lost_job, shock, sh
                   - unemployment_weight * (not employed[i]))
         wb = np.float64(wellbeing[i]) + adjustment * (target - np.float64(wellbeing[i]))
         wellbeing[i] = np.float32(min(max(wb, 0.0), 100.0))
-
-
-# --------------------------------------------------------------------------------------------------
-# what a household means to pay (ODD section 7.5; CollectionModel._decide_payments)
-# --------------------------------------------------------------------------------------------------
-@njit(cache=True)
-def payment_logit(owner, lender, willingness, pressure, legal, threat, goodwill, reputation, peer, overhang, cycles,
-                  stress, promise, reactance, intercept, willingness_weight, pressure_weight, legal_weight,
-                  goodwill_weight, delinquency_weight, delinquency_cap, stress_weight, promise_boost,
-                  priority_consequence, priority_loudness, neg_logit, priority_arg):
-    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
-    float32 and in the numpy engine's order of operations:
-
-    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
-    + w_goodwill * (goodwill + reputation) + peer - overhang + w_delinquency * min(cycles, cap)
-    + w_stress * stress + promise_boost * promise - reactance``; writes ``neg_logit = min(-logit, 80)`` (the
-    caller takes ``exp``: the chance of meaning to pay is ``1 / (1 + exp(-logit))``) and ``priority_arg =
-    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (priority is its ``exp``).
-    Household columns (willingness, peer, overhang, stress) are indexed by ``owner``; ``reputation`` by lender.
-    """
-    a = np.float32(intercept)
-    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
-    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
-    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
-    boost = np.float32(promise_boost)
-    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
-    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        sued = np.float32(legal[j])
-        logit = a + w_will * willingness[o]
-        logit = logit + w_pressure * pressure[j]
-        logit = logit + w_legal * (sued + threat[j])
-        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
-        logit = logit + peer[o]
-        logit = logit - overhang[o]
-        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
-        logit = logit + w_stress * stress[o]
-        logit = logit + boost * np.float32(promise[j])
-        logit = logit - reactance[j]
-        neg_logit[j] = min(-logit, cap80)
-        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure[j]
-
-
-@njit(cache=True)
-def payment_intentions(u, exp_neg_logit, catch_up, cycles, owner, attention, reminded, reminder_keeps,
-                       misunderstanding, misread_current_share, due, scheduled, record_error, error_dispute_rate,
-                       wanted, intends, misreads, error_dispute):
-    """What each household means to pay on each loan this month (ODD section 7.5), from four uniform draws per
-    loan (``u``, 4 x loans, float32, from the ``behaviour`` stream):
-
-    it means to pay when ``odds = u0 * (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due)
-    when also ``odds < catch_up[max(cycles, 1) - 1]`` (``catch_up_rate ** cycles``) or it is current, else pays
-    this month's payment (at most the amount due); it forgets when ``u1 < (1 - attention) * (reminder_keeps if
-    reminded else 1)``; it misreads the amount (and pays half) when ``u2 < misunderstanding *
-    (1 if delinquent else misread_current_share)``; a delinquent household whose lender's record is wrong
-    disputes it (and pays nothing) when ``u3 < error_dispute_rate``. Comparisons in float32, as numpy made them.
-    """
-    one = np.float32(1.0)
-    keeps = np.float32(reminder_keeps)
-    current_share = np.float32(misread_current_share)
-    dispute_rate = np.float32(error_dispute_rate)
-    for j in range(owner.shape[0]):
-        o = owner[j]
-        c = cycles[j]
-        odds = u[0, j] * (one + exp_neg_logit[j])
-        means = odds < one
-        catches = odds < catch_up[max(c, 1) - 1]
-        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
-        forgets = u[1, j] < lapse
-        delinquent = c > 0
-        misread = u[2, j] < misunderstanding[o] * (one if delinquent else current_share)
-        w = 0.0
-        if means and not forgets:
-            w = due[j] if (catches or c == 0) else min(scheduled[j], due[j])
-        if misread:
-            w *= 0.5
-        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
-        if disputes:
-            w = 0.0
-        wanted[j] = w
-        intends[j] = means
-        misreads[j] = misread
-        error_dispute[j] = disputes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1079,9 +1004,9 @@ def requests_by_group(requested, where, group, held, out):
 @njit(cache=True)
 def sum_by_group_where(values, where, group, out):
     """``out[group[i]] += values[i]`` (as float64) over the rows ``where`` holds, in row order (``out`` zero on
-    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``), the harm to third parties
-    (``contacts.run_contacts``) and the ledger of the loans a compaction archives (``LoanBook.compact``). The numpy
-    engine took ``np.bincount(group[where], weights=values[where])``, which adds the same values in the same order."""
+    entry): the uses of each tactic by outcome group (``lenders.Costs.book_contacts``) and the harm to third parties
+    (``contacts.run_contacts``). The numpy engine took ``np.bincount(group[where], weights=values[where])``, which
+    adds the same values in the same order."""
     for i in range(values.shape[0]):
         if where[i]:
             out[group[i]] += np.float64(values[i])
@@ -1771,6 +1696,414 @@ def draw_complaints(disputed, excess_contacts, night_calls, threatened, legal, v
 
 
 # --------------------------------------------------------------------------------------------------
+# --- households and accounts, fused (session 9)
+# --------------------------------------------------------------------------------------------------
+# What a household pays (ODD section 7.5; sim.payments.decide_payments) in three compiled passes, between which
+# numpy takes the transcendental functions (log1p of the debt-to-income ratio, expm1 of the contact stock, exp of
+# the logits and of the short households' priorities): numpy's and the compiled ones differ in the last bit.
+@njit(cache=True)
+def debt_to_income(principal, interest, fees, status, borrower, income_base, out):
+    """What each household owes on its loans still collected (status below ``PAID_OFF``), summed in row order,
+    over a year of its base income: ``out = owed / (12 income_base)`` (``out`` zero on entry); the debt overhang
+    is ``overhang_weight * log1p(out)``. The numpy engine took ``np.bincount(borrower, weights=claim)``, which
+    adds in the same order, and divided."""
+    for i in range(status.shape[0]):
+        out[borrower[i]] += (principal[i] + interest[i] + fees[i]) if status[i] < PAID_OFF else 0.0
+    for h in range(out.shape[0]):
+        out[h] = out[h] / (12.0 * income_base[h])
+
+
+@njit(cache=True)
+def payment_logits(owner, lender, willingness, neg_pressure, litigation_age, judgment, threat, goodwill, reputation,
+                   peer_legal, peer_delinquent, log_overhang, cycles, stress, promise, reactance, intercept,
+                   willingness_weight, pressure_weight, legal_weight, goodwill_weight, peer_legal_weight,
+                   peer_default_weight, overhang_weight, delinquency_weight, delinquency_cap, stress_weight,
+                   promise_boost, priority_consequence, priority_loudness, neg_logit, priority_arg):
+    """The payment logit of every loan and the exponent of its priority in a short budget (ODD section 7.5), in
+    float32 and in the numpy engine's order of operations:
+
+    ``logit = intercept + w_will * willingness + w_pressure * pressure + w_legal * (legal + threat)
+    + w_goodwill * (goodwill + reputation) + (w_peer_legal * peer_legal - w_peer_default *
+    peer_delinquent) - w_overhang * log1p(debt to income) + w_delinquency * min(cycles, cap) + w_stress * stress
+    + promise_boost * promise - reactance``, with ``pressure = -neg_pressure`` (``neg_pressure = expm1(-stock /
+    scale)`` from numpy) and ``legal`` a lawsuit pending or decided or a judgment; writes ``neg_logit =
+    min(-logit, 80)`` (the chance of meaning to pay is ``1 / (1 + exp(neg_logit))``) and ``priority_arg =
+    priority_consequence * min(legal + threat / 2, 1) + priority_loudness * pressure`` (the priority is its
+    ``exp``). Household columns (willingness, peers, overhang, stress) are indexed by ``owner``; ``reputation``
+    (float32, weighted) by lender. The overhang is rounded to float32 from ``float32(w_overhang) * log1p`` in
+    float64, as numpy rounded it; the other products are float32. The household terms (``intercept + w_will *
+    willingness``, the peers' term, the overhang, ``w_stress * stress``) are computed first, side by side in one
+    block, so that a loan reads one cache line of its household's, not five (the same numbers, added in the same
+    order).
+    """
+    a = np.float32(intercept)
+    w_will, w_pressure = np.float32(willingness_weight), np.float32(pressure_weight)
+    w_legal, w_goodwill = np.float32(legal_weight), np.float32(goodwill_weight)
+    w_peer_legal, w_peer_default = np.float32(peer_legal_weight), np.float32(peer_default_weight)
+    w_overhang = np.float64(np.float32(overhang_weight))
+    w_delinquency, w_stress = np.float32(delinquency_weight), np.float32(stress_weight)
+    boost = np.float32(promise_boost)
+    p_consequence, p_loudness = np.float32(priority_consequence), np.float32(priority_loudness)
+    cap80, half, one = np.float32(80.0), np.float32(0.5), np.float32(1.0)
+    # the household terms side by side (one cache line per loan's household, not one per column)
+    household = np.empty((willingness.shape[0], 4), dtype=np.float32)
+    for h in range(willingness.shape[0]):
+        household[h, 0] = a + w_will * willingness[h]
+        household[h, 1] = w_peer_legal * peer_legal[h] - w_peer_default * peer_delinquent[h]
+        household[h, 2] = np.float32(w_overhang * log_overhang[h])
+        household[h, 3] = w_stress * stress[h]
+    for j in range(owner.shape[0]):
+        o = owner[j]
+        sued = np.float32(litigation_age[j] >= 0 or judgment[j])
+        pressure = -neg_pressure[j]
+        logit = household[o, 0]
+        logit = logit + w_pressure * pressure
+        logit = logit + w_legal * (sued + threat[j])
+        logit = logit + w_goodwill * (goodwill[j] + reputation[lender[j]])
+        logit = logit + household[o, 1]
+        logit = logit - household[o, 2]
+        logit = logit + w_delinquency * np.float32(min(cycles[j], delinquency_cap))
+        logit = logit + household[o, 3]
+        logit = logit + boost * np.float32(promise[j])
+        logit = logit - reactance[j]
+        neg_logit[j] = min(-logit, cap80)
+        priority_arg[j] = p_consequence * min(sued + half * threat[j], one) + p_loudness * pressure
+
+
+@njit(cache=True)
+def payment_decisions(u, exp_neg_logit, catch_up, owner, cycles, scheduled, arrears, principal, interest, fees,
+                      settlement_offer, settlement_share, reminded, record_error, attention, reminder_keeps,
+                      misunderstanding, education_effect, misread_current_share, error_dispute_rate, income,
+                      essentials, shock, savings, drawdown, garnished, taken, promise, due, wanted, voluntary, paid,
+                      budget, intends, disputed, book_disputed, broken_promises, short_rows, error_rows):
+    """What each household means to pay on each loan, what it can pay, and what it pays where its budget covers
+    all it means to pay (ODD section 7.5), in one pass over the loans, one over the households and one more over
+    the loans. Returns ``(short, errors)``: the loans of households whose budget falls short are the first
+    ``short`` entries of ``short_rows`` (their payments are left to :func:`split_short_budgets`), the disputed record
+    errors the first ``errors`` of ``error_rows``; both in row order.
+
+    Due is ``min(scheduled + arrears, claim)``, or ``settlement_share * claim`` where a settlement was accepted.
+    From four uniform draws per loan (``u``, 4 x loans, float32): the household means to pay when ``odds = u0 *
+    (1 + exp(-logit)) < 1``, and clears its arrears (pays all that is due) when also ``odds < catch_up[max(cycles,
+    1) - 1]`` or it is current, else pays this month's payment (at most the amount due); it forgets when ``u1 <
+    (1 - attention) * (reminder_keeps if reminded else 1)``; it misreads the amount (pays half) when ``u2 <
+    misunderstanding * (1 - education_effect) * (1 if delinquent else misread_current_share)``; a delinquent
+    household whose lender's record is wrong disputes it (pays nothing) when ``u3 < error_dispute_rate``; the
+    comparisons in float32, as numpy made them. Wages garnished on a loan (``taken`` at the rows ``garnished``,
+    increasing) come off what it means to pay there (at least 0) and off its household's budget, ``max(flow, 0) +
+    drawdown * max(savings + min(flow, 0), 0)`` with ``flow = income - essentials - shock``, at most ``savings +
+    flow``, at least 0. A household whose budget covers what it means to pay in total (less 1e-9) pays it;
+    ``paid`` adds the garnished wages; a promise is broken when ``paid`` falls short of ``due`` (less 1e-9).
+    Disputes (a misread while delinquent, or a record error) are written to ``disputed`` and ``book_disputed``.
+    Sums over a household's loans run in row order, as ``np.bincount`` summed. ``budget`` is zero on entry.
+    """
+    one = np.float32(1.0)
+    keeps = np.float32(reminder_keeps)
+    current_share = np.float32(misread_current_share)
+    dispute_rate = np.float32(error_dispute_rate)
+    n_loans = owner.shape[0]
+    total = np.zeros(budget.shape[0])
+    n_garnished = garnished.shape[0]
+    # what households mean to pay, and its total by household
+    g = 0
+    errors = 0
+    for j in range(n_loans):
+        o = owner[j]
+        c = cycles[j]
+        claim = principal[j] + interest[j] + fees[j]
+        d = min(scheduled[j] + arrears[j], claim)
+        if settlement_offer[j]:
+            d = settlement_share * claim
+        due[j] = d
+        odds = u[0, j] * (one + exp_neg_logit[j])
+        means = odds < one
+        catches = odds < catch_up[max(c, 1) - 1]
+        lapse = (one - attention[o]) * (keeps if reminded[j] else one)
+        forgets = u[1, j] < lapse
+        delinquent = c > 0
+        misread = u[2, j] < (misunderstanding[o] * (one - education_effect[o])) * (one if delinquent else current_share)
+        w = 0.0
+        if means and not forgets:
+            w = d if (catches or c == 0) else min(scheduled[j], d)
+        if misread:
+            w *= 0.5
+        disputes = record_error[j] and delinquent and u[3, j] < dispute_rate
+        if disputes:
+            w = 0.0
+            error_rows[errors] = j
+            errors += 1
+        if g < n_garnished and garnished[g] == j:
+            w = w - taken[g]
+            w = w if w > 0.0 else 0.0  # as np.maximum(w, 0.0)
+            budget[o] += taken[g]  # the household's garnished wages (summed here, subtracted below)
+            g += 1
+        wanted[j] = w
+        total[o] += w
+        intends[j] = means
+        flag = (misread and delinquent) or disputes
+        disputed[j] = flag
+        book_disputed[j] = flag
+    # what each household can pay voluntarily
+    for h in range(budget.shape[0]):
+        b = _budget(income[h], essentials[h], shock[h], savings[h], drawdown) - budget[h]
+        budget[h] = b if b > 0.0 else 0.0  # as np.maximum(b, 0.0)
+    # households whose budget covers what they mean to pay pay it
+    g = 0
+    short = 0
+    for j in range(n_loans):
+        o = owner[j]
+        w = wanted[j]
+        garnish = g < n_garnished and garnished[g] == j
+        if w > 0 and budget[o] < total[o] - 1e-9:
+            short_rows[short] = j
+            short += 1
+        else:
+            voluntary[j] = w
+            p = w + taken[g] if garnish else w
+            paid[j] = p
+            if promise[j] and p < due[j] - 1e-9:
+                broken_promises[j] += 1
+        if garnish:
+            g += 1
+    return short, errors
+
+
+@njit(cache=True)
+def _split_rows(rows, priority, budget, wanted, owner, pay):
+    """The split of a short budget over the loans ``rows`` (increasing) of households that cannot pay all they mean
+    to (ODD section 7.5): each household splits ``max(budget, 0)`` across them in proportion to ``priority *
+    wanted`` (``priority`` per row of ``rows``, float32), never paying a loan more than ``wanted``, then hands what
+    is left to the loans with room, in proportion to their room; writes ``pay`` at ``rows``. Sums over a
+    household's loans run in row order. Only the short households' entries of the scratch sums are touched."""
+    n = budget.shape[0]
+    k = rows.shape[0]
+    if k == 0:
+        return
+    w_sum, part_sum = np.empty(n), np.empty(n)
+    for r in range(k):
+        o = owner[rows[r]]
+        w_sum[o] = 0.0
+        part_sum[o] = 0.0
+    # first pass: shares of the envelope by priority-weighted ask
+    for r in range(k):
+        j = rows[r]
+        w_sum[owner[j]] += np.float64(priority[r]) * wanted[j]
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        w = np.float64(priority[r]) * wanted[j]
+        share = w / w_sum[o] if w_sum[o] > 0 else 0.0
+        part = min(max(budget[o], 0.0) * share, wanted[j])
+        pay[j] = part
+        part_sum[o] += part
+    # second pass: what is left goes to loans with room, in proportion to their room
+    room_sum = w_sum  # reused
+    for r in range(k):
+        room_sum[owner[rows[r]]] = 0.0
+    for r in range(k):
+        j = rows[r]
+        room_sum[owner[j]] += wanted[j] - pay[j]
+    for r in range(k):
+        j = rows[r]
+        o = owner[j]
+        part = pay[j]
+        room = wanted[j] - part
+        left = max(max(budget[o], 0.0) - part_sum[o], 0.0)
+        extra = room / room_sum[o] if room_sum[o] > 0 else 0.0
+        pay[j] = part + min(left * extra, room)
+
+
+@njit(cache=True)
+def split_short_budgets(rows, priority, budget, wanted, owner, garnished, taken, promise, due, voluntary, paid,
+                        broken_promises):
+    """How households whose budget falls short of what they mean to pay split it (ODD section 7.5;
+    ``borrowers.split_budget``), over their loans ``rows`` (increasing; ``priority`` per row, numpy's ``exp`` of
+    :func:`payment_logits`' exponent): each household splits ``max(budget, 0)`` across them in proportion to
+    ``priority * wanted``, never more than ``wanted`` on a loan, then hands what is left to the loans with room,
+    in proportion to their room (:func:`_split_rows`). Then, as in :func:`payment_decisions`, ``paid`` adds
+    the garnished wages (``taken`` at ``garnished``) and a promise is broken when ``paid < due - 1e-9``."""
+    _split_rows(rows, priority, budget, wanted, owner, voluntary)
+    g = 0
+    n_garnished = garnished.shape[0]
+    for r in range(rows.shape[0]):
+        j = rows[r]
+        while g < n_garnished and garnished[g] < j:
+            g += 1
+        p = voluntary[j]
+        if g < n_garnished and garnished[g] == j:
+            p = p + taken[g]
+        paid[j] = p
+        if promise[j] and p < due[j] - 1e-9:
+            broken_promises[j] += 1
+
+
+# The ledger's month, after the waterfall (ODD section 7.6; CollectionModel._account).
+@njit(cache=True)
+def ledger_outcomes(paid, due, disputed, promise, collector, buyer, settlement_offer, lender, learning_rate, borrower,
+                    score, promise_kept, disputed_held, settled_rows, paid_by_household):
+    """What the month's payments (``paid``, as the waterfall applied them) mean, in one pass over the loans; returns
+    how many settlements were paid (their rows, increasing, are the first entries of ``settled_rows``).
+
+    A loan paid what was due when ``paid >= due - 1e-9``: a promise on it is kept (``promise_kept``), and an accepted
+    settlement with something due is paid. Lenders update the score they see of each account where something was
+    due: ``score = (1 - rate) score + rate signal`` in float32, ``rate`` the lender's ``learning_rate`` (float32),
+    ``signal = clip(paid / max(due, 1e-9), 0, 1)`` rounded to float32 (the numpy engine's ``lenders.learn_scores``).
+    Disputes of accounts not sold to the debt buyer (``collector != buyer``) are ``disputed_held``. What each
+    household paid is summed in row order into ``paid_by_household`` (zero on entry), as ``np.bincount`` sums.
+    """
+    one = np.float32(1.0)
+    k = 0
+    for i in range(paid.shape[0]):
+        p = paid[i]
+        d = due[i]
+        paid_due = p >= d - 1e-9
+        promise_kept[i] = promise[i] and paid_due
+        if d > 0:
+            signal = np.float32(min(max(p / max(d, 1e-9), 0.0), 1.0))
+            rate = learning_rate[lender[i]]
+            updated = (one - rate) * score[i]
+            score[i] = updated + rate * signal
+            if paid_due and settlement_offer[i]:
+                settled_rows[k] = i
+                k += 1
+        disputed_held[i] = disputed[i] and collector[i] != buyer
+        paid_by_household[borrower[i]] += p
+    return k
+
+
+@njit(cache=True)
+def refresh_status_by_household(status, cycles, plan_left, deferral_left, litigation_age, judgment, dpd, borrower,
+                                late_30, legal):
+    """:func:`refresh_status` (``LoanBook.refresh_status``), and in the same pass what households' loans are at the
+    end of the month: ``late_30[household]`` when one of its loans is on the book 30+ days past due
+    (``CollectionModel``'s households 30+ days late), ``legal[household]`` when one is in litigation or under
+    judgment (what neighbours see, ``CollectionModel._update_peers``); both false on entry. The numpy engine
+    counted the flagged loans of each household with ``np.bincount`` and compared the counts with 0."""
+    for i in range(status.shape[0]):
+        st = status[i]
+        if st <= JUDGMENT:
+            st = _status_on_book(cycles[i], plan_left[i], deferral_left[i], litigation_age[i], judgment[i])
+            status[i] = st
+            if dpd[i] >= 30:
+                late_30[borrower[i]] = True
+        if litigation_age[i] >= 0 or judgment[i]:
+            legal[borrower[i]] = True
+
+
+# Households and the book at the start of a month (CollectionModel._accrue, CreditMarket.applications) and at its end
+# (borrowers.update_stress_and_wellbeing).
+@njit(cache=True)
+def on_book_by_group(status, group, out):
+    """How many loans are on the book (current, delinquent, on a plan, in litigation or judgment) in each group
+    (``group`` per loan, e.g. its lender): ``out[group] += 1`` (int64, zero on entry). The numpy engine took
+    ``np.bincount(group[on_book])``."""
+    for i in range(status.shape[0]):
+        if status[i] <= JUDGMENT:
+            out[group[i]] += 1
+
+
+@njit(cache=True)
+def loan_applicants(borrower, status, u_apply, application_rate, max_loans, out):
+    """The households that apply for a loan this month (``CreditMarket.applications``): those whose uniform draw
+    ``u_apply`` (float32) is below ``application_rate`` (compared in float32, as numpy compared it) and that hold
+    fewer than ``max_loans`` loans on the book. Writes their rows, increasing, to the front of ``out`` and returns
+    how many. The numpy engine counted each household's loans on the book with ``np.bincount`` and took
+    ``np.flatnonzero`` of the two conditions."""
+    open_loans = np.zeros(u_apply.shape[0], dtype=np.int32)
+    for i in range(status.shape[0]):
+        if status[i] <= JUDGMENT:
+            open_loans[borrower[i]] += 1
+    rate = np.float32(application_rate)
+    k = 0
+    for h in range(u_apply.shape[0]):
+        if u_apply[h] < rate and open_loans[h] < max_loans:
+            out[k] = h
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def savings_buffer(savings, essentials, out):
+    """Each household's savings buffer, ``(savings / max(essentials, 1) + 0.1) / 1.1``, whose logarithm (numpy's)
+    enters its well-being target (``borrowers.update_stress_and_wellbeing``; ODD section 7.7)."""
+    for i in range(savings.shape[0]):
+        out[i] = (savings[i] / max(essentials[i], 1.0) + 0.1) / 1.1
+
+
+# Which rows a lender looks at (sim.loans.collection_rows, current_rows; CreditMarket.prepay).
+@njit(cache=True)
+def collection_rows_of(which, lender, status, cycles, plan_left, deferral_left, litigation_age, judgment, out):
+    """The rows of lender ``which``'s accounts in collection (:func:`in_collection`), increasing, written to the
+    front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(in_collection & (lender ==
+    which))``."""
+    k = 0
+    for i in range(status.shape[0]):  # (each row is written, the count moves past the ones kept: no branch)
+        out[k] = i
+        k += lender[i] == which and _in_collection(status[i], cycles[i], plan_left[i], deferral_left[i],
+                                                   litigation_age[i], judgment[i])
+    return k
+
+
+@njit(cache=True)
+def rows_collected_where(flags, status, out):
+    """The rows of the loans still collected (status below ``PAID_OFF``) where ``flags`` holds, increasing, written to
+    the front of ``out``; returns how many (the loans under judgment whose garnishment orders move on,
+    ``sim.payments.wage_garnishments``). The numpy engine took ``np.flatnonzero(flags & (status < PAID_OFF))``."""
+    k = 0
+    for i in range(status.shape[0]):
+        if flags[i] and status[i] < PAID_OFF:
+            out[k] = i
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def rows_with_status(status, value, lender, which, out):
+    """The rows whose status is ``value`` and, unless ``which`` is negative, whose lender is ``which``, increasing,
+    written to the front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(status == value)``
+    (and ``& (lender == which)``)."""
+    k = 0
+    for i in range(status.shape[0]):  # (each row is written, the count moves past the ones kept: no branch)
+        out[k] = i
+        k += status[i] == value and (which < 0 or lender[i] == which)
+    return k
+
+
+# What agencies and the debt buyer collected (CollectionModel._lenders_learn) and what leaves the book
+# (LoanBook.compact).
+@njit(cache=True)
+def collections_by_collector(paid, collector, agency, buyer, lender, arm, group_offset, by_agency, buyer_paid):
+    """What the month's payments (``paid``) brought the agency and the debt buyer, in one pass over the loans:
+    ``by_agency[group_offset[lender] + arm] += paid`` over the rows placed with the agency (``collector ==
+    agency``), in row order (zero on entry), as ``np.bincount`` summed; the payments on the buyer's rows are copied
+    to the front of ``buyer_paid``, in row order, and their count returned (numpy's ``sum`` of them is then the
+    pairwise sum of ``paid[collector == buyer]``)."""
+    k = 0
+    for i in range(paid.shape[0]):
+        c = collector[i]
+        if c == agency:
+            by_agency[group_offset[lender[i]] + arm[i]] += paid[i]
+        elif c == buyer:
+            buyer_paid[k] = paid[i]
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def drop_rows_archiving(column, gone, lender, archived):
+    """:func:`drop_rows` for a ledger column (float64), adding the values of the rows gone to ``archived[lender]``
+    in row order (zero on entry; ``LoanBook.compact``), as ``np.bincount`` summed; returns how many rows are
+    kept."""
+    j = 0
+    for i in range(gone.shape[0]):
+        if gone[i]:
+            archived[lender[i]] += column[i]
+        column[j] = column[i]
+        j += not gone[i]
+    return j
+
+
+# --------------------------------------------------------------------------------------------------
 # warming
 # --------------------------------------------------------------------------------------------------
 def warm() -> float:
@@ -1831,17 +2164,20 @@ def warm() -> float:
                         z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     accrue_interest(z(f64), z(f64), status, z(b), True, z(f64), z(f64), z(f64))
-    learn_scores(z(f64), z(f64), lender, z(f32, 1), z(f32))
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))
-    owed_by_household(z(f64), z(f64), z(f64), status, z(i32), z(f64))
     for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
-        keep_rows(z(dtype), np.arange(1))
+        drop_rows(z(dtype), z(b))
     on_book(status, z(b))
     in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
     left_collection(z(i64), z(i64), z(i64))
-    observed_state(np.arange(n), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16), z(f64), z(b), z(b))
+    book_in = (z(i64), z(i16), z(i16), z(f64), z(f64), z(i16), status, z(i8), z(f64), z(i16), z(i16), z(i16), z(b),
+               z(b), z(i16), z(f32), z(b), z(i32), z(f64), z(f64), z(f64), z(i16), z(i16), z(i16))
+    observed = (z(i64), z(i16), z(i16), z(i8), z(f64), z(f64), z(f64), z(i16), z(i8), z(i8), z(f64), z(i16), z(i16),
+                z(i16), z(b), z(b), z(b), z(b), z(b), z(i16), z(f32), z(b), z(b))
+    for uses_app in (z(b, 0), z(b)):
+        observed_accounts(np.arange(n), uses_app, *book_in, *observed)
     buckets(z(i16), z(i8))
     # households
     labour_market(z(f32), z(f64), z(f64), 0.01, 0.3, z(f32), 0.4, 0.0, z(f32), 0.05, z(f32), 0.5,
@@ -1854,11 +2190,6 @@ def warm() -> float:
                           0.2, 28.0, 0.005, 0.15, 0.12, z(f64))
     stress_and_wellbeing(z(f32), z(f64), z(b), z(b), z(f64), z(f64), z(f64), z(f32), z(f32), z(b), 0.8, 0.1, 0.2,
                          0.1, 52.0, 3.0, 10.0, 5.0, 4.0, 0.3)
-    # what households mean to pay
-    payment_logit(z(i32), lender, z(f32), z(f32), z(b), z(f32), z(f32), z(f32, 1), z(f32), z(f32), z(i16), z(f32),
-                  z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, -0.3, 6.0, 1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
-    payment_intentions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i16), z(i32), z(f32), z(b), 0.4, z(f32), 0.1,
-                       z(f64), z(f64), z(b), 0.5, z(f64), z(b), z(b), z(b))
     # what contact does
     contact_effects(z(i64), z(i32, (3, n)), np.array([0, 1, 2]), z(f64, 3), z(f64, 3), z(f64, 3), z(f64, 3), z(i32),
                     z(i32), z(i32), z(b), z(b), z(b), z(f64), 8.0, 1.0, 0.5, 0.3, 0.1, 0.7, 0.9, 0.05, 0.2, z(f32),
@@ -1876,7 +2207,6 @@ def warm() -> float:
     requests_by_group(z(i16), z(b), z(i64), z(b), z(i64))
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties
         sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
-    sum_by_group_where(z(f64), z(b), lender, z(f64, 1))  # the ledger of loans leaving the book, by lender
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
     vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
     redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))
@@ -1889,6 +2219,29 @@ def warm() -> float:
     # complaints
     draw_complaints(z(b), z(f64), z(i32), z(b), z(b), z(i16), z(i16), z(b), z(f32), z(f32), z(f64, (n, 3)),
                     np.full(6, 1 / 6), 0.002, 0.1, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.1, 0.3, z(i64), z(i64))
+    # households and accounts, fused (session 9)
+    debt_to_income(z(f64), z(f64), z(f64), status, z(i32), np.ones(n), z(f64))
+    payment_logits(z(i32), lender, z(f32), z(f32), np.full(n, -1, dtype=i16), z(b), z(f32), z(f32), z(f32, 1), z(f32),
+                   z(f32), z(f64), z(i16), z(f32), z(b), z(f32), -1.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.3, -0.3, 6.0,
+                   1.0, 0.9, 2.0, 1.0, z(f32), z(f32))
+    payment_decisions(z(f32, (4, n)), z(f32), np.ones(1, dtype=f32), z(i32), z(i16), z(f64), z(f64), z(f64), z(f64),
+                      z(f64), z(b), 0.6, z(b), z(b), z(f32), 0.4, z(f32), z(f32), 0.1, 0.5, z(f64), z(f64), z(f64),
+                      z(f64), 0.5, z(i64, 0), z(f64, 0), z(b), z(f64), z(f64), z(f64), z(f64), z(f64), z(b), z(b), z(b),
+                      z(i16), z(i64), z(i64))
+    split_short_budgets(z(i64, 0), z(f32, 0), z(f64), z(f64), z(i32), z(i64, 0), z(f64, 0), z(b), z(f64), z(f64),
+                        z(f64), z(i16))
+    ledger_outcomes(z(f64), z(f64), z(b), z(b), z(i8), 2, z(b), lender, z(f32, 1), z(i32), z(f32), z(b), z(b), z(i64),
+                    z(f64))
+    refresh_status_by_household(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i16), z(i32), z(b),
+                                z(b))
+    on_book_by_group(status, lender, z(i64, 1))
+    loan_applicants(z(i32), status, z(f32), 0.03, 3, z(i64))
+    savings_buffer(z(f64), z(f64), z(f64))
+    collection_rows_of(0, lender, status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i64))
+    rows_with_status(status, 0, lender, -1, z(i64))
+    rows_collected_where(z(b), status, z(i64))
+    collections_by_collector(z(f64), z(i8), 1, 2, lender, z(i8), z(i64, 1), z(f64, 1), z(f64))
+    drop_rows_archiving(z(f64), z(b), lender, z(f64, 1))
     return time.perf_counter() - start
 
 

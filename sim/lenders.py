@@ -7,8 +7,9 @@ accounts for a contingency fee; a debt buyer buys claims at a price per dollar a
 
 The month's steps here: :func:`plan_treatments` (every arm's strategy plans, the agency and the buyer
 add theirs), :func:`accommodate` (accommodation programmes), :class:`Costs` (every cost, fee, fine and
-sale proceed booked in one place), :func:`learn_scores` and :func:`learn_losses` (what lenders learn
-from payments and charge-offs).
+sale proceed booked in one place), :func:`learn_losses` (what lenders learn from charge-offs). What they
+learn of each account from its payments (the score they see) is updated with the ledger
+(``sim.kernels.ledger_outcomes``).
 """
 
 from __future__ import annotations
@@ -313,13 +314,6 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
     return Plan(rows=rows, treatment=treat, who=who)
 
 
-def learn_scores(book: LoanBook, learning_rate: np.ndarray, due: np.ndarray, paid: np.ndarray) -> None:
-    """Lenders update their noisy estimate of each account's capacity and willingness (the score they see)
-    from what it paid of what was due; ``learning_rate`` is each lender's (``lenders.N.learning_rate``)."""
-    # (1 - rate) score + rate clip(paid / due, 0, 1) where something was due, in one compiled pass
-    kernels.learn_scores(due, paid, book.view("lender"), learning_rate.astype(np.float32), book.view("score_observed"))
-
-
 def learn_losses(lenders: list[Lender], book: LoanBook, events: Events, contacts: Contacts,
                  group_lender: np.ndarray) -> None:
     """Each lender updates its expected loss rate from this month's annualised net charge-offs (charge-offs
@@ -471,9 +465,10 @@ class CreditMarket:
         t, book = self.households, self.book
         u = rng.random((3, t.n), dtype=np.float32)  # apply?, which lender, observation noise
         pop = self.cfg.population
-        open_loans = np.zeros(t.n, dtype=np.int64)
-        kernels.loans_per_household(book.view("borrower"), book.on_book(), open_loans)
-        applicants = np.flatnonzero((u[0] < pop.application_rate) & (open_loans < pop.max_loans_per_borrower))
+        applicants = np.empty(t.n, dtype=np.int64)
+        k = kernels.loan_applicants(book.view("borrower"), book.view("status"), u[0], pop.application_rate,
+                                    pop.max_loans_per_borrower, applicants)
+        applicants = applicants[:k]
         if len(applicants) == 0:
             return applicants, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lender = self.lender_of(u[1][applicants])
@@ -519,7 +514,7 @@ class CreditMarket:
         """Current loans are repaid early (refinanced) with a monthly probability; returns the balances
         repaid by outcome group."""
         book = self.book
-        current = np.flatnonzero(book.view("status") == Status.CURRENT)
+        current = book.rows_with_status(Status.CURRENT)
         rows = current[rng.random(len(current), dtype=np.float32) < self.cfg.behaviour.prepayment_rate]
         amount = book.prepay(rows)
         return self.by_group(rows, amount)

@@ -77,10 +77,9 @@ from sim.lenders import (
     Regulator,
     accommodate,
     learn_losses,
-    learn_scores,
     plan_treatments,
 )
-from sim.loans import AccommodationMonth, LoanBook, ProductTerms
+from sim.loans import ON_BOOK, AccommodationMonth, LoanBook, ProductTerms
 from sim.metrics import MonthlyRecorder, Tracer
 from sim.network import mesa_network, row_normalised, shared_row_weights, small_world, unit_pattern
 from sim.payments import HiddenTruth, PaymentSetting, collection_pressure, decide_payments
@@ -401,17 +400,18 @@ class CollectionModel(mesa.Model):
         contacts = self._contact(plan)                                                        # 4
         reminders = self._remind(contacts)
         payments = self._pay(contacts, reminders, accrual)                                    # 5
-        events = self._account(payments, contacts, accrual)                                   # 6
+        ledger = self._account(payments, contacts, accrual)                                   # 6
+        events, any_30 = ledger.events, ledger.any_30plus
         shielded = accrual.shielded
         del accrual  # its per-loan arrays (interest, forbearance) are not needed after the ledger
-        self._settle_households(events, spending)
-        any_30 = self._households_30plus()                                                    # 7
+        self._settle_households(ledger.paid_by_household, spending)                           # 7
         update_stress_and_wellbeing(self.borrowers, self.cfg.behaviour, contacts.stress_by_household, any_30,
                                     labour.lost_job)
         complaints = self._complain(contacts)
         consumption = effective_consumption(self.borrowers, self.cfg.welfare, contacts) if m >= 0 else None
         agency_fees = self._lenders_learn(events, contacts)                                   # 8
-        self._update_peers(any_30)
+        self._update_peers(any_30, ledger.legal)
+        del ledger
         self._report_credit(events, levers.reporting_paused, shielded)
         enforcement = self._enforce_rules(contacts, complaints, payments)
         self._note_contacts(contacts)
@@ -437,7 +437,9 @@ class CollectionModel(mesa.Model):
         levers = levers_at(cfg.economy, m)
         self.regime = regime_in_force(cfg.regulation, m, self.regulator.tightenings)
         u_now = 1.0 - float(t.employed.mean()) if t.n else 0.0
-        finding_weights = cfg.economy.duration_dependence ** np.minimum(t.months_unemployed, 24)
+        # duration_dependence ** min(months unemployed, 24), looked up in the powers 0-24 (the same numbers)
+        powers = cfg.economy.duration_dependence ** np.arange(25, dtype=t.months_unemployed.dtype)
+        finding_weights = np.take(powers, np.minimum(t.months_unemployed, 24))
         outflow_share = float(finding_weights[~t.employed].mean()) if u_now > 0 else 1.0
         hazards = labour_hazards(cfg.economy, u_now, float(self.unemployment[idx + 1]), outflow_share)
         if self._anticipating:  # lenders tighten on the published unemployment rate, ahead of losses
@@ -484,13 +486,12 @@ class CollectionModel(mesa.Model):
     def _accrue(self, levers, m: int) -> _Accrual:
         """Accommodation programmes and forbearance pause accounts; interest accrues on the rest."""
         t, book = self.borrowers, self.book
-        owner = book.view("borrower")
-        on_book = book.on_book()
         accommodation = (accommodate(self.lenders, book, t, m, self.streams["policy"]) if self._accommodating
                          else None)
         forborne = np.zeros(book.n, dtype=bool)
         if levers.forbearance:
-            forborne = on_book & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
+            owner = book.view("borrower")
+            forborne = book.on_book() & (~t.employed[owner] if levers.forbearance_unemployed_only else True)
         if accommodation is None:
             interest = book.accrue_interest(forborne, levers.forbearance_interest_accrues)
         else:  # accommodated accounts are paused like forborne ones; interest-free ones accrue nothing
@@ -498,7 +499,8 @@ class CollectionModel(mesa.Model):
                 | (accommodation.paused & accommodation.interest_free)
             forborne = forborne | accommodation.paused
             interest = book.accrue_interest(no_interest, False)
-        accounts_on_book = np.bincount(book.view("lender")[on_book], minlength=len(self.lenders))
+        accounts_on_book = np.zeros(len(self.lenders), dtype=np.int64)
+        kernels.on_book_by_group(book.view("status"), book.view("lender"), accounts_on_book)
         return _Accrual(interest=interest, forborne=forborne, accommodation=accommodation,
                         accounts_on_book=accounts_on_book)
 
@@ -538,51 +540,48 @@ class CollectionModel(mesa.Model):
             self.truth = truth
         return payments
 
-    def _account(self, payments: Payments, contacts: Contacts, accrual: _Accrual) -> Events:
-        """The ledger (``LoanBook.apply_payments``): the waterfall, arrears, fees, cures, charge-offs; then
-        settlements and write-downs booked as losses, lawsuits aging into judgments, statuses."""
-        book = self.book
+    def _account(self, payments: Payments, contacts: Contacts, accrual: _Accrual) -> _Ledger:
+        """The ledger (``LoanBook.apply_payments``): the waterfall, arrears, fees, cures, charge-offs; promises kept,
+        lenders' scores of accounts and what each household paid (``kernels.ledger_outcomes``); then settlements
+        and write-downs booked as losses, lawsuits aging into judgments, statuses and the households with a loan
+        30+ days late or in court (``kernels.refresh_status_by_household``)."""
+        book, n_households = self.book, self.borrowers.n
         acc = accrual.accommodation
         ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
                                      fee_waived=None if acc is None else acc.fee_waived)
-        paid_due = ledger["paid"] >= payments.due - 1e-9  # paid what was due
-        promise_kept = book.view("promise") & paid_due
-        learn_scores(book, self._learning_rate, payments.due, ledger["paid"])
-        disputed = payments.disputed & (book.view("collector") != Collector.BUYER)
-        paid_due &= book.view("settlement_offer") & (payments.due > 0)
-        settled = np.flatnonzero(paid_due)
-        del paid_due
-        settled_on_book = book.on_book()[settled]
+        promise_kept, disputed = np.empty(book.n, dtype=bool), np.empty(book.n, dtype=bool)
+        settled = np.empty(book.n, dtype=np.int64)
+        paid_by_household = np.zeros(n_households)
+        v = book.view
+        k = kernels.ledger_outcomes(ledger["paid"], payments.due, payments.disputed, v("promise"), v("collector"),
+                                    int(Collector.BUYER), v("settlement_offer"), v("lender"), self._learning_rate,
+                                    v("borrower"), v("score_observed"), promise_kept, disputed, settled,
+                                    paid_by_household)
+        settled = settled[:k]
+        settled_on_book = ON_BOOK[v("status")[settled]]
         forgiven = book.settle(settled) if len(settled) else np.zeros(0)
         # what restructuring forgives on the book is a loss like a charge-off
         gross_chargeoff = ledger["gross_chargeoff"]
         gross_chargeoff[settled] += np.where(settled_on_book, forgiven, 0.0)
         gross_chargeoff[contacts.writedown_rows] += contacts.writedown_amounts
         self._litigation_clock()
-        book.refresh_status()
-        return Events(paid=ledger["paid"], paid_on_charged_off=ledger["paid_on_charged_off"],
-                      due_while_current=ledger["due_while_current"], paid_on_time=ledger["paid_on_time"],
-                      cured=ledger["cured"], rolled_60=ledger["rolled_60"], new_episode=ledger["new_episode"],
-                      chargeoff=ledger["chargeoff"], gross_chargeoff=gross_chargeoff, promise_kept=promise_kept,
-                      disputed=disputed, settled=forgiven)
+        late_30, legal = np.zeros(n_households, dtype=bool), np.zeros(n_households, dtype=bool)
+        kernels.refresh_status_by_household(v("status"), v("cycles"), v("plan_left"), v("deferral_left"),
+                                            v("litigation_age"), v("judgment"), v("dpd"), v("borrower"), late_30, legal)
+        events = Events(paid=ledger["paid"], paid_on_charged_off=ledger["paid_on_charged_off"],
+                        due_while_current=ledger["due_while_current"], paid_on_time=ledger["paid_on_time"],
+                        cured=ledger["cured"], rolled_60=ledger["rolled_60"], new_episode=ledger["new_episode"],
+                        chargeoff=ledger["chargeoff"], gross_chargeoff=gross_chargeoff, promise_kept=promise_kept,
+                        disputed=disputed, settled=forgiven)
+        return _Ledger(events=events, paid_by_household=paid_by_household, any_30plus=late_30, legal=legal)
 
-    def _settle_households(self, events: Events, spending) -> None:
+    def _settle_households(self, paid_by_household: np.ndarray, spending) -> None:
         """Households' month: what they paid and borrowed, consumption and savings."""
-        t, book = self.borrowers, self.book
-        paid_by_household = np.zeros(t.n)
-        kernels.sum_by_index(book.view("borrower"), events.paid, paid_by_household)
+        t = self.borrowers
         borrowed = np.bincount(self.last_approved, weights=self.last_originated, minlength=t.n)
         settle_month(t, paid_by_household, self.cfg.population, borrowed, spending)
         if spending is not None:
             restore_essentials(t, spending)
-
-    def _households_30plus(self) -> np.ndarray:
-        """Households with a loan 30+ days past due."""
-        book = self.book
-        in_30 = (book.view("dpd") >= 30) & book.on_book()
-        count = np.zeros(self.borrowers.n, dtype=np.int64)
-        kernels.loans_per_household(book.view("borrower"), in_30, count)
-        return count > 0
 
     def _complain(self, contacts: Contacts) -> Complaints:
         """Complaints about the month's contacts and disputes; public ones cost lenders reputation."""
@@ -593,10 +592,11 @@ class CollectionModel(mesa.Model):
     def _lenders_learn(self, events: Events, contacts: Contacts) -> np.ndarray:
         """Agency fees are booked (returned by group); lenders learn their losses (credit supply)."""
         book = self.book
-        paid = events.paid
-        placed = np.flatnonzero(book.view("collector") == Collector.AGENCY)
-        sold = book.view("collector") == Collector.BUYER
-        fees = self.costs.book_agency_fees(self._by_group(placed, paid[placed]), float(paid[sold].sum()))
+        by_agency, buyer_paid = np.zeros(len(self.groups)), np.empty(book.n)
+        k = kernels.collections_by_collector(events.paid, book.view("collector"), int(Collector.AGENCY),
+                                             int(Collector.BUYER), book.view("lender"), book.view("arm"),
+                                             self.group_offset, by_agency, buyer_paid)
+        fees = self.costs.book_agency_fees(by_agency, float(buyer_paid[:k].sum()))
         learn_losses(self.lenders, self.book, events, contacts, self.group_lender)
         return fees
 
@@ -639,24 +639,19 @@ class CollectionModel(mesa.Model):
         """Outcome group of every loan row in use."""
         return self.book.groups(self.group_offset)
 
-    def _by_group(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(self.group_of(rows), weights=weights, minlength=len(self.groups)).astype(float)
-
-    def _update_peers(self, any_30: np.ndarray) -> None:
+    def _update_peers(self, any_30: np.ndarray, legal: np.ndarray) -> None:
         """What each household's neighbours did this month, for next month's decisions: the share 30+ days
-        late and the share sued or garnished."""
-        book, t = self.book, self.borrowers
-        legal_loans = (book.view("litigation_age") >= 0) | book.view("judgment")
-        legal = np.zeros(t.n, dtype=np.int64)
-        kernels.loans_per_household(book.view("borrower"), legal_loans, legal)
-        delinquent, sued = np.empty(t.n, dtype=np.float32), np.empty(t.n, dtype=np.float32)
+        late (``any_30``) and the share sued or garnished (``legal``: households with a loan in litigation or under
+        judgment)."""
+        n = self.borrowers.n
+        delinquent, sued = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
         peers = self.peers  # both means at once (as peers @ x, bit for bit): from the flagged households when each
         # row's links share one weight (kernels.neighbour_shares_from_flagged), else over every link
         if self._peer_weight is not None:
-            kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, self._peer_weight, any_30, legal > 0,
+            kernels.neighbour_shares_from_flagged(peers.indptr, peers.indices, self._peer_weight, any_30, legal,
                                                   delinquent, sued)
         else:
-            kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal > 0, delinquent, sued)
+            kernels.neighbour_shares(peers.indptr, peers.indices, peers.data, any_30, legal, delinquent, sued)
         self._peer_state["delinquent"], self._peer_state["legal"] = delinquent, sued
 
     def _enforce_rules(self, contacts: Contacts, complaints: Complaints, payments: Payments) -> Enforcement:
@@ -723,6 +718,16 @@ class CollectionModel(mesa.Model):
         if self.portfolio_report is not None:
             result.meta["portfolio"] = self.portfolio_report
         return result
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """The month's ledger events and what they mean for households (internal to the step)."""
+
+    events: Events
+    paid_by_household: np.ndarray  # $ paid on all its loans this month
+    any_30plus: np.ndarray  # a loan on the book 30+ days past due at the end of the month
+    legal: np.ndarray  # a loan in litigation or under judgment at the end of the month
 
 
 @dataclass(frozen=True)

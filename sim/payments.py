@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import kernels
-from sim.borrowers import BorrowerTable, payment_budget, split_budget
+from sim.borrowers import DRAWDOWN, BorrowerTable
 from sim.config import Behaviour, NetworkConfig, Tactics
 from sim.loans import LoanBook
 from sim.records import BudgetSplit, Payments
@@ -85,7 +85,7 @@ def garnish_wages(book: LoanBook, t: BorrowerTable, tac: Tactics, rng: np.random
 def wage_garnishments(book: LoanBook, t: BorrowerTable, tac: Tactics,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`garnish_wages` as the loans under an order in force (rows, increasing) and what is taken on each."""
-    judged = np.flatnonzero(book.view("judgment") & book.collecting())
+    judged = book.rows_collected_where(book.view("judgment"))
     if not len(judged):
         return judged, np.zeros(0)
     jowner = book.view("borrower")[judged]
@@ -103,7 +103,8 @@ def wage_garnishments(book: LoanBook, t: BorrowerTable, tac: Tactics,
     if not len(rows):
         return rows, np.zeros(0)
     free_income = np.maximum(t.income[owners] - t.essentials[owners], 0.0)
-    n_garnished = np.bincount(owners, minlength=t.n)[owners]
+    _, household, count = np.unique(owners, return_inverse=True, return_counts=True)
+    n_garnished = count[household]  # each loan's household's garnished loans
     return rows, np.minimum(tac.garnishment_share * free_income / n_garnished, book.claim_of(rows))
 
 
@@ -115,80 +116,67 @@ def decide_payments(setting: PaymentSetting, book: LoanBook, t: BorrowerTable, r
     ``reactance`` (per loan) is the fall in the payment logit that this month's contact provoked;
     ``reminded`` (per loan) says whether a reminder reached the household. With ``keep_truth``, also the
     hidden reasons for not paying (else None).
+
+    The arithmetic runs in compiled passes over the book (``sim.kernels``: :func:`~sim.kernels.debt_to_income`,
+    :func:`~sim.kernels.payment_logits`, :func:`~sim.kernels.payment_decisions`,
+    :func:`~sim.kernels.split_short_budgets`); between them numpy takes the transcendental functions.
     """
-    beh, tac = setting.behaviour, setting.tactics
-    owner = book.view("borrower")
+    beh, tac, net = setting.behaviour, setting.tactics, setting.network
+    v = book.view
+    owner = v("borrower")
     n = book.n
-    due = book.amount_due()
-    settling = book.view("settlement_offer")
-    if settling.any():
-        due = np.where(settling, (1.0 - tac.settlement_haircut) * book.claim(), due)
-    u = rng.random((4, n), dtype=np.float32)
     f32 = np.float32
-    cycles = book.view("cycles")
-    net = setting.network
-    peer = (f32(net.peer_legal_deterrence) * setting.peer_legal
-            - f32(net.peer_default_weight) * setting.peer_delinquent)
-    reputation = (net.reputation_weight * setting.reputation).astype(f32)
-    # debt overhang: the more a household owes relative to its income, the less it tries
-    owed = np.zeros(t.n)
-    kernels.owed_by_household(book.view("principal"), book.view("interest"), book.view("fees"), book.view("status"),
-                              owner, owed)
-    overhang = (f32(beh.overhang_weight) * np.log1p(owed / (12.0 * t.income_base))).astype(f32)
-    pressure = collection_pressure(book, beh)
-    legal = (book.view("litigation_age") >= 0) | book.view("judgment")
-    # the intention's logit (negated) and the priority's exponent, per loan, in one compiled pass; the
-    # exponentials are numpy's (kernels.payment_logit)
-    neg_logit, priority = np.empty(n, dtype=f32), np.empty(n, dtype=f32)
-    kernels.payment_logit(owner, book.view("lender"), t.willingness, pressure, legal, book.view("threat"),
-                          book.view("goodwill"), reputation, peer, overhang, cycles, t.stress, book.view("promise"),
-                          reactance, beh.willingness_intercept, beh.willingness_weight, beh.pressure_weight,
-                          beh.legal_weight, beh.goodwill_weight, beh.delinquency_weight, beh.delinquency_cap,
-                          beh.stress_weight, tac.promise_boost, beh.priority_consequence, beh.priority_loudness,
-                          neg_logit, priority)
-    np.exp(neg_logit, out=neg_logit)
-    np.exp(priority, out=priority)
-    del pressure, legal, reputation, peer, overhang
-    # intends, catches up, forgets, misreads, disputes a record error: what it means to pay on each loan
-    # (kernels.payment_intentions)
-    catch_up = np.power(f32(beh.catch_up_rate), np.arange(1, max(int(cycles.max(initial=1)), 1) + 1, dtype=np.int16))
-    misunderstanding = t.misunderstanding * (f32(1.0) - t.education_effect)
-    wanted = np.empty(n)
-    intends, misreads, error_dispute = (np.empty(n, dtype=bool) for _ in range(3))
-    kernels.payment_intentions(u, neg_logit, catch_up, cycles, owner, t.attention, reminded,
-                               1.0 - beh.reminder_attention_fix, misunderstanding, beh.misread_current_share, due,
-                               book.view("scheduled"), book.view("record_error"), beh.error_dispute_rate,
-                               wanted, intends, misreads, error_dispute)
-    del neg_logit, u, misunderstanding
-    delinquent = cycles > 0
+    u = rng.random((4, n), dtype=f32)
     # garnishment after judgment takes part of earnings above essentials, before anything else
     garnished, taken = wage_garnishments(book, t, tac, rng)
-    budget = payment_budget(t)
-    if taken.any():
-        # over the garnished loans only: the others take nothing (+0.0) from their household's budget, nor from
-        # what it means to pay on them (never negative)
-        budget = budget - np.bincount(owner[garnished], weights=taken, minlength=t.n)
-        wanted[garnished] = np.maximum(wanted[garnished] - taken, 0.0)
-
+    # debt overhang: the more a household owes relative to its income, the less it tries (log1p of the ratio)
+    log_overhang = np.zeros(t.n)
+    kernels.debt_to_income(v("principal"), v("interest"), v("fees"), v("status"), owner, t.income_base, log_overhang)
+    np.log1p(log_overhang, out=log_overhang)
+    # collection pressure, negated (collection_pressure): expm1(-stock / scale)
+    neg_pressure = np.divide(v("pressure"), -f32(beh.pressure_scale))
+    np.expm1(neg_pressure, out=neg_pressure)
+    reputation = (net.reputation_weight * setting.reputation).astype(f32)
+    # the intention's logit (negated) and the priority's exponent, per loan
+    neg_logit, priority_arg = np.empty(n, dtype=f32), np.empty(n, dtype=f32)
+    cycles = v("cycles")
+    kernels.payment_logits(owner, v("lender"), t.willingness, neg_pressure, v("litigation_age"), v("judgment"),
+                           v("threat"), v("goodwill"), reputation, setting.peer_legal, setting.peer_delinquent,
+                           log_overhang, cycles, t.stress, v("promise"), reactance, beh.willingness_intercept,
+                           beh.willingness_weight, beh.pressure_weight, beh.legal_weight, beh.goodwill_weight,
+                           net.peer_legal_deterrence, net.peer_default_weight, beh.overhang_weight,
+                           beh.delinquency_weight, beh.delinquency_cap, beh.stress_weight, tac.promise_boost,
+                           beh.priority_consequence, beh.priority_loudness, neg_logit, priority_arg)
+    del neg_pressure, log_overhang, reputation
+    np.exp(neg_logit, out=neg_logit)
+    # intends, catches up, forgets, misreads, disputes a record error: what it means to pay on each loan; what its
+    # budget allows; what it pays where the budget covers it all
+    catch_up = np.power(f32(beh.catch_up_rate), np.arange(1, max(int(cycles.max(initial=1)), 1) + 1, dtype=np.int16))
+    due, wanted, voluntary, paid = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    budget = np.zeros(t.n)
+    intends, disputed = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    short_rows, error_rows = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    short, errors = kernels.payment_decisions(
+        u, neg_logit, catch_up, owner, cycles, v("scheduled"), v("arrears"), v("principal"), v("interest"), v("fees"),
+        v("settlement_offer"), 1.0 - tac.settlement_haircut, reminded, v("record_error"), t.attention,
+        1.0 - beh.reminder_attention_fix, t.misunderstanding, t.education_effect, beh.misread_current_share,
+        beh.error_dispute_rate, t.income, t.essentials, t.shock, t.savings, DRAWDOWN, garnished, taken, v("promise"),
+        due, wanted, voluntary, paid, budget, intends, disputed, v("disputed"), v("broken_promises"), short_rows,
+        error_rows)
+    del u, neg_logit
     # a household that cannot pay all it means to pays first what has consequences, then the loudest creditor
-    # (the priority above); the amounts it disputes because of a record error were set to nothing
-    record_error = book.view("record_error")
-    budget = np.maximum(budget, 0.0)
-    voluntary = split_budget(budget, wanted, owner, priority)
+    # (the priority: numpy's exp, on those loans only); the amounts it disputes because of a record error were set
+    # to nothing
+    short_rows = short_rows[:short]
+    kernels.split_short_budgets(short_rows, np.exp(priority_arg[short_rows]), budget, wanted, owner, garnished, taken,
+                                v("promise"), due, voluntary, paid, v("broken_promises"))
     truth = None
     if keep_truth:
-        truth = HiddenTruth(loan_id=book.view("loan_id").copy(), due=due.copy(), unwilling=~intends,
+        truth = HiddenTruth(loan_id=v("loan_id").copy(), due=due.copy(), unwilling=~intends,
                             cash_short=voluntary < wanted - 1e-9)
-    paid = voluntary.copy()  # what the household chose to pay, plus what was garnished
-    paid[garnished] += taken
-    disputed = (misreads & delinquent) | error_dispute
-    book.view("disputed")[:] = disputed
-    fixed = np.flatnonzero(error_dispute)
+    # some of the record errors disputed are corrected
+    fixed = error_rows[:errors]
     fixed = fixed[rng.random(len(fixed)) < beh.error_correction_rate]
-    record_error[fixed] = False
-    # a promise is broken when the month's payment falls short of what was due
-    broken = book.view("promise") & (paid < due - 1e-9)
-    book.view("broken_promises")[:] += broken
-    split = BudgetSplit(owner=owner.copy(), lender=book.view("lender").copy(), budget=budget, wanted=wanted,
-                        paid=voluntary)
+    v("record_error")[fixed] = False
+    split = BudgetSplit(owner=owner.copy(), lender=v("lender").copy(), budget=budget, wanted=wanted, paid=voluntary)
     return Payments(due=due, paid=paid, disputed=disputed, split=split), truth

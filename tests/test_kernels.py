@@ -99,20 +99,27 @@ def test_more_distinct_than_is_the_count_of_unique_values():
             assert kernels.more_distinct_than(values, k) == (len(np.unique(values)) > k), (values[:5], k)
 
 
-def test_keep_rows_is_the_gathered_copy_of_every_book_column():
-    """Kernel ``keep_rows`` (``LoanBook.compact``, in place) against the numpy engine's ``col[:k] = np.take(col,
-    keep)``, for a column of every dtype the book holds; the rows after the kept ones are left as they were."""
+def test_drop_rows_is_the_gathered_copy_of_every_book_column():
+    """Kernels ``drop_rows`` and ``drop_rows_archiving`` (``LoanBook.compact``, in place; the latter also sums the
+    values of the rows gone by lender, as ``np.bincount`` does) against the numpy engine's ``col[:k] = np.take(col,
+    keep)``, for a column of every dtype the book holds, with the first and last rows gone or kept; the rows after
+    the kept ones are left as they were or hold rows already moved (never read)."""
     from sim.loans import COLUMNS
 
     rng = np.random.default_rng(8)
     n = 5_000
-    keep = np.flatnonzero(rng.random(n) < 0.9)
-    for dtype in sorted({np.dtype(d).name for d in COLUMNS.values()}):
-        column = (rng.random(n) * 100).astype(dtype)
-        expected = column.copy()
-        expected[: len(keep)] = np.take(expected, keep)
-        kernels.keep_rows(column, keep)
-        assert np.array_equal(column, expected), dtype
+    for gone in (rng.random(n) < 0.1, np.r_[True, rng.random(n - 2) < 0.5, True], np.zeros(n, dtype=bool)):
+        keep = np.flatnonzero(~gone)
+        for dtype in sorted({np.dtype(d).name for d in COLUMNS.values()}):
+            column = (rng.random(n) * 100).astype(dtype)
+            expected = np.take(column, keep)
+            assert kernels.drop_rows(column, gone) == len(keep)
+            assert np.array_equal(column[: len(keep)], expected), dtype
+        values, lender = rng.lognormal(5.0, 2.0, n), rng.integers(0, 3, n).astype(np.int16)
+        expected, archived = np.take(values, keep), np.zeros(3)
+        expected_archived = np.bincount(lender[gone], weights=values[gone], minlength=3)
+        assert kernels.drop_rows_archiving(values, gone, lender, archived) == len(keep)
+        assert np.array_equal(values[: len(keep)], expected) and np.array_equal(archived, expected_archived)
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
@@ -305,9 +312,10 @@ def test_a_model_run_after_warm_compiles_nothing_more():
 
 @pytest.mark.parametrize("scenario", ["baseline", "recession", "regime_us_reg_f", "champion_challenger"])
 def test_payment_kernels_are_the_numpy_decision_bit_for_bit(scenario, monkeypatch):
-    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``payment_logit`` and
-    ``payment_intentions``) gives what the numpy engine's decision (``numpy_reference.numpy_decide_payments``)
-    gives on a copy of the book, the households and the behaviour stream: the payments, disputes, amounts due,
+    """Every month of a run, ``sim.payments.decide_payments`` (kernels ``debt_to_income``, ``payment_logits``,
+    ``payment_decisions`` and ``split_short_budgets``) gives what the numpy engine's decision
+    (``numpy_reference.numpy_decide_payments``) gives on a copy of the book, the households and the behaviour
+    stream: the payments, disputes, amounts due,
     the budget split and the hidden truth, and the book and households after."""
     import copy
 
@@ -481,23 +489,42 @@ def test_household_and_loss_tallies_are_the_numpy_bincounts_bit_for_bit(scenario
     assert (balance > 0).sum() == k
 
 
+def ref_buckets(dpd):
+    """The days-past-due buckets as the numpy engine found them."""
+    from sim.loans import BUCKET_EDGES
+
+    return np.searchsorted(BUCKET_EDGES, dpd, side="right").astype(np.int8)
+
+
 @pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
 def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, months):
-    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``owed_by_household`` (the debt overhang in
-    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` on a running book with
-    charged-off, sold and closed loans: identical."""
+    """Kernels ``amount_due`` (``LoanBook.amount_due``) and ``debt_to_income`` (the debt overhang in
+    ``decide_payments``) against the numpy engine's ``np.minimum`` and ``np.bincount`` (over a year's base income)
+    on a running book with charged-off, sold and closed loans: identical."""
     model, book, _ = _book_pair(scenario, months)
     v = book.view
     assert np.array_equal(book.amount_due(), ref.amount_due(book))
-    owed = np.zeros(model.borrowers.n)
-    kernels.owed_by_household(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"), owed)
-    assert np.array_equal(owed, ref.owed_by_household(book, model.borrowers.n))
+    ratio = np.zeros(model.borrowers.n)
+    kernels.debt_to_income(v("principal"), v("interest"), v("fees"), v("status"), v("borrower"),
+                           model.borrowers.income_base, ratio)
+    owed = ref.owed_by_household(book, model.borrowers.n)
+    assert np.array_equal(ratio, owed / (12.0 * model.borrowers.income_base))
     assert (~book.collecting()).any() and (owed > 0).any()
     assert np.array_equal(book.in_collection(), ref.in_collection(book)) and book.in_collection().any()
     from sim.loans import observe
 
     rows = np.flatnonzero(book.in_collection())
-    obs = observe(book, rows, model.month)  # kernel observed_state
+    uses_app = np.random.default_rng(2).random(model.borrowers.n) < 0.5
+    obs = observe(book, rows, model.month, uses_app)  # kernel observed_accounts
+    for name in ("loan_id", "dpd", "cycles", "scheduled", "arrears", "months_on_book", "status", "collector",
+                 "paid_last", "broken_promises", "contacts_last", "rpc_last", "disputed", "judgment",
+                 "months_since_chargeoff", "is_card"):
+        assert np.array_equal(getattr(obs, name), np.take(v(name), rows)) and getattr(obs, name).dtype == v(name).dtype
+    assert np.array_equal(obs.score, v("score_observed")[rows]) and obs.score.dtype == np.float32
+    assert np.array_equal(obs.bucket, ref_buckets(obs.dpd)) and obs.bucket.dtype == np.int8
+    assert np.array_equal(obs.charged_off, obs.status == 5)
+    assert np.array_equal(obs.uses_app, uses_app[v("borrower")[rows]]) and obs.uses_app.any()
+    assert not observe(book, rows, model.month).uses_app.any()
     assert np.array_equal(obs.claim, v("principal")[rows] + v("interest")[rows] + v("fees")[rows])
     assert np.array_equal(obs.on_plan, (v("plan_left")[rows] > 0) | (v("deferral_left")[rows] > 0))
     assert np.array_equal(obs.in_litigation, v("litigation_age")[rows] >= 0) and obs.on_plan.any()
@@ -545,20 +572,92 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     assert np.array_equal(paid, np.bincount(cell, weights=c_eff, minlength=15))
 
 
-def test_learn_scores_is_the_numpy_update_bit_for_bit():
-    """Kernel ``learn_scores`` (``lenders.learn_scores``) against the numpy engine's float32 update over every loan,
-    kept only where something was due: identical, with nothing due, overpaid and unpaid loans among them."""
+def test_ledger_outcomes_are_the_numpy_updates_bit_for_bit():
+    """Kernel ``ledger_outcomes`` (``CollectionModel._account``) against the numpy engine's: the lenders' float32
+    score update over every loan, kept only where something was due (``lenders.learn_scores``), promises kept,
+    disputes of accounts not sold, the settlements paid and what each household paid (``np.bincount``): identical,
+    with nothing due, overpaid and unpaid loans among them."""
     rng = np.random.default_rng(12)
-    n = 50_000
+    n, households = 50_000, 20_000
     lender = rng.integers(0, 3, n).astype(np.int16)
     rates = np.array([0.1, 0.25, 0.05], dtype=np.float32)
     due = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.0, n))
     paid = np.where(rng.random(n) < 0.4, 0.0, due * rng.uniform(0.0, 1.5, n))
     score = rng.random(n).astype(np.float32)
+    disputed, promise, offer = rng.random(n) < 0.1, rng.random(n) < 0.2, rng.random(n) < 0.1
+    collector = rng.integers(0, 3, n).astype(np.int8)
+    borrower = rng.integers(0, households, n).astype(np.int32)
     old, before = score.copy(), score.copy()
-    kernels.learn_scores(due, paid, lender, rates, score)
+    kept, held, settled, by_household = (np.empty(n, dtype=bool), np.empty(n, dtype=bool), np.empty(n, dtype=np.int64),
+                                         np.zeros(households))
+    k = kernels.ledger_outcomes(paid, due, disputed, promise, collector, 2, offer, lender, rates, borrower, score, kept,
+                                held, settled, by_household)
     ref.learn_scores(old, lender, rates, due, paid)
     assert np.array_equal(score, old) and (score != before).any() and (score[due == 0] == before[due == 0]).all()
+    paid_due = paid >= due - 1e-9
+    assert np.array_equal(kept, promise & paid_due) and kept.any()
+    assert np.array_equal(held, disputed & (collector != 2)) and held.any()
+    assert np.array_equal(settled[:k], np.flatnonzero(paid_due & offer & (due > 0))) and k > 0
+    assert np.array_equal(by_household, np.bincount(borrower, weights=paid, minlength=households))
+
+
+def test_collections_by_collector_are_the_numpy_sums_bit_for_bit():
+    """Kernel ``collections_by_collector`` (``CollectionModel._lenders_learn``) against the numpy engine's
+    ``np.bincount`` of the agency's rows by outcome group and numpy's sum of the buyer's payments: identical."""
+    rng = np.random.default_rng(13)
+    n = 50_000
+    paid = np.where(rng.random(n) < 0.3, 0.0, rng.lognormal(4.0, 1.5, n))
+    collector = rng.integers(0, 3, n).astype(np.int8)
+    lender, arm = rng.integers(0, 2, n).astype(np.int16), rng.integers(0, 2, n).astype(np.int8)
+    offset = np.array([0, 2])
+    by_agency, buyer_paid = np.zeros(4), np.empty(n)
+    k = kernels.collections_by_collector(paid, collector, 1, 2, lender, arm, offset, by_agency, buyer_paid)
+    placed = collector == 1
+    expected = np.bincount(offset[lender[placed]] + arm[placed], weights=paid[placed], minlength=4)
+    assert np.array_equal(by_agency, expected) and (by_agency > 0).all()
+    assert float(buyer_paid[:k].sum()) == float(paid[collector == 2].sum()) and k > 0
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("china_online_lending", 16)])
+def test_counts_of_the_month_are_the_numpy_ones_bit_for_bit(scenario, months):
+    """Kernels ``on_book_by_group`` (``CollectionModel._accrue``), ``loan_applicants`` (``CreditMarket.applications``,
+    with a rate whose float32 rounding is below it and one above) and ``savings_buffer``
+    (``update_stress_and_wellbeing``) against the numpy engine's bincounts and arithmetic on a running book:
+    identical."""
+    model, book, _ = _book_pair(scenario, months)
+    t, n_lenders = model.borrowers, len(model.lenders)
+    owner, lender, status = book.view("borrower"), book.view("lender"), book.view("status")
+    on_book = book.on_book()
+    counts = np.zeros(n_lenders, dtype=np.int64)
+    kernels.on_book_by_group(status, lender, counts)
+    assert np.array_equal(counts, np.bincount(lender[on_book], minlength=n_lenders)) and counts.sum() > 0
+    limit = model.cfg.population.max_loans_per_borrower
+    open_loans = np.bincount(owner[on_book], minlength=t.n)
+    u = np.random.default_rng(3).random(t.n, dtype=np.float32)
+    for rate in (0.035, 0.7):
+        u[:2] = np.float32(rate)
+        out = np.empty(t.n, dtype=np.int64)
+        k = kernels.loan_applicants(owner, status, u, rate, limit, out)
+        assert np.array_equal(out[:k], np.flatnonzero((u < rate) & (open_loans < limit))) and k > 0
+    buffer = np.empty(t.n)
+    kernels.savings_buffer(t.savings, t.essentials, buffer)
+    assert np.array_equal(buffer, (t.savings / np.maximum(t.essentials, 1.0) + 0.1) / 1.1)
+
+
+@pytest.mark.parametrize("scenario,months", [("recession", 22), ("champion_challenger", 15)])
+def test_rows_a_lender_looks_at_are_the_numpy_ones(scenario, months):
+    """``collection_rows``, ``current_rows`` and ``LoanBook.rows_with_status`` (kernels ``collection_rows_of`` and
+    ``rows_with_status``) against the numpy engine's ``np.flatnonzero`` on a running book: identical."""
+    from sim.loans import Status, collection_rows, current_rows
+
+    model, book, _ = _book_pair(scenario, months)
+    lender, status = book.view("lender"), book.view("status")
+    for index in range(len(model.lenders)):
+        assert np.array_equal(collection_rows(book, index), np.flatnonzero(ref.in_collection(book) & (lender == index)))
+        assert np.array_equal(current_rows(book, index), np.flatnonzero((status == Status.CURRENT) & (lender == index)))
+    for value in Status:
+        assert np.array_equal(book.rows_with_status(value), np.flatnonzero(status == value))
+    assert len(collection_rows(book, 0)) > 0
 
 
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():

@@ -74,8 +74,10 @@ def test_peer_state_is_the_mean_over_neighbours():
     model = sim.CollectionModel("baseline", n_borrowers=300, horizon=3, burn_in_months=0, seed=5)
     model.step()
     any_30 = np.random.default_rng(0).random(300) < 0.2
-    model._update_peers(any_30)
+    legal = np.random.default_rng(1).random(300) < 0.1
+    model._update_peers(any_30, legal)
     assert np.allclose(model._peer_state["delinquent"], _neighbour_means(model, any_30.astype(float)), atol=1e-6)
+    assert np.allclose(model._peer_state["legal"], _neighbour_means(model, legal.astype(float)), atol=1e-6)
 
 
 def _stress_of_the_uncontacted(visit_stress: float, seed: int) -> float:
