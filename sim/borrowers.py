@@ -338,7 +338,9 @@ DRAWDOWN = 0.5
 
 def payment_budget(t: BorrowerTable, drawdown: float = DRAWDOWN) -> np.ndarray:
     """Money a household can put towards its debts this month: what is left of income after
-    essentials and shocks, plus part of its savings."""
+    essentials and shocks, plus part of its savings (ODD 7.4). The model's month computes it inside
+    ``sim.kernels.payment_decisions`` with the same arithmetic (``kernels._budget``); this function gives it on
+    its own, for analysis and tests."""
     budget = np.empty(t.n)
     kernels.payment_budget(t.income, t.essentials, t.shock, t.savings, drawdown, budget)
     return budget
@@ -350,8 +352,10 @@ def split_budget(budget: np.ndarray, wanted: np.ndarray, owner: np.ndarray, prio
     A household pays what it means to pay on each loan (``wanted``) when its budget covers the total. When
     it does not, it cannot pay every lender: it splits its budget across the loans it meant to pay in
     proportion to ``priority * wanted`` (consequences first, then the loudest creditor: see
-    ``CollectionModel._decide_payments``), never paying a loan more than it meant to, and passes what a loan
+    ``sim.payments.decide_payments``), never paying a loan more than it meant to, and passes what a loan
     cannot absorb to the others. Only the loans of such households are touched after the first test.
+    The model's month does this in ``sim.kernels.payment_decisions`` and ``split_short_budgets``, with the same
+    arithmetic (``kernels._split_rows``); this function gives the split on its own, for analysis and tests.
     """
     pay = np.empty(len(wanted))
     kernels.split_budget(budget, wanted, owner, priority, pay)

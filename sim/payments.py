@@ -12,7 +12,8 @@
 - garnishment: after a judgment, once an order reaches its employer, part of its wages above essentials is
   taken first (:func:`garnish_wages`);
 - the split: a household that cannot pay all it means to pays first what has legal consequences, then the
-  loudest creditor (``sim.borrowers.split_budget``).
+  loudest creditor (the rule of ``sim.borrowers.split_budget``, which the fused kernel
+  ``sim.kernels.split_short_budgets`` applies to the short households' loans with the same arithmetic).
 
 The step draws from the ``behaviour`` stream only (four uniforms per loan, one per loan under judgment, then
 one per disputed record error), marks disputes, corrects some record errors and counts broken promises on the book.
