@@ -1083,16 +1083,6 @@ def sum_by_group_masked(values, where, group, out):
 
 
 @njit(cache=True)
-def loans_per_household(borrower, flags, out):
-    """How many of each household's loans are flagged: ``out[borrower[i]] += 1`` for every loan with ``flags[i]``
-    (``out`` zero on entry). The numpy engine took ``np.bincount(borrower[flags], minlength=n)``, which counts
-    the same integers after gathering a copy of the flagged loans' households."""
-    for i in range(borrower.shape[0]):
-        if flags[i]:
-            out[borrower[i]] += 1
-
-
-@njit(cache=True)
 def neighbour_shares(indptr, indices, weights, first, second, out_first, out_second):
     """Two row-normalised neighbour means at once, over one pass of the network's links (``CollectionModel.
     _update_peers``): ``out_first[i] = sum_k weights[k] first[indices[k]]`` over row ``i``'s links in their
@@ -1369,7 +1359,7 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
 def flag_households(borrower, status, group, g, flags):
     """The households with a loan still collected (status below paid off, ``LoanBook.collecting``) in outcome group
     ``g`` (any group when ``g`` is -1): ``flags[borrower[i]] = True`` (``flags`` false on entry). The numpy
-    engine counted each household's loans (``loans_per_household``) and kept the counts above zero."""
+    engine counted each household's loans with ``np.bincount`` and kept the counts above zero."""
     for i in range(borrower.shape[0]):
         if status[i] < PAID_OFF and (g < 0 or group[i] == g):
             flags[borrower[i]] = True
@@ -2200,7 +2190,6 @@ def warm() -> float:
     book_value_by_group(z(f64), z(f64), z(f64), status, z(i16), z(b), z(b), z(i8), 2, np.ones(8), 0.5, 0.3, 0.1,
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
-    loans_per_household(z(i32), z(b), z(i64))
     sum_where(z(f64), z(b))
     sum_by_group_masked(z(f64), z(b), z(i64), z(f64))
     sum_by_index(z(i32), z(f64), z(f64))

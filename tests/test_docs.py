@@ -66,3 +66,18 @@ def test_the_seven_odd_elements_are_headings_in_order(odd_text):
 def test_the_odd_points_to_the_step_order_in_code(odd_text):
     assert "CollectionModel.step" in odd_text
     assert "python docs/update_params.py" in odd_text
+
+
+def test_the_kernel_table_names_every_kernel_and_no_other():
+    """docs/kernels.md lists each compiled kernel of ``sim.kernels`` with where it is called from and what it
+    replaced: every public ``@njit`` function is in the table, and every name in the table's first column is one."""
+    import ast
+
+    tree = ast.parse((ROOT / "sim" / "kernels.py").read_text())
+    compiled = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+                and any("njit" in ast.unparse(d) for d in node.decorator_list)}
+    table = [line for line in (ROOT / "docs" / "kernels.md").read_text().splitlines()
+             if line.startswith("| `")]
+    named = {name for line in table for name in re.findall(r"`([a-z_0-9]+)`", line.split(" | ")[0])}
+    assert compiled - named == set(), f"kernels missing from docs/kernels.md: {sorted(compiled - named)}"
+    assert named - compiled == set(), f"docs/kernels.md names what is not a kernel: {sorted(named - compiled)}"
