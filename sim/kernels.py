@@ -1046,31 +1046,52 @@ def sum_where(values, where):
     alike and adds them, and sums a block of at most 128 as :func:`_pairwise_block_where` does. The halving is run
     here with an explicit stack (a recursive kernel cannot be cached); ``tests/test_kernels.py`` checks the
     equality on arrays of many lengths. The recorder's sums of one group (``MonthlyRecorder._by_lender_where``)."""
+    lo, size, steps = _pairwise_plan(values.shape[0])
+    partial = np.empty(128)
+    done = 0
+    for k in range(steps):
+        if size[k] < 0:  # both halves are summed: add them, left + right
+            done -= 1
+            partial[done - 1] = partial[done - 1] + partial[done]
+        else:
+            partial[done] = _pairwise_block_where(values, where, lo[k], size[k])
+            done += 1
+    return 0.0 + partial[0]
+
+
+@njit(cache=True)
+def _pairwise_plan(n):
+    """The order in which numpy's pairwise summation (``DOUBLE_pairwise_sum``) adds ``n`` entries, as steps to
+    replay with a stack of partial sums: step ``k`` either sums the block of ``size[k]`` entries (at most 128) from
+    ``lo[k]`` and pushes it, or (``size[k] == -1``) pops the last two partial sums and pushes left + right. A range
+    of more than 128 entries is split into two halves (the first a multiple of 8 entries), each planned alike,
+    then added. Returns ``(lo, size, steps)``. The halving runs with an explicit stack (a recursive kernel cannot
+    be cached); the stack of partial sums a replay needs is at most about ``log2(n)`` deep."""
+    most = 2 * (n // 64 + 2)
+    lo_out = np.empty(most, dtype=np.int64)
+    size_out = np.empty(most, dtype=np.int64)
     task_lo = np.empty(128, dtype=np.int64)
     task_n = np.empty(128, dtype=np.int64)
     task_combine = np.empty(128, dtype=np.bool_)
-    partial = np.empty(128)
     tasks = 1
-    task_lo[0], task_n[0], task_combine[0] = 0, values.shape[0], False
-    done = 0
+    task_lo[0], task_n[0], task_combine[0] = 0, n, False
+    steps = 0
     while tasks:
         tasks -= 1
-        lo, n, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
-        if combine:  # both halves are summed: add them, left + right
-            done -= 1
-            partial[done - 1] = partial[done - 1] + partial[done]
-        elif n <= 128:
-            partial[done] = _pairwise_block_where(values, where, lo, n)
-            done += 1
+        lo, m, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
+        if combine or m <= 128:
+            lo_out[steps] = lo
+            size_out[steps] = -1 if combine else m
+            steps += 1
         else:
-            half = n // 2
+            half = m // 2
             half -= half % 8
-            # run the left half, then the right, then add them
-            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, n, True
-            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, n - half, False
+            # the left half, then the right, then their sum
+            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, m, True
+            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, m - half, False
             task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
             tasks += 3
-    return 0.0 + partial[0]
+    return lo_out, size_out, steps
 
 
 @njit(cache=True)
@@ -1317,22 +1338,17 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
                     sums[q, g] += values[q, j]
                     counts[q, g] += flags[q, j]
         return
-    task_lo = np.empty(128, dtype=np.int64)
-    task_n = np.empty(128, dtype=np.int64)
-    task_combine = np.empty(128, dtype=np.bool_)
+    lo, size, steps = _pairwise_plan(n)
     partial = np.empty((128, 8))
-    tasks = 1
-    task_lo[0], task_n[0], task_combine[0] = 0, n, False
     done = 0
-    while tasks:
-        tasks -= 1
-        lo, m, combine = task_lo[tasks], task_n[tasks], task_combine[tasks]
-        if combine:  # both halves are summed: add them, left + right
+    for k in range(steps):
+        m = size[k]
+        if m < 0:  # both halves are summed: add them, left + right
             done -= 1
             for q in range(8):
                 partial[done - 1, q] = partial[done - 1, q] + partial[done, q]
-        elif m <= 128:
-            _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
+        else:
+            _account_block(lo[k], m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
                            paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
                            paid_on_time, disputed, cured, promise_kept, values, flags)
             for q in range(8):
@@ -1342,14 +1358,6 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
                     c += flags[q, j]
                 counts[q, 0] += c
             done += 1
-        else:
-            half = m // 2
-            half -= half % 8
-            # run the left half, then the right, then add them
-            task_lo[tasks], task_n[tasks], task_combine[tasks] = lo, m, True
-            task_lo[tasks + 1], task_n[tasks + 1], task_combine[tasks + 1] = lo + half, m - half, False
-            task_lo[tasks + 2], task_n[tasks + 2], task_combine[tasks + 2] = lo, half, False
-            tasks += 3
     for q in range(8):
         sums[q, 0] = 0.0 + partial[0, q]
 
