@@ -243,25 +243,20 @@ class MonthlyRecorder:
         """Sum per lender, with the total appended (a count for a boolean mask)."""
         if len(self.names) == 1:
             if mask_or_weights.dtype == bool:
-                total = float(np.count_nonzero(mask_or_weights))
-            else:
-                total = float(np.sum(mask_or_weights))
-            return np.array([total, total])
+                return _with_total([np.count_nonzero(mask_or_weights)])
+            return _with_total([np.sum(mask_or_weights)])
         if mask_or_weights.dtype == bool:  # a count (exact: the same as summing ones and zeros)
-            per = np.bincount(lender[mask_or_weights], minlength=len(self.names)).astype(float)
-        else:
-            per = np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)).astype(float)
-        return np.append(per, per.sum())
+            return _with_total(np.bincount(lender[mask_or_weights], minlength=len(self.names)))
+        return _with_total(np.bincount(lender, weights=mask_or_weights, minlength=len(self.names)))
 
     def _by_lender_where(self, values: np.ndarray, where: np.ndarray, lender: np.ndarray) -> np.ndarray:
         """``_by_lender(np.where(where, values, 0.0), lender)`` for float64 ``values``, without the temporary
         (kernels ``sum_where`` and ``sum_by_group_masked``: the same sums, in the same order)."""
         if len(self.names) == 1:
-            total = float(kernels.sum_where(values, where))
-            return np.array([total, total])
+            return _with_total([kernels.sum_where(values, where)])
         per = np.zeros(len(self.names))
         kernels.sum_by_group_masked(values, where, lender, per)
-        return np.append(per, per.sum())
+        return _with_total(per)
 
     def _account_tallies(self, events, lender: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The month's money sums and counts over the book's accounts (``kernels.ACCOUNT_SUMS`` and
@@ -276,12 +271,8 @@ class MonthlyRecorder:
             int(Collector.BUYER), self.in_collection, events.paid, events.paid_on_charged_off, events.gross_chargeoff,
             v("episode_exposure"), events.new_episode, events.due_while_current, events.paid_on_time,
             events.disputed, events.cured, events.promise_kept, lender, sums, counts)
-        if groups == 1:
-            with_total = lambda per: np.array([per[0], per[0]])  # noqa: E731
-        else:
-            with_total = lambda per: np.append(per, per.sum())  # noqa: E731
-        return ({name: with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
-                {name: with_total(counts[q].astype(float)) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
+        return ({name: _with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
+                {name: _with_total(counts[q]) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
 
     def _household_means(self, group: int, lender: np.ndarray, wb: np.ndarray, low: np.ndarray, utility: np.ndarray,
                          deprived: np.ndarray) -> tuple[float, ...] | None:
@@ -635,9 +626,10 @@ class MonthlyRecorder:
 
 
 def _with_total(per_group: np.ndarray) -> np.ndarray:
-    """Per-group values with their sum appended (the "all" column)."""
+    """Per-group values (as float) with their sum appended (the "all" column); with one group the total is that
+    group's value, as it is (numpy's sum would add it to 0.0 and turn a -0.0 into 0.0)."""
     per_group = np.asarray(per_group, dtype=float)
-    return np.append(per_group, per_group.sum())
+    return np.append(per_group, per_group[0] if len(per_group) == 1 else per_group.sum())
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
