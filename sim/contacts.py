@@ -176,9 +176,8 @@ def run_contacts(setting: ContactSetting, plan: Plan, book: LoanBook, t: Borrowe
         # per group and rule, over the called rows the lenders hold (-1: the debt buyer's, in the totals only)
         called_group = np.where(lender_held[sub], group[sub], -1)
         cal = run_calendar(treat.calls[sub], treat.night_calls[sub], third[sub], p_answer[sub], rng, regime,
-                           reference,
-                           complies=complies[sub], keep_daily=keep_daily, due_day=book.due_day[rows[sub]] - 1,
-                           group=called_group, n_groups=setting.n_groups)
+                           reference, complies=complies[sub], keep_daily=keep_daily,
+                           due_day=book.due_day[rows[sub]] - 1, group=called_group, n_groups=setting.n_groups)
         attempts[sub], night[sub], conversations[sub] = cal.attempts, cal.night_attempts, cal.conversations
         clipped += cal.clipped
         would += cal.would_clip

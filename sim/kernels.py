@@ -318,7 +318,7 @@ def observed_accounts(rows, uses_app, loan_id, dpd, cycles, scheduled, arrears, 
         o_loan_id[j] = loan_id[r]
         d = dpd[r]
         o_dpd[j] = d
-        o_bucket[j] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        o_bucket[j] = _bucket(d)
         o_cycles[j] = cycles[r]
         o_claim[j] = principal[r] + interest[r] + fees[r]
         o_scheduled[j] = scheduled[r]
@@ -367,11 +367,16 @@ def left_collection(previous, current, out):
 
 @njit(cache=True)
 def buckets(dpd, out):
-    """The days-past-due bucket of each figure (``sim.loans.bucket_of``): 0 below 1 day, 1 for 1-29 days, then one
-    bucket per 30 days up to 7 for 180 days and more."""
+    """The days-past-due bucket of each figure (``sim.loans.bucket_of``; :func:`_bucket`)."""
     for i in range(dpd.shape[0]):
-        d = dpd[i]
-        out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+        out[i] = _bucket(dpd[i])
+
+
+@njit(cache=True)
+def _bucket(d):
+    """The days-past-due bucket of ``d`` days: 0 below 1 day, 1 for 1-29 days, then one bucket per 30 days up to 7
+    for 180 days and more."""
+    return 0 if d < 1 else min(d // 30 + 1, 7)
 
 
 @njit(cache=True)
@@ -853,7 +858,7 @@ def account_states(status, dpd, not_on_book, out):
         st = status[i]
         if st <= JUDGMENT:
             d = dpd[i]
-            out[i] = 0 if d < 1 else (1 if d < 30 else min(d // 30 + 1, 7))
+            out[i] = _bucket(d)
         elif st == CHARGED_OFF:
             out[i] = 8
         elif st == PAID_OFF:
@@ -870,7 +875,7 @@ def _recovery_value(st, d, in_episode, judgment, held_by_buyer, by_bucket, value
     """One loan's expected recovery per dollar (see :func:`recovery_per_dollar`), written as selections
     rather than nested branches (statuses and days past due vary from row to row, and mispredicted branches
     cost more than the arithmetic)."""
-    bucket = 0 if d < 1 else min(d // 30 + 1, 7)  # as bucket_of: 1-29 days is bucket 1
+    bucket = _bucket(d)
     value = by_bucket[bucket]
     value = value_restructured if (bucket == 0 and in_episode) else value
     value = value_judgment if judgment else value
