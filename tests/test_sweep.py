@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,22 +103,32 @@ def test_a_cell_gives_the_same_outcomes_as_run_scenario_with_its_seed(reference)
 # executors, worker count and completion order
 # --------------------------------------------------------------------------------------------------
 class JitterExecutor(cf.ThreadPoolExecutor):
-    """Threads that start each task after a random delay, so that tasks complete out of order."""
+    """Threads that start each task after a random delay, so that tasks complete out of order; and, so that they
+    surely do (random delays alone can leave the runs, which hold the GIL far longer than the delays, finishing in
+    the order they were planned), the first task reports its end only after the second has finished."""
 
     def __init__(self, seed: int) -> None:
         super().__init__(max_workers=4)
         self.rng = np.random.default_rng(seed)
         self.finished: list[tuple] = []
+        self.submitted = 0
+        self.second_done = threading.Event()
 
     def submit(self, fn, /, *args, **kwargs):
         delay = float(self.rng.uniform(0, 0.15))
         _, overrides, seed = args
         key = (overrides["strategy"], overrides["regulation.regime"], seed)
+        order = self.submitted
+        self.submitted += 1
 
         def late():
             time.sleep(delay)
             out = fn(*args, **kwargs)
+            if order == 0:
+                self.second_done.wait(timeout=120)
             self.finished.append(key)
+            if order == 1:
+                self.second_done.set()
             return out
 
         return super().submit(late)
