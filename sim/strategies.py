@@ -583,8 +583,15 @@ class ValueAllocator(Strategy):
     included, discounted at ``discount`` a month; an account that leaves collection having paid is worth
     what it owes, a sold one the sale price. The gain of the step on an account is what it adds to that
     value over reminders only, times the claim, less the step's cost (a one-step policy improvement). When the
-    ladder needs more collector hours than there are, the hours go to the steps with the highest gain per
-    hour and the rest get reminders only; charged-off claims are placed with the agency without the
+    ladder needs more collector hours than there are, the hours go to the steps in ``rank_by`` order and the
+    rest get reminders only: ``"gain"`` (the default: the highest expected gain first) or ``"gain_per_hour"``
+    (gain over the step's hours, the textbook rule for filling a budget of hours, which would be the better
+    one if the gains were known). The default follows what was measured (docs/patterns.md, the capacity
+    study): per hour, the learned gains favour the cheapest steps, the three calls of an account one payment
+    behind, and the gain of those is overstated (most such accounts cure without a call, and a cure is valued
+    at the whole claim, though some come back); ranked per hour, it earned less than the ladder and netted
+    no more per collector hour; ranked by gain, it works the older accounts first, as the ladder does,
+    earns about as much and nets more per hour. Charged-off claims are placed with the agency without the
     ladder's last calls. Each month the transition chances are drawn from their posteriors (Thompson
     sampling), so the rationed-out accounts also teach it.
 
@@ -596,10 +603,12 @@ class ValueAllocator(Strategy):
     """
 
     name = "value_based"
-    description = "Spends limited collector hours where they add the most expected dollars per hour"
+    description = "Spends limited collector hours where they add the most expected dollars"
     classifier = classify("adaptive", restructuring=True, litigation=True, outsources=True, sells=True, learns=True)
-    #: ``discount``: monthly discount of later dollars, 0.996 (about 5% a year, the model's cost of funds)
-    defaults = {"discount": 0.996}
+    #: ``discount``: monthly discount of later dollars, 0.996 (about 5% a year, the model's cost of funds);
+    #: ``rank_by``: which steps keep the hours when they are short
+    defaults = {"discount": 0.996, "rank_by": "gain"}
+    choices = {"rank_by": ("gain", "gain_per_hour")}
     #: prior (ten pseudo-accounts) of the month's outcome (cure, stay, roll) by bucket (current, 1-29, ...,
     #: 180+) for reminders only; the step's prior is 10% less likely to roll
     PRIOR = np.array([[0.9, 0.05, 0.05], [0.4, 0.2, 0.4], [0.15, 0.15, 0.7], [0.05, 0.1, 0.85], [0.05, 0.05, 0.9],
@@ -712,8 +721,9 @@ class ValueAllocator(Strategy):
         worked = ~obs.charged_off & ~obs.in_litigation & (obs.cycles > 0) & (hours > 0)
         # what it must do anyway (placing charged-off claims, the ladder's step in litigation) comes first
         available = max(obs.capacity_hours, 0.0) - float(hours[~worked].sum())
-        per_hour = np.where(worked, gain / np.maximum(hours, 1e-9), -np.inf)
-        order = np.argsort(-per_hour, kind="stable")
+        rank = gain / np.maximum(hours, 1e-9) if self.params["rank_by"] == "gain_per_hour" else gain
+        rank = np.where(worked, rank, -np.inf)
+        order = np.argsort(-rank, kind="stable")
         keep = np.zeros(len(obs), dtype=bool)
         keep[order] = np.cumsum(np.where(worked, hours, 0.0)[order]) <= available
         step = worked & keep & (gain > 0)
@@ -724,7 +734,7 @@ class ValueAllocator(Strategy):
         t.visits[rest] = 0
         t.sue[rest] = False
         t.offer[rest] = Offer.NONE
-        t.priority[:] = np.where(worked, np.where(step, per_hour, 0.0), 1e12)
+        t.priority[:] = np.where(worked, np.where(step, rank, 0.0), 1e12)
         action = np.where(rest, self.NONE, step_action)
         self.memory.store(obs.loan_id, cell=state * 3 + action, claim=obs.claim, sell=t.sell.astype(float))
 

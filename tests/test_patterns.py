@@ -206,10 +206,11 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
     these 2 x 4,000 households 10% and 19%. Checks: in every seed, hours short at realistic staffing and none at
     the default; random rationing at least 5% less P&L in every seed and at least 12% less on average, and at
     least half a point more charge-offs; rationing by age alone at least 10% less P&L in every seed (the claim
-    matters); ``value_based`` above random rationing
-    and within 20% of the ladder's P&L at realistic staffing (it learns a better allocation than chance but,
-    +1% and -2% against the ladder when written, not a better one than claim times age; docs/patterns.md;
-    8-10% below it before it learned in dollars)."""
+    matters); ``value_based`` above random rationing and within 20% of the ladder's P&L at realistic staffing
+    (about as much as the ladder in docs/patterns.md), and, criterion 6, netting more per collector hour than
+    the ladder on average (by about $100 an hour, se 15, on 16 paired seeds of 5,000 households when written;
+    ranked by gain per hour instead it earned $0.38M [0.01, 0.75] less than the ladder and netted $71 [-6,
+    148] an hour less in docs/patterns.md)."""
     short = _by_seed(capacity, "conventional, realistic staffing", "collector_hours_short")
     used = _by_seed(capacity, "conventional, realistic staffing", "collector_hours")
     assert (short > 2 * used).all()
@@ -225,6 +226,9 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
     learned = _by_seed(capacity, "value_based, realistic staffing", "pnl")
     assert (learned > at_random).all()
     assert (learned > 0.8 * ladder).all()
+    per_hour = {arm: _by_seed(capacity, arm, "collected_net") / _by_seed(capacity, arm, "collector_hours")
+                for arm in ("value_based, realistic staffing", "conventional, realistic staffing")}
+    assert per_hour["value_based, realistic staffing"].mean() > per_hour["conventional, realistic staffing"].mean()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -232,8 +236,8 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
 # --------------------------------------------------------------------------------------------------
 #: targets the defaults miss, reported in docs/patterns.md and docs/calibration.md (strict: the suite fails as soon
 #: as one starts to hold, so that the mark and the docs get updated)
-#: none with the defaults; the 1-29 share is met by a hair (3.97% on the calibration report's seeds, 4.00-4.02% on two
-#: other sets of 8 x 8,000)
+#: none with the defaults (the 1-29 share, the closest to an edge before, is 3.85% on the calibration report's seeds
+#: and 3.84-3.89% on four sets of 8 x 8,000)
 BOOK_MISSES: dict[str, str] = {}
 
 
