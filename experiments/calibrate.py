@@ -97,20 +97,35 @@ PARAMETERS = {
     "behaviour.delinquency_cap": (2.5, 6.0),
 }
 #: where the current defaults of the fitted set come from (the report-only page says so)
-PROVENANCE = ("They come from two fits after short hours (ODD 7.3: the share of the employed on part time for "
+PROVENANCE = ("They come from fits after short hours (ODD 7.3: the share of the employed on part time for "
               "economic reasons rises with unemployment, as it did in 2006-2011) deepened the recession, each "
               "started from the defaults before it. First `python experiments/calibrate.py --points 16 --iterations "
-              "140 --fit-seeds 8 --households 8000` (best loss 1.07 against 2.14 for the defaults it started from): "
-              "every target was met on the fit's seeds, but on the report's two were missed by a hair (the "
-              "delinquency peak 5.98%, the share of balances 1-29 days past due 4.03%). The fit then kept those "
-              "two, like the baseline's charge-off rate, 0.2 point inside their ranges (`MARGIN`: the seeds' "
-              "noise is 0.1-0.3 point), and `--points 4 --iterations 110 --fit-seeds 8 --households 8000` from "
-              "the first fit's values gave these (best loss 1.09 with the margins; 1.54 once written with four "
-              "digits, which move the outcomes by about the seeds' noise; values are now written with six). On "
-              "the report's seeds one target is missed by a hair, marked in the table below and in the tests: "
-              "the recession's delinquency peak (5.97%; 6.05% on the fit's seeds 0-7 and 5.93% on seeds "
-              "200-207), which had stayed at 5.4-5.9% in every fit before short hours. The 1-29 share is met by "
-              "a hair (3.97%; 4.00-4.02% on the other two sets of seeds).")
+              "140 --fit-seeds 8 --households 8000` (best loss 1.07 against 2.14 for the defaults it started from). "
+              "The second kept the recession's delinquency peak, the balance shares and the baseline's charge-off "
+              "rate 0.2 point inside their ranges (`MARGIN`: the seeds' noise is 0.1-0.3 point): `--points 4 "
+              "--iterations 110`, which left the peak at 5.97%, a miss by a hair. The third keeps the baseline's "
+              "delinquency 0.2 point above its floor too and weighs the targets five times more against the "
+              "series' errors (a squared distance is cheap near an edge). Started from the second fit's values it "
+              "found little (the same seven parameters with the default weight reached the peak, 6.09%, but put the "
+              "share of balances 1-29 days late at 4.04% on 5,000 households; with weight 20 it did not move), so it "
+              "started from the second fit's values with the "
+              "weight of a missed cycle and its cap set to -3.1 and 3.0 (a probe: hope that fades faster leaves "
+              "fewer accounts 1-29 days late and more 30+), `--points 4 --iterations 120 --fit-seeds 8 --households "
+              "8000 --target-weight 20 --fit behaviour.willingness_intercept,economy.duration_dependence,"
+              "population.attention_mean,economy.unemployment_insurance_replacement,behaviour.catch_up_rate,"
+              "behaviour.delinquency_weight,behaviour.delinquency_cap` (best loss 0.88; the other three "
+              "parameters keep the second fit's values). On the report's seeds that fit put recoveries after "
+              "charge-off at 30.2%, just above their range; the cap trades them against the baseline's charge-off "
+              "rate, so it was refitted alone with recoveries kept a point below their ceiling "
+              "(`RECOVERY_MARGIN`): on eight seeds it stayed at 3.015, on sixteen (`--points 2 --iterations 16 "
+              "--fit-seeds 16 --target-weight 20 --fit behaviour.delinquency_cap`) it went to 3.168, where the "
+              "charge-off rate is 4.50% on the report's seeds, just inside. The default, 3.10, is set by hand "
+              "between the two, where both are inside with room for the seeds' noise. Complaints feed back on "
+              "payments through the lender's reputation, so halving the complaint hazard of a month in litigation "
+              "(`behaviour.complaint_threat` 0.02, ODD 7.16) after the fits moved the outcomes a little: with "
+              "these defaults every target is met on the report's 16 replications; on other sets of eight seeds "
+              "the recession's delinquency peak is 6.06-6.27% (seeds 0-7, 100-107, 108-115, 200-207), the "
+              "baseline's charge-off rate 4.24-4.34% and recoveries 28.5-29.8%.")
 BASELINE_DELINQUENCY = (3.5, 4.5)  # % (target "about 4%")
 #: rise in the baseline's annual net charge-off rate when the conventional ladder's call attempts are halved
 #: (paired seeds): Fedaseyeu (2020) finds each state restriction on collectors lowers card recovery rates by
@@ -122,6 +137,8 @@ BASELINE_CHARGEOFF = (3.0, 4.5)  # % a year
 #: charge-offs of about 4% (about 17-18% of gross charge-offs); single issuers' quarters in 2010-12 ran from
 #: 11% to 32% (American Banker, 2012, from regulatory reports)
 RECOVERY_SHARE = (0.10, 0.30)
+#: how far below its ceiling the fit keeps the recovery share (a share; about the noise of eight seeds)
+RECOVERY_MARGIN = 0.01
 # trough of new lending over its 2007 level: Equifax, new bankcards Jan-Nov 2009 54.5% below Jan-Nov 2007
 ORIGINATION_TROUGH = (0.30, 0.55)
 FIRST_QUARTER_OF_2008 = 8
@@ -129,6 +146,9 @@ FIRST_QUARTER_OF_2008 = 8
 #: report's and the tests' seeds: the baseline's charge-off rate, the recession's delinquency peak and the book's
 #: balance shares, in points
 MARGIN = 0.2
+#: weight of the targets' penalty against the series' squared errors in the loss (``--target-weight``): 4 in the
+#: first two fits; a squared distance is cheap near an edge, so the third fit weighs the targets more
+TARGET_WEIGHT = 4.0
 
 
 def load_data() -> pd.DataFrame:
@@ -170,14 +190,17 @@ def run_pair(args: tuple[dict, int, int]) -> tuple[pd.DataFrame, dict]:
                        "halving_pnl": half["pnl"] - base["pnl"], **shape}
 
 
-def evaluate(overrides: dict, seeds: list[int], n: int, pool: ProcessPoolExecutor) -> tuple[float, list, list]:
+def evaluate(overrides: dict, seeds: list[int], n: int, pool: ProcessPoolExecutor,
+             target_weight: float = TARGET_WEIGHT) -> tuple[float, list, list]:
     outs = list(pool.map(run_pair, [(overrides, s, n) for s in seeds]))
     rec = [o[0] for o in outs]
     base = [o[1] for o in outs]
-    return loss(rec, base), rec, base
+    return loss(rec, base, target_weight), rec, base
 
 
-def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
+def loss(rec: list[pd.DataFrame], base: list[dict], target_weight: float = TARGET_WEIGHT) -> float:
+    """Mean squared errors of the quarterly delinquency and charge-off rates against the data (points), plus
+    ``target_weight`` times the squared distances of the targets outside their ranges."""
     data = load_data()
     mean = sum(rec) / len(rec)
     d_err = (mean["delinquency"].to_numpy() - data["delinquency"].to_numpy()) ** 2
@@ -185,9 +208,10 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     c_err = (mean["chargeoff"].to_numpy()[co_known] - data["chargeoff"].to_numpy()[co_known]) ** 2
     b_del = np.mean([b["delinquency"] for b in base])
     b_co = np.mean([b["chargeoff"] for b in base])
-    # the baseline's charge-off rate with a margin of 0.2 points below its ceiling: the fit's seeds are not the
-    # report's and the tests', and a fit on the edge lands outside on those
-    penalty = (_outside(b_del, BASELINE_DELINQUENCY) ** 2
+    # the baseline's charge-off rate with a margin of 0.2 points below its ceiling, and its delinquency 0.2 point
+    # above its floor: the fit's seeds are not the report's and the tests', and a fit on the edge lands outside on
+    # those
+    penalty = (_outside(b_del, (BASELINE_DELINQUENCY[0] + MARGIN, BASELINE_DELINQUENCY[1])) ** 2
                + _outside(b_co, (BASELINE_CHARGEOFF[0], BASELINE_CHARGEOFF[1] - MARGIN)) ** 2)
     # the recession targets of the brief: peaks inside their ranges (the delinquency peak 0.2 point above its floor,
     # for the same reason as the baseline's charge-offs)
@@ -207,8 +231,10 @@ def loss(rec: list[pd.DataFrame], base: list[dict]) -> float:
     # about as much as a restriction on collectors lowers recoveries (a point off counts like a point)
     penalty += (100.0 * _outside(float(np.mean([b["halving_rise"] for b in base])), CONTACT_RESPONSE)) ** 2
     # what the lender recovers after charge-off, as a share of what it charges off (a point off counts like a point)
-    penalty += (100.0 * _outside(float(np.mean([b["recovery_share"] for b in base])), RECOVERY_SHARE)) ** 2
-    return float(d_err.mean() + c_err.mean() + 4.0 * penalty)
+    # (a point inside its ceiling: its seeds' noise is about a point)
+    recovery_bounds = (RECOVERY_SHARE[0], RECOVERY_SHARE[1] - RECOVERY_MARGIN)
+    penalty += (100.0 * _outside(float(np.mean([b["recovery_share"] for b in base])), recovery_bounds)) ** 2
+    return float(d_err.mean() + c_err.mean() + target_weight * penalty)
 
 
 def _outside(x: float, bounds: tuple[float, float]) -> float:
@@ -232,14 +258,15 @@ def fit(args: argparse.Namespace, pool: ProcessPoolExecutor) -> tuple[dict, floa
     best_x, best = current, np.inf
     with progress_bar(len(candidates) + args.iterations, "evaluations") as bar:
         for x in candidates:
-            value, _, _ = evaluate(to_overrides(x, names), seeds, args.households, pool)
+            value, _, _ = evaluate(to_overrides(x, names), seeds, args.households, pool, args.target_weight)
             if value < best:
                 best_x, best = x, value
             bar.update(1)
         if args.iterations:
             def objective(z: np.ndarray) -> float:
                 bar.update(1)
-                return evaluate(to_overrides(np.clip(z, lo, hi), names), seeds, args.households, pool)[0]
+                return evaluate(to_overrides(np.clip(z, lo, hi), names), seeds, args.households, pool,
+                                args.target_weight)[0]
 
             res = minimize(objective, best_x, method="Nelder-Mead",
                            options={"maxfev": args.iterations, "xatol": 1e-3, "fatol": 1e-3,
@@ -380,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=24, help="Latin hypercube candidates (default 24)")
     parser.add_argument("--iterations", type=int, default=24, help="Nelder-Mead evaluations (default 24)")
     parser.add_argument("--fit-seeds", type=int, default=2, help="replications per evaluation while fitting")
-    parser.add_argument("--reps", type=int, default=8, help="replications in the report (default 8)")
+    parser.add_argument("--reps", type=int, default=16, help="replications in the report (default 16)")
     parser.add_argument("--households", type=int, default=8000, help="households per run (default 8000)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube")
@@ -390,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", type=lambda text: [p.strip() for p in text.split(",") if p.strip()], default=None,
                         help="comma-separated subset of the fitted parameters to fit (the rest keep their defaults)")
     parser.add_argument("--write", action="store_true", help="write the fitted values into sim/config.py")
+    parser.add_argument("--target-weight", type=float, default=TARGET_WEIGHT,
+                        help="weight of the targets outside their ranges in the loss (default %(default)s)")
     parser.add_argument("--tiny", action="store_true", help="a fast smoke run")
     args = parser.parse_args(argv)
     if os.environ.get("COLLECTION_LAB_SMOKE", "") not in ("", "0"):
@@ -403,8 +432,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --fit: not a fitted parameter: {', '.join(unknown)} (known: {', '.join(PARAMETERS)})",
               file=sys.stderr)
         return 2
-    if min(args.points, args.reps, args.households, args.workers, args.fit_seeds) < 1 or args.iterations < 0:
-        print("error: --points, --reps, --households, --workers and --fit-seeds must be positive", file=sys.stderr)
+    if (min(args.points, args.reps, args.households, args.workers, args.fit_seeds) < 1 or args.iterations < 0
+            or not args.target_weight >= 0):
+        print("error: --points, --reps, --households, --workers and --fit-seeds must be positive, --target-weight "
+              "not negative", file=sys.stderr)
         return 2
     with ProcessPoolExecutor(args.workers) as pool:
         if args.report_only:

@@ -194,7 +194,7 @@ class Economy(Strict):
                                 "Shimer (2012), CPS flows: about 0.3-0.45 a month", ge=0, le=1)
     reference_unemployment: float = P(4.6, "Unemployment rate, %, at which job finding equals `job_finding_rate`.",
                                       ge=0.1, le=60)
-    duration_dependence: float = P(0.9831,
+    duration_dependence: float = P(0.984212,
                                    "Job finding falls by this factor for each month of unemployment (up to 24).",
                                    f"{FITTED}; duration dependence: Kroft, Lange & Notowidigdo (2013)",
                                    gt=0, le=1)
@@ -206,7 +206,7 @@ class Economy(Strict):
         min_length=5, max_length=5,
     )
     unemployment_insurance_replacement: float = P(
-        0.1565, "Share of earnings replaced while unemployed (on average over the unemployed).",
+        0.154782, "Share of earnings replaced while unemployed (on average over the unemployed).",
         f"{FITTED}; UI replaces 40-50% of earnings for recipients and far fewer than all unemployed receive it "
         "(US DOL)", ge=0, le=1)
     short_hours_per_point: float = P(
@@ -258,7 +258,7 @@ class Population(Strict):
                            "buffer (never more than the month's surplus).", ge=0, le=1)
     literacy_mean: float = P(0.55, "Mean financial literacy (0-1).",
                              "Lusardi & Mitchell (2011): about half answer the Big Three correctly", ge=0, le=1)
-    attention_mean: float = P(0.9973, "Mean monthly probability of remembering a due date without a reminder (before "
+    attention_mean: float = P(0.998792, "Mean monthly probability of remembering a due date without a reminder (before "
                               "a small literacy effect: times 0.98 + 0.02 x literacy).",
                               f"{FITTED} to the card book's on-time payment "
                               "and cycle-1 delinquency (about 2-3% of receivables up to 34 days past due, "
@@ -287,7 +287,7 @@ class Population(Strict):
 
 
 class Behaviour(Strict):
-    willingness_intercept: float = P(-0.4784, "Intercept of the payment-intention logit.",
+    willingness_intercept: float = P(-0.449967, "Intercept of the payment-intention logit.",
                                      "fitted by experiments/calibrate.py to the 2006-2011 card cycle and the "
                                      "baseline targets (docs/calibration.md)", ge=-100, le=100)
     willingness_weight: float = P(7.0, "Weight of intrinsic willingness in the logit.", ge=-50, le=50)
@@ -300,7 +300,7 @@ class Behaviour(Strict):
     pressure_scale: float = P(4.0, "Contact stock at which pressure reaches 63% of its maximum (1 - 1/e). The "
                               "stock adds each use's dose (`tactics.*.pressure`; a right-party conversation adds "
                               "`tactics.conversation_dose`) and keeps `pressure_memory` of itself each month.",
-                              "assumption (diminishing returns to contact: BRIEF section 4)", gt=0, le=100)
+                              "assumption (diminishing returns to contact: BRIEF section 4)", ge=0.01, le=100)
     pressure_memory: float = P(0.5, "Share of the contact stock carried into the next month.",
                                "assumption", ge=0, lt=1)
     legal_weight: float = P(1.0, "Rise in the logit while a suit is pending or a judgment stands, and for a "
@@ -309,13 +309,13 @@ class Behaviour(Strict):
                             ge=0, le=20)
     threat_memory: float = P(0.5, "Share of a threat's weight carried into the next month.", ge=0, lt=1)
     goodwill_weight: float = P(1.2, "Weight of goodwill towards the lender (-1..1) in the logit.", ge=-20, le=20)
-    delinquency_weight: float = P(-2.779, "Weight of missed cycles (per cycle) in the logit: hope fades.",
+    delinquency_weight: float = P(-3.06267, "Weight of missed cycles (per cycle) in the logit: hope fades.",
                                   FITTED, ge=-20, le=20)
-    delinquency_cap: float = P(3.468, "Missed cycles beyond which hope fades no further (charged-off claims keep "
+    delinquency_cap: float = P(3.1, "Missed cycles beyond which hope fades no further (charged-off claims keep "
                                "theirs); a fraction caps the missed-cycle term between two whole cycles.",
                                f"{FITTED} to the calm-times ratio of net charge-offs to 30+ delinquency of about 1.0 "
                                "in 2006-07 (FRED CORCCACBS / DRCCLACBS) and the recession's peaks", ge=0, le=99)
-    catch_up_rate: float = P(0.9612, "Chance that a household one payment behind that means to pay clears its "
+    catch_up_rate: float = P(0.973853, "Chance that a household one payment behind that means to pay clears its "
                              "arrears (to the power of the missed cycles further behind); otherwise it pays this "
                              "month's payment only and stays as far behind.",
                              f"{FITTED} to the card cycle and the roll rates between "
@@ -377,7 +377,11 @@ class Behaviour(Strict):
     complaint_base: float = P(0.002, "Monthly complaint hazard of a delinquent account with no trigger.", ge=0, le=1)
     complaint_dispute: float = P(0.12, "Complaint hazard when a household disputes the amount.", ge=0, le=1)
     complaint_excess_contact: float = P(0.002, "Complaint hazard per contact above tolerance.", ge=0, le=1)
-    complaint_threat: float = P(0.04, "Complaint hazard per month with a lawsuit or threat of one.", ge=0, le=1)
+    complaint_threat: float = P(0.02, "Complaint hazard per month with a lawsuit or threat of one.",
+                                "assumption, sized so that complaints keep the mix of US complaint data: about half "
+                                "are 'debt not owed' (BRIEF section 4; 49% on the baseline) and legal action, which "
+                                "a judgment keeps open month after month, about a fifth (22%); at 0.04 it was 36%",
+                                ge=0, le=1)
     complaint_visit: float = P(0.025, "Complaint hazard per home visit (conflict, exposure to neighbours).", ge=0, le=1)
     complaint_third_party: float = P(0.02, "Complaint hazard per contact with a relative or phone-book contact.",
                                      ge=0, le=1)
@@ -475,7 +479,7 @@ class Tactics(Strict):
     threat_credibility_full: float = P(0.1, "Share of its threatened accounts a collector has sued (a running "
                                        "average) at which its threats of legal action carry full weight; below it they "
                                        "carry proportionally less, and a collector that never sues threatens in vain.",
-                                       "assumption; threats work when credible (BRIEF section 4)", gt=0, le=1)
+                                       "assumption; threats work when credible (BRIEF section 4)", ge=0.001, le=1)
     call_answer_rate: float = P(0.1418, "Probability a call attempt reaches the right party (reachable borrowers).",
                                 f"{FITTED} to the return to contact: "
                                 "halving the ladder's calls raises the charge-off rate by about as much as a "

@@ -226,9 +226,9 @@ def test_ability_to_pay_rule_declines_applicants_out_of_work_from_its_month():
 def test_debt_not_owed_is_the_largest_complaint_category_about_half():
     """Issue 3, criterion 1: misread amounts, fees and due dates and the lenders' record errors make "attempts
     to collect debt not owed" the largest complaint category, about half (CFPB complaint data). Baseline,
-    conventional ladder, 3 seeds x 8,000 households, 24 + 36 months: about 48% of complaints, then
-    communication tactics (about 20%) and legal action (about 18%). Checks: the largest category, with a share
-    of 40-60%."""
+    conventional ladder, 3 seeds x 8,000 households, 24 + 36 months: 49% of complaints, then legal action (22%:
+    a judgment keeps its hazard open month after month; ``complaint_threat`` is sized for this mix), communication
+    tactics (14%) and written notification (13%). Checks: the largest category, with a share of 40-60%."""
     from sim.complaints import Category
 
     counts = np.zeros(len(Category))
