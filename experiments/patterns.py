@@ -571,9 +571,9 @@ def page(results: dict[str, pd.DataFrame], args: argparse.Namespace) -> str:
                 f"collector hour. Ranked by expected gain per hour instead (`rank_by = \"gain_per_hour\"`, the "
                 f"textbook rule for a budget of hours): {against_ladder(VALUE_PER_HOUR + ', realistic staffing')}. "
                 f"Per hour, the learned gains favour the cheapest steps, the three calls to an account one payment "
-                f"behind, whose gain they overstate (most such accounts cure without a call, and a cure is valued "
-                f"at the whole claim though some come back); ranked by gain, `value_based` works the older accounts "
-                f"first, as the ladder does, and picks among them by what it has learned."]
+                f"behind, whose gain they appear to overstate (most such accounts cure without a call, and a cure "
+                f"is valued at the whole claim though some come back); ranked by gain, `value_based` works the "
+                f"older accounts first, as the ladder does, and picks among them by what it has learned."]
         rows = [f"{label}: {against_ladder(f'conventional rationed {label}, realistic staffing')}"
                 for rule, label in RATION_RULES.items() if rule != "random"]
         out += ["", "Other rules for the same ladder at realistic staffing (paired differences against claim times "

@@ -588,8 +588,8 @@ class ValueAllocator(Strategy):
     (gain over the step's hours, the textbook rule for filling a budget of hours, which would be the better
     one if the gains were known). The default follows what was measured (docs/patterns.md, the capacity
     study): per hour, the learned gains favour the cheapest steps, the three calls of an account one payment
-    behind, and the gain of those is overstated (most such accounts cure without a call, and a cure is valued
-    at the whole claim, though some come back); ranked per hour, it earned less than the ladder and netted
+    behind, and the gain of those appears overstated (most such accounts cure without a call, and a cure is
+    valued at the whole claim, though some come back); ranked per hour, it earned less than the ladder and netted
     no more per collector hour; ranked by gain, it works the older accounts first, as the ladder does,
     earns about as much and nets more per hour. Charged-off claims are placed with the agency without the
     ladder's last calls. Each month the transition chances are drawn from their posteriors (Thompson
