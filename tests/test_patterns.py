@@ -226,7 +226,7 @@ def test_capacity_binds_at_realistic_staffing_and_allocation_matters(capacity):
     learned = _by_seed(capacity, "value_based, realistic staffing", "pnl")
     assert (learned > at_random).all()
     assert (learned > 0.8 * ladder).all()
-    per_hour = {arm: _by_seed(capacity, arm, "collected_net") / _by_seed(capacity, arm, "collector_hours")
+    per_hour = {arm: _by_seed(capacity, arm, "net_collected_per_hour")
                 for arm in ("value_based, realistic staffing", "conventional, realistic staffing")}
     assert per_hour["value_based, realistic staffing"].mean() > per_hour["conventional, realistic staffing"].mean()
 
