@@ -63,23 +63,34 @@ EXTRA: dict[tuple[str, str | None], dict] = {
 TABLES = ("monthly", "summary", "segments", "traces")
 
 
-def run_one(scenario: str, strategy: str | None) -> dict[str, pd.DataFrame]:
-    """The tables of one run, each with the columns ``scenario`` and ``strategy`` in front."""
-    overrides = dict(SIZE)
+def overrides_of(scenario: str, strategy: str | None, size: dict) -> dict:
+    """The overrides a combination runs with: the ``size`` (households, months, burn-in), the strategy and the
+    combination's :data:`EXTRA`."""
+    overrides = dict(size)
     if scenario == "portfolio_sample":  # the file sets the households and starts recording at once
         overrides.pop("n_borrowers")
         overrides["burn_in_months"] = 0
     if strategy is not None:
         overrides["strategy"] = strategy
     overrides.update(EXTRA.get((scenario, strategy), {}))
-    model = sim.CollectionModel(scenario, rng=SEED, trace=TRACE, **overrides)
+    return overrides
+
+
+def label(scenario: str, strategy: str | None) -> str:
+    """How a combination is named in the tables: its strategy, or the scenario's own, marked when it has
+    :data:`EXTRA` overrides."""
+    return (strategy or "(scenario's own)") + (" (+ overrides)" if (scenario, strategy) in EXTRA else "")
+
+
+def run_one(scenario: str, strategy: str | None) -> dict[str, pd.DataFrame]:
+    """The tables of one run, each with the columns ``scenario`` and ``strategy`` in front."""
+    model = sim.CollectionModel(scenario, rng=SEED, trace=TRACE, **overrides_of(scenario, strategy, SIZE))
     model.keep_truth = True  # exercises the hidden-truth record too (it draws nothing)
     result = model.run().results()
     out = {}
     for name in TABLES:
         frame = getattr(result, name).copy()
-        label = strategy or "(scenario's own)"
-        frame.insert(0, "strategy", label + (" (+ overrides)" if (scenario, strategy) in EXTRA else ""))
+        frame.insert(0, "strategy", label(scenario, strategy))
         frame.insert(0, "scenario", scenario)
         out[name] = frame
     return out
