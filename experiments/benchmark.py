@@ -20,6 +20,7 @@ Usage:
     python experiments/benchmark.py --sizes 10000 100000 --months 12 36
     python experiments/benchmark.py --burn-in 0 --months 72 --sizes 30000   # the first years' build-up
     python experiments/benchmark.py --json out.json
+    python experiments/benchmark.py --sizes 1000000 --months 12 --profile   # and where a month's time goes
 
 Targets (BRIEF section 6) at 1M households: at least 10 million borrower-months per second in the
 steps, set-up under 5 s, peak memory under 1.5 GB over 36 months.
@@ -89,6 +90,55 @@ print(json.dumps({"households": n, "months": months, "burn_in_months": burn_in_m
                   "month_s": month_s, "warm_s": warm_s, "mesa_agent_steps_per_s": mesa_rate}))
 """
 
+PROFILE = r"""
+import cProfile, json, pstats, sys, time
+import sim
+import sim.kernels
+n, months, scenario, strategy, burn_in = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+extra = {} if burn_in == "scenario" else {"burn_in_months": int(burn_in)}
+sim.kernels.warm()
+model = sim.CollectionModel(scenario, rng=sim.load_scenario(scenario).seed, n_borrowers=n, horizon=months,
+                            strategy=strategy, **extra)
+for _ in range(model.cfg.burn_in_months):
+    model.step()
+draws = {}
+
+
+class Timed:
+    # a named stream whose draws are timed (cProfile does not see numpy's Generator methods); the same draws
+    def __init__(self, generator):
+        self.generator = generator
+
+    def __getattr__(self, attribute):
+        method = getattr(self.generator, attribute)
+        if not callable(method):
+            return method
+
+        def timed(*args, **kwargs):
+            s = time.perf_counter()
+            out = method(*args, **kwargs)
+            draws[attribute] = draws.get(attribute, 0.0) + time.perf_counter() - s
+            return out
+        return timed
+
+
+model.streams = {name: Timed(generator) for name, generator in model.streams.items()}
+profile = cProfile.Profile()
+start = time.perf_counter()
+profile.enable()
+while model.running:
+    model.step()
+profile.disable()
+wall = time.perf_counter() - start
+steps = {}
+for (_, _, name), (_, _, _, _, callers) in pstats.Stats(profile).stats.items():
+    for (caller_file, _, caller), (_, _, _, cumulative) in callers.items():
+        if caller in ("step", "_simulate_month") and caller_file.endswith("model.py"):
+            steps[name] = steps.get(name, 0.0) + cumulative
+steps.pop("_simulate_month", None)
+print(json.dumps({"households": n, "months": months, "wall_s": wall, "steps": steps, "draws": draws}))
+"""
+
 WARM = "import sim.kernels; print(sim.kernels.warm())"
 
 TARGET_RATE = 10e6
@@ -123,6 +173,31 @@ def run_one(n: int, months: int, scenario: str, strategy: str, burn_in: str) -> 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def profile_one(n: int, months: int, scenario: str, strategy: str, burn_in: str) -> dict:
+    """One run of ``n`` households under cProfile (recorded months only): seconds in each step the month calls
+    (cumulative, compiled kernels included) and in the random draws, by Generator method (timed by a wrapper
+    around each named stream: the same draws)."""
+    out = subprocess.run([sys.executable, "-c", PROFILE, str(n), str(months), scenario, strategy, burn_in], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark profile failed for {n} households: {out.stderr.strip().splitlines()[-1]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def print_profile(p: dict) -> None:
+    """Where a recorded month's time goes, step by step (the order of ``CollectionModel._simulate_month``)."""
+    per_month = 1e3 / p["months"]
+    total = p["wall_s"] * per_month
+    print(f"\nwhere a recorded month's time goes at {p['households']:,} households ({p['months']} months under "
+          f"cProfile: {total:.0f} ms a month; a step's time includes its kernels and its draws)")
+    for name, seconds in sorted(p["steps"].items(), key=lambda kv: -kv[1]):
+        if seconds * per_month >= 0.5:
+            print(f"  {name:<32} {seconds * per_month:7.1f} ms  {seconds * per_month / total:6.1%}")
+    draws = sum(p["draws"].values()) * per_month
+    print(f"  of which random draws (numpy Generators): {draws:.1f} ms ({draws / total:.1%}); "
+          + ", ".join(f"{m} {s * per_month:.1f}" for m, s in sorted(p["draws"].items(), key=lambda kv: -kv[1])))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 5_000_000])
@@ -132,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--strategy", default="conventional")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
+    parser.add_argument("--profile", action="store_true",
+                        help="then profile one run of the largest size: the time of each step of a month")
     parser.add_argument("--cold", action="store_true",
                         help="empty the kernels' disk cache first, to measure what a fresh checkout pays to compile")
     args = parser.parse_args(argv)
@@ -192,8 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {r['households']:>11,} households: {r['borrower_months_per_s'] / 1e6:.2f}M borrower-months/s, "
               f"plain Mesa {r['mesa_agent_steps_per_s'] / 1e6:.2f}M agent-steps/s, ratio "
               f"{r['borrower_months_per_s'] / r['mesa_agent_steps_per_s']:.2f}")
+    profile = None
+    if args.profile:
+        profile = profile_one(max(args.sizes), max(args.months), args.scenario, args.strategy, args.burn_in)
+        print_profile(profile)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).write_text(json.dumps({"runs": rows, "profile": profile} if profile else rows, indent=2))
     return 0
 
 

@@ -180,6 +180,20 @@ def test_model_benchmark_small(tmp_path):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--burn-in" in bad.stderr
 
 
+def test_model_benchmark_profile(tmp_path):
+    """``--profile`` adds where a recorded month's time goes: every step of the month with its time and share,
+    the random draws apart, and the same in the JSON file (no timing is asserted)."""
+    out = tmp_path / "bench.json"
+    proc = run("benchmark", "--sizes", "400", "--months", "3", "--burn-in", "2", "--profile", "--json", str(out),
+               timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "where a recorded month's time goes at 400 households" in proc.stdout
+    assert "random draws (numpy Generators)" in proc.stdout
+    profile = json.loads(out.read_text())["profile"]
+    assert {"_pay", "_contact", "_account", "_record", "plan_treatments"} <= set(profile["steps"])
+    assert profile["draws"]["random"] > 0 and 0 < sum(profile["steps"].values()) <= profile["wall_s"] * 1.01
+
+
 @pytest.mark.timeout(400)
 def test_crisis_tiny(tmp_path):
     """experiments/crisis.py end to end (issue 17): every arm and outcome in the tables, effects against
