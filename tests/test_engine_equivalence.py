@@ -39,7 +39,7 @@ def test_the_same_replications_are_identical() -> None:
 def test_a_redraw_of_the_same_model_is_within_noise() -> None:
     """Redraws of the same model: the paired p-values are uniform (5% of them below 0.05), and at most 1% of
     the combinations are declared different (the family-wise level is 1% over every combination; per
-    combination, with 22 outcomes at the Bonferroni threshold, it is about 0.04%)."""
+    combination, with 22 outcomes at the Bonferroni threshold, it is about 0.02%)."""
     rng = np.random.default_rng(2)
     verdicts, p_values = [], []
     for _ in range(200):
@@ -105,7 +105,7 @@ def _family(rng: np.random.Generator, shift: float = 0.0) -> tuple[pd.DataFrame,
 
 def test_a_small_shift_everywhere_is_caught_across_the_combinations() -> None:
     """A shift of half the paired noise's spread in every combination: hardly any combination's own test sees it
-    (a t of about 2 against a Bonferroni threshold of about 7), the sign-flip test across the combinations does,
+    (a t of about 2 against a Bonferroni threshold of 6.6), the sign-flip test across the combinations does,
     in every outcome; without the shift, none is flagged."""
     rng = np.random.default_rng(6)
     verdicts, shifts = eq.compare(*_family(rng, shift=np.sqrt(2.0) / 2.0))
