@@ -435,7 +435,7 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
                         arrears, plan_left, plan_arrears, deferral_left, cycles, dpd, in_episode, episode_exposure,
                         status, months_since_chargeoff, months_on_book,
                         paid, paid_on_charged_off, due_while_current, paid_on_time, missed, cured, rolled_60,
-                        new_episode, chargeoff, gross_chargeoff, paid_off, broken_plan, fee_out):
+                        new_episode, chargeoff, gross_chargeoff, paid_off, broken_plan, fee_out, has_details):
     """Apply a month's payments to every loan and update its arrears, clocks and status, in one pass
     (``LoanBook.apply_payments``; ODD section 7.6).
 
@@ -446,7 +446,9 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
     an account on a plan, i.e. divided by ``plan_payment_share``; else the instalment; at least $1), never
     rising while paused, at most 99; days past due ``30 (cycles - 1) + 30 - due_day``.
     Cures, rolls to 60+, delinquency episodes, charge-off at ``chargeoff_days``, pay-off and the clocks
-    follow. Book columns are updated in place; the month's events are written to the output arrays.
+    follow. Book columns are updated in place; the month's events are written to the output arrays, the
+    details (``missed``, ``paid_off``, ``broken_plan``, ``fee_out``) only with ``has_details`` (else they may be
+    empty: the model's month reads none of them).
     """
     for i in range(paid_in.shape[0]):
         claim_before = principal[i] + interest[i] + fees[i]
@@ -544,7 +546,6 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
             plan_left[i] = 0
 
         off = principal[i] + interest[i] + fees[i] <= 1e-9 and status[i] < PAID_OFF
-        paid_off[i] = off
         if off:
             principal[i] = 0.0
             interest[i] = 0.0
@@ -564,9 +565,11 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
         counts = on_book and old_cycles == 0 and scheduled[i] > 0 and not paused
         due_while_current[i] = counts
         paid_on_time[i] = counts and not miss
-        missed[i] = miss
-        broken_plan[i] = broken
-        fee_out[i] = fee
+        if has_details:
+            missed[i] = miss
+            paid_off[i] = off
+            broken_plan[i] = broken
+            fee_out[i] = fee
 
 
 @njit(cache=True)
@@ -2183,7 +2186,7 @@ def warm() -> float:
     apply_payments_pass(z(f64), np.ones(1), z(b), z(b), True, 0, True, 0.6, lender, z(f64), z(f64), z(f64), z(b), z(i8),
                         np.full(n, 180, dtype=i16), z(i16), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64), z(f64),
                         z(f64), z(f64), z(i16), z(f64), z(i16), z(i16), z(i16), z(b), z(f64), status, z(i16), z(i16),
-                        z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64))
+                        z(f64), z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(f64), z(b), z(b), z(f64), True)
     refresh_status(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b))
     accrue_interest(z(f64), z(f64), status, z(b), True, z(f64), z(f64), z(f64))
     claim(z(f64), z(f64), z(f64), z(f64))

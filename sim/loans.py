@@ -86,6 +86,9 @@ _EVENTS = {"paid": np.float64, "paid_on_charged_off": np.float64, "due_while_cur
            "paid_on_time": np.bool_, "missed": np.bool_, "cured": np.bool_, "rolled_60": np.bool_,
            "new_episode": np.bool_, "chargeoff": np.bool_, "gross_chargeoff": np.float64, "paid_off": np.bool_,
            "broken_plan": np.bool_, "late_fee": np.float64}
+#: the events among them that only ``apply_payments(..., details=True)`` writes (the month's records,
+#: ``sim.records.Events``, read none of them)
+EVENT_DETAILS = ("missed", "paid_off", "broken_plan", "late_fee")
 _NO_SHARE = np.ones(0)
 _NO_FLAGS = np.zeros(0, dtype=bool)
 
@@ -422,14 +425,17 @@ class LoanBook:
         return out
 
     def apply_payments(self, paid: np.ndarray, terms: ProductTerms, forborne: np.ndarray,
-                       month: int | None = None, fee_waived: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                       month: int | None = None, fee_waived: np.ndarray | None = None,
+                       details: bool = True) -> dict[str, np.ndarray]:
         """Apply payments (fees, then interest, then principal), update arrears, cycles, days past due,
-        late fees, plans, cures and charge-offs. Return this month's events as boolean or money arrays.
-        Accounts in ``fee_waived`` (an accommodation that waives late fees) are charged no late fee: the fee
-        is never charged, so nothing is written off for it.
+        late fees, plans, cures and charge-offs. Return this month's events as boolean or money arrays;
+        with ``details=False`` (the model's month) without ``EVENT_DETAILS`` (missed payments, pay-offs, broken
+        plans, late fees), which are then not written. Accounts in ``fee_waived`` (an accommodation that waives
+        late fees) are charged no late fee: the fee is never charged, so nothing is written off for it.
         """
         v, n = self.view, self.n
-        events = {name: np.empty(n, dtype=dtype) for name, dtype in _EVENTS.items()}
+        events = {name: np.empty(n if details or name not in EVENT_DETAILS else 0, dtype=dtype)
+                  for name, dtype in _EVENTS.items()}
         kernels.apply_payments_pass(
             paid, terms.late_fee, forborne, _NO_FLAGS if fee_waived is None else fee_waived, fee_waived is not None,
             0 if month is None else month, month is not None, self.plan_payment_share,
@@ -438,7 +444,10 @@ class LoanBook:
             v("principal"), v("interest"), v("fees"), v("repaid"), v("written_off"), v("buyer_collected"),
             v("paid_last"), v("fees_charged"), v("arrears"), v("plan_left"), v("plan_arrears"), v("deferral_left"),
             v("cycles"), v("dpd"), v("in_episode"), v("episode_exposure"), v("status"), v("months_since_chargeoff"),
-            v("months_on_book"), *events.values())
+            v("months_on_book"), *events.values(), details)
+        if not details:
+            for name in EVENT_DETAILS:
+                del events[name]
         return events
 
     def refresh_status(self) -> None:

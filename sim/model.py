@@ -548,7 +548,7 @@ class CollectionModel(mesa.Model):
         book, n_households = self.book, self.borrowers.n
         acc = accrual.accommodation
         ledger = book.apply_payments(payments.paid, self.terms, accrual.forborne, month=self.month,
-                                     fee_waived=None if acc is None else acc.fee_waived)
+                                     fee_waived=None if acc is None else acc.fee_waived, details=False)
         promise_kept, disputed = np.empty(book.n, dtype=bool), np.empty(book.n, dtype=bool)
         settled = np.empty(book.n, dtype=np.int64)
         paid_by_household = np.zeros(n_households)

@@ -188,7 +188,9 @@ def test_loan_kernels_are_the_numpy_accounting_bit_for_bit(scenario, months, var
     """``LoanBook.accrue_interest``, ``schedule``, ``apply_payments`` and ``refresh_status`` (kernels
     ``accrue_interest``, ``schedule_payments``, ``apply_payments_pass``, ``refresh_status``) against the numpy
     engine's on a running book with delinquent, charged-off, sold and planned loans: every column of the book and
-    every event identical."""
+    every event identical; with ``details=False`` the same book and events, less ``EVENT_DETAILS``."""
+    from sim.loans import EVENT_DETAILS
+
     model, new, old = _book_pair(scenario, months)
     n = new.n
     rng = np.random.default_rng(1)
@@ -213,6 +215,16 @@ def test_loan_kernels_are_the_numpy_accounting_bit_for_bit(scenario, months, var
         assert np.array_equal(events_new[name], events_old[name]), name
         assert events_new[name].dtype == events_old[name].dtype, name
     _same_book(new, old)
+    # the model's call (details=False): the same book and the same events, without the details
+    _, plain, _ = _book_pair(scenario, months)
+    plain.accrue_interest(forborne, variant != "forborne")
+    plain.schedule(interest, model.terms, forborne, share)
+    events_plain = plain.apply_payments(paid, model.terms, forborne, month=model.month, fee_waived=waived,
+                                        details=False)
+    _same_book(new, plain)
+    assert set(events_plain) == set(events_new) - set(EVENT_DETAILS)
+    for name in events_plain:
+        assert np.array_equal(events_plain[name], events_new[name]), name
     new.litigation_age[: n // 7] = 0
     old.litigation_age[: n // 7] = 0
     new.refresh_status()
