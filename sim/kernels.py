@@ -951,17 +951,19 @@ def vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early
     entry): ``lent[group, vintage // 3]`` adds the principal of the loans originated this month (``vintage ==
     month``); ``early[group]`` the net loss of the loans originated before recording (``vintage < 0``; 0.0 for the
     others); ``loss[group, vintage // 3, month - vintage]`` the nonzero net losses of the loans originated since.
-    The numpy engine took three ``np.bincount``, which add the same values in the same order."""
+    The numpy engine took three ``np.bincount``, which add the same values in the same order. A zero net loss is
+    not added to ``early``: a sum that starts at 0.0 is never -0.0, and adding a zero (of either sign) leaves any
+    other value as it is (so most rows, with no loss, add nothing)."""
     for i in range(group.shape[0]):
         v = vintage[i]
-        g = group[i]
-        early[g] += 0.0 if v >= 0 else net_loss[i]
-        if v < 0:
-            continue
-        if v == month:
-            lent[g, v // 3] += principal_lent[i]
-        if net_loss[i] != 0.0:
-            loss[g, v // 3, month - v] += net_loss[i]
+        x = net_loss[i]
+        if v >= 0 and v == month:
+            lent[group[i], v // 3] += principal_lent[i]
+        if x != 0.0:
+            if v < 0:
+                early[group[i]] += x
+            else:
+                loss[group[i], v // 3, month - v] += x
 
 
 @njit(cache=True)
