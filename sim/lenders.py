@@ -275,7 +275,8 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
     for lender in lenders:
         observed = collection_rows(book, lender.index)
         obs = observe(book, observed, month, uses_app, previous_ids=observed_ids.get(lender.index))
-        observed_ids[lender.index] = np.sort(obs.loan_id)
+        # sorted already: the rows increase and the book's ids increase with the row (a copy: strategies get obs)
+        observed_ids[lender.index] = obs.loan_id.copy()
         arms = book.arm[observed]
         capacity = lender.capacity_hours(int(accounts_on_book[lender.index]))
         for arm, strategy in enumerate(lender.strategies):
