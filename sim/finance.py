@@ -45,12 +45,6 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     return value
 
 
-def recovery_values(cfg: Finance) -> tuple[np.ndarray, float, float, float]:
-    """What ``cfg`` says a dollar of claim is worth, as the kernels take it: by days-past-due bucket (see
-    ``_by_bucket``), re-aged by a restructuring, under judgment, and charged off and still held."""
-    return _by_bucket(cfg), float(cfg.value_restructured), float(cfg.value_judgment), float(cfg.value_charged_off)
-
-
 def _by_bucket(cfg: Finance) -> np.ndarray:
     """Recovery per dollar by days-past-due bucket: current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+
     (the last two share a value)."""

@@ -1250,11 +1250,9 @@ ACCOUNT_COUNTS = ("on_book", "delinquent", "in_30plus", "due_while_current", "pa
 @njit(cache=True)
 def _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
                    paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current, paid_on_time,
-                   disputed, cured, promise_kept, in_episode, judgment, by_bucket, value_restructured, value_judgment,
-                   value_charged_off, values, flags):
+                   disputed, cured, promise_kept, values, flags):
     """The terms of :func:`month_account_tallies` of the accounts ``lo .. lo + m - 1``: their money in ``values[:,
-    :m]`` (one row per sum, zero where an account does not count; the last row each claim's expected recovery) and
-    their flags (0 or 1) in ``flags[:, :m]``."""
+    :m]`` (one row per sum, zero where an account does not count) and their flags (0 or 1) in ``flags[:, :m]``."""
     for j in range(m):
         i = lo + j
         # every column read first, then selected (no branch on an account's state)
@@ -1272,10 +1270,6 @@ def _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collec
         values[5, j] = recovered
         values[6, j] = (paid_i if held else 0.0) - recovered
         values[7, j] = claim if was_in else 0.0
-        # as book_value_by_group: the claim (summed as there) times its expected recovery per dollar
-        values[8, j] = claim * _recovery_value(
-            status[i], dpd[i], in_episode[i], judgment[i], not held, by_bucket, value_restructured, value_judgment,
-            value_charged_off)
         flags[0, j] = on_book
         flags[1, j] = on_book & (cycles[i] > 0)
         flags[2, j] = in_30
@@ -1319,8 +1313,7 @@ def _pairwise_block(values, m):
 @njit(cache=True)
 def month_account_tallies(principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
                           paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
-                          paid_on_time, disputed, cured, promise_kept, in_episode, judgment, by_bucket,
-                          value_restructured, value_judgment, value_charged_off, group, sums, counts, book_value):
+                          paid_on_time, disputed, cured, promise_kept, group, sums, counts):
     """The recorder's sums over the book's accounts in one pass (``MonthlyRecorder.record``; names in
     ``ACCOUNT_SUMS`` and ``ACCOUNT_COUNTS``), each loan adding to its outcome group ``group[i]``.
 
@@ -1339,32 +1332,24 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
     :func:`_account_block` and summed by :func:`_pairwise_block`). Counts are integers, exact in any order.
     Replaces eight ``_by_lender_where``/``_by_lender`` sums over money and eight counts over masks, each a pass
     over the book.
-
-    In the same pass, the book's value by group (``book_value``, zero on entry): what :func:`book_value_by_group`
-    computes from the same columns (``in_episode``, ``judgment`` and the recovery per dollar by bucket and state),
-    each loan's ``claim * recovery per dollar`` added to its group in row order, whatever the number of groups
-    (``finance.book_value``, a second pass over the book before).
     """
     n = status.shape[0]
-    values = np.empty((9, 128))
+    values = np.empty((8, 128))
     flags = np.empty((8, 128), dtype=np.int64)
     if sums.shape[1] > 1:
         for lo in range(0, n, 128):
             m = min(128, n - lo)
             _account_block(lo, m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
                            paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
-                           paid_on_time, disputed, cured, promise_kept, in_episode, judgment, by_bucket,
-                           value_restructured, value_judgment, value_charged_off, values, flags)
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
             for j in range(m):
                 g = group[lo + j]
                 for q in range(8):
                     sums[q, g] += values[q, j]
                     counts[q, g] += flags[q, j]
-                book_value[g] += values[8, j]
         return
     lo, size, steps = _pairwise_plan(n)
     partial = np.empty((128, 8))
-    value = book_value[0]  # the book's value, added in row order (the plan's blocks come in row order)
     done = 0
     for k in range(steps):
         m = size[k]
@@ -1375,10 +1360,7 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
         else:
             _account_block(lo[k], m, principal, interest, fees, status, dpd, cycles, collector, buyer, was, paid,
                            paid_on_charged_off, gross_chargeoff, episode_exposure, new_episode, due_while_current,
-                           paid_on_time, disputed, cured, promise_kept, in_episode, judgment, by_bucket,
-                           value_restructured, value_judgment, value_charged_off, values, flags)
-            for j in range(m):
-                value += values[8, j]
+                           paid_on_time, disputed, cured, promise_kept, values, flags)
             for q in range(8):
                 partial[done, q] = _pairwise_block(values[q], m)
                 c = 0
@@ -1388,7 +1370,6 @@ def month_account_tallies(principal, interest, fees, status, dpd, cycles, collec
             done += 1
     for q in range(8):
         sums[q, 0] = 0.0 + partial[0, q]
-    book_value[0] = value
 
 
 
@@ -2150,8 +2131,8 @@ def warm() -> float:
     busiest_day(calls, calls, np.array([3, 7], dtype=i8), layout, True, np.full((DAYS, 4, 4), -1, dtype=i16), busy)
     for groups in (1, 2):
         month_account_tallies(z(f64), z(f64), z(f64), z(i8), z(i16), z(i16), z(i8), 2, z(b), z(f64), z(f64), z(f64),
-                              z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(b), z(b), np.ones(8), 0.5, 0.3, 0.1,
-                              z(i64), z(f64, (8, groups)), z(i64, (8, groups)), z(f64, groups))
+                              z(f64), z(b), z(b), z(b), z(b), z(b), z(b), z(i64), z(f64, (8, groups)),
+                              z(i64, (8, groups)))
     complaint_inputs(z(i64), z(i32), z(i8), z(b), z(i16), z(i32), z(i32), z(i16), 8.0, z(f32), z(f32), z(f32), 0.5,
                      z(b), z(f64), z(f32), z(f32), z(i64, 1))
     flag_households(z(i32), z(i8), z(i64), -1, z(b))

@@ -39,7 +39,7 @@ import pandas as pd
 from sim import kernels
 from sim.borrowers import LOW_WELLBEING
 from sim.complaints import Category, Channel
-from sim.finance import book_value, net_present_value, recovery_values
+from sim.finance import book_value, net_present_value
 from sim.loans import Status
 from sim.regulation import Rule
 from sim.reports import FROM_STATES, NOT_ON_BOOK, TO_STATES, Redefaults, RollRates, Vintages, account_states
@@ -258,26 +258,21 @@ class MonthlyRecorder:
         kernels.sum_by_group_masked(values, where, lender, per)
         return _with_total(per)
 
-    def _account_tallies(self, events, lender: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray],
-                                                                    np.ndarray]:
+    def _account_tallies(self, events, lender: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The month's money sums and counts over the book's accounts (``kernels.ACCOUNT_SUMS`` and
-        ``ACCOUNT_COUNTS``), per group with the total appended, as ``_by_lender_where`` and ``_by_lender`` give them,
-        and the book's value per group (as ``finance.book_value``, without the total): one pass over the book
-        (``kernels.month_account_tallies``)."""
+        ``ACCOUNT_COUNTS``), per group with the total appended, as ``_by_lender_where`` and ``_by_lender`` give them
+        (``kernels.month_account_tallies``, one pass over the book)."""
         v = self.book.view
         groups = len(self.names)
         sums = np.zeros((len(kernels.ACCOUNT_SUMS), groups))
         counts = np.zeros((len(kernels.ACCOUNT_COUNTS), groups), dtype=np.int64)
-        value = np.zeros(groups)
-        by_bucket, restructured, judgment, charged_off = recovery_values(self.cfg.finance)
         kernels.month_account_tallies(
             v("principal"), v("interest"), v("fees"), v("status"), v("dpd"), v("cycles"), v("collector"),
             int(Collector.BUYER), self.in_collection, events.paid, events.paid_on_charged_off, events.gross_chargeoff,
             v("episode_exposure"), events.new_episode, events.due_while_current, events.paid_on_time,
-            events.disputed, events.cured, events.promise_kept, v("in_episode"), v("judgment"), by_bucket,
-            restructured, judgment, charged_off, lender, sums, counts, value)
+            events.disputed, events.cured, events.promise_kept, lender, sums, counts)
         return ({name: _with_total(sums[q]) for q, name in enumerate(kernels.ACCOUNT_SUMS)},
-                {name: _with_total(counts[q]) for q, name in enumerate(kernels.ACCOUNT_COUNTS)}, value)
+                {name: _with_total(counts[q]) for q, name in enumerate(kernels.ACCOUNT_COUNTS)})
 
     def _household_means(self, group: int, lender: np.ndarray, wb: np.ndarray, low: np.ndarray, utility: np.ndarray,
                          deprived: np.ndarray) -> tuple[float, ...] | None:
@@ -346,7 +341,7 @@ class MonthlyRecorder:
         lender = self._groups_in_book()  # outcome group of each loan (a lender, or an arm of one)
         d = {name: self.data[name] for name in MONTHLY_COLUMNS}
         # the month's sums over the book's accounts, in one pass (kernels.month_account_tallies)
-        sums, counts, value = self._account_tallies(events, lender)
+        sums, counts = self._account_tallies(events, lender)
         if month == 0:
             self.exposure_start = sums["claim_in_collection"]
         d["unemployment_rate"][month] = record.labour.unemployment_rate
@@ -472,17 +467,16 @@ class MonthlyRecorder:
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
         del utility, deprived, floor, power, complainers, low
-        self._record_money(month, value, sums, proceeds, tactic_cost, month_fines, agency_fee)
+        self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, record.books.collector_hours, counts,
                              tallies["promises_made"])
         if month >= self.cfg.horizon_months - 12:
             self.income_sum += t.income
             self.income_months += 1
 
-    def _record_money(self, month, value, sums, proceeds, tactic_cost, month_fines, agency_fee) -> None:
-        """Cash in and out of each lender or arm this month, and its book valued at expected recovery (``value``,
-        per group, as ``finance.book_value``)."""
-        d = self.data
+    def _record_money(self, month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee) -> None:
+        """Cash in and out of each lender or arm this month, and its book valued at expected recovery."""
+        d, book = self.data, self.book
         co_paid = sums["paid_on_charged_off"]
         d["payments_received"][month] = sums["payments_received"]
         d["recovery_payments"][month] = co_paid
@@ -493,7 +487,7 @@ class MonthlyRecorder:
         d["cash_out"][month] = (d["originated"][month] + _with_total(tactic_cost.sum(axis=1))
                                 + _with_total(agency_fee) + _with_total(month_fines))
         d["net_cash_flow"][month] = d["cash_in"][month] - d["cash_out"][month]
-        d["book_value"][month] = _with_total(value)
+        d["book_value"][month] = _with_total(book_value(book, lender, len(self.names), self.cfg.finance))
 
     def _record_reports(self, month, events, contacts, lender, collector_hours, counts, promises) -> None:
         """Roll rates, vintages, re-defaults and the collection KPIs of the month."""

@@ -564,18 +564,6 @@ def recovery_per_dollar(book: LoanBook, cfg: Finance) -> np.ndarray:
     return np.where(held_after_chargeoff, cfg.value_charged_off, value)
 
 
-def recovery_values(status: np.ndarray, dpd: np.ndarray, in_episode: np.ndarray, judgment: np.ndarray,
-                    held_by_buyer: np.ndarray, by_bucket: np.ndarray, value_restructured: float, value_judgment: float,
-                    value_charged_off: float) -> np.ndarray:
-    """:func:`recovery_per_dollar` on plain columns and values (for the kernels that take them so)."""
-    on_book = ON_BOOK[status]
-    bucket = np.searchsorted(BUCKET_EDGES, dpd, side="right")
-    value = np.where(on_book, by_bucket[bucket], 0.0)
-    value = np.where(on_book & (bucket == 0) & in_episode, value_restructured, value)
-    value = np.where(on_book & judgment, value_judgment, value)
-    return np.where((status == Status.CHARGED_OFF) & ~held_by_buyer, value_charged_off, value)
-
-
 # the payment decision as the numpy engine made it (sim.payments.decide_payments before its kernels)
 def amount_due(book: LoanBook) -> np.ndarray:
     """This month's payment plus arrears, capped at the claim (``LoanBook.amount_due``)."""

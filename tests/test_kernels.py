@@ -729,8 +729,7 @@ def test_month_account_tallies_are_the_recorders_sums_bit_for_bit():
     """Kernel ``month_account_tallies`` (the recorder's sums over the book in one pass) against the numpy sums it
     replaced: with one group ``np.sum(np.where(where, values, 0.0))`` (pairwise) and ``np.count_nonzero``, with
     several ``np.bincount`` by group; lengths around the blocks and halvings, up to a book of 1.5 million loans, and
-    a start-of-month ``was`` shorter than the book. The book's value in the same pass against the numpy engine's
-    ``np.bincount(group, weights=claim * recovery per dollar)`` with any number of groups."""
+    a start-of-month ``was`` shorter than the book."""
     rng = np.random.default_rng(21)
     for n in [0, 1, 7, 8, 9, 127, 128, 129, 300, 1025, 8193, 65_537, 1_487_386]:
         principal, interest, fees, paid, recovered, gross, exposure = (
@@ -751,22 +750,15 @@ def test_month_account_tallies_are_the_recorders_sums_bit_for_bit():
                   np.where(was_in & held, paid, 0.0), np.where(events[0], exposure, 0.0), gross, recovered,
                   np.where(held, paid, 0.0) - recovered, np.where(was_in, claim, 0.0)]
         masks = [on_book, on_book & (cycles > 0), on_book & (dpd >= 30), *events[1:]]
-        in_episode, judgment = rng.random(n) < 0.2, rng.random(n) < 0.1
-        by_bucket = np.array([0.97, 0.8, 0.6, 0.45, 0.35, 0.25, 0.15, 0.15])
-        worth = claim * ref.recovery_values(status, dpd, in_episode, judgment, collector == 2, by_bucket, 0.7, 0.4,
-                                            0.08)
         for k in (1, 3):
             group = rng.integers(0, k, n)
             sums, counts = np.zeros((8, k)), np.zeros((8, k), dtype=np.int64)
-            value = np.zeros(k)
             kernels.month_account_tallies(principal, interest, fees, status, dpd, cycles, collector, 2, was, paid,
-                                          recovered, gross, exposure, *events, in_episode, judgment, by_bucket, 0.7,
-                                          0.4, 0.08, group, sums, counts, value)
+                                          recovered, gross, exposure, *events, group, sums, counts)
             for q in range(8):
                 want = ([np.sum(masked[q])] if k == 1 else np.bincount(group, weights=masked[q], minlength=k))
                 assert np.array_equal(sums[q], want), (n, k, q)
                 assert np.array_equal(counts[q], np.bincount(group[masks[q]], minlength=k)), (n, k, q)
-            assert np.array_equal(value, np.bincount(group, weights=worth, minlength=k)), (n, k)
 
 def test_left_collection_is_the_sorted_set_difference():
     """Kernel ``left_collection`` (one merge of two sorted id lists) against ``np.setdiff1d(previous, current,
