@@ -946,6 +946,18 @@ def household_sums_by_cell(cell, utility, power, wellbeing, low, any_30plus, sho
 
 
 @njit(cache=True)
+def household_flags(wellbeing, low_level, consumption, essentials, subsistence_share, shortfall, low, deprived, short):
+    """Three yes/no facts of each household the recorder counts (``MonthlyRecorder.record``), in one pass: low
+    well-being ``wellbeing < low_level`` (both float32, as numpy compares a float32 column with a Python float),
+    deprivation ``consumption < subsistence_share * essentials`` (float64) and a shortfall ``shortfall > 0``.
+    Replaces three numpy comparisons and the product, a temporary of one float a household."""
+    for h in range(wellbeing.shape[0]):
+        low[h] = wellbeing[h] < low_level
+        deprived[h] = consumption[h] < subsistence_share * essentials[h]
+        short[h] = shortfall[h] > 0.0
+
+
+@njit(cache=True)
 def vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss):
     """A month's vintage tallies by outcome group (``reports.Vintages.update``), in row order (outputs zero on
     entry): ``lent[group, vintage // 3]`` adds the principal of the loans originated this month (``vintage ==
@@ -2208,6 +2220,7 @@ def warm() -> float:
     book_value_by_group(z(f64), z(f64), z(f64), status, z(i16), z(b), z(b), z(i8), 2, np.ones(8), 0.5, 0.3, 0.1,
                         z(i64), z(f64))
     roll_tallies(z(i8), z(f64), z(i8), z(i16), 8, z(i64, (1, 8, 10)), z(f64, (1, 8, 10)))
+    household_flags(z(f32), np.float32(38.0), z(f64), z(f64), 0.6, z(f64), z(b), z(b), z(b))
     sum_where(z(f64), z(b))
     sum_by_group_masked(z(f64), z(b), z(i64), z(f64))
     sum_by_index(z(i32), z(f64), z(f64))

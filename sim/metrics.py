@@ -422,7 +422,10 @@ class MonthlyRecorder:
         # well-being, utility and deprivation: all households, and per lender the households with an account in
         # collection there
         wb = t.wellbeing
-        low = wb < LOW_WELLBEING
+        # low well-being, deprivation (consumption below the subsistence floor) and a shortfall, in one pass
+        low, deprived, short = (np.empty(t.n, dtype=bool) for _ in range(3))
+        kernels.household_flags(wb, np.float32(LOW_WELLBEING), t.consumption, t.essentials,
+                                float(self.cfg.welfare.subsistence_share), t.shortfall, low, deprived, short)
         complainers = book.borrower[rows[made]]
         gamma, beta = self.cfg.welfare.risk_aversion, self.cfg.welfare.discount
         weight = beta**month
@@ -431,9 +434,8 @@ class MonthlyRecorder:
             power = utility = np.log(c_eff)
         else:
             power = c_eff ** (1.0 - gamma)
-            utility = (power - 1.0) / (1.0 - gamma)
-        floor = self.cfg.welfare.subsistence_share * t.essentials
-        deprived = t.consumption < floor
+            utility = power - 1.0
+            utility /= 1.0 - gamma  # (power - 1) / (1 - gamma), in place
         population = (float(wb.mean()), float(low.mean()), float(utility.mean()),
                       float(np.count_nonzero(deprived)) / max(t.n, 1), float(t.n))
         # (a lender with no households reports the population's figures, and 0 households)
@@ -444,7 +446,7 @@ class MonthlyRecorder:
             d[col][month] = [*(means[j] for means in per_lender), population[j]]
         # sums by (quintile, tercile) cell in one pass: utility, c^(1-gamma), households, and the segments' values
         by_cell = np.zeros((7, 15))
-        kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, t.shortfall > 0, by_cell)
+        kernels.household_sums_by_cell(self.cell_of, utility, power, wb, low, any_30plus, short, by_cell)
         self.welfare_w += weight * by_cell[0]
         self.welfare_a += weight * by_cell[1]
         self.welfare_b += weight * by_cell[2]
@@ -466,7 +468,7 @@ class MonthlyRecorder:
         for r, col in zip(Rule, WOULD_COLUMNS, strict=True):
             d[col][month] = [*contacts.would_clip_by_group[:, r], contacts.would_clip[r]]
         # the household and book temporaries above are released before the money and the reports make theirs
-        del utility, deprived, floor, power, complainers, low
+        del utility, deprived, short, power, complainers, low
         self._record_money(month, lender, sums, proceeds, tactic_cost, month_fines, agency_fee)
         self._record_reports(month, events, contacts, lender, record.books.collector_hours, counts,
                              tallies["promises_made"])

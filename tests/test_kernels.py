@@ -538,6 +538,28 @@ def test_amount_due_and_debts_owed_are_the_numpy_sums_bit_for_bit(scenario, mont
     assert groups.dtype == np.int64 and np.array_equal(groups, model.group_offset[v("lender")] + v("arm"))
 
 
+def test_household_flags_are_the_numpy_comparisons():
+    """Kernel ``household_flags`` (``MonthlyRecorder.record``) against the numpy comparisons it replaced, with values
+    on the thresholds: low well-being ``wellbeing < 38.0`` on the float32 column, deprivation ``consumption <
+    share * essentials``, a shortfall ``shortfall > 0``."""
+    rng = np.random.default_rng(12)
+    n = 20_000
+    wellbeing = rng.uniform(0, 100, n).astype(np.float32)
+    wellbeing[:50] = np.float32(38.0)
+    wellbeing[50:100] = np.nextafter(np.float32(38.0), np.float32(0.0))
+    essentials = rng.lognormal(7.5, 0.4, n)
+    consumption = essentials * rng.uniform(0.3, 1.5, n)
+    consumption[:100] = 0.6 * essentials[:100]
+    shortfall = np.where(rng.random(n) < 0.3, rng.random(n) * 100.0, 0.0)
+    shortfall[:10] = -0.0
+    low, deprived, short = (np.empty(n, dtype=bool) for _ in range(3))
+    kernels.household_flags(wellbeing, np.float32(38.0), consumption, essentials, 0.6, shortfall, low, deprived,
+                            short)
+    assert np.array_equal(low, wellbeing < 38.0) and low.any() and not low.all()
+    assert np.array_equal(deprived, consumption < 0.6 * essentials) and deprived.any() and not deprived.all()
+    assert np.array_equal(short, shortfall > 0) and short.any() and not short.all()
+
+
 def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     """Kernels ``household_sums_by_cell`` (welfare and segments in ``MonthlyRecorder.record``),
     ``vintage_tallies`` and ``redefault_watch`` (``reports.Vintages.update``, ``Redefaults.update``) and
