@@ -958,17 +958,28 @@ def household_flags(wellbeing, low_level, consumption, essentials, subsistence_s
 
 
 @njit(cache=True)
-def vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss):
+def vintage_tallies(month, months_on_book, group, principal_lent, gross_chargeoff, recovered, sale_rows, sale_loss,
+                    lent, early, loss):
     """A month's vintage tallies by outcome group (``reports.Vintages.update``), in row order (outputs zero on
-    entry): ``lent[group, vintage // 3]`` adds the principal of the loans originated this month (``vintage ==
-    month``); ``early[group]`` the net loss of the loans originated before recording (``vintage < 0``; 0.0 for the
-    others); ``loss[group, vintage // 3, month - vintage]`` the nonzero net losses of the loans originated since.
-    The numpy engine took three ``np.bincount``, which add the same values in the same order. A zero net loss is
-    not added to ``early``: a sum that starts at 0.0 is never -0.0, and adding a zero (of either sign) leaves any
-    other value as it is (so most rows, with no loss, add nothing)."""
+    entry). A loan's vintage is the recorded month it was originated in, ``month + 1 - months_on_book`` (negative:
+    before recording); its net loss ``gross_chargeoff - recovered``, to which the loss on its sale (``sale_loss``,
+    for the rows ``sale_rows``, increasing) is added, as ``np.add.at`` added it. ``lent[group, vintage // 3]`` adds
+    the principal of the loans originated this month (``vintage == month``); ``early[group]`` the net loss of the
+    loans originated before recording (``vintage < 0``; 0.0 for the others); ``loss[group, vintage // 3, month -
+    vintage]`` the nonzero net losses of the loans originated since. The numpy engine took three ``np.bincount``,
+    which add the same values in the same order, of the vintages and net losses computed in numpy (a cast, a
+    difference and ``np.add.at``). A zero net loss is not added to ``early``: a sum that starts at 0.0 is never
+    -0.0, and adding a zero (of either sign) leaves any other value as it is (so most rows, with no loss, add
+    nothing)."""
+    s = 0
+    n_sales = sale_rows.shape[0]
+    first = np.int32(month + 1)
     for i in range(group.shape[0]):
-        v = vintage[i]
-        x = net_loss[i]
+        v = first - np.int32(months_on_book[i])
+        x = gross_chargeoff[i] - recovered[i]
+        while s < n_sales and sale_rows[s] == i:
+            x += sale_loss[s]
+            s += 1
         if v >= 0 and v == month:
             lent[group[i], v // 3] += principal_lent[i]
         if x != 0.0:
@@ -2228,7 +2239,8 @@ def warm() -> float:
     for dtype in (i32, f64):  # uses of a tactic; harm to third parties
         sum_by_group_where(z(dtype), z(b), z(i64), z(f64))
     household_sums_by_cell(z(i64), z(f64), z(f64), z(f32), z(b), z(b), z(b), z(f64, (7, 15)))
-    vintage_tallies(0, z(i32), z(i64), z(f64), z(f64), z(f64, (1, 1)), z(f64, 1), z(f64, (1, 1, 1)))
+    vintage_tallies(0, z(i16), z(i64), z(f64), z(f64), z(f64), z(i64), z(f64), z(f64, (1, 1)), z(f64, 1),
+                    z(f64, (1, 1, 1)))
     redefault_watch(0, 12, z(i64), z(b), z(i16), z(i8), z(i16), z(f64, (2, 1, 13, 2)))
     neighbour_shares(np.array([0, 1, 2], dtype=i32), np.array([1, 0], dtype=i32), np.ones(n, dtype=f32), z(b), z(b),
                      z(f32), z(f32))

@@ -508,12 +508,10 @@ class MonthlyRecorder:
         self.rolls.update(month, self._start_state, self._start_claim, end, self._start_group)
         # net loss of each loan this month: charge-offs (settlements and write-downs included) and losses on
         # sales before charge-off, less recoveries after charge-off (payments and sale proceeds)
-        net_loss = events.gross_chargeoff - events.paid_on_charged_off
-        sold, face = contacts.sold_rows, contacts.sold_face
-        price = self.sale_price
-        np.add.at(net_loss, sold, np.where(contacts.sold_was_charged_off, -face * price, face * (1.0 - price)))
-        vintage = month + 1 - book.view("months_on_book").astype(np.int32)
-        self.vintages.update(month, vintage, book.view("principal_lent"), net_loss, lender)
+        face, price = contacts.sold_face, self.sale_price
+        sale_loss = np.where(contacts.sold_was_charged_off, -face * price, face * (1.0 - price))
+        self.vintages.update(month, book.view("months_on_book"), book.view("principal_lent"), events.gross_chargeoff,
+                             events.paid_on_charged_off, contacts.sold_rows, sale_loss, lender)
         on_book = book.on_book()
         bad = (on_book & (dpd >= 30)) | events.chargeoff
         self.redefaults.update(month, book.view("loan_id"), np.flatnonzero(events.cured),

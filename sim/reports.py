@@ -88,13 +88,21 @@ class Vintages:
         self.loss = np.zeros((n_groups, n_cohorts, months))
         self.loss_unrecorded = np.zeros(n_groups)  # net loss of loans originated before recording started
 
-    def update(self, month: int, vintage: np.ndarray, principal_lent: np.ndarray, net_loss: np.ndarray,
-               group: np.ndarray) -> None:
-        """``vintage``: recorded month in which each loan was originated (negative: before recording)."""
+    def update(self, month: int, months_on_book: np.ndarray, principal_lent: np.ndarray, gross_chargeoff: np.ndarray,
+               recovered: np.ndarray, sale_rows: np.ndarray, sale_loss: np.ndarray, group: np.ndarray) -> None:
+        """One entry per loan of the book: its months on book (its vintage, the recorded month in which it was
+        originated, is ``month + 1 - months_on_book``, negative before recording), principal lent, charge-off and
+        recoveries after charge-off this month and group; ``sale_loss``: the net loss of each sale of the month
+        (the loss on a sale before charge-off, less the proceeds of a sale after), on the loans ``sale_rows``."""
         n_groups = self.lent.shape[0] - 1
         lent, early = np.zeros((n_groups, self.lent.shape[1])), np.zeros(n_groups)
         loss = np.zeros(self.loss[:-1].shape)
-        kernels.vintage_tallies(month, vintage, group, principal_lent, net_loss, lent, early, loss)
+        if np.any(sale_rows[1:] < sale_rows[:-1]):  # in row order, as the kernel reads them (ties keep their order)
+            order = np.argsort(sale_rows, kind="stable")
+            sale_rows, sale_loss = sale_rows[order], sale_loss[order]
+        kernels.vintage_tallies(month, months_on_book, group, principal_lent, gross_chargeoff, recovered,
+                                np.asarray(sale_rows, dtype=np.int64), np.asarray(sale_loss, dtype=np.float64), lent,
+                                early, loss)
         self.lent[:-1] += lent
         self.lent[-1] += lent.sum(axis=0)
         # the loans originated before recording: adding zeros for the others leaves the sums unchanged

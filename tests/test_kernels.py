@@ -577,11 +577,20 @@ def test_recorder_sums_are_the_numpy_bincounts_bit_for_bit():
     assert np.array_equal(out, ref.household_sums_by_cell(cell, utility, power, wellbeing, low, any_30, short))
     group = rng.integers(0, 3, n)
     month, months = 7, 12
-    vintage = rng.integers(-30, month + 1, n).astype(np.int32)
+    months_on_book = rng.integers(1, month + 32, n).astype(np.int16)  # vintages -30 to month
     principal = rng.random(n) * 1e4
-    net_loss = np.where(rng.random(n) < 0.1, rng.normal(500.0, 900.0, n), 0.0)
+    gross = np.where(rng.random(n) < 0.1, rng.normal(500.0, 900.0, n), 0.0)
+    recovered = np.where(rng.random(n) < 0.1, rng.random(n) * 300.0, 0.0)
+    recovered[:20] = gross[:20]  # net losses of zero
+    sale_rows = np.sort(rng.choice(n, 500, replace=False))
+    sale_loss = rng.normal(100.0, 400.0, 500)
     lent, early, loss = np.zeros((3, 4)), np.zeros(3), np.zeros((3, 4, months))
-    kernels.vintage_tallies(month, vintage, group, principal, net_loss, lent, early, loss)
+    kernels.vintage_tallies(month, months_on_book, group, principal, gross, recovered, sale_rows, sale_loss, lent,
+                            early, loss)
+    # the recorder's numpy: the vintage cast and difference, the net loss and the sales added with np.add.at
+    vintage = month + 1 - months_on_book.astype(np.int32)
+    net_loss = gross - recovered
+    np.add.at(net_loss, sale_rows, sale_loss)
     for new, old in zip((lent, early, loss), ref.vintage_tallies(month, vintage, group, principal, net_loss, 3, 4,
                                                                   months), strict=True):
         assert np.array_equal(new, old) and (new != 0).any()
