@@ -183,6 +183,7 @@ class LoanBook:
     def __init__(self, n_lenders: int, capacity: int = 1024) -> None:
         self.n = 0
         self.next_id = 0
+        self.compactions = 0  # how many times :meth:`compact` removed rows (the only time rows move)
         self.n_lenders = n_lenders
         self.plan_payment_share = 0.6  # the model sets it from tactics.plan_payment_share
         self._capacity = max(16, capacity)
@@ -275,6 +276,7 @@ class LoanBook:
             if name not in self.LEDGER:
                 kept = kernels.drop_rows(self.view(name), gone)
         self.n = kept
+        self.compactions += 1
         return removed
 
     # ---------------------------------------------------------------------------------------------

@@ -307,6 +307,7 @@ class MonthlyRecorder:
         # where every account starts the month (roll rates), and the book's worth (money at the start)
         claim = book.claim()
         self._start_ids = book.view("loan_id").copy()
+        self._start_compactions = book.compactions
         self._start_group = group.astype(np.int16)
         self._start_state = account_states(status, book.view("dpd"))
         self._start_claim = claim
@@ -496,9 +497,10 @@ class MonthlyRecorder:
         d, book = self.data, self.book
         status, dpd = book.view("status"), book.view("dpd")
         # the accounts of the start of the month: in the rows they had then (the book is only appended to
-        # until the model compacts it, after recording), else found by id (it was compacted by hand)
+        # until the model compacts it, after recording: rows move only when a compaction removes some), else
+        # found by id (it was compacted by hand)
         ids, k = book.view("loan_id"), len(self._start_ids)
-        if book.n >= k and np.array_equal(ids[:k], self._start_ids):
+        if book.n >= k and book.compactions == self._start_compactions:
             end = account_states(status[:k], dpd[:k])
         else:
             pos = np.minimum(np.searchsorted(ids, self._start_ids), max(book.n - 1, 0))
