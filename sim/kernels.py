@@ -2089,6 +2089,26 @@ def rows_collected_where(flags, status, out):
 
 
 @njit(cache=True)
+def rows_collected_by(status, collector, first, second, first_rows, second_rows):
+    """The rows of the loans still collected (status below ``PAID_OFF``) whose ``collector`` is ``first``, and those
+    whose collector is ``second``, increasing, written to the front of ``first_rows`` and ``second_rows`` (each as
+    long as the book); returns how many of each (the accounts placed with the agency and those held by the debt
+    buyer, ``lenders.plan_treatments``). Each row is written and its position advanced only where it belongs, with
+    no branch. The numpy engine took ``np.flatnonzero(collecting & (collector == first))`` and the same for
+    ``second``."""
+    j = 0
+    k = 0
+    for i in range(status.shape[0]):
+        collecting = status[i] < PAID_OFF
+        c = collector[i]
+        first_rows[j] = i
+        j += collecting & (c == first)
+        second_rows[k] = i
+        k += collecting & (c == second)
+    return j, k
+
+
+@njit(cache=True)
 def rows_with_status(status, value, lender, which, out):
     """The rows whose status is ``value`` and, unless ``which`` is negative, whose lender is ``which``, increasing,
     written to the front of ``out``; returns how many. The numpy engine took ``np.flatnonzero(status == value)``
@@ -2272,6 +2292,7 @@ def warm() -> float:
     collection_rows_of(0, lender, status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(i64))
     rows_with_status(status, 0, lender, -1, z(i64))
     rows_collected_where(z(b), status, z(i64))
+    rows_collected_by(status, z(i8), 1, 2, z(i64), z(i64))
     collections_by_collector(z(f64), z(i8), 1, 2, lender, z(i8), z(i64, 1), z(f64, 1), z(f64))
     drop_rows_archiving(z(f64), z(b), lender, z(f64, 1))
     return time.perf_counter() - start

@@ -298,15 +298,12 @@ def plan_treatments(lenders: list[Lender], book: LoanBook, month: int, uses_app:
         order = np.argsort(rows, kind="stable")
         rows, treat = rows[order], treat.subset(order)
     who = np.full(len(rows), Collector.LENDER, dtype=np.int8)
-    collector = book.view("collector")
-    collecting = book.collecting()
-    placed_rows = np.flatnonzero(collecting & (collector == Collector.AGENCY))
+    placed_rows, sold_rows = book.rows_collected_by(Collector.AGENCY, Collector.BUYER)  # still collected
     if len(rows) and len(placed_rows):
         pos = np.searchsorted(rows, placed_rows)
         found = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == placed_rows)
         treat.calls[pos[found]] += agency.calls_per_month
         who[pos[found]] = Collector.AGENCY
-    sold_rows = np.flatnonzero(collecting & (collector == Collector.BUYER))
     buyer_t = Treatment.empty(len(sold_rows))
     buyer_t.calls[:] = buyer.calls_per_month
     rows = np.concatenate([rows, sold_rows])

@@ -294,6 +294,14 @@ class LoanBook:
         k = kernels.rows_collected_where(flags, self.view("status"), rows)
         return rows[:k]
 
+    def rows_collected_by(self, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows (increasing) of the loans still collected (:meth:`collecting`) whose ``collector`` is ``first``,
+        and those whose collector is ``second`` (``Collector`` values), in one pass."""
+        first_rows, second_rows = np.empty(self.n, dtype=np.int64), np.empty(self.n, dtype=np.int64)
+        j, k = kernels.rows_collected_by(self.view("status"), self.view("collector"), int(first), int(second),
+                                         first_rows, second_rows)
+        return first_rows[:j], second_rows[:k]
+
     def rows_with_status(self, status: Status, lender: int = -1) -> np.ndarray:
         """The rows (increasing) of the loans with ``status``, of every lender or only of ``lender``."""
         rows = np.empty(self.n, dtype=np.int64)

@@ -683,9 +683,11 @@ def test_counts_of_the_month_are_the_numpy_ones_bit_for_bit(scenario, months):
 
 @pytest.mark.parametrize("scenario,months", [("recession", 22), ("champion_challenger", 15)])
 def test_rows_a_lender_looks_at_are_the_numpy_ones(scenario, months):
-    """``collection_rows``, ``current_rows`` and ``LoanBook.rows_with_status`` (kernels ``collection_rows_of`` and
-    ``rows_with_status``) against the numpy engine's ``np.flatnonzero`` on a running book: identical."""
+    """``collection_rows``, ``current_rows``, ``LoanBook.rows_with_status`` and ``LoanBook.rows_collected_by``
+    (kernels ``collection_rows_of``, ``rows_with_status`` and ``rows_collected_by``) against the numpy engine's
+    ``np.flatnonzero`` on a running book: identical."""
     from sim.loans import Status, collection_rows, current_rows
+    from sim.tactics import Collector
 
     model, book, _ = _book_pair(scenario, months)
     lender, status = book.view("lender"), book.view("status")
@@ -695,6 +697,14 @@ def test_rows_a_lender_looks_at_are_the_numpy_ones(scenario, months):
     for value in Status:
         assert np.array_equal(book.rows_with_status(value), np.flatnonzero(status == value))
     assert len(collection_rows(book, 0)) > 0
+    collector = book.view("collector")
+    for who in (Collector.AGENCY, Collector.BUYER):  # a few claims no longer collected, left with a collector
+        status[np.flatnonzero(collector == who)[:3]] = Status.CLOSED
+    collecting = book.collecting()
+    placed, sold = book.rows_collected_by(Collector.AGENCY, Collector.BUYER)
+    assert np.array_equal(placed, np.flatnonzero(collecting & (collector == Collector.AGENCY))) and len(placed)
+    assert np.array_equal(sold, np.flatnonzero(collecting & (collector == Collector.BUYER)))
+    assert len(sold) or scenario == "champion_challenger"  # (no sales there yet)
 
 
 def test_contact_tallies_are_the_numpy_sums_bit_for_bit():
