@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 DAYS = 30
 #: rule indices as in :class:`sim.regulation.Rule` (kept as plain ints for the compiled code)
@@ -573,14 +573,16 @@ def apply_payments_pass(paid_in, late_fee, forborne, fee_waived, has_fee_waived,
 
 
 @njit(cache=True)
-def drop_rows(column, gone):
-    """Move the rows of a book column that are not ``gone`` to its front, in order, in place; returns how many
-    (``LoanBook.compact``). Safe in place because a kept row only moves up. Reads the mask, not an index array
-    (a kept row is copied and the write position advances past it, with no branch); the numpy engine gathered a copy
-    with ``np.take(column, np.flatnonzero(~gone))`` and wrote it back."""
+def drop_rows(columns, gone):
+    """Move the rows of book columns (a tuple of columns of any dtypes) that are not ``gone`` to their front, in
+    order, in place; returns how many (``LoanBook.compact``, a few columns a pass: ``sim.loans.MOVED_TOGETHER``).
+    Safe in place because a kept row only moves up. Reads the mask, not an index array (a kept row is copied and
+    the write position advances past it, with no branch); the numpy engine gathered a copy of each column with
+    ``np.take(column, np.flatnonzero(~gone))`` and wrote it back."""
     j = 0
     for i in range(gone.shape[0]):
-        column[j] = column[i]
+        for column in literal_unroll(columns):
+            column[j] = column[i]
         j += not gone[i]
     return j
 
@@ -2218,8 +2220,10 @@ def warm() -> float:
     claim(z(f64), z(f64), z(f64), z(f64))
     amount_due(z(f64), z(f64), z(f64), z(f64), z(f64), z(f64))
     outcome_groups(lender, z(i8), z(i64, 1), z(i64))
-    for dtype in (f64, f32, i64, i32, i16, i8, b):  # every dtype of a book column (sim.loans.COLUMNS)
-        drop_rows(z(dtype), z(b))
+    from sim.loans import COLUMNS, MOVED_TOGETHER  # (the book's columns, as LoanBook.compact moves them)
+
+    for names in MOVED_TOGETHER:
+        drop_rows(tuple(z(COLUMNS[name]) for name in names), z(b))
     on_book(status, z(b))
     in_collection(status, z(i16), z(i16), z(i16), np.full(n, -1, dtype=i16), z(b), z(b))
     left_collection(z(i64), z(i64), z(i64))

@@ -104,7 +104,7 @@ def test_drop_rows_is_the_gathered_copy_of_every_book_column():
     values of the rows gone by lender, as ``np.bincount`` does) against the numpy engine's ``col[:k] = np.take(col,
     keep)``, for a column of every dtype the book holds, with the first and last rows gone or kept; the rows after
     the kept ones are left as they were or hold rows already moved (never read)."""
-    from sim.loans import COLUMNS
+    from sim.loans import COLUMNS, MOVED_TOGETHER
 
     rng = np.random.default_rng(8)
     n = 5_000
@@ -113,8 +113,14 @@ def test_drop_rows_is_the_gathered_copy_of_every_book_column():
         for dtype in sorted({np.dtype(d).name for d in COLUMNS.values()}):
             column = (rng.random(n) * 100).astype(dtype)
             expected = np.take(column, keep)
-            assert kernels.drop_rows(column, gone) == len(keep)
+            assert kernels.drop_rows((column,), gone) == len(keep)
             assert np.array_equal(column[: len(keep)], expected), dtype
+        for names in MOVED_TOGETHER:  # several columns a pass, as LoanBook.compact moves them
+            columns = tuple((rng.random(n) * 100).astype(COLUMNS[name]) for name in names)
+            expected = [np.take(column, keep) for column in columns]
+            assert kernels.drop_rows(columns, gone) == len(keep)
+            for column, want in zip(columns, expected, strict=True):
+                assert np.array_equal(column[: len(keep)], want), names
         values, lender = rng.lognormal(5.0, 2.0, n), rng.integers(0, 3, n).astype(np.int16)
         expected, archived = np.take(values, keep), np.zeros(3)
         expected_archived = np.bincount(lender[gone], weights=values[gone], minlength=3)
