@@ -2143,15 +2143,19 @@ def collections_by_collector(paid, collector, agency, buyer, lender, arm, group_
 
 
 @njit(cache=True)
-def drop_rows_archiving(column, gone, lender, archived):
-    """:func:`drop_rows` for a ledger column (float64), adding the values of the rows gone to ``archived[lender]``
-    in row order (zero on entry; ``LoanBook.compact``), as ``np.bincount`` summed; returns how many rows are
-    kept."""
+def drop_rows_archiving(columns, gone, lender, archived):
+    """:func:`drop_rows` for ledger columns (a tuple of float64 columns, moved in one pass), adding the values of
+    the rows gone of column ``q`` to ``archived[q, lender]`` in row order (zero on entry; ``LoanBook.compact``), as
+    ``np.bincount`` summed; returns how many rows are kept."""
     j = 0
     for i in range(gone.shape[0]):
         if gone[i]:
-            archived[lender[i]] += column[i]
-        column[j] = column[i]
+            q = 0
+            for archived_column in literal_unroll(columns):
+                archived[q, lender[i]] += archived_column[i]
+                q += 1
+        for column in literal_unroll(columns):
+            column[j] = column[i]
         j += not gone[i]
     return j
 
@@ -2298,7 +2302,10 @@ def warm() -> float:
     rows_collected_where(z(b), status, z(i64))
     rows_collected_by(status, z(i8), 1, 2, z(i64), z(i64))
     collections_by_collector(z(f64), z(i8), 1, 2, lender, z(i8), z(i64, 1), z(f64, 1), z(f64))
-    drop_rows_archiving(z(f64), z(b), lender, z(f64, 1))
+    from sim.loans import LEDGER_TOGETHER
+
+    for names in LEDGER_TOGETHER:
+        drop_rows_archiving(tuple(z(f64) for _ in names), z(b), lender, z(f64, (len(names), 1)))
     return time.perf_counter() - start
 
 

@@ -268,10 +268,11 @@ class LoanBook:
         lender = self.view("lender")
         # in place, no gathered copy of each column; the ledger of the loans gone is archived by lender as it is
         # moved (before the lenders themselves move)
-        for name in self.LEDGER:
-            archived = np.zeros(self.n_lenders)
-            kernels.drop_rows_archiving(self.view(name), gone, lender, archived)
-            self.archived[name] += archived
+        for names in LEDGER_TOGETHER:
+            archived = np.zeros((len(names), self.n_lenders))
+            kernels.drop_rows_archiving(tuple(self.view(name) for name in names), gone, lender, archived)
+            for q, name in enumerate(names):
+                self.archived[name] += archived[q]
         for names in MOVED_TOGETHER:
             kept = kernels.drop_rows(tuple(self.view(name) for name in names), gone)
         self.n = kept
@@ -497,6 +498,8 @@ class LoanBook:
 #: write position once for all of them
 _MOVED = [name for name in COLUMNS if name not in LoanBook.LEDGER]
 MOVED_TOGETHER = tuple(tuple(_MOVED[k:k + 4]) for k in range(0, len(_MOVED), 4))
+#: the ledger columns, archived as they move, four to a pass (``kernels.drop_rows_archiving``)
+LEDGER_TOGETHER = tuple(LoanBook.LEDGER[k:k + 4] for k in range(0, len(LoanBook.LEDGER), 4))
 
 
 @dataclass

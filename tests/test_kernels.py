@@ -121,11 +121,15 @@ def test_drop_rows_is_the_gathered_copy_of_every_book_column():
             assert kernels.drop_rows(columns, gone) == len(keep)
             for column, want in zip(columns, expected, strict=True):
                 assert np.array_equal(column[: len(keep)], want), names
-        values, lender = rng.lognormal(5.0, 2.0, n), rng.integers(0, 3, n).astype(np.int16)
-        expected, archived = np.take(values, keep), np.zeros(3)
-        expected_archived = np.bincount(lender[gone], weights=values[gone], minlength=3)
-        assert kernels.drop_rows_archiving(values, gone, lender, archived) == len(keep)
-        assert np.array_equal(values[: len(keep)], expected) and np.array_equal(archived, expected_archived)
+        lender = rng.integers(0, 3, n).astype(np.int16)
+        for width in (1, 3, 4):  # ledger columns moved and archived together
+            columns = tuple(rng.lognormal(5.0, 2.0, n) for _ in range(width))
+            expected, archived = [np.take(values, keep) for values in columns], np.zeros((width, 3))
+            expected_archived = [np.bincount(lender[gone], weights=values[gone], minlength=3) for values in columns]
+            assert kernels.drop_rows_archiving(columns, gone, lender, archived) == len(keep)
+            for q, values in enumerate(columns):
+                assert np.array_equal(values[: len(keep)], expected[q])
+                assert np.array_equal(archived[q], expected_archived[q])
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="the JIT is off")
