@@ -155,8 +155,12 @@ def _paired(recorded: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, 
 def compare_one(recorded: pd.DataFrame, current: pd.DataFrame, limit: float) -> Verdict:
     """One combination's replications now against the recorded ones (the same seeds): each outcome's paired t
     test, significant below ``limit``."""
-    scenario, strategy = str(recorded["scenario"].iloc[0]), str(recorded["strategy"].iloc[0])
-    a, b = _paired(recorded, current)
+    return _verdict(str(recorded["scenario"].iloc[0]), str(recorded["strategy"].iloc[0]), *_paired(recorded, current),
+                    limit)
+
+
+def _verdict(scenario: str, strategy: str, a: np.ndarray, b: np.ndarray, limit: float) -> Verdict:
+    """:func:`compare_one` on the outcomes now (``a``) and as recorded (``b``), (seeds x outcomes)."""
     if np.array_equal(a, b, equal_nan=True):
         return Verdict(scenario, strategy, "identical", (), None)
     differing, smallest = [], math.inf
@@ -224,8 +228,8 @@ def compare(recorded: pd.DataFrame, current: pd.DataFrame) -> tuple[list[Verdict
         now = current[(current["scenario"] == key[0]) & (current["strategy"] == key[1])]
         if now.empty:
             raise ValueError(f"{key[0]} / {key[1]}: recorded, but not run now")
-        verdicts.append(compare_one(then, now, limit))
         a, b = _paired(then, now)
+        verdicts.append(_verdict(key[0], key[1], a, b, limit))
         differences.append(a - b)
     stacked = np.stack(differences, axis=2)  # seeds x outcomes x combinations
     shifts = []
